@@ -1,0 +1,60 @@
+/* lab_wire.h — the lab header carried at the start of every lab UDP payload.
+ *
+ * One definition for the BPF program and for userspace: only fixed-width fields from
+ * <linux/types.h>, network byte order on the wire, no functions that need libc.
+ *
+ *   0      2      3      4              8                     16             20
+ *   +------+------+------+--------------+---------------------+--------------+
+ *   |magic |ver   |flags |     seq      |  sent_ns (actual)   |   late_ns    |  core, 20 B
+ *   +------+------+------+--------------+---------------------+--------------+
+ *   |       dut_rx_ns                   |       dut_tx_ns                    |  stamp, 16 B
+ *   +-----------------------------------+------------------------------------+  (LAB_F_STAMP)
+ *
+ * The core is 20 bytes so that a 64-byte IPv4 frame (14 + 20 + 8 + 20 = 62) carries it.
+ * The stamp area follows only when the sender sets LAB_F_STAMP (the frame must then be
+ * long enough: 78 bytes for IPv4, 98 for IPv6); a reflector fills it, sets LAB_F_STAMPED.
+ * intended send time = sent_ns - late_ns (late_ns saturates at 0xffffffff).
+ * Every time is nanoseconds of the host's CLOCK_MONOTONIC (bpf_ktime_get_ns()).
+ */
+#ifndef LAB_WIRE_H
+#define LAB_WIRE_H
+
+#include <linux/types.h>
+
+#define LAB_MAGIC 0x4C42u   /* "LB" */
+#define LAB_VERSION 1
+
+#define LAB_PORT_DUT 7777   /* reflectors listen here */
+#define LAB_PORT_GEN 7778   /* the generator sends from here */
+
+/* flags */
+#define LAB_F_STAMP     0x01 /* sender asks the reflector to fill the stamp area */
+#define LAB_F_STAMPED   0x02 /* the reflector filled it */
+#define LAB_F_REFLECTED 0x04 /* set by every reflector: never reflect a reflected frame */
+#define LAB_F_KNOWN     0x07 /* any other bit set: malformed */
+
+struct lab_hdr {
+	__be16 magic;
+	__u8 version;
+	__u8 flags;
+	__be32 seq;
+	__be64 sent_ns;
+	__be32 late_ns;
+} __attribute__((packed));
+
+struct lab_stamp {
+	__be64 dut_rx_ns;
+	__be64 dut_tx_ns;
+} __attribute__((packed));
+
+#define LAB_HDR_LEN 20
+#define LAB_STAMP_LEN 16
+
+/* Smallest frames (no FCS counted: the bytes a NIC, pcap or AF_XDP sees). */
+#define LAB_ETH_LEN 14
+#define LAB_MIN_FRAME_V4 (LAB_ETH_LEN + 20 + 8 + LAB_HDR_LEN)         /* 62 */
+#define LAB_MIN_FRAME_V6 (LAB_ETH_LEN + 40 + 8 + LAB_HDR_LEN)         /* 82 */
+#define LAB_MIN_FRAME_V4_STAMP (LAB_MIN_FRAME_V4 + LAB_STAMP_LEN)     /* 78 */
+#define LAB_MIN_FRAME_V6_STAMP (LAB_MIN_FRAME_V6 + LAB_STAMP_LEN)     /* 98 */
+
+#endif

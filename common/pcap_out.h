@@ -1,0 +1,22 @@
+/* pcap_out.h — writing classic pcap files with nanosecond timestamps (magic 0xa1b23c4d),
+ * Ethernet link type, which Wireshark, tshark and tcpdump read as they are. */
+#ifndef LAB_PCAP_OUT_H
+#define LAB_PCAP_OUT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct lab_pcap_out {
+	FILE *f;
+	uint32_t snaplen;
+	uint64_t packets;
+};
+
+/* Create path (0644). Returns 0 or -1 (errno set). */
+int lab_pcap_out_open(struct lab_pcap_out *o, const char *path, uint32_t snaplen);
+/* ts_ns: wall-clock (CLOCK_REALTIME) nanoseconds. len: the frame's length on the wire. */
+int lab_pcap_out_write(struct lab_pcap_out *o, uint64_t ts_ns, const void *data, uint32_t caplen,
+		       uint32_t len);
+int lab_pcap_out_close(struct lab_pcap_out *o);
+
+#endif

@@ -1,0 +1,25 @@
+# netns.sh — sourced by the netns tests: a fresh random prefix, root check (exit 77 = skip),
+# and a trap that always brings the lab down.
+LAB_ROOT=${LAB_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+LAB_BUILD=${LAB_BUILD:-$LAB_ROOT/build}
+LAB="$LAB_ROOT/setup/lab"
+export LLAB_PREFIX=${LLAB_PREFIX:-lt$(printf '%04d' $((RANDOM % 10000)))}
+export LAB_QUIET=1
+NS_GEN="$LLAB_PREFIX-gen"
+NS_DUT="$LLAB_PREFIX-dut"
+
+netns_require_root() {
+  if [ "$(id -u)" -ne 0 ]; then echo "skip: needs root"; exit 77; fi
+  command -v ip >/dev/null || { echo "skip: no iproute2"; exit 77; }
+  ip netns add "${LLAB_PREFIX}probe" 2>/dev/null || { echo "skip: cannot create network namespaces"; exit 77; }
+  ip netns del "${LLAB_PREFIX}probe"
+  trap '"$LAB" down >/dev/null 2>&1' EXIT
+}
+
+# netns_require_bin NAME...: skip (77) when a binary was not built (its feature was left out)
+netns_require_bin() {
+  local b
+  for b in "$@"; do
+    [ -x "$LAB_BUILD/$b" ] || { echo "skip: $b not built"; exit 77; }
+  done
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# residue.sh — setup/lab up and down leave nothing behind: after a full up, after an up that
+# failed at each step half-way, and across repeated cycles. Uses its own random prefix.
+#
+#   netns ltNNNN-gen [gen0] <--veth--> [dut0] ltNNNN-dut
+set -u
+. "$(dirname "$0")/../lib/netns.sh"
+netns_require_root
+
+HP_BEFORE=$(cat /proc/sys/vm/nr_hugepages)
+fails=0
+check_clean() { # label
+  local r
+  r=$("$LAB" residue 2>&1)
+  if [ -n "$r" ]; then echo "not ok: residue after $1: $r"; fails=$((fails+1)); else echo "ok: clean after $1"; fi
+}
+
+# a full up/down
+"$LAB" up || { echo "not ok: up failed"; exit 1; }
+ip netns exec "$NS_DUT" ping -c1 -W2 198.18.0.1 >/dev/null || { echo "not ok: no IPv4 between gen and dut"; fails=$((fails+1)); }
+ip netns exec "$NS_GEN" ping -6 -c1 -W2 2001:2::2 >/dev/null || { echo "not ok: no IPv6 between gen and dut"; fails=$((fails+1)); }
+if ip -n "$NS_GEN" route show default | grep -q . ; then echo "not ok: default route in $NS_GEN"; fails=$((fails+1)); fi
+ip netns exec "$NS_GEN" ethtool -k gen0 | grep -q '^tx-checksumming: off' || { echo "not ok: tx offload on"; fails=$((fails+1)); }
+"$LAB" up || { echo "not ok: second up (idempotent) failed"; fails=$((fails+1)); }
+# a leftover as a crash would leave it: a DPDK runtime dir and a hugepage file of ours
+mkdir -p "/var/run/dpdk/${LLAB_PREFIX}x"
+hm=$(awk '$3 == "hugetlbfs" {print $2; exit}' /proc/mounts)
+[ -n "$hm" ] && touch "$hm/${LLAB_PREFIX}xmap_0"
+"$LAB" down || { echo "not ok: down failed"; fails=$((fails+1)); }
+check_clean "up, crash leftovers, down"
+"$LAB" down || { echo "not ok: second down (idempotent) failed"; fails=$((fails+1)); }
+
+# an up that fails half-way, at every step, then down
+for step in start netns veth addresses hugepages; do
+  LAB_FAIL_AT=$step "$LAB" up 2>/dev/null && { echo "not ok: LAB_FAIL_AT=$step did not fail"; fails=$((fails+1)); }
+  "$LAB" down || { echo "not ok: down after failed up ($step)"; fails=$((fails+1)); }
+  check_clean "up failed at $step"
+done
+
+# cycles
+for i in $(seq 1 "${LAB_CYCLES:-3}"); do
+  "$LAB" up && "$LAB" down || { echo "not ok: cycle $i"; fails=$((fails+1)); }
+done
+check_clean "${LAB_CYCLES:-3} cycles"
+
+HP_AFTER=$(cat /proc/sys/vm/nr_hugepages)
+if [ "$HP_BEFORE" != "$HP_AFTER" ] && [ ! -d /run/llab-state ]; then
+  echo "not ok: nr_hugepages $HP_BEFORE before, $HP_AFTER after"; fails=$((fails+1))
+fi
+[ $fails -eq 0 ] && echo "residue: all clean" || echo "residue: $fails failure(s)"
+[ $fails -eq 0 ]
