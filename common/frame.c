@@ -144,21 +144,41 @@ enum lab_verdict lab_frame_parse(uint8_t *buf, size_t len, uint16_t port, struct
 		return LAB_E_PORT;
 	p->lab_off = l4 + 8;
 	p->frame_len = ip_end;
-	if (ip_end < p->lab_off + LAB_HDR_LEN)
+	return lab_payload_parse(buf + p->lab_off, ip_end - p->lab_off, &p->hdr, &p->stamp);
+}
+
+enum lab_verdict lab_payload_parse(uint8_t *payload, size_t len, struct lab_hdr **hdr,
+				   struct lab_stamp **stamp)
+{
+	struct lab_hdr *h = (struct lab_hdr *)payload;
+	*hdr = NULL;
+	*stamp = NULL;
+	if (len < LAB_HDR_LEN)
 		return LAB_E_LAB_TRUNC;
-	p->hdr = (struct lab_hdr *)(buf + p->lab_off);
-	if (ntohs(p->hdr->magic) != LAB_MAGIC)
+	*hdr = h;
+	if (ntohs(h->magic) != LAB_MAGIC)
 		return LAB_E_MAGIC;
-	if (p->hdr->version != LAB_VERSION)
+	if (h->version != LAB_VERSION)
 		return LAB_E_VERSION;
-	if (p->hdr->flags & ~LAB_F_KNOWN)
+	if (h->flags & ~LAB_F_KNOWN)
 		return LAB_E_FLAGS;
-	if (p->hdr->flags & LAB_F_STAMP) {
-		if (ip_end < p->lab_off + LAB_HDR_LEN + LAB_STAMP_LEN)
+	if (h->flags & LAB_F_STAMP) {
+		if (len < LAB_HDR_LEN + LAB_STAMP_LEN)
 			return LAB_E_STAMP_TRUNC;
-		p->stamp = (struct lab_stamp *)(buf + p->lab_off + LAB_HDR_LEN);
+		*stamp = (struct lab_stamp *)(payload + LAB_HDR_LEN);
 	}
 	return LAB_OK;
+}
+
+void lab_payload_reflect(uint8_t *payload, struct lab_stamp *stamp, uint64_t rx_ns, uint64_t tx_ns)
+{
+	struct lab_hdr *h = (struct lab_hdr *)payload;
+	h->flags |= LAB_F_REFLECTED;
+	if (stamp) {
+		stamp->dut_rx_ns = htobe64(rx_ns);
+		stamp->dut_tx_ns = htobe64(tx_ns);
+		h->flags |= LAB_F_STAMPED;
+	}
 }
 
 static size_t l3_len(const struct lab_flow *f) { return f->family == AF_INET6 ? 40 : 20; }
@@ -294,7 +314,6 @@ void lab_frame_reflect(uint8_t *buf, const struct lab_parsed *p, uint64_t rx_ns,
 	uint8_t tmp[16], old[LAB_HDR_LEN + LAB_STAMP_LEN];
 	uint8_t *lab = buf + p->lab_off;
 	size_t n = p->stamp ? LAB_HDR_LEN + LAB_STAMP_LEN : LAB_HDR_LEN;
-	struct lab_hdr *h = (struct lab_hdr *)lab;
 
 	memcpy(tmp, buf, 6);
 	memcpy(buf, buf + 6, 6);
@@ -313,12 +332,7 @@ void lab_frame_reflect(uint8_t *buf, const struct lab_parsed *p, uint64_t rx_ns,
 	memcpy(buf + p->l4_off + 2, tmp, 2);
 	/* swapping addresses and ports leaves every checksum unchanged; the lab header does not */
 	memcpy(old, lab, n);
-	h->flags |= LAB_F_REFLECTED;
-	if (p->stamp) {
-		p->stamp->dut_rx_ns = htobe64(rx_ns);
-		p->stamp->dut_tx_ns = htobe64(tx_ns);
-		h->flags |= LAB_F_STAMPED;
-	}
+	lab_payload_reflect(lab, p->stamp, rx_ns, tx_ns);
 	udp_csum_update(buf, p, old, lab, n);
 }
 

@@ -57,6 +57,14 @@ struct lab_parsed {
 /* Classify a frame. port: the UDP destination port that marks lab traffic (0 = any). */
 enum lab_verdict lab_frame_parse(uint8_t *buf, size_t len, uint16_t port, struct lab_parsed *p);
 
+/* The lab header alone, at the start of a UDP payload of len bytes (for socket-based paths).
+ * Verdicts: LAB_OK, LAB_E_LAB_TRUNC, LAB_E_MAGIC, LAB_E_VERSION, LAB_E_FLAGS, LAB_E_STAMP_TRUNC. */
+enum lab_verdict lab_payload_parse(uint8_t *payload, size_t len, struct lab_hdr **hdr,
+				   struct lab_stamp **stamp);
+/* Mark a payload reflected and, when stamp is not NULL, fill the stamp area. The caller keeps
+ * any checksum valid (the kernel does it for sockets). */
+void lab_payload_reflect(uint8_t *payload, struct lab_stamp *stamp, uint64_t rx_ns, uint64_t tx_ns);
+
 /* A flow: everything needed to build frames from one sender to one receiver. */
 struct lab_flow {
 	uint8_t src_mac[6], dst_mac[6];
