@@ -1,0 +1,268 @@
+# setup/run.sh — `setup/lab run`: one seeded schedule through each selected path in turn, then the
+# analysis. Sourced by setup/lab (uses its variables and functions: P, NS_GEN, NS_DUT, BUILD, say,
+# die, cmd_deps, cmd_build, cmd_up, cmd_down, ns_exists).
+#
+# For each path: start the softnet sampler and the reflector (in the DUT namespace), wait for its
+# ready file, run lab-gen (in the generator namespace), stop the reflector, keep its counters.
+# Whatever happens — a failing step, Ctrl-C — everything started is stopped and, when the lab
+# was not up before, it is brought down again.
+
+RUN_PATHS_ALL="kernel xsk dpdk xdptx"
+
+run_usage() {
+  cat <<EOF
+usage: setup/lab run [options]
+
+Sends the same seeded, open-loop schedule through each path and compares them.
+
+options:
+  --paths LIST        comma-separated: kernel,xsk,dpdk,xdptx (default: all four)
+  --rate PPS          packets per second offered (default 10000)
+  --pattern P         const | poisson | burst (default const)
+  --burst-size N      packets per burst, back to back (pattern burst; default 32)
+  --burst-gap-us T    gap between burst starts in microseconds (pattern burst; default 1000)
+  --duration S        seconds of traffic per path (default 20; --quick: 3)
+  --size BYTES        frame size without FCS, 78 to 1514 (default 128)
+  --seed N            schedule seed (default 1)
+  --quick             a short run: 3 s per path, all four paths in under a minute
+  --out DIR           results root (default results/); the run goes to DIR/<run-id>/,
+                      DIR/latest points to it
+  --dut-cpu N         core of the reflector (default: the last core)
+  --gen-cpu N         core of the generator (default: core 0)
+  --gen-backend B     lab-gen backend: xsk | udp (default: lab-gen's own default)
+  -h, --help          this text
+
+Every run stops by itself: each step has a time bound. Ctrl-C stops the run, keeps what was
+measured so far, and leaves the machine as it found it.
+EOF
+}
+
+RUN_PIDS=()
+RUN_BROUGHT_UP=0
+RUN_DIR=""
+
+run_cleanup() {
+  local pid
+  for pid in "${RUN_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${RUN_PIDS[@]}"; do
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  RUN_PIDS=()
+  if [ "$RUN_BROUGHT_UP" = 1 ]; then LAB_QUIET=1 cmd_down || true; RUN_BROUGHT_UP=0; fi
+}
+
+run_interrupted() {
+  trap - INT TERM
+  echo "$PROG: run: interrupted; stopping and cleaning up" >&2
+  run_cleanup
+  [ -n "$RUN_DIR" ] && echo "$PROG: run: partial results in $RUN_DIR" >&2
+  exit 130
+}
+
+# wait_ready FILE PID TIMEOUT_S: 0 when FILE appears, 1 when PID died or time ran out
+wait_ready() {
+  local f=$1 pid=$2 t=$(( $3 * 10 ))
+  while [ $t -gt 0 ]; do
+    [ -s "$f" ] && return 0
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.1; t=$((t - 1))
+  done
+  return 1
+}
+
+# stop_pid PID: SIGTERM, up to 5 s, then SIGKILL; returns the exit status (137 if killed)
+stop_pid() {
+  local pid=$1 rc=0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+  wait "$pid" 2>/dev/null || rc=$?
+  local n=() p
+  for p in "${RUN_PIDS[@]}"; do [ "$p" = "$pid" ] || n+=("$p"); done
+  RUN_PIDS=("${n[@]}")
+  return $rc
+}
+
+# The reflector command for a path (prints it); empty when the path cannot run here.
+reflector_cmd() {
+  local path=$1 d=$RUN_DIR
+  local common=(--iface dut0 --cpu "$DUT_CPU" --ready-file "$d/tmp/$path.ready"
+                --stats-json "$d/counters/$path.json" --duration "$REFL_BOUND")
+  case $path in
+    kernel) echo "$BUILD/kernelpath/lab-kern" --mode busy-poll "${common[@]}" ;;
+    xsk)    echo "$BUILD/xdp/lab-xsk" --mode xsk "${common[@]}" ;;
+    xdptx)  echo "$BUILD/xdp/lab-xsk" --mode xdptx "${common[@]}" ;;
+    dpdk)   echo "$BUILD/dataplane/lab-dpdk" --prefix "$P" "${common[@]}" ;;
+  esac
+}
+
+path_binary() {
+  case $1 in
+    kernel) echo "$BUILD/kernelpath/lab-kern" ;;
+    xsk|xdptx) echo "$BUILD/xdp/lab-xsk" ;;
+    dpdk) echo "$BUILD/dataplane/lab-dpdk" ;;
+  esac
+}
+
+skip_path() { # path reason
+  echo "$2" >"$RUN_DIR/skipped/$1.txt"
+  echo "$PROG: run: $1: skipped: $2" >&2
+}
+
+run_one_path() {
+  local path=$1 bin refl_pid samp_pid gen_rc=0 refl_rc=0 log="$RUN_DIR/logs"
+  bin=$(path_binary "$path")
+  if [ ! -x "$bin" ]; then
+    skip_path "$path" "$(basename "$bin") was not built on this machine (see 'meson setup' components)"
+    return 0
+  fi
+  if [ "$path" = dpdk ] && [ "$(awk '/HugePages_Free/{print $2}' /proc/meminfo)" -lt 64 ]; then
+    skip_path "$path" "fewer than 64 free hugepages (setup/lab check)"
+    return 0
+  fi
+  say "run: $path: starting reflector"
+  "$BUILD/analysis/lab-analyze" --sample-softnet "$RUN_DIR/softnet/$path.txt" --interval-ms 100 \
+    --duration "$REFL_BOUND" >"$log/$path.softnet.log" 2>&1 &
+  samp_pid=$!; RUN_PIDS+=("$samp_pid")
+  # shellcheck disable=SC2046
+  ip netns exec "$NS_DUT" $(reflector_cmd "$path") >"$log/$path.reflector.log" 2>&1 &
+  refl_pid=$!; RUN_PIDS+=("$refl_pid")
+  if ! wait_ready "$RUN_DIR/tmp/$path.ready" "$refl_pid" 30; then
+    stop_pid "$refl_pid" || true
+    stop_pid "$samp_pid" || true
+    skip_path "$path" "reflector did not start: $(grep -v '^\s*$' "$log/$path.reflector.log" | tail -n 1)"
+    return 0
+  fi
+  say "run: $path: ready; sending $RUN_RATE pps $RUN_PATTERN for ${RUN_DURATION}s"
+  local gen_args=(--iface gen0 --dst 198.18.0.2 --rate "$RUN_RATE" --pattern "$RUN_PATTERN"
+                  --burst-size "$RUN_BURST_SIZE" --burst-gap-us "$RUN_BURST_GAP_US"
+                  --duration "$RUN_DURATION" --size "$RUN_SIZE" --seed "$RUN_SEED" --stamp
+                  --path "$path" --out "$RUN_DIR/records/$path.rec"
+                  --stats-json "$RUN_DIR/gen/$path.json" --cpu "$GEN_CPU")
+  [ -n "$RUN_GEN_BACKEND" ] && gen_args+=(--backend "$RUN_GEN_BACKEND")
+  ip netns exec "$NS_GEN" timeout -s INT -k 10 "$GEN_BOUND" "$BUILD/loadgen/lab-gen" "${gen_args[@]}" \
+    2> >(tee "$log/$path.gen.log" >&2) || gen_rc=$?
+  stop_pid "$refl_pid" || refl_rc=$?
+  stop_pid "$samp_pid" || true
+  if [ $gen_rc -ne 0 ]; then
+    echo "lab-gen failed (exit $gen_rc): $(tail -n 1 "$log/$path.gen.log")" >"$RUN_DIR/failed-$path.txt"
+    echo "$PROG: run: $path: lab-gen failed (exit $gen_rc); see $log/$path.gen.log" >&2
+  fi
+  if [ $refl_rc -ne 0 ] && [ $refl_rc -ne 143 ]; then
+    echo "reflector exited $refl_rc: $(tail -n 1 "$log/$path.reflector.log")" >>"$RUN_DIR/failed-$path.txt"
+    echo "$PROG: run: $path: reflector exited with $refl_rc; see $log/$path.reflector.log" >&2
+  fi
+  return 0
+}
+
+# The machine and its tuning, as run.json's `run` object (LAB-SPEC keys).
+write_run_json() {
+  python3 - "$RUN_DIR/run.json" <<PY
+import json, os, sys, platform, glob
+def rd(p, default=None):
+    try:
+        return open(p).read().strip()
+    except OSError:
+        return default
+cmdline = rd("/proc/cmdline", "")
+iso = {k: v for k, v in (a.split("=", 1) for a in cmdline.split() if "=" in a)
+       if k in ("isolcpus", "nohz_full", "rcu_nocbs", "irqaffinity", "intel_idle.max_cstate",
+                "processor.max_cstate", "idle")}
+gov = rd("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor")
+mi = dict(l.split(":", 1) for l in open("/proc/meminfo"))
+run = {
+  "rate_pps": int("$RUN_RATE"), "pattern": "$RUN_PATTERN", "frame_size": int("$RUN_SIZE"),
+  "duration_s": float("$RUN_DURATION"), "seed": int("$RUN_SEED"),
+  "burst_size": int("$RUN_BURST_SIZE"), "burst_gap_us": int("$RUN_BURST_GAP_US"),
+  "paths": "$RUN_PATHS".split(), "quick": bool(int("$RUN_QUICK")),
+  "kernel": platform.release(), "cpus": os.cpu_count(),
+  "cpu_model": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown"),
+  "dut_cpu": int("$DUT_CPU"), "gen_cpu": int("$GEN_CPU"),
+  "tuning": {
+    "cmdline_isolation": iso,
+    "isolated_cpus": rd("/sys/devices/system/cpu/isolated", ""),
+    "nohz_full": rd("/sys/devices/system/cpu/nohz_full", ""),
+    "smt": rd("/sys/devices/system/cpu/smt/control", "unknown"),
+    "governor": gov if gov else "none (no cpufreq)",
+    "cstate_limit": iso.get("intel_idle.max_cstate") or iso.get("processor.max_cstate") or "none",
+    "busy_read": int(rd("/proc/sys/net/core/busy_read", "0")),
+    "busy_poll": int(rd("/proc/sys/net/core/busy_poll", "0")),
+    "hugepages_total": int(mi["HugePages_Total"].split()[0]),
+    "hugepages_free": int(mi["HugePages_Free"].split()[0]),
+    "hugepage_size_kb": int(mi["Hugepagesize"].split()[0]),
+  },
+}
+json.dump({"run": run}, open(sys.argv[1], "w"), indent=2)
+PY
+}
+
+cmd_run() {
+  RUN_PATHS=$RUN_PATHS_ALL RUN_RATE=10000 RUN_PATTERN=const RUN_BURST_SIZE=32 RUN_BURST_GAP_US=1000
+  RUN_DURATION="" RUN_SIZE=128 RUN_SEED=1 RUN_QUICK=0 RUN_GEN_BACKEND=""
+  local out="$LAB_ROOT/results" ncpu
+  ncpu=$(nproc)
+  DUT_CPU=$((ncpu - 1)) GEN_CPU=0
+  while [ $# -gt 0 ]; do
+    case $1 in
+      -h|--help) run_usage; return 0 ;;
+      --paths) RUN_PATHS=$(echo "${2:?--paths needs a list}" | tr ',' ' '); shift ;;
+      --rate) RUN_RATE=${2:?}; shift ;;
+      --pattern) RUN_PATTERN=${2:?}; shift ;;
+      --burst-size) RUN_BURST_SIZE=${2:?}; shift ;;
+      --burst-gap-us) RUN_BURST_GAP_US=${2:?}; shift ;;
+      --duration) RUN_DURATION=${2:?}; shift ;;
+      --size) RUN_SIZE=${2:?}; shift ;;
+      --seed) RUN_SEED=${2:?}; shift ;;
+      --quick) RUN_QUICK=1 ;;
+      --out) out=${2:?}; shift ;;
+      --dut-cpu) DUT_CPU=${2:?}; shift ;;
+      --gen-cpu) GEN_CPU=${2:?}; shift ;;
+      --gen-backend) RUN_GEN_BACKEND=${2:?}; shift ;;
+      *) usage_die "run: unknown option '$1'" ;;
+    esac
+    shift
+  done
+  local p
+  for p in $RUN_PATHS; do
+    case " $RUN_PATHS_ALL " in *" $p "*) ;; *) usage_die "run: unknown path '$p' (kernel, xsk, dpdk, xdptx)" ;; esac
+  done
+  for v in RUN_RATE RUN_BURST_SIZE RUN_BURST_GAP_US RUN_SIZE RUN_SEED DUT_CPU GEN_CPU; do
+    [[ ${!v} =~ ^[0-9]+$ ]] || usage_die "run: --$(echo "${v#RUN_}" | tr 'A-Z_' 'a-z-') must be a whole number (got '${!v}')"
+  done
+  case $RUN_PATTERN in const|poisson|burst) ;; *) usage_die "run: --pattern is const, poisson or burst" ;; esac
+  [ -n "$RUN_DURATION" ] || { [ $RUN_QUICK = 1 ] && RUN_DURATION=3 || RUN_DURATION=20; }
+  [[ $RUN_DURATION =~ ^[0-9]+$ ]] && [ "$RUN_DURATION" -ge 1 ] && [ "$RUN_DURATION" -le 3600 ] ||
+    usage_die "run: --duration is 1 to 3600 seconds"
+  [ "$DUT_CPU" -lt "$ncpu" ] && [ "$GEN_CPU" -lt "$ncpu" ] || usage_die "run: this machine has cores 0 to $((ncpu - 1))"
+  GEN_BOUND=$((RUN_DURATION + 30))
+  REFL_BOUND=$((RUN_DURATION + 60))
+
+  cmd_deps
+  cmd_build
+  trap run_interrupted INT TERM
+  trap run_cleanup EXIT
+  if ! ns_exists "$NS_DUT"; then RUN_BROUGHT_UP=1; fi
+  LAB_QUIET=1 cmd_up
+  echo "== check"
+  cmd_check || true
+
+  local id; id=$(date +%Y%m%d-%H%M%S)
+  mkdir -p "$out"
+  RUN_DIR="$(cd "$out" && pwd)/$id"
+  mkdir -p "$RUN_DIR"/{records,gen,counters,softnet,skipped,logs,tmp}
+  write_run_json
+  for p in $RUN_PATHS; do
+    echo "== $p"
+    run_one_path "$p"
+  done
+  rm -rf "$RUN_DIR/tmp"
+  run_cleanup
+  trap - INT TERM EXIT
+  ln -sfn "$id" "$out/latest"
+  echo "== analysis"
+  "$BUILD/analysis/lab-analyze" "$RUN_DIR" || die "run: lab-analyze failed; the raw results are in $RUN_DIR"
+  cat "$RUN_DIR/summary.md"
+  echo
+  echo "results: $RUN_DIR (report: $RUN_DIR/report.html)"
+}
