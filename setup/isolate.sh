@@ -1,0 +1,168 @@
+# setup/isolate.sh — isolating the DUT core at run time, and putting everything back.
+# Sourced by setup/lab. Every change is written down in $STATE/iso/ before it is made, so
+# `iso_restore` (called by `down`, by `unisolate` and at the end of `run`) can undo it, also
+# after a crash.
+#
+# What run time can do (boot-time isolcpus/nohz_full/rcu_nocbs cannot be changed here; `check`
+# says what to add to the kernel command line):
+#   - cpuset: every task moves to a cpuset without the DUT core (cgroup v1 `cpuset` hierarchy,
+#     or a v2 `isolated` partition); the reflector is put in a cpuset of the DUT core alone;
+#   - IRQs: every IRQ's affinity (and the default) leaves the DUT core;
+#   - cpufreq governor `performance` where cpufreq exists;
+#   - busy-poll sysctls net.core.busy_read / busy_poll, and napi_defer_hard_irqs /
+#     gro_flush_timeout on the DUT veth (kernel path);
+#   - C-states: `run` holds /dev/cpu_dma_latency open at 0 while it measures (iso_hold_cstate).
+
+ISO_V1=/sys/fs/cgroup/cpuset
+ISO_V2=/sys/fs/cgroup
+
+iso_dir() { echo "$STATE/iso"; }
+
+cpus_without() { # cpu -> "LIST MASK": the online cpus but that one, e.g. "0,2,3 d"
+  python3 - "$1" <<'PY'
+import sys
+cpu = int(sys.argv[1])
+online = set()
+for part in open("/sys/devices/system/cpu/online").read().strip().split(","):
+    a, _, b = part.partition("-")
+    online.update(range(int(a), int(b or a) + 1))
+rest = sorted(online - {cpu})
+print(",".join(map(str, rest)), format(sum(1 << c for c in rest), "x"))
+PY
+}
+
+iso_cpuset_kind() {
+  if [ -f "$ISO_V2/cgroup.controllers" ] && grep -qw cpuset "$ISO_V2/cgroup.controllers"; then echo v2
+  elif [ -f "$ISO_V1/cpuset.cpus" ]; then echo v1
+  else echo none; fi
+}
+
+iso_apply() { # cpu
+  local cpu=$1 rest mask d kind irq
+  d=$(iso_dir); mkdir -p "$d"
+  read -r rest mask < <(cpus_without "$cpu")
+  [ -n "$rest" ] || { say "isolate: only one core online; nothing to isolate"; return 0; }
+  echo "$cpu" >"$d/cpu"
+  kind=$(iso_cpuset_kind)
+  case $kind in
+    v1)
+      mkdir -p "$ISO_V1/$P-rest" "$ISO_V1/$P-dut"
+      echo "$ISO_V1" >"$d/cpuset.v1"
+      cat "$ISO_V1/cpuset.mems" >"$ISO_V1/$P-rest/cpuset.mems"
+      cat "$ISO_V1/cpuset.mems" >"$ISO_V1/$P-dut/cpuset.mems"
+      echo "$rest" >"$ISO_V1/$P-rest/cpuset.cpus"
+      echo "$cpu" >"$ISO_V1/$P-dut/cpuset.cpus"
+      # every task that can move goes to the rest; per-cpu kernel threads cannot, and stay
+      local t moved=0
+      while read -r t; do
+        echo "$t" >"$ISO_V1/$P-rest/tasks" 2>/dev/null && moved=$((moved + 1)) || true
+      done <"$ISO_V1/tasks"
+      say "isolate: cpuset v1: $moved tasks moved to cpus $rest; cpu $cpu kept for the DUT"
+      ;;
+    v2)
+      echo "+cpuset" >"$ISO_V2/cgroup.subtree_control" 2>/dev/null || true
+      mkdir -p "$ISO_V2/$P-dut"
+      echo "$ISO_V2" >"$d/cpuset.v2"
+      echo "$cpu" >"$ISO_V2/$P-dut/cpuset.cpus"
+      echo isolated >"$ISO_V2/$P-dut/cpuset.cpus.partition" 2>/dev/null ||
+        echo root >"$ISO_V2/$P-dut/cpuset.cpus.partition" 2>/dev/null ||
+        say "isolate: cpuset v2: could not make cpu $cpu a partition; tasks may still run there"
+      say "isolate: cpuset v2: cpu $cpu is partition '$(cat "$ISO_V2/$P-dut/cpuset.cpus.partition" 2>/dev/null)'"
+      ;;
+    *) say "isolate: no cpuset controller mounted; tasks may still run on cpu $cpu" ;;
+  esac
+  # IRQs
+  : >"$d/irq.orig"
+  if [ -f /proc/irq/default_smp_affinity ]; then
+    echo "default $(cat /proc/irq/default_smp_affinity)" >>"$d/irq.orig"
+  fi
+  for irq in /proc/irq/[0-9]*; do
+    [ -f "$irq/smp_affinity_list" ] || continue
+    echo "${irq##*/} $(cat "$irq/smp_affinity_list")" >>"$d/irq.orig"
+    echo "$rest" >"$irq/smp_affinity_list" 2>/dev/null || true
+  done
+  echo "$mask" >/proc/irq/default_smp_affinity 2>/dev/null || true
+  # governor
+  local g
+  for g in /sys/devices/system/cpu/cpu*/cpufreq/scaling_governor; do
+    [ -f "$g" ] || continue
+    echo "$g $(cat "$g")" >>"$d/governor.orig"
+    echo performance >"$g" 2>/dev/null || true
+  done
+  # busy polling for the kernel path (global sysctls; saved by sysctl_save_set)
+  sysctl_save_set net.core.busy_read 50
+  sysctl_save_set net.core.busy_poll 50
+  if ns_exists "$NS_DUT"; then
+    ip netns exec "$NS_DUT" sh -c "echo 2 > /sys/class/net/$DUT_IF/napi_defer_hard_irqs; echo 200000 > /sys/class/net/$DUT_IF/gro_flush_timeout" 2>/dev/null || true
+  fi
+  touch "$d/applied"
+}
+
+# The cgroup.procs file of the DUT cpuset, when isolation is applied.
+iso_procs() {
+  local d; d=$(iso_dir)
+  [ -f "$d/applied" ] || return 0
+  if [ -f "$d/cpuset.v1" ]; then echo "$ISO_V1/$P-dut/cgroup.procs"
+  elif [ -f "$d/cpuset.v2" ]; then echo "$ISO_V2/$P-dut/cgroup.procs"; fi
+}
+
+# Run a command inside the DUT cpuset (plainly when there is no isolation).
+iso_exec() {
+  local procs; procs=$(iso_procs)
+  if [ -n "$procs" ]; then
+    sh -c 'echo $$ >"$0" 2>/dev/null || true; exec "$@"' "$procs" "$@"
+  else
+    "$@"
+  fi
+}
+
+iso_restore() {
+  local d t irq aff g v
+  d=$(iso_dir)
+  [ -d "$d" ] || return 0
+  if [ -f "$d/cpuset.v1" ]; then
+    for v in "$P-dut" "$P-rest"; do
+      [ -d "$ISO_V1/$v" ] || continue
+      while read -r t; do echo "$t" >"$ISO_V1/tasks" 2>/dev/null || true; done <"$ISO_V1/$v/tasks"
+      rmdir "$ISO_V1/$v" 2>/dev/null || say "isolate: could not remove cpuset $v (tasks left in it?)"
+    done
+  fi
+  if [ -f "$d/cpuset.v2" ] && [ -d "$ISO_V2/$P-dut" ]; then
+    while read -r t; do echo "$t" >"$ISO_V2/cgroup.procs" 2>/dev/null || true; done <"$ISO_V2/$P-dut/cgroup.procs"
+    echo member >"$ISO_V2/$P-dut/cpuset.cpus.partition" 2>/dev/null || true
+    rmdir "$ISO_V2/$P-dut" 2>/dev/null || true
+  fi
+  if [ -f "$d/irq.orig" ]; then
+    while read -r irq aff; do
+      if [ "$irq" = default ]; then echo "$aff" >/proc/irq/default_smp_affinity 2>/dev/null || true
+      else echo "$aff" >"/proc/irq/$irq/smp_affinity_list" 2>/dev/null || true; fi
+    done <"$d/irq.orig"
+  fi
+  if [ -f "$d/governor.orig" ]; then
+    while read -r g v; do echo "$v" >"$g" 2>/dev/null || true; done <"$d/governor.orig"
+  fi
+  rm -rf "$d"
+}
+
+# Hold /dev/cpu_dma_latency at 0 µs for as long as the calling shell keeps the fd open.
+ISO_CSTATE_FD=""
+iso_hold_cstate() {
+  [ -w /dev/cpu_dma_latency ] || return 0
+  exec {ISO_CSTATE_FD}>/dev/cpu_dma_latency
+  printf '\x00\x00\x00\x00' >&"$ISO_CSTATE_FD"
+}
+iso_release_cstate() {
+  [ -n "$ISO_CSTATE_FD" ] || return 0
+  exec {ISO_CSTATE_FD}>&-
+  ISO_CSTATE_FD=""
+}
+
+iso_status() {
+  local d; d=$(iso_dir)
+  if [ -f "$d/applied" ]; then
+    echo "isolation: cpu $(cat "$d/cpu") isolated at run time ($(iso_cpuset_kind) cpuset, IRQs moved)"
+  else
+    echo "isolation: none at run time"
+  fi
+  echo "boot isolation: isolcpus '$(cat /sys/devices/system/cpu/isolated 2>/dev/null)', nohz_full '$(cat /sys/devices/system/cpu/nohz_full 2>/dev/null)'"
+}
