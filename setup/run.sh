@@ -30,6 +30,8 @@ options:
   --dut-cpu N         core of the reflector (default: the last core)
   --gen-cpu N         core of the generator (default: core 0)
   --gen-backend B     lab-gen backend: xsk | udp (default: lab-gen's own default)
+  --no-isolate        do not isolate the DUT core at run time (default: isolate it when the
+                      machine has more than one core; everything is put back afterwards)
   -h, --help          this text
 
 Every run stops by itself: each step has a time bound. Ctrl-C stops the run, keeps what was
@@ -38,6 +40,7 @@ EOF
 }
 
 RUN_PIDS=()
+RUN_ISOLATED=0
 RUN_BROUGHT_UP=0
 RUN_DIR=""
 
@@ -49,6 +52,8 @@ run_cleanup() {
     kill -KILL "$pid" 2>/dev/null || true
   done
   RUN_PIDS=()
+  iso_release_cstate
+  if [ "$RUN_ISOLATED" = 1 ]; then iso_restore; sysctl_restore; RUN_ISOLATED=0; fi
   if [ "$RUN_BROUGHT_UP" = 1 ]; then LAB_QUIET=1 cmd_down || true; RUN_BROUGHT_UP=0; fi
 }
 
@@ -121,12 +126,17 @@ run_one_path() {
     skip_path "$path" "fewer than 64 free hugepages (setup/lab check)"
     return 0
   fi
+  if [ -x "$BUILD/setup/lab-noise" ]; then
+    iso_exec "$BUILD/setup/lab-noise" --cpu "$DUT_CPU" --duration-ms 1000 --json "$RUN_DIR/noise/$path.json" \
+      >"$log/$path.noise.log" 2>&1 || true
+    say "run: $path: core noise on cpu $DUT_CPU:$(cut -d: -f2- "$log/$path.noise.log")"
+  fi
   say "run: $path: starting reflector"
   "$BUILD/analysis/lab-analyze" --sample-softnet "$RUN_DIR/softnet/$path.txt" --interval-ms 100 \
     --duration "$REFL_BOUND" >"$log/$path.softnet.log" 2>&1 &
   samp_pid=$!; RUN_PIDS+=("$samp_pid")
   # shellcheck disable=SC2046
-  ip netns exec "$NS_DUT" $(reflector_cmd "$path") >"$log/$path.reflector.log" 2>&1 &
+  iso_exec ip netns exec "$NS_DUT" $(reflector_cmd "$path") >"$log/$path.reflector.log" 2>&1 &
   refl_pid=$!; RUN_PIDS+=("$refl_pid")
   if ! wait_ready "$RUN_DIR/tmp/$path.ready" "$refl_pid" 30; then
     stop_pid "$refl_pid" || true
@@ -191,6 +201,13 @@ run = {
     "hugepages_total": int(mi["HugePages_Total"].split()[0]),
     "hugepages_free": int(mi["HugePages_Free"].split()[0]),
     "hugepage_size_kb": int(mi["Hugepagesize"].split()[0]),
+    "isolated_at_run_time": bool(int("$RUN_ISOLATED")),
+    "irq_affinity_dut_cpu_free": all(str(int("$DUT_CPU")) not in (rd(p, "") or "").split(",")
+                                     for p in glob.glob("/proc/irq/*/smp_affinity_list")) if int("$RUN_ISOLATED") else False,
+    "cpuset": rd("/proc/self/cpuset", "unknown"),
+    "cstate_pm_qos_us": 0 if "$ISO_CSTATE_FD" else None,
+    "core_noise": {os.path.basename(f)[:-5]: json.load(open(f))
+                   for f in sorted(glob.glob("$RUN_DIR/noise/*.json"))},
   },
 }
 json.dump({"run": run}, open(sys.argv[1], "w"), indent=2)
@@ -199,7 +216,7 @@ PY
 
 cmd_run() {
   RUN_PATHS=$RUN_PATHS_ALL RUN_RATE=10000 RUN_PATTERN=const RUN_BURST_SIZE=32 RUN_BURST_GAP_US=1000
-  RUN_DURATION="" RUN_SIZE=128 RUN_SEED=1 RUN_QUICK=0 RUN_GEN_BACKEND=""
+  RUN_DURATION="" RUN_SIZE=128 RUN_SEED=1 RUN_QUICK=0 RUN_GEN_BACKEND="" RUN_ISOLATE=1
   local out="$LAB_ROOT/results" ncpu
   ncpu=$(nproc)
   DUT_CPU=$((ncpu - 1)) GEN_CPU=0
@@ -219,6 +236,7 @@ cmd_run() {
       --dut-cpu) DUT_CPU=${2:?}; shift ;;
       --gen-cpu) GEN_CPU=${2:?}; shift ;;
       --gen-backend) RUN_GEN_BACKEND=${2:?}; shift ;;
+      --no-isolate) RUN_ISOLATE=0 ;;
       *) usage_die "run: unknown option '$1'" ;;
     esac
     shift
@@ -250,12 +268,18 @@ cmd_run() {
   local id; id=$(date +%Y%m%d-%H%M%S)
   mkdir -p "$out"
   RUN_DIR="$(cd "$out" && pwd)/$id"
-  mkdir -p "$RUN_DIR"/{records,gen,counters,softnet,skipped,logs,tmp}
-  write_run_json
+  mkdir -p "$RUN_DIR"/{records,gen,counters,softnet,skipped,logs,noise,tmp}
+  if [ "$RUN_ISOLATE" = 1 ] && [ "$ncpu" -gt 1 ]; then
+    RUN_ISOLATED=1
+    LAB_QUIET=1 iso_apply "$DUT_CPU"
+    say "run: cpu $DUT_CPU isolated at run time (tasks, IRQs moved; busy-poll on; C-states held shallow)"
+  fi
+  iso_hold_cstate
   for p in $RUN_PATHS; do
     echo "== $p"
     run_one_path "$p"
   done
+  write_run_json
   rm -rf "$RUN_DIR/tmp"
   run_cleanup
   trap - INT TERM EXIT
