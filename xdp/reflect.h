@@ -1,0 +1,39 @@
+/* reflect.h — what the XDP program (reflect.bpf.c) and its userspace share: the modes, the
+ * policy on LAB_F_REFLECTED, and the indices of the per-CPU counters. Fixed-width fields only:
+ * this header is compiled for the BPF target too. */
+#ifndef LAB_XDP_REFLECT_H
+#define LAB_XDP_REFLECT_H
+
+#include <linux/types.h>
+
+/* What the program does with lab traffic (rodata lab_mode). */
+enum lab_xdp_mode {
+	LAB_XDP_MODE_XSK = 0,   /* bpf_redirect_map to the XSKMAP slot of the RX queue */
+	LAB_XDP_MODE_XDPTX = 1, /* swap, stamp, XDP_TX: the floor of the wire */
+};
+
+/* Which frames count as lab traffic by their LAB_F_REFLECTED bit (rodata lab_reflected).
+ * A reflector takes only frames without it (never reflect a reflection); the generator's
+ * receive side takes only frames with it. */
+enum lab_xdp_reflected {
+	LAB_XDP_REFL_FORBID = 0,
+	LAB_XDP_REFL_REQUIRE = 1,
+	LAB_XDP_REFL_ANY = 2,
+};
+
+/* Per-CPU counters. Every frame the program sees lands in exactly one of PASSED, MALFORMED,
+ * LAB; every LAB frame in exactly one of REDIRECTED, TX, ERRORS. */
+enum lab_xdp_counter {
+	LAB_XDP_C_LAB = 0,      /* lab traffic for this side (port, header, REFLECTED policy) */
+	LAB_XDP_C_PASSED,       /* not lab traffic: XDP_PASS to the kernel (ARP, ND, other ports) */
+	LAB_XDP_C_MALFORMED,    /* claims to be IP or lab traffic but is broken: XDP_PASS */
+	LAB_XDP_C_REDIRECTED,   /* lab, handed to the AF_XDP socket */
+	LAB_XDP_C_TX,           /* lab, reflected with XDP_TX */
+	LAB_XDP_C_ERRORS,       /* lab, but no socket in the queue's slot or redirect failed: XDP_PASS */
+	LAB_XDP_C_COUNT
+};
+
+#define LAB_XDP_XSKMAP_MAX 64 /* RX queues an XSKMAP can serve */
+#define LAB_XDP_PROG_NAME "lab_reflect" /* how lab-xsk recognises its own program */
+
+#endif
