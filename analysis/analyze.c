@@ -1,0 +1,479 @@
+/* analyze.c — one path of a run, from its record file and its counter files to the figures of
+ * summary.json. Memory: the record file is mapped and one array of n 64-bit values is reused
+ * for every statistic in turn (a second one only when an arrival series needs sorting). */
+#include "analyze.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "frame.h"
+#include "json_in.h"
+#include "pcap_in.h"
+#include "pcap_out.h"
+
+void lab_path_note(struct lab_path *p, const char *fmt, ...)
+{
+	va_list ap;
+	if (p->nnotes >= (int)(sizeof(p->notes) / sizeof(p->notes[0])))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(p->notes[p->nnotes++], sizeof(p->notes[0]), fmt, ap);
+	va_end(ap);
+}
+
+int lab_heat_row(int64_t v_ns)
+{
+	if (v_ns <= LAB_HEAT_L_MIN_NS)
+		return 0;
+	int r = (int)floor(log10((double)v_ns / LAB_HEAT_L_MIN_NS) * 6.0);
+	return r < 0 ? 0 : r >= LAB_HEAT_L ? LAB_HEAT_L - 1 : r;
+}
+
+static bool file_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+static int add_drop(struct lab_path *p, const char *name, uint64_t v, bool in_sum)
+{
+	for (size_t i = 0; i < p->ndrops; i++)
+		if (strcmp(p->drops[i].name, name) == 0) {
+			p->drops[i].value = v;
+			p->drops[i].in_sum = in_sum;
+			return 0;
+		}
+	if (p->ndrops >= LAB_MAX_DROPS)
+		return -1;
+	struct lab_drop *d = &p->drops[p->ndrops++];
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	d->value = v;
+	d->in_sum = in_sum;
+	return 0;
+}
+
+/* The `drops` object of a reflector's or lab-gen's stats file: every member a count. */
+static int read_drops(struct lab_path *p, const char *file, const char *prefix, bool required,
+		      char *err, size_t errlen)
+{
+	char why[400];
+	struct jv *doc;
+	if (!file_exists(file)) {
+		if (required)
+			lab_path_note(p, "%s is missing: the reflector's drop points are not counted",
+				      file);
+		return 0;
+	}
+	doc = jv_parse_file(file, why, sizeof(why));
+	if (!doc) {
+		snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	if (doc->type != JV_OBJ) {
+		snprintf(err, errlen, "%s: not a JSON object", file);
+		jv_free(doc);
+		return -1;
+	}
+	const struct jv *d = jv_get(doc, "drops");
+	if (d && d->type != JV_OBJ) {
+		snprintf(err, errlen, "%s: 'drops' is not an object", file);
+		jv_free(doc);
+		return -1;
+	}
+	for (size_t i = 0; d && i < d->n; i++) {
+		uint64_t v;
+		char key[64];
+		if (!jv_u64(d->items[i], &v)) {
+			snprintf(err, errlen, "%s: drops.%s is not a count", file, d->keys[i]);
+			jv_free(doc);
+			return -1;
+		}
+		snprintf(key, sizeof(key), "%s%s", prefix, d->keys[i]);
+		if (add_drop(p, key, v, true) < 0) {
+			snprintf(err, errlen, "%s: more than %d drop points", file, LAB_MAX_DROPS);
+			jv_free(doc);
+			return -1;
+		}
+	}
+	if (required)
+		p->have_counters = true;
+	if (!d)
+		lab_path_note(p, "%s has no 'drops' object", file);
+	jv_free(doc);
+	return 0;
+}
+
+/* Which burst holds t (bursts sorted, disjoint), or -1. */
+static ssize_t burst_of(const struct lab_burst *b, size_t nb, int64_t t)
+{
+	size_t lo = 0, hi = nb;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (b[mid].start_ns <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return -1;
+	return t <= b[lo - 1].end_ns ? (ssize_t)(lo - 1) : -1;
+}
+
+static bool in_series(const struct lab_rec *r, bool dut)
+{
+	if (!(r->flags & LAB_REC_RECEIVED))
+		return false;
+	return !dut || (r->flags & LAB_REC_STAMPED);
+}
+
+static int64_t series_t(const struct lab_rec *r, bool dut)
+{
+	return (int64_t)(dut ? r->dut_rx_ns : r->recv_ns);
+}
+
+/* Fill buf with the arrival series and sort it. Returns its length or (size_t)-1. */
+static size_t fill_series(const struct lab_rec *recs, size_t n, bool dut, int64_t *buf)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (in_series(&recs[i], dut))
+			buf[k++] = series_t(&recs[i], dut);
+	if (!lab_is_sorted_i64(buf, k) && lab_sort_i64(buf, k, NULL) < 0)
+		return (size_t)-1;
+	return k;
+}
+
+/* bursts/<name>.pcap from lab-gen's capture when there is one (its packets, as captured), else
+ * frames rebuilt from the records on the lab's flow. Written even with no burst (header only)
+ * so the file list of a run does not depend on the traffic. */
+static int write_burst_pcap(const char *run_dir, struct lab_path *p, const struct lab_rec *recs,
+			    size_t n, bool dut, char *err, size_t errlen)
+{
+	char dir[4096], out[4200], cap[4200];
+	struct lab_pcap_out po;
+	int64_t off = p->hdr.realtime_off_ns;
+
+	snprintf(dir, sizeof(dir), "%s/bursts", run_dir);
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	snprintf(out, sizeof(out), "%s/%s.pcap", dir, p->name);
+	snprintf(cap, sizeof(cap), "%s/capture/%s.pcap", run_dir, p->name);
+	if (lab_pcap_out_open(&po, out, 65535) < 0) {
+		snprintf(err, errlen, "%s: %s", out, strerror(errno));
+		return -1;
+	}
+	snprintf(p->pcap_rel, sizeof(p->pcap_rel), "bursts/%s.pcap", p->name);
+	int rc = 0;
+	if (file_exists(cap)) {
+		const uint8_t *buf;
+		size_t len;
+		struct pcapr r;
+		struct pcapr_pkt pk;
+		char why[300];
+		p->pcap_frames = "capture";
+		if (pcapr_map(cap, &buf, &len, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "%s", why);
+			lab_pcap_out_close(&po);
+			return -1;
+		}
+		int g = pcapr_init(&r, buf, len);
+		while (g >= 0 && (g = pcapr_next(&r, &pk)) == 1) {
+			int64_t t = (int64_t)pk.ts_ns - off; /* back to CLOCK_MONOTONIC */
+			if (pk.linktype != 1 || burst_of(p->bursts, p->nbursts, t) < 0)
+				continue;
+			if (p->pcap_packets >= LAB_BURST_PCAP_MAX)
+				break;
+			if (lab_pcap_out_write(&po, pk.ts_ns, pk.data, pk.caplen, pk.len) < 0) {
+				rc = -1;
+				break;
+			}
+			p->pcap_packets++;
+		}
+		if (g < 0)
+			snprintf(err, errlen, "%s: %s", cap, r.err);
+		pcapr_unmap(buf, len);
+		if (g < 0) {
+			lab_pcap_out_close(&po);
+			return -1;
+		}
+	} else if (p->nbursts) {
+		struct lab_flow fl = {
+			.src_mac = {0x02, 0x4c, 0x42, 0, 0, 1},
+			.dst_mac = {0x02, 0x4c, 0x42, 0, 0, 2},
+			.family = p->hdr.family == 6 ? AF_INET6 : AF_INET,
+			.sport = LAB_PORT_GEN,
+			.dport = LAB_PORT_DUT,
+			.vlan_id = -1,
+		};
+		const char *src = fl.family == AF_INET6 ? "2001:2::1" : "198.18.0.1";
+		const char *dst = p->hdr.dst[0] ? p->hdr.dst : fl.family == AF_INET6 ? "2001:2::2" : "198.18.0.2";
+		uint8_t tmpl[2048], fr[2048];
+		struct lab_parsed ps;
+		bool stamp = p->stamped_run;
+		size_t flen = p->hdr.frame_size;
+		p->pcap_frames = "reconstructed";
+		if (inet_pton(fl.family, src, &fl.src) != 1 || inet_pton(fl.family, dst, &fl.dst) != 1) {
+			lab_path_note(p, "burst pcap: destination '%s' is not an IPv%d address; none written",
+				      dst, fl.family == AF_INET6 ? 6 : 4);
+			lab_pcap_out_close(&po);
+			unlink(out);
+			p->pcap_rel[0] = '\0';
+			return 0;
+		}
+		if (flen < lab_frame_min_len(&fl, stamp))
+			flen = lab_frame_min_len(&fl, stamp);
+		if (flen > sizeof(tmpl))
+			flen = sizeof(tmpl);
+		if (!lab_frame_build(tmpl, sizeof(tmpl), &fl, flen, 0, stamp ? LAB_F_STAMP : 0)) {
+			lab_pcap_out_close(&po);
+			snprintf(err, errlen, "%s: cannot build a %zu-byte frame for the burst pcap",
+				 out, flen);
+			return -1;
+		}
+		for (size_t i = 0; i < n && p->pcap_packets < LAB_BURST_PCAP_MAX; i++) {
+			const struct lab_rec *rc_ = &recs[i];
+			if (!in_series(rc_, dut))
+				continue;
+			int64_t t = series_t(rc_, dut);
+			if (burst_of(p->bursts, p->nbursts, t) < 0)
+				continue;
+			memcpy(fr, tmpl, flen);
+			if (lab_frame_parse(fr, flen, 0, &ps) != LAB_OK)
+				break;
+			lab_frame_set_times(fr, &ps, rc_->seq, rc_->sent_ns, rc_->intended_ns);
+			if (!dut) /* back at the generator: the reflected frame */
+				lab_frame_reflect(fr, &ps, rc_->dut_rx_ns, rc_->dut_tx_ns);
+			if (lab_pcap_out_write(&po, (uint64_t)(t + off), fr, (uint32_t)flen,
+					       (uint32_t)flen) < 0) {
+				rc = -1;
+				break;
+			}
+			p->pcap_packets++;
+		}
+	} else {
+		p->pcap_frames = "reconstructed";
+	}
+	if (p->pcap_packets >= LAB_BURST_PCAP_MAX)
+		lab_path_note(p, "burst pcap stops at %d packets", LAB_BURST_PCAP_MAX);
+	if (lab_pcap_out_close(&po) < 0 || rc < 0) {
+		snprintf(err, errlen, "%s: write failed: %s", out, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int lab_analyze_path(const char *run_dir, const char *name, const struct lab_analyze_opts *o,
+		     struct lab_path *p, char *err, size_t errlen)
+{
+	char file[4200];
+	struct lab_rec_file f;
+	int64_t *buf = NULL;
+	int rc = -1;
+
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	snprintf(file, sizeof(file), "%s/records/%s.rec", run_dir, name);
+	if (lab_rec_open(file, &f, err, errlen) < 0)
+		return -1;
+	p->hdr = f.hdr;
+	p->complete = f.complete;
+	p->stamped_run = f.hdr.flags & LAB_RECF_STAMP;
+	if (!f.complete)
+		lab_path_note(p, "%s was not finished by lab-gen (killed?): %llu records from its size",
+			      file, (unsigned long long)f.count);
+	const struct lab_rec *recs = f.recs;
+	size_t n = (size_t)f.count;
+	p->records = n;
+	buf = malloc((n ? n : 1) * sizeof(*buf));
+	if (!buf) {
+		snprintf(err, errlen, "%s: out of memory for %zu records", file, n);
+		goto out;
+	}
+
+	/* pass 1: counts, RTT from the intended send time, the time span */
+	uint64_t t0 = n ? recs[0].intended_ns : 0, tmax = t0;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct lab_rec *r = &recs[i];
+		uint16_t fl = r->flags;
+		p->sent += (fl & LAB_REC_SENT) != 0;
+		p->send_failed += (fl & LAB_REC_SEND_FAIL) != 0;
+		p->reordered += (fl & LAB_REC_REORDERED) != 0;
+		p->duplicated += r->dups;
+		if (r->intended_ns < t0)
+			t0 = r->intended_ns;
+		if (r->intended_ns > tmax)
+			tmax = r->intended_ns;
+		if (fl & LAB_REC_RECEIVED) {
+			p->received++;
+			buf[k++] = (int64_t)(r->recv_ns - r->intended_ns);
+			if (r->recv_ns > tmax)
+				tmax = r->recv_ns;
+			if (fl & LAB_REC_STAMPED)
+				p->stamped++;
+		} else if (fl & LAB_REC_SENT) {
+			p->lost++;
+		}
+	}
+	lab_percentiles(buf, k, &p->rtt);
+	p->t0_ns = t0;
+	p->span_ns = tmax - t0 + 1;
+
+	/* pass 2: RTT from the actual send time, and the binned series of the report */
+	k = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct lab_rec *r = &recs[i];
+		if (!(r->flags & LAB_REC_RECEIVED))
+			continue;
+		int64_t rtt = (int64_t)(r->recv_ns - r->intended_ns);
+		buf[k++] = (int64_t)(r->recv_ns - r->sent_ns);
+		size_t col = (size_t)((unsigned __int128)(r->intended_ns - t0) * LAB_HEAT_T / p->span_ns);
+		p->heat[col < LAB_HEAT_T ? col : LAB_HEAT_T - 1][lab_heat_row(rtt)]++;
+		size_t b = (size_t)((unsigned __int128)(r->recv_ns - t0) * LAB_RATE_BINS / p->span_ns);
+		if (r->recv_ns >= t0 && b < LAB_RATE_BINS)
+			p->rate_gen[b]++;
+		if ((r->flags & LAB_REC_STAMPED) && r->dut_rx_ns >= t0) {
+			b = (size_t)((unsigned __int128)(r->dut_rx_ns - t0) * LAB_RATE_BINS / p->span_ns);
+			if (b < LAB_RATE_BINS)
+				p->rate_dut[b]++;
+		}
+	}
+	lab_percentiles(buf, k, &p->rtt_actual);
+
+	/* one-way: gen -> DUT, inside the DUT, DUT -> gen (one clock on the one-host lab) */
+	for (int w = 0; w < 3; w++) {
+		k = 0;
+		for (size_t i = 0; i < n; i++) {
+			const struct lab_rec *r = &recs[i];
+			if ((r->flags & (LAB_REC_RECEIVED | LAB_REC_STAMPED)) !=
+			    (LAB_REC_RECEIVED | LAB_REC_STAMPED))
+				continue;
+			buf[k++] = w == 0   ? (int64_t)(r->dut_rx_ns - r->sent_ns)
+				   : w == 1 ? (int64_t)(r->dut_tx_ns - r->dut_rx_ns)
+					    : (int64_t)(r->recv_ns - r->dut_tx_ns);
+		}
+		lab_percentiles(buf, k, w == 0 ? &p->to_dut : w == 1 ? &p->in_dut : &p->from_dut);
+	}
+	if (p->stamped_run && p->received && !p->stamped)
+		lab_path_note(p, "stamps were asked for but no reflection carried them: no one-way split");
+
+	/* rates over the schedule's duration, so achieved / offered is the delivery ratio */
+	uint64_t dur_ns = f.hdr.duration_ns ? f.hdr.duration_ns : (n > 1 ? recs[n - 1].intended_ns - t0 : 0);
+	p->duration_s = (double)dur_ns / 1e9;
+	p->offered_pps = dur_ns ? (double)n * 1e9 / (double)dur_ns : 0;
+	p->achieved_pps = dur_ns ? (double)p->received * 1e9 / (double)dur_ns : 0;
+
+	/* microbursts */
+	bool dut = p->stamped > 0;
+	double mean_pps = f.hdr.rate_pps ? (double)f.hdr.rate_pps : p->offered_pps;
+	lab_burst_default(mean_pps, &p->bcfg);
+	if (o->window_ns)
+		p->bcfg.window_ns = o->window_ns;
+	if (o->threshold_pps > 0)
+		p->bcfg.threshold_pps = o->threshold_pps;
+	p->burst_series = dut ? "dut_rx" : "recv";
+	for (int pass = 0; pass < (dut ? 2 : 1); pass++) {
+		bool at_dut = dut && pass == 0;
+		struct lab_burst *b;
+		size_t len = fill_series(recs, n, at_dut, buf);
+		if (len == (size_t)-1) {
+			snprintf(err, errlen, "%s: out of memory sorting arrivals", file);
+			goto out;
+		}
+		size_t nb = 0;
+		b = NULL;
+		if (p->bcfg.threshold_pps > 0)
+			nb = lab_bursts_find(buf, len, &p->bcfg, &b);
+		if (nb == (size_t)-1) {
+			snprintf(err, errlen, "%s: out of memory finding bursts", file);
+			goto out;
+		}
+		if (at_dut)
+			p->nbursts_dut = nb;
+		else
+			p->nbursts_gen = nb;
+		if (pass == 0) {
+			p->bursts = b;
+			p->nbursts = nb;
+			for (size_t i = 0; i < nb; i++)
+				p->burst_packets += b[i].count;
+		} else {
+			free(b);
+		}
+	}
+
+	/* latency inside against outside bursts: one array, filled from both ends */
+	size_t nin = 0, nout = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct lab_rec *r = &recs[i];
+		if (!in_series(r, dut))
+			continue;
+		int64_t v = (int64_t)(r->recv_ns - r->intended_ns);
+		if (burst_of(p->bursts, p->nbursts, series_t(r, dut)) >= 0)
+			buf[nin++] = v;
+		else
+			buf[n - 1 - nout++] = v;
+	}
+	lab_percentiles(buf, nin, &p->rtt_in_burst);
+	lab_percentiles(buf + n - nout, nout, &p->rtt_out_burst);
+
+	if (o->write_pcap && write_burst_pcap(run_dir, p, recs, n, dut, err, errlen) < 0)
+		goto out;
+
+	/* drops: the reflector's drop points, lab-gen's own, the softnet deltas */
+	snprintf(file, sizeof(file), "%s/counters/%s.json", run_dir, name);
+	if (read_drops(p, file, "", true, err, errlen) < 0)
+		goto out;
+	snprintf(file, sizeof(file), "%s/gen/%s.json", run_dir, name);
+	if (read_drops(p, file, "gen_", false, err, errlen) < 0)
+		goto out;
+	snprintf(file, sizeof(file), "%s/softnet/%s.txt", run_dir, name);
+	if (file_exists(file)) {
+		if (sn_load_samples(file, &p->softnet, err, errlen) < 0)
+			goto out;
+		p->have_softnet = true;
+		if (p->softnet.nsnaps < 2)
+			lab_path_note(p, "%s has %zu snapshot(s): no softnet delta", file,
+				      p->softnet.nsnaps);
+		if (p->softnet.truncated)
+			lab_path_note(p, "%s: the last snapshot was cut short and left out", file);
+		add_drop(p, "softnet_dropped", sn_delta(&p->softnet, SN_DROPPED), true);
+		/* squeezes are budget exhaustions, not packets: listed, not subtracted */
+		add_drop(p, "softnet_time_squeeze", sn_delta(&p->softnet, SN_TIME_SQUEEZE), false);
+	} else {
+		lab_path_note(p, "%s is missing: no softnet drops for this path", file);
+	}
+	int64_t un = (int64_t)p->sent - (int64_t)p->received;
+	for (size_t i = 0; i < p->ndrops; i++)
+		if (p->drops[i].in_sum)
+			un -= (int64_t)p->drops[i].value;
+	p->unaccounted = un;
+
+	/* the generator's own counts should agree with its records; say so when not */
+	if (f.complete && (f.hdr.sent != p->sent || f.hdr.received != p->received))
+		lab_path_note(p, "lab-gen's header counts (sent %llu, received %llu) differ from its "
+				 "records (sent %llu, received %llu); the records are used",
+			      (unsigned long long)f.hdr.sent, (unsigned long long)f.hdr.received,
+			      (unsigned long long)p->sent, (unsigned long long)p->received);
+	rc = 0;
+out:
+	free(buf);
+	lab_rec_close(&f);
+	return rc;
+}
+
+void lab_path_free(struct lab_path *p)
+{
+	free(p->bursts);
+	p->bursts = NULL;
+	sn_series_free(&p->softnet);
+}

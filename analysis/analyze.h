@@ -1,0 +1,84 @@
+/* analyze.h — everything lab-analyze derives from one path of a run: the record file's counts,
+ * exact percentiles, the one-way split, microbursts, drops, and the binned series the report
+ * draws. analyze.c computes it; summary.c and report.c write it out. */
+#ifndef LAB_ANALYZE_H
+#define LAB_ANALYZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bursts.h"
+#include "rec.h"
+#include "select.h"
+#include "softnet.h"
+
+#define LAB_MAX_DROPS 64
+#define LAB_HEAT_T 120      /* heat map: time columns */
+#define LAB_HEAT_L 48       /* heat map: latency rows, 6 per decade from 100 ns */
+#define LAB_HEAT_L_MIN_NS 100.0
+#define LAB_RATE_BINS 240   /* rate timeline bins */
+#define LAB_BURSTS_LISTED 50 /* bursts listed one by one in summary.json */
+#define LAB_BURST_PCAP_MAX 2000000 /* packets written to bursts/<path>.pcap at most */
+
+struct lab_drop {
+	char name[64];
+	uint64_t value;
+	bool in_sum; /* counted in `unaccounted` (events that are not packets are not) */
+};
+
+struct lab_analyze_opts {
+	uint64_t window_ns;     /* 0: default from the offered rate */
+	double threshold_pps;   /* 0: default */
+	bool write_pcap;
+};
+
+struct lab_path {
+	char name[32];
+	bool skipped;
+	char reason[512];
+
+	struct lab_rec_hdr hdr;
+	bool complete, stamped_run;
+	uint64_t records, sent, received, lost, reordered, duplicated, send_failed, stamped;
+	double duration_s, offered_pps, achieved_pps;
+	struct lab_pct rtt, rtt_actual, to_dut, in_dut, from_dut;
+
+	struct lab_drop drops[LAB_MAX_DROPS];
+	size_t ndrops;
+	bool have_counters, have_softnet;
+	int64_t unaccounted;
+	struct sn_series softnet;
+
+	/* microbursts on the primary series: DUT arrivals when stamped, else the generator's */
+	struct lab_burst_cfg bcfg;
+	const char *burst_series; /* "dut_rx" | "recv" */
+	struct lab_burst *bursts;
+	size_t nbursts, nbursts_dut, nbursts_gen;
+	uint64_t burst_packets;
+	struct lab_pct rtt_in_burst, rtt_out_burst;
+	char pcap_rel[96];       /* bursts/<path>.pcap, or "" when none was written */
+	const char *pcap_frames; /* "capture" | "reconstructed" */
+	uint64_t pcap_packets;
+
+	/* for the report */
+	uint64_t t0_ns, span_ns; /* time base of the binned series (intended send times) */
+	uint32_t heat[LAB_HEAT_T][LAB_HEAT_L];
+	uint32_t rate_dut[LAB_RATE_BINS], rate_gen[LAB_RATE_BINS];
+
+	char notes[8][256];
+	int nnotes;
+};
+
+/* Latency row of the heat map for v nanoseconds. */
+int lab_heat_row(int64_t v_ns);
+
+/* Analyze records/<name>.rec of run_dir (and its counters, gen stats, softnet samples, capture).
+ * Returns 0, or -1 with a one-line reason naming the file in err. */
+int lab_analyze_path(const char *run_dir, const char *name, const struct lab_analyze_opts *o,
+		     struct lab_path *p, char *err, size_t errlen);
+void lab_path_free(struct lab_path *p);
+
+void lab_path_note(struct lab_path *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

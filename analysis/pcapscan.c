@@ -1,0 +1,221 @@
+/* pcapscan.c — burst search over a capture: read every timestamp, find the bursts, then (with
+ * --write) a second pass that copies the packets inside the burst windows, widened by the
+ * margin, in the capture's own order. */
+#include "pcapscan.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bursts.h"
+#include "log.h"
+#include "pcap_in.h"
+#include "pcap_out.h"
+#include "select.h"
+#include "util.h"
+
+struct span {
+	int64_t lo, hi; /* inclusive */
+};
+
+static bool in_spans(const struct span *s, size_t n, int64_t t)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s[mid].lo <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && t <= s[lo - 1].hi;
+}
+
+static int write_windows(const char *file, const uint8_t *buf, size_t len, const char *outp,
+			 const struct lab_burst *b, size_t nb, uint64_t margin_ns, uint64_t *written,
+			 char *err, size_t errlen)
+{
+	struct span *sp = malloc((nb ? nb : 1) * sizeof(*sp));
+	size_t ns = 0;
+	struct pcapr r;
+	struct pcapr_pkt pk;
+	struct lab_pcap_out po;
+	int linktype = -1, g, rc = -1;
+
+	if (!sp) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* widened windows can overlap: merge them so each packet is written once */
+	for (size_t i = 0; i < nb; i++) {
+		int64_t lo = b[i].start_ns - (int64_t)margin_ns, hi = b[i].end_ns + (int64_t)margin_ns;
+		if (ns && lo <= sp[ns - 1].hi) {
+			if (hi > sp[ns - 1].hi)
+				sp[ns - 1].hi = hi;
+		} else {
+			sp[ns++] = (struct span){lo, hi};
+		}
+	}
+	if (lab_pcap_out_open(&po, outp, PCAPR_MAX_CAPLEN) < 0) {
+		snprintf(err, errlen, "%s: %s", outp, strerror(errno));
+		free(sp);
+		return -1;
+	}
+	g = pcapr_init(&r, buf, len);
+	while (g >= 0 && (g = pcapr_next(&r, &pk)) == 1) {
+		if (!in_spans(sp, ns, (int64_t)pk.ts_ns))
+			continue;
+		if (linktype >= 0 && pk.linktype != linktype) {
+			snprintf(err, errlen, "%s: burst packets of two link types (%d and %u): a pcap "
+					      "holds one", file, linktype, pk.linktype);
+			goto out;
+		}
+		linktype = pk.linktype;
+		if (lab_pcap_out_write(&po, pk.ts_ns, pk.data, pk.caplen, pk.len) < 0) {
+			snprintf(err, errlen, "%s: %s", outp, strerror(errno));
+			goto out;
+		}
+		(*written)++;
+	}
+	if (g < 0) {
+		snprintf(err, errlen, "%s: %s", file, r.err);
+		goto out;
+	}
+	/* the common writer says Ethernet; keep the capture's own link type (header offset 20) */
+	if (linktype > 0 && linktype != 1) {
+		uint32_t lt = (uint32_t)linktype;
+		if (fflush(po.f) != 0 || pwrite(fileno(po.f), &lt, 4, 20) != 4) {
+			snprintf(err, errlen, "%s: %s", outp, strerror(errno));
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (lab_pcap_out_close(&po) < 0 && rc == 0) {
+		snprintf(err, errlen, "%s: %s", outp, strerror(errno));
+		rc = -1;
+	}
+	if (rc < 0)
+		unlink(outp);
+	free(sp);
+	return rc;
+}
+
+int lab_pcap_scan(const char *file, const struct lab_scan_opts *o, FILE *out, char *err,
+		  size_t errlen)
+{
+	const uint8_t *buf;
+	size_t len, n = 0, cap = 0;
+	int64_t *ts = NULL;
+	struct pcapr r;
+	struct pcapr_pkt pk;
+	struct lab_burst *b = NULL;
+	int g, rc = -1;
+	bool sorted;
+	uint64_t written = 0;
+
+	if (pcapr_map(file, &buf, &len, err, errlen) < 0)
+		return -1;
+	g = pcapr_init(&r, buf, len);
+	while (g >= 0 && (g = pcapr_next(&r, &pk)) == 1) {
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 4096;
+			int64_t *nt = realloc(ts, nc * sizeof(*nt));
+			if (!nt) {
+				snprintf(err, errlen, "%s: out of memory", file);
+				goto out;
+			}
+			ts = nt;
+			cap = nc;
+		}
+		ts[n++] = (int64_t)pk.ts_ns;
+	}
+	if (g < 0) {
+		snprintf(err, errlen, "%s: %s", file, r.err);
+		goto out;
+	}
+	sorted = lab_is_sorted_i64(ts, n);
+	if (!sorted && lab_sort_i64(ts, n, NULL) < 0) {
+		snprintf(err, errlen, "%s: out of memory", file);
+		goto out;
+	}
+	double mean_pps = n > 1 && ts[n - 1] > ts[0] ? (double)(n - 1) * 1e9 / (double)(ts[n - 1] - ts[0]) : 0;
+	struct lab_burst_cfg cfg;
+	lab_burst_default(mean_pps, &cfg);
+	if (o->window_ns)
+		cfg.window_ns = o->window_ns;
+	if (o->threshold_pps > 0)
+		cfg.threshold_pps = o->threshold_pps;
+	size_t nb = 0;
+	if (cfg.threshold_pps > 0) {
+		nb = lab_bursts_find(ts, n, &cfg, &b);
+		if (nb == (size_t)-1) {
+			snprintf(err, errlen, "%s: out of memory", file);
+			b = NULL;
+			goto out;
+		}
+	}
+	if (o->write && write_windows(file, buf, len, o->write, b, nb, o->margin_ns, &written, err,
+				      errlen) < 0)
+		goto out;
+
+	if (o->json) {
+		struct lab_json j;
+		lab_json_begin(&j, out);
+		lab_json_str(&j, "file", file);
+		lab_json_u64(&j, "packets", n);
+		if (n) {
+			lab_json_i64(&j, "first_ns", ts[0]);
+			lab_json_i64(&j, "last_ns", ts[n - 1]);
+		}
+		lab_json_bool(&j, "time_ordered", sorted);
+		lab_json_dbl(&j, "mean_pps", mean_pps);
+		lab_json_dbl(&j, "window_us", (double)cfg.window_ns / 1e3);
+		lab_json_dbl(&j, "threshold_pps", cfg.threshold_pps);
+		lab_json_u64(&j, "min_packets_per_window", lab_burst_min_count(&cfg));
+		lab_json_arr(&j, "bursts");
+		for (size_t i = 0; i < nb; i++) {
+			lab_json_arr_obj(&j);
+			lab_json_i64(&j, "start_ns", b[i].start_ns);
+			lab_json_i64(&j, "end_ns", b[i].end_ns);
+			lab_json_u64(&j, "packets", b[i].count);
+			lab_json_dbl(&j, "peak_pps", b[i].peak_pps);
+			lab_json_obj_end(&j);
+		}
+		lab_json_arr_end(&j);
+		if (o->write) {
+			lab_json_str(&j, "written", o->write);
+			lab_json_u64(&j, "written_packets", written);
+		}
+		lab_json_end(&j);
+	} else {
+		fprintf(out, "%s: %zu packets", file, n);
+		if (n > 1)
+			fprintf(out, " over %.6f s, mean %.0f pps", (double)(ts[n - 1] - ts[0]) / 1e9,
+				mean_pps);
+		fprintf(out, "\nwindow %.1f us, threshold %.0f pps (more than %llu packets in a window): "
+			     "%zu burst(s)\n",
+			(double)cfg.window_ns / 1e3, cfg.threshold_pps,
+			(unsigned long long)lab_burst_min_count(&cfg) - 1, nb);
+		if (nb)
+			fprintf(out, "%4s %22s %14s %9s %14s\n", "#", "start_ns", "duration_us",
+				"packets", "peak_pps");
+		for (size_t i = 0; i < nb; i++)
+			fprintf(out, "%4zu %22lld %14.3f %9zu %14.0f\n", i + 1,
+				(long long)b[i].start_ns, (double)(b[i].end_ns - b[i].start_ns) / 1e3,
+				b[i].count, b[i].peak_pps);
+		if (o->write)
+			fprintf(out, "wrote %llu packet(s) to %s\n", (unsigned long long)written,
+				o->write);
+	}
+	if (!sorted)
+		lab_warn("%s is not in time order; bursts were found on the sorted timestamps",
+			 file);
+	rc = 0;
+out:
+	free(ts);
+	free(b);
+	pcapr_unmap(buf, len);
+	return rc;
+}

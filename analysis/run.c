@@ -1,0 +1,244 @@
+/* run.c — reading a results directory: the paths it holds (records/, skipped/, failed-*.txt)
+ * in the lab's order, and run.json. */
+#include "run.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *const known_paths[] = {"kernel", "xsk", "dpdk", "xdptx"};
+
+void lab_run_note(struct lab_run *r, const char *fmt, ...)
+{
+	va_list ap;
+	if (r->nnotes >= (int)(sizeof(r->notes) / sizeof(r->notes[0])))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->notes[r->nnotes++], sizeof(r->notes[0]), fmt, ap);
+	va_end(ap);
+}
+
+static bool valid_name(const char *s, size_t len)
+{
+	if (len == 0 || len >= 32)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+struct found {
+	char name[32];
+	bool rec, skipped, failed;
+};
+
+static int add_found(struct found *f, size_t *nf, const char *name, size_t len, int kind)
+{
+	size_t i;
+	for (i = 0; i < *nf; i++)
+		if (strlen(f[i].name) == len && memcmp(f[i].name, name, len) == 0)
+			break;
+	if (i == *nf) {
+		if (*nf >= LAB_MAX_PATHS)
+			return -1;
+		memset(&f[i], 0, sizeof(f[i]));
+		memcpy(f[i].name, name, len);
+		(*nf)++;
+	}
+	if (kind == 0)
+		f[i].rec = true;
+	else if (kind == 1)
+		f[i].skipped = true;
+	else
+		f[i].failed = true;
+	return 0;
+}
+
+/* Entries of dir named <prefix><name><suffix>. A missing dir is no entries. */
+static int scan(const char *dir, const char *prefix, const char *suffix, int kind, struct found *f,
+		size_t *nf, char *err, size_t errlen)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t pl = strlen(prefix), sl = strlen(suffix);
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		if (l <= pl + sl || strncmp(e->d_name, prefix, pl) ||
+		    strcmp(e->d_name + l - sl, suffix))
+			continue;
+		if (!valid_name(e->d_name + pl, l - pl - sl))
+			continue;
+		if (add_found(f, nf, e->d_name + pl, l - pl - sl, kind) < 0) {
+			closedir(d);
+			snprintf(err, errlen, "%s: more than %d paths", dir, LAB_MAX_PATHS);
+			return -1;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+static int rank(const char *name)
+{
+	for (int i = 0; i < 4; i++)
+		if (strcmp(name, known_paths[i]) == 0)
+			return i;
+	return 4;
+}
+
+static int cmp_found(const void *a, const void *b)
+{
+	const struct found *x = a, *y = b;
+	int d = rank(x->name) - rank(y->name);
+	return d ? d : strcmp(x->name, y->name);
+}
+
+/* The first line of a small text file, trimmed; "" when unreadable. */
+static void first_line(const char *path, char *out, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	out[0] = '\0';
+	if (!f)
+		return;
+	if (fgets(out, (int)len, f)) {
+		size_t l = strcspn(out, "\r\n");
+		out[l] = '\0';
+		for (char *c = out; *c; c++)
+			if ((unsigned char)*c < 0x20)
+				*c = ' ';
+	}
+	fclose(f);
+}
+
+int lab_run_load(const char *dir, const struct lab_analyze_opts *o, struct lab_run *r, char *err,
+		 size_t errlen)
+{
+	struct found f[LAB_MAX_PATHS];
+	size_t nf = 0;
+	char p[4200];
+	struct stat st;
+
+	memset(r, 0, sizeof(*r));
+	if (stat(dir, &st) < 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a directory (give a results directory)", dir);
+		return -1;
+	}
+	snprintf(r->dir, sizeof(r->dir), "%s", dir);
+
+	snprintf(p, sizeof(p), "%s/run.json", dir);
+	if (stat(p, &st) == 0) {
+		r->doc = jv_parse_file(p, err, errlen);
+		if (!r->doc)
+			return -1;
+		if (r->doc->type != JV_OBJ) {
+			snprintf(err, errlen, "%s: not a JSON object", p);
+			lab_run_free(r);
+			return -1;
+		}
+		r->run = jv_get(r->doc, "run");
+		if (!r->run)
+			r->run = r->doc;
+		if (r->run->type != JV_OBJ) {
+			snprintf(err, errlen, "%s: 'run' is not an object", p);
+			lab_run_free(r);
+			return -1;
+		}
+	} else {
+		lab_run_note(r, "run.json is missing: the run's configuration comes from the record "
+				"headers and this host");
+	}
+
+	snprintf(p, sizeof(p), "%s/records", dir);
+	if (scan(p, "", ".rec", 0, f, &nf, err, errlen) < 0)
+		return -1;
+	snprintf(p, sizeof(p), "%s/skipped", dir);
+	if (scan(p, "", ".txt", 1, f, &nf, err, errlen) < 0)
+		return -1;
+	if (scan(dir, "failed-", ".txt", 2, f, &nf, err, errlen) < 0)
+		return -1;
+	if (nf == 0) {
+		snprintf(err, errlen, "%s: no records/<path>.rec and no skipped/<path>.txt: not a "
+				      "results directory of the lab", dir);
+		lab_run_free(r);
+		return -1;
+	}
+	qsort(f, nf, sizeof(f[0]), cmp_found);
+
+	r->paths = calloc(nf, sizeof(*r->paths));
+	if (!r->paths) {
+		snprintf(err, errlen, "out of memory");
+		lab_run_free(r);
+		return -1;
+	}
+	for (size_t i = 0; i < nf; i++) {
+		struct lab_path *lp = &r->paths[i];
+		char why[400] = "";
+		if (f[i].failed) {
+			snprintf(p, sizeof(p), "%s/failed-%s.txt", dir, f[i].name);
+			first_line(p, why, sizeof(why));
+		}
+		r->npaths = i + 1; /* so a failure below frees what this path holds */
+		if (f[i].rec) {
+			if (lab_analyze_path(dir, f[i].name, o, lp, err, errlen) < 0) {
+				lab_run_free(r);
+				return -1;
+			}
+			if (f[i].failed)
+				lab_path_note(lp, "this path's run failed: %s", why[0] ? why : "(no reason given)");
+			if (f[i].skipped)
+				lab_path_note(lp, "skipped/%s.txt exists, but so do its records: analyzed",
+					      f[i].name);
+			continue;
+		}
+		memcpy(lp->name, f[i].name, sizeof(lp->name));
+		lp->skipped = true;
+		if (f[i].skipped) {
+			snprintf(p, sizeof(p), "%s/skipped/%s.txt", dir, f[i].name);
+			first_line(p, lp->reason, sizeof(lp->reason));
+			if (!lp->reason[0])
+				snprintf(lp->reason, sizeof(lp->reason), "no reason given");
+		} else {
+			snprintf(lp->reason, sizeof(lp->reason), "failed: %s",
+				 why[0] ? why : "no records were written");
+		}
+	}
+	return 0;
+}
+
+void lab_run_free(struct lab_run *r)
+{
+	for (size_t i = 0; i < r->npaths; i++)
+		lab_path_free(&r->paths[i]);
+	free(r->paths);
+	jv_free(r->doc);
+	r->paths = NULL;
+	r->doc = NULL;
+	r->run = NULL;
+	r->npaths = 0;
+}
+
+const struct lab_path *lab_run_find(const struct lab_run *r, const char *name)
+{
+	for (size_t i = 0; i < r->npaths; i++)
+		if (!r->paths[i].skipped && strcmp(r->paths[i].name, name) == 0)
+			return &r->paths[i];
+	return NULL;
+}

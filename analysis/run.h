@@ -1,0 +1,36 @@
+/* run.h — a results directory as a whole: which paths ran or were skipped, the run's
+ * configuration, and the files lab-analyze writes back into it (summary.c, report.c). */
+#ifndef LAB_RUN_H
+#define LAB_RUN_H
+
+#include "analyze.h"
+#include "json_in.h"
+
+#define LAB_MAX_PATHS 16
+
+struct lab_run {
+	char dir[4096];
+	struct jv *doc;       /* run.json, NULL when missing */
+	const struct jv *run; /* its `run` object (or the document itself) */
+	struct lab_path *paths;
+	size_t npaths;
+	char notes[16][320];
+	int nnotes;
+};
+
+/* Find the paths of dir and analyze each. Returns 0, or -1 with a one-line reason in err. */
+int lab_run_load(const char *dir, const struct lab_analyze_opts *o, struct lab_run *r, char *err,
+		 size_t errlen);
+void lab_run_free(struct lab_run *r);
+void lab_run_note(struct lab_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The path of that name that was analyzed (not skipped), or NULL. */
+const struct lab_path *lab_run_find(const struct lab_run *r, const char *name);
+
+/* Writers: each returns 0, or -1 with a reason naming the file. */
+int lab_write_summary_json(const struct lab_run *r, char *err, size_t errlen);
+int lab_write_summary_md(const struct lab_run *r, char *err, size_t errlen);
+int lab_write_softnet_csv(const struct lab_run *r, char *err, size_t errlen);
+int lab_write_report_html(const struct lab_run *r, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,204 @@
+/* select.c — exact percentiles by multi-rank selection and a radix sort; see select.h. */
+#include "select.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+size_t lab_rank_ppm(size_t n, uint32_t ppm)
+{
+	unsigned __int128 r = ((unsigned __int128)ppm * n + 999999u) / 1000000u;
+	if (r == 0)
+		return 0;
+	if (r > n)
+		return n - 1;
+	return (size_t)r - 1;
+}
+
+static inline void swap64(int64_t *a, int64_t *b)
+{
+	int64_t t = *a;
+	*a = *b;
+	*b = t;
+}
+
+static void insertion_sort(int64_t *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		int64_t x = v[i];
+		size_t j = i;
+		while (j > 0 && v[j - 1] > x) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = x;
+	}
+}
+
+/* Put the k-th smallest of v[lo..hi) at v[k], smaller-or-equal before, greater-or-equal after.
+ * Hoare partitioning stops on equal keys, so runs of duplicates split evenly instead of
+ * degrading; a budget of rounds falls back to sorting the range, which bounds the worst case. */
+static void select_k(int64_t *v, size_t lo, size_t hi, size_t k)
+{
+	int budget = 16;
+	for (size_t s = hi - lo; s > 1; s >>= 1)
+		budget += 2;
+	while (hi - lo > 24) {
+		if (budget-- == 0) {
+			lab_sort_i64(v + lo, hi - lo, NULL);
+			return;
+		}
+		size_t mid = lo + (hi - lo) / 2;
+		/* median of three into v[lo], so the partition never comes back empty */
+		if (v[mid] < v[lo])
+			swap64(&v[mid], &v[lo]);
+		if (v[hi - 1] < v[lo])
+			swap64(&v[hi - 1], &v[lo]);
+		if (v[hi - 1] < v[mid])
+			swap64(&v[hi - 1], &v[mid]);
+		swap64(&v[lo], &v[mid]);
+		int64_t pivot = v[lo];
+		ptrdiff_t i = (ptrdiff_t)lo - 1, j = (ptrdiff_t)hi;
+		for (;;) {
+			do
+				i++;
+			while (v[i] < pivot);
+			do
+				j--;
+			while (v[j] > pivot);
+			if (i >= j)
+				break;
+			swap64(&v[i], &v[j]);
+		}
+		if (k <= (size_t)j)
+			hi = (size_t)j + 1;
+		else
+			lo = (size_t)j + 1;
+	}
+	insertion_sort(v + lo, hi - lo);
+}
+
+void lab_select_ranks(int64_t *v, size_t n, const size_t *idx, size_t m, int64_t *out)
+{
+	size_t lo = 0;
+	for (size_t i = 0; i < m; i++) {
+		size_t k = idx[i];
+		if (k >= n)
+			k = n - 1;
+		if (k >= lo) {
+			select_k(v, lo, n, k);
+			lo = k + 1 < n ? k + 1 : n - 1;
+		}
+		out[i] = v[k];
+	}
+}
+
+bool lab_is_sorted_i64(const int64_t *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (v[i] < v[i - 1])
+			return false;
+	return true;
+}
+
+int lab_sort_i64(int64_t *v, size_t n, int64_t *tmp)
+{
+	size_t(*cnt)[256];
+	int64_t *own = NULL;
+	if (n < 64) {
+		insertion_sort(v, n);
+		return 0;
+	}
+	if (!tmp) {
+		own = tmp = malloc(n * sizeof(*tmp));
+		if (!tmp)
+			return -1;
+	}
+	cnt = calloc(8, sizeof(*cnt));
+	if (!cnt) {
+		free(own);
+		return -1;
+	}
+	/* flipping the sign bit orders signed values as unsigned */
+	for (size_t i = 0; i < n; i++) {
+		uint64_t u = (uint64_t)v[i] ^ (1ull << 63);
+		for (int d = 0; d < 8; d++)
+			cnt[d][(u >> (8 * d)) & 0xff]++;
+	}
+	int64_t *src = v, *dst = tmp;
+	for (int d = 0; d < 8; d++) {
+		uint64_t u0 = (uint64_t)v[0] ^ (1ull << 63);
+		if (cnt[d][(u0 >> (8 * d)) & 0xff] == n)
+			continue; /* every value has the same digit here */
+		size_t pos = 0;
+		for (int b = 0; b < 256; b++) {
+			size_t c = cnt[d][b];
+			cnt[d][b] = pos;
+			pos += c;
+		}
+		for (size_t i = 0; i < n; i++) {
+			uint64_t u = (uint64_t)src[i] ^ (1ull << 63);
+			dst[cnt[d][(u >> (8 * d)) & 0xff]++] = src[i];
+		}
+		int64_t *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof(*v));
+	free(cnt);
+	free(own);
+	return 0;
+}
+
+uint32_t lab_spectrum_ppm(int i)
+{
+	/* 1 - p = 10^(-i/steps); rounded to whole ppm, so point 5*steps is 999990 ppm */
+	double one_minus = pow(10.0, -(double)i / LAB_SPEC_STEPS_PER_DECADE);
+	double ppm = (1.0 - one_minus) * 1e6;
+	return (uint32_t)llround(ppm);
+}
+
+void lab_percentiles(int64_t *v, size_t n, struct lab_pct *out)
+{
+	static const uint32_t key_ppm[] = {0, 500000, 900000, 990000, 999000, 999900, 1000000};
+	size_t idx[7 + LAB_SPEC_POINTS];
+	int slot[7 + LAB_SPEC_POINTS]; /* which output each sorted rank feeds: <7 keys, else spectrum */
+	int64_t val[7 + LAB_SPEC_POINTS];
+	size_t m = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (n == 0)
+		return;
+	out->n = n;
+	for (int i = 0; i < 7; i++) {
+		idx[m] = lab_rank_ppm(n, key_ppm[i]);
+		slot[m++] = i;
+	}
+	for (int i = 0; i < LAB_SPEC_POINTS; i++) {
+		idx[m] = lab_rank_ppm(n, lab_spectrum_ppm(i));
+		slot[m++] = 7 + i;
+	}
+	/* sort the (rank, slot) pairs by rank: a handful, insertion is enough */
+	for (size_t i = 1; i < m; i++) {
+		size_t r = idx[i];
+		int s = slot[i];
+		size_t j = i;
+		while (j > 0 && idx[j - 1] > r) {
+			idx[j] = idx[j - 1];
+			slot[j] = slot[j - 1];
+			j--;
+		}
+		idx[j] = r;
+		slot[j] = s;
+	}
+	lab_select_ranks(v, n, idx, m, val);
+	int64_t *keys[7] = {&out->min, &out->p50, &out->p90, &out->p99, &out->p999, &out->p9999,
+			    &out->max};
+	for (size_t i = 0; i < m; i++) {
+		if (slot[i] < 7)
+			*keys[slot[i]] = val[i];
+		else
+			out->spectrum[slot[i] - 7] = val[i];
+	}
+}

@@ -1,0 +1,474 @@
+/* summary.c — summary.json (the LAB-SPEC keys), summary.md (the side-by-side table) and
+ * softnet.csv of a results directory. */
+#include "run.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "lab_config.h"
+
+/* Keys of the `run` object the spec names; what run.json lacks comes from elsewhere. */
+static void emit_run(struct lab_json *j, const struct lab_run *r, const struct lab_path *first)
+{
+	const struct jv *run = r->run;
+	lab_json_obj(j, "run");
+	for (size_t i = 0; run && i < run->n; i++)
+		jv_emit(j, run->keys[i], run->items[i]);
+	if (first) {
+		const struct lab_rec_hdr *h = &first->hdr;
+		if (!jv_get(run, "rate_pps"))
+			lab_json_u64(j, "rate_pps", h->rate_pps);
+		if (!jv_get(run, "pattern"))
+			lab_json_str(j, "pattern", h->pattern);
+		if (!jv_get(run, "frame_size"))
+			lab_json_u64(j, "frame_size", h->frame_size);
+		if (!jv_get(run, "duration_s"))
+			lab_json_dbl(j, "duration_s", (double)h->duration_ns / 1e9);
+		if (!jv_get(run, "seed"))
+			lab_json_u64(j, "seed", h->seed);
+	}
+	if (!jv_get(run, "kernel")) {
+		struct utsname u;
+		lab_json_str(j, "kernel", uname(&u) == 0 ? u.release : "unknown");
+	}
+	if (!jv_get(run, "cpus"))
+		lab_json_i64(j, "cpus", sysconf(_SC_NPROCESSORS_CONF));
+	if (!jv_get(run, "tuning")) {
+		lab_json_obj(j, "tuning");
+		lab_json_str(j, "note", "not recorded: run.json has no tuning snapshot");
+		lab_json_obj_end(j);
+	}
+	lab_json_obj_end(j);
+}
+
+static void emit_pct(struct lab_json *j, const char *key, const struct lab_pct *p, bool full)
+{
+	lab_json_obj(j, key);
+	if (p->n == 0) {
+		if (full)
+			lab_json_null(j, "min");
+		lab_json_null(j, "p50");
+		if (full)
+			lab_json_null(j, "p90");
+		lab_json_null(j, "p99");
+		if (full) {
+			lab_json_null(j, "p999");
+			lab_json_null(j, "p9999");
+		}
+		lab_json_null(j, "max");
+	} else {
+		if (full)
+			lab_json_i64(j, "min", p->min);
+		lab_json_i64(j, "p50", p->p50);
+		if (full)
+			lab_json_i64(j, "p90", p->p90);
+		lab_json_i64(j, "p99", p->p99);
+		if (full) {
+			lab_json_i64(j, "p999", p->p999);
+			lab_json_i64(j, "p9999", p->p9999);
+		}
+		lab_json_i64(j, "max", p->max);
+	}
+	lab_json_u64(j, "count", p->n);
+	lab_json_obj_end(j);
+}
+
+static void emit_path(struct lab_json *j, const struct lab_path *p)
+{
+	lab_json_obj(j, p->name);
+	if (p->skipped) {
+		lab_json_str(j, "skipped", p->reason);
+		lab_json_obj_end(j);
+		return;
+	}
+	lab_json_u64(j, "sent", p->sent);
+	lab_json_u64(j, "received", p->received);
+	lab_json_u64(j, "lost", p->lost);
+	lab_json_u64(j, "reordered", p->reordered);
+	lab_json_u64(j, "duplicated", p->duplicated);
+	lab_json_dbl(j, "offered_pps", p->offered_pps);
+	lab_json_dbl(j, "achieved_pps", p->achieved_pps);
+	emit_pct(j, "rtt_ns", &p->rtt, true);
+	emit_pct(j, "rtt_actual_ns", &p->rtt_actual, true);
+	lab_json_obj(j, "oneway_ns");
+	emit_pct(j, "to_dut", &p->to_dut, false);
+	emit_pct(j, "in_dut", &p->in_dut, false);
+	emit_pct(j, "from_dut", &p->from_dut, false);
+	lab_json_obj_end(j);
+
+	lab_json_obj(j, "microbursts");
+	lab_json_u64(j, "count", p->nbursts);
+	if (p->pcap_rel[0])
+		lab_json_str(j, "pcap", p->pcap_rel);
+	else
+		lab_json_null(j, "pcap");
+	lab_json_str(j, "series", p->burst_series);
+	lab_json_dbl(j, "window_us", (double)p->bcfg.window_ns / 1e3);
+	lab_json_dbl(j, "threshold_pps", p->bcfg.threshold_pps);
+	if (p->stamped)
+		lab_json_u64(j, "count_at_dut", p->nbursts_dut);
+	else
+		lab_json_null(j, "count_at_dut");
+	lab_json_u64(j, "count_at_gen", p->stamped ? p->nbursts_gen : p->nbursts);
+	lab_json_u64(j, "packets", p->burst_packets);
+	if (p->pcap_frames)
+		lab_json_str(j, "pcap_frames", p->pcap_frames);
+	lab_json_u64(j, "pcap_packets", p->pcap_packets);
+	emit_pct(j, "rtt_inside_ns", &p->rtt_in_burst, false);
+	emit_pct(j, "rtt_outside_ns", &p->rtt_out_burst, false);
+	lab_json_arr(j, "list");
+	for (size_t i = 0; i < p->nbursts && i < LAB_BURSTS_LISTED; i++) {
+		const struct lab_burst *b = &p->bursts[i];
+		lab_json_arr_obj(j);
+		lab_json_i64(j, "start_ns", b->start_ns);
+		lab_json_i64(j, "duration_ns", b->end_ns - b->start_ns);
+		lab_json_u64(j, "packets", b->count);
+		lab_json_dbl(j, "peak_pps", b->peak_pps);
+		lab_json_obj_end(j);
+	}
+	lab_json_arr_end(j);
+	lab_json_obj_end(j);
+
+	lab_json_obj(j, "drops");
+	for (size_t i = 0; i < p->ndrops; i++)
+		lab_json_u64(j, p->drops[i].name, p->drops[i].value);
+	lab_json_obj_end(j);
+	lab_json_i64(j, "unaccounted", p->unaccounted);
+
+	lab_json_u64(j, "records", p->records);
+	lab_json_u64(j, "send_failed", p->send_failed);
+	lab_json_u64(j, "stamped", p->stamped);
+	lab_json_dbl(j, "duration_s", p->duration_s);
+	lab_json_str(j, "backend", p->hdr.backend);
+	lab_json_bool(j, "complete", p->complete);
+	lab_json_arr(j, "notes");
+	for (int i = 0; i < p->nnotes; i++)
+		lab_json_str(j, NULL, p->notes[i]);
+	lab_json_arr_end(j);
+	lab_json_obj_end(j);
+}
+
+static const struct lab_path *first_analyzed(const struct lab_run *r)
+{
+	for (size_t i = 0; i < r->npaths; i++)
+		if (!r->paths[i].skipped)
+			return &r->paths[i];
+	return NULL;
+}
+
+static void fill_summary(struct lab_json *j, void *arg)
+{
+	const struct lab_run *r = arg;
+	emit_run(j, r, first_analyzed(r));
+	lab_json_obj(j, "paths");
+	for (size_t i = 0; i < r->npaths; i++)
+		emit_path(j, &r->paths[i]);
+	lab_json_obj_end(j);
+	lab_json_obj(j, "analysis");
+	lab_json_str(j, "tool", "lab-analyze " LAB_VERSION_STRING);
+	lab_json_str(j, "percentiles", "exact: nearest rank over every value (selection, no histogram)");
+	lab_json_str(j, "unaccounted", "sent - received - drops, without softnet_time_squeeze "
+				       "(budget exhaustions, not packets)");
+	lab_json_str(j, "microbursts", "windows anchored at each arrival; hot when count/window > "
+				       "threshold; overlapping hot windows form one burst");
+	lab_json_obj_end(j);
+	lab_json_arr(j, "notes");
+	for (int i = 0; i < r->nnotes; i++)
+		lab_json_str(j, NULL, r->notes[i]);
+	lab_json_arr_end(j);
+}
+
+int lab_write_summary_json(const struct lab_run *r, char *err, size_t errlen)
+{
+	char p[4200];
+	snprintf(p, sizeof(p), "%s/summary.json", r->dir);
+	if (lab_json_write_file(p, fill_summary, (void *)r) < 0) {
+		snprintf(err, errlen, "%s: %s", p, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- summary.md ---- */
+
+static int64_t pct_at(const struct lab_pct *p, size_t which)
+{
+	switch (which) {
+	case 0: return p->min;
+	case 1: return p->p50;
+	case 2: return p->p90;
+	case 3: return p->p99;
+	case 4: return p->p999;
+	case 5: return p->p9999;
+	default: return p->max;
+	}
+}
+
+static void fmt_us(char *o, size_t len, const struct lab_pct *p, size_t which,
+		   const struct lab_pct *floor)
+{
+	if (p->n == 0) {
+		snprintf(o, len, "–");
+		return;
+	}
+	int64_t v = pct_at(p, which);
+	int n = snprintf(o, len, "%.2f", (double)v / 1e3);
+	if (floor && floor->n && pct_at(floor, which) > 0 && n > 0 && (size_t)n < len)
+		snprintf(o + n, len - (size_t)n, " (%.1f×)", (double)v / (double)pct_at(floor, which));
+}
+
+#define PCT(f) offsetof(struct lab_path, f)
+
+int lab_write_summary_md(const struct lab_run *r, char *err, size_t errlen)
+{
+	char path[4200], tmp[4300], cell[128];
+	const struct lab_path *floor = lab_run_find(r, "xdptx");
+	snprintf(path, sizeof(path), "%s/summary.md", r->dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	const struct lab_path *fp = first_analyzed(r);
+	const struct jv *run = r->run;
+	char rate[64] = "?", pattern[32] = "?", size[32] = "?", dur[32] = "?";
+	uint64_t u;
+	double d;
+	if (jv_u64(jv_get(run, "rate_pps"), &u) || (fp && (u = fp->hdr.rate_pps, 1)))
+		snprintf(rate, sizeof(rate), "%llu", (unsigned long long)u);
+	const struct jv *pt = jv_get(run, "pattern");
+	if (pt && pt->type == JV_STR)
+		snprintf(pattern, sizeof(pattern), "%s", pt->s);
+	else if (fp)
+		snprintf(pattern, sizeof(pattern), "%s", fp->hdr.pattern);
+	if (jv_u64(jv_get(run, "frame_size"), &u) || (fp && (u = fp->hdr.frame_size, 1)))
+		snprintf(size, sizeof(size), "%llu", (unsigned long long)u);
+	if (jv_dbl(jv_get(run, "duration_s"), &d) || (fp && (d = (double)fp->hdr.duration_ns / 1e9, 1)))
+		snprintf(dur, sizeof(dur), "%g", d);
+
+	fprintf(f, "# Packet latency lab: side by side\n\n");
+	fprintf(f, "%s pps, %s pattern, %s-byte frames, %s s per path. Latencies in µs", rate,
+		pattern, size, dur);
+	if (floor)
+		fprintf(f, "; (N×) is the multiple of the xdptx floor");
+	fprintf(f, ".\n\n|  |");
+	for (size_t i = 0; i < r->npaths; i++)
+		fprintf(f, " %s |", r->paths[i].name);
+	fprintf(f, "\n|---|");
+	for (size_t i = 0; i < r->npaths; i++)
+		fprintf(f, "---:|");
+	fprintf(f, "\n");
+
+	static const char *const pct_names[] = {"min", "p50", "p90", "p99", "p99.9", "p99.99", "max"};
+	static const struct {
+		const char *label;
+		size_t off;
+		bool full;
+	} pct_rows[] = {
+		{"RTT from intended send", PCT(rtt), true},
+		{"RTT from actual send", PCT(rtt_actual), true},
+		{"one-way gen → DUT", PCT(to_dut), false},
+		{"one-way inside DUT", PCT(in_dut), false},
+		{"one-way DUT → gen", PCT(from_dut), false},
+	};
+	static const struct {
+		const char *label;
+		size_t off;
+	} count_rows[] = {
+		{"sent", offsetof(struct lab_path, sent)},
+		{"received", offsetof(struct lab_path, received)},
+		{"lost", offsetof(struct lab_path, lost)},
+		{"reordered", offsetof(struct lab_path, reordered)},
+		{"duplicated", offsetof(struct lab_path, duplicated)},
+	};
+
+#define ROW_BEGIN(lbl) fprintf(f, "| %s |", lbl)
+#define CELL_SKIP(pp) (pp)->skipped ? fprintf(f, " skipped |"), 1 : 0
+
+	for (size_t k = 0; k < sizeof(count_rows) / sizeof(count_rows[0]); k++) {
+		ROW_BEGIN(count_rows[k].label);
+		for (size_t i = 0; i < r->npaths; i++) {
+			const struct lab_path *p = &r->paths[i];
+			if (CELL_SKIP(p))
+				continue;
+			fprintf(f, " %llu |",
+				(unsigned long long)*(const uint64_t *)((const char *)p + count_rows[k].off));
+		}
+		fprintf(f, "\n");
+	}
+	ROW_BEGIN("offered / achieved pps");
+	for (size_t i = 0; i < r->npaths; i++) {
+		const struct lab_path *p = &r->paths[i];
+		if (CELL_SKIP(p))
+			continue;
+		fprintf(f, " %.0f / %.0f |", p->offered_pps, p->achieved_pps);
+	}
+	fprintf(f, "\n");
+	for (size_t k = 0; k < sizeof(pct_rows) / sizeof(pct_rows[0]); k++) {
+		for (size_t w = 0; w < 7; w++) {
+			char lbl[96];
+			if (!pct_rows[k].full && w != 1 && w != 3 && w != 6)
+				continue;
+			snprintf(lbl, sizeof(lbl), "%s %s", pct_rows[k].label, pct_names[w]);
+			ROW_BEGIN(lbl);
+			for (size_t i = 0; i < r->npaths; i++) {
+				const struct lab_path *p = &r->paths[i];
+				if (CELL_SKIP(p))
+					continue;
+				const struct lab_pct *pc =
+					(const struct lab_pct *)((const char *)p + pct_rows[k].off);
+				const struct lab_pct *fl =
+					floor && floor != p
+						? (const struct lab_pct *)((const char *)floor + pct_rows[k].off)
+						: NULL;
+				fmt_us(cell, sizeof(cell), pc, w, fl);
+				fprintf(f, " %s |", cell);
+			}
+			fprintf(f, "\n");
+		}
+	}
+	ROW_BEGIN("microbursts (count / packets)");
+	for (size_t i = 0; i < r->npaths; i++) {
+		const struct lab_path *p = &r->paths[i];
+		if (CELL_SKIP(p))
+			continue;
+		fprintf(f, " %zu / %llu |", p->nbursts, (unsigned long long)p->burst_packets);
+	}
+	fprintf(f, "\n");
+	ROW_BEGIN("RTT p99 inside / outside bursts");
+	for (size_t i = 0; i < r->npaths; i++) {
+		const struct lab_path *p = &r->paths[i];
+		if (CELL_SKIP(p))
+			continue;
+		if (p->rtt_in_burst.n)
+			fprintf(f, " %.2f / ", (double)p->rtt_in_burst.p99 / 1e3);
+		else
+			fprintf(f, " – / ");
+		if (p->rtt_out_burst.n)
+			fprintf(f, "%.2f |", (double)p->rtt_out_burst.p99 / 1e3);
+		else
+			fprintf(f, "– |");
+	}
+	fprintf(f, "\n");
+	/* drops: the union of every path's drop points, one row each */
+	for (size_t i = 0; i < r->npaths; i++) {
+		for (size_t k = 0; k < r->paths[i].ndrops; k++) {
+			const char *dn = r->paths[i].drops[k].name;
+			bool seen = false;
+			for (size_t i2 = 0; i2 <= i && !seen; i2++)
+				for (size_t k2 = 0; k2 < r->paths[i2].ndrops; k2++) {
+					if (i2 == i && k2 >= k)
+						break;
+					if (strcmp(r->paths[i2].drops[k2].name, dn) == 0) {
+						seen = true;
+						break;
+					}
+				}
+			if (seen)
+				continue;
+			char lbl[96];
+			snprintf(lbl, sizeof(lbl), "drops: %s", dn);
+			ROW_BEGIN(lbl);
+			for (size_t j = 0; j < r->npaths; j++) {
+				const struct lab_path *p = &r->paths[j];
+				if (CELL_SKIP(p))
+					continue;
+				size_t m;
+				for (m = 0; m < p->ndrops; m++)
+					if (strcmp(p->drops[m].name, dn) == 0)
+						break;
+				if (m < p->ndrops)
+					fprintf(f, " %llu |", (unsigned long long)p->drops[m].value);
+				else
+					fprintf(f, " – |");
+			}
+			fprintf(f, "\n");
+		}
+	}
+	ROW_BEGIN("unaccounted");
+	for (size_t i = 0; i < r->npaths; i++) {
+		const struct lab_path *p = &r->paths[i];
+		if (CELL_SKIP(p))
+			continue;
+		fprintf(f, " %lld |", (long long)p->unaccounted);
+	}
+	fprintf(f, "\n\n");
+
+	bool any = r->nnotes > 0;
+	for (size_t i = 0; i < r->npaths; i++)
+		any |= r->paths[i].skipped || r->paths[i].nnotes;
+	if (any) {
+		fprintf(f, "Notes:\n");
+		for (size_t i = 0; i < r->npaths; i++) {
+			const struct lab_path *p = &r->paths[i];
+			if (p->skipped)
+				fprintf(f, "- %s: skipped: %s\n", p->name, p->reason);
+			for (int k = 0; k < p->nnotes; k++)
+				fprintf(f, "- %s: %s\n", p->name, p->notes[k]);
+		}
+		for (int k = 0; k < r->nnotes; k++)
+			fprintf(f, "- %s\n", r->notes[k]);
+		fprintf(f, "\n");
+	}
+	fprintf(f, "Percentiles are exact (nearest rank over every packet). `unaccounted` = sent − "
+		   "received − drops, softnet_time_squeeze left out (not packets). Microbursts: "
+		   "arrivals at the DUT when stamped, else back at the generator.\n");
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- softnet.csv ---- */
+
+int lab_write_softnet_csv(const struct lab_run *r, char *err, size_t errlen)
+{
+	char path[4200], tmp[4300], nb[16];
+	uint32_t ncols = 0;
+	snprintf(path, sizeof(path), "%s/softnet.csv", r->dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	for (size_t i = 0; i < r->npaths; i++)
+		if (r->paths[i].have_softnet && r->paths[i].softnet.ncols > ncols)
+			ncols = r->paths[i].softnet.ncols;
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	fprintf(f, "path,t_ns,cpu");
+	for (uint32_t c = 0; c < ncols; c++)
+		fprintf(f, ",%s", sn_col_name(c, nb, sizeof(nb)));
+	fprintf(f, "\n");
+	for (size_t i = 0; i < r->npaths; i++) {
+		const struct lab_path *p = &r->paths[i];
+		if (!p->have_softnet)
+			continue;
+		for (size_t s = 0; s < p->softnet.nsnaps; s++) {
+			const struct sn_snap *sp = &p->softnet.snaps[s];
+			for (size_t k = 0; k < sp->nrows; k++) {
+				const struct sn_row *row = &p->softnet.rows[sp->first_row + k];
+				fprintf(f, "%s,%llu,%u", p->name, (unsigned long long)sp->t_ns, row->cpu);
+				for (uint32_t c = 0; c < ncols; c++)
+					if (c < row->ncols)
+						fprintf(f, ",%u", row->col[c]);
+					else
+						fprintf(f, ",");
+				fprintf(f, "\n");
+			}
+		}
+	}
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
