@@ -251,7 +251,7 @@ static void print_line(struct run *r, const char *what, double dt_s, const struc
 }
 
 /* One RX batch: classify, stamp rx at receipt and tx just before the kick, send back. */
-static int reflect_batch(struct run *r, struct xsk_port_desc *d, unsigned n)
+static void reflect_batch(struct run *r, struct xsk_port_desc *d, unsigned n)
 {
 	struct xsk_port_desc keep[BATCH_MAX];
 	struct lab_parsed pp[BATCH_MAX];
@@ -275,7 +275,7 @@ static int reflect_batch(struct run *r, struct xsk_port_desc *d, unsigned n)
 	if (nd)
 		xsk_port_release(r->port, drop, nd);
 	if (!m)
-		return 0;
+		return;
 	tx_ns = lab_now_ns();
 	for (unsigned i = 0; i < m; i++)
 		lab_frame_reflect(keep[i].data, &pp[i], rx_ns, tx_ns);
@@ -287,7 +287,6 @@ static int reflect_batch(struct run *r, struct xsk_port_desc *d, unsigned n)
 			drop[i - k] = keep[i].addr;
 		xsk_port_release(r->port, drop, m - k);
 	}
-	return xsk_port_kick(r->port);
 }
 
 static int run_loop(struct run *r)
@@ -303,10 +302,11 @@ static int run_loop(struct run *r)
 	while (!lab_stop) {
 		unsigned n = r->xdptx ? 0 : xsk_port_rx(r->port, d, r->batch);
 		if (n) {
-			if ((rc = reflect_batch(r, d, n)) < 0) {
-				lab_err("%s: transmit kick failed: %s", r->po.iface, strerror(-rc));
-				return rc;
-			}
+			reflect_batch(r, d, n);
+		}
+		if ((rc = xsk_port_kick(r->port)) < 0) {
+			lab_err("%s: transmit kick failed: %s", r->po.iface, strerror(-rc));
+			return rc;
 		}
 		xsk_port_complete(r->port);
 		now_ns = lab_now_ns();

@@ -314,6 +314,11 @@ static int socket_open(struct xsk_port *p, char *err, size_t errlen)
 	}
 	if (rc)
 		rc = socket_create(p, false);
+	/* A socket closed a moment ago (our previous run) frees its queue asynchronously. */
+	for (int i = 0; rc == -EBUSY && i < 40; i++) {
+		usleep(50000);
+		rc = socket_create(p, p->o.copy == XSK_PORT_ZEROCOPY_FORCE);
+	}
 	if (rc) {
 		seterr(err, errlen, "%s queue %u: creating the AF_XDP socket: %s", p->iface, p->o.queue,
 		       strerror(-rc));
@@ -524,7 +529,9 @@ unsigned xsk_port_tx(struct xsk_port *p, const struct xsk_port_desc *d, unsigned
 
 int xsk_port_kick(struct xsk_port *p)
 {
-	if (!p->xsk || !p->tx_posted)
+	/* Kick while the kernel has not consumed the TX ring: copy mode sends a bounded number of
+	 * frames per sendto, so one kick per batch is not always enough. */
+	if (!p->xsk || xsk_prod_nb_free(&p->tx, p->o.ring_size) == p->o.ring_size)
 		return 0;
 	if (p->o.need_wakeup && !xsk_ring_prod__needs_wakeup(&p->tx))
 		return 0;

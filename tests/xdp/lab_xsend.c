@@ -1,0 +1,378 @@
+/* lab_xsend.c — a small, self-contained lab sender for the xdp tests and bench/xdp: numbered
+ * lab payloads over an ordinary UDP socket (gen side, port 7778 -> DUT 7777), the reflections
+ * received back, checked (in order, reflected, stamped) and timed. Not the lab's generator
+ * (loadgen/lab-gen): its RTTs include the generator's kernel UDP stack on both ends. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "frame.h"
+#include "log.h"
+#include "util.h"
+#include "xsk_port.h"
+
+struct opts {
+	int family;
+	const char *src, *dst;
+	uint16_t sport, dport;
+	uint64_t count, rate_pps, window, frame_len, bad;
+	unsigned timeout_ms;
+	bool stamp, quiet;
+	const char *xsk_iface;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: lab-xsend [options]\n"
+"Send --count numbered lab packets from a UDP socket to a reflector and check the reflections:\n"
+"in order, none lost or duplicated, LAB_F_REFLECTED (and LAB_F_STAMPED with --stamp) set.\n"
+"Prints one line of key=value results (RTTs from the actual send time, in ns).\n"
+"\n"
+"  -6                 IPv6 (default IPv4)\n"
+"  --src ADDR         local address (default 198.18.0.1 / 2001:2::1)\n"
+"  --dst ADDR         reflector address (default 198.18.0.2 / 2001:2::2)\n"
+"  --sport N          local UDP port (default 7778)\n"
+"  --dport N          reflector UDP port (default 7777)\n"
+"  --count N          packets to send, 1-10000000 (default 4096)\n"
+"  --rate PPS         open-loop send rate; 0 = as fast as the window allows (default 0)\n"
+"  --window N         most packets in flight (default 32; 0 = no limit)\n"
+"  --size BYTES       frame size on the wire, as lab_frame_build counts it (default 128)\n"
+"  --stamp            ask the reflector to stamp (LAB_F_STAMP) and report the one-way split\n"
+"  --bad N            also send N payloads with a broken lab magic (the reflector must count\n"
+"                     them malformed and not answer)\n"
+"  --timeout-ms MS    give up waiting for replies after MS of silence (default 1000)\n"
+"  --xsk IF           receive the reflections through an AF_XDP socket on IF (queue 0) with the\n"
+"                     lab XDP program steering reflected frames to --sport; needed to receive\n"
+"                     XDP_TX reflections on a veth (they do not reach the kernel of a peer that\n"
+"                     has no XDP program), and keeps the kernel out of the return path\n"
+"  -q                 only the result line\n"
+"  -h, --help         this text\n"
+"Addresses must be in 198.18.0.0/15 or 2001:2::/48. Exit 0 when every packet came back in\n"
+"order and well reflected, 1 otherwise, 2 on usage errors.\n");
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t pct(uint64_t *v, size_t n, double p)
+{
+	if (!n)
+		return 0;
+	size_t i = (size_t)(p * (double)(n - 1) + 0.5);
+	return v[i < n ? i : n - 1];
+}
+
+static void parse(struct opts *o, int argc, char **argv)
+{
+	enum { O_SRC = 256, O_DST, O_SPORT, O_DPORT, O_COUNT, O_RATE, O_WINDOW, O_SIZE, O_STAMP,
+	       O_BAD, O_TIMEOUT, O_XSK };
+	static const struct option lo[] = {
+		{"src", required_argument, 0, O_SRC}, {"dst", required_argument, 0, O_DST},
+		{"sport", required_argument, 0, O_SPORT}, {"dport", required_argument, 0, O_DPORT},
+		{"count", required_argument, 0, O_COUNT}, {"rate", required_argument, 0, O_RATE},
+		{"window", required_argument, 0, O_WINDOW}, {"size", required_argument, 0, O_SIZE},
+		{"stamp", no_argument, 0, O_STAMP}, {"bad", required_argument, 0, O_BAD},
+		{"timeout-ms", required_argument, 0, O_TIMEOUT}, {"xsk", required_argument, 0, O_XSK},
+		{"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0}};
+	int c;
+	memset(o, 0, sizeof(*o));
+	o->family = AF_INET;
+	o->sport = LAB_PORT_GEN;
+	o->dport = LAB_PORT_DUT;
+	o->count = 4096;
+	o->window = 32;
+	o->frame_len = 128;
+	o->timeout_ms = 1000;
+	while ((c = getopt_long(argc, argv, "6qh", lo, NULL)) != -1) {
+		switch (c) {
+		case '6': o->family = AF_INET6; break;
+		case 'q': o->quiet = true; break;
+		case O_SRC: o->src = optarg; break;
+		case O_DST: o->dst = optarg; break;
+		case O_SPORT: o->sport = (uint16_t)lab_parse_u64("sport", optarg, 1, 65535); break;
+		case O_DPORT: o->dport = (uint16_t)lab_parse_u64("dport", optarg, 1, 65535); break;
+		case O_COUNT: o->count = lab_parse_u64("count", optarg, 1, 10000000); break;
+		case O_RATE: o->rate_pps = lab_parse_u64("rate", optarg, 0, 10000000); break;
+		case O_WINDOW: o->window = lab_parse_u64("window", optarg, 0, 1000000); break;
+		case O_SIZE: o->frame_len = lab_parse_u64("size", optarg, 62, 1500); break;
+		case O_STAMP: o->stamp = true; break;
+		case O_BAD: o->bad = lab_parse_u64("bad", optarg, 0, 1000000); break;
+		case O_TIMEOUT: o->timeout_ms = (unsigned)lab_parse_u64("timeout-ms", optarg, 1, 600000); break;
+		case O_XSK: o->xsk_iface = optarg; break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); exit(2);
+		}
+	}
+	if (optind < argc)
+		lab_die(2, "unexpected argument '%s' (see --help)", argv[optind]);
+	if (!o->src)
+		o->src = o->family == AF_INET ? "198.18.0.1" : "2001:2::1";
+	if (!o->dst)
+		o->dst = o->family == AF_INET ? "198.18.0.2" : "2001:2::2";
+}
+
+struct tally {
+	uint64_t count;
+	bool stamp;
+	uint64_t *rtt, *to_dut, *in_dut, *from_dut;
+	uint8_t *seen;
+	uint64_t received, reordered, dups, badflags, unknown, icmp_refused, nst, next_expected;
+	uint64_t last_rx_ns;
+};
+
+/* One reflection: its lab payload, received at rx_ns. */
+static void reply(struct tally *t, uint8_t *payload, size_t n, uint64_t rx_ns)
+{
+	struct lab_hdr *h;
+	struct lab_stamp *st;
+	t->last_rx_ns = rx_ns;
+	if (lab_payload_parse(payload, n, &h, &st) != LAB_OK) {
+		t->unknown++;
+		return;
+	}
+	uint32_t seq = ntohl(h->seq);
+	if (seq >= t->count) {
+		t->unknown++;
+		return;
+	}
+	if (t->seen[seq]) {
+		t->dups++;
+		return;
+	}
+	t->seen[seq] = 1;
+	t->received++;
+	if (seq != t->next_expected)
+		t->reordered++;
+	t->next_expected = seq + 1;
+	if (!(h->flags & LAB_F_REFLECTED) || (t->stamp && !(h->flags & LAB_F_STAMPED)))
+		t->badflags++;
+	uint64_t sent_ns = be64toh(h->sent_ns);
+	t->rtt[t->received - 1] = rx_ns - sent_ns;
+	if (st && (h->flags & LAB_F_STAMPED)) {
+		uint64_t drx = be64toh(st->dut_rx_ns), dtx = be64toh(st->dut_tx_ns);
+		if (drx < sent_ns || dtx < drx || rx_ns < dtx)
+			t->badflags++; /* the one clock says this cannot happen */
+		t->to_dut[t->nst] = drx - sent_ns;
+		t->in_dut[t->nst] = dtx - drx;
+		t->from_dut[t->nst] = rx_ns - dtx;
+		t->nst++;
+	}
+}
+
+/* Everything waiting on the UDP socket and, with --xsk, on the AF_XDP socket. */
+static void receive(struct tally *t, int fd, struct xsk_port *xp, uint16_t sport)
+{
+	uint8_t rbuf[2048];
+	for (;;) {
+		ssize_t n = recv(fd, rbuf, sizeof(rbuf), 0);
+		if (n < 0 && errno == ECONNREFUSED) {
+			t->icmp_refused++; /* the DUT's kernel answered a --bad payload */
+			continue;
+		}
+		if (n < 0)
+			break;
+		reply(t, rbuf, (size_t)n, lab_now_ns());
+	}
+	if (!xp)
+		return;
+	struct xsk_port_desc d[64];
+	uint64_t addrs[64];
+	unsigned n;
+	while ((n = xsk_port_rx(xp, d, 64)) > 0) {
+		uint64_t rx_ns = lab_now_ns();
+		for (unsigned i = 0; i < n; i++) {
+			struct lab_parsed p;
+			if (lab_frame_parse(d[i].data, d[i].len, sport, &p) == LAB_OK)
+				reply(t, d[i].data + p.lab_off, p.frame_len - p.lab_off, rx_ns);
+			else
+				t->unknown++;
+			addrs[i] = d[i].addr;
+		}
+		xsk_port_release(xp, addrs, n);
+		xsk_port_complete(xp);
+	}
+	xsk_port_wakeup_rx(xp);
+}
+
+static void wait_ms(int fd, struct xsk_port *xp, int ms)
+{
+	struct pollfd pfd[2] = {{.fd = fd, .events = POLLIN}, {.fd = xp ? xsk_port_fd(xp) : -1, .events = POLLIN}};
+	poll(pfd, xp ? 2 : 1, ms);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	struct lab_flow f = {0};
+	struct sockaddr_storage sa = {0}, da = {0};
+	socklen_t slen;
+	uint8_t frame[2048];
+	struct lab_parsed p;
+	int fd;
+
+	lab_log_init(argv[0]);
+	parse(&o, argc, argv);
+	lab_install_stop_signals();
+
+	f.family = o.family;
+	f.vlan_id = -1;
+	f.sport = o.sport;
+	f.dport = o.dport;
+	if (inet_pton(o.family, o.src, &f.src) != 1 || inet_pton(o.family, o.dst, &f.dst) != 1)
+		lab_die(2, "--src/--dst: '%s' / '%s' are not IPv%d addresses", o.src, o.dst,
+			o.family == AF_INET ? 4 : 6);
+	if (!lab_addr_is_benchmark(o.family, &f.src) || !lab_addr_is_benchmark(o.family, &f.dst))
+		lab_die(2, "--src/--dst must be in 198.18.0.0/15 or 2001:2::/48");
+	if (o.frame_len < lab_frame_min_len(&f, o.stamp))
+		lab_die(2, "--size %" PRIu64 ": at least %zu bytes for this flow", o.frame_len,
+			lab_frame_min_len(&f, o.stamp));
+	if (o.family == AF_INET) {
+		struct sockaddr_in *s = (void *)&sa, *d = (void *)&da;
+		s->sin_family = d->sin_family = AF_INET;
+		memcpy(&s->sin_addr, &f.src, 4);
+		memcpy(&d->sin_addr, &f.dst, 4);
+		s->sin_port = htons(o.sport);
+		d->sin_port = htons(o.dport);
+		slen = sizeof(*s);
+	} else {
+		struct sockaddr_in6 *s = (void *)&sa, *d = (void *)&da;
+		s->sin6_family = d->sin6_family = AF_INET6;
+		s->sin6_addr = f.src;
+		d->sin6_addr = f.dst;
+		s->sin6_port = htons(o.sport);
+		d->sin6_port = htons(o.dport);
+		slen = sizeof(*s);
+	}
+	fd = socket(o.family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		lab_die(1, "socket: %s", strerror(errno));
+	int buf_bytes = 4 << 20;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf_bytes, sizeof(buf_bytes));
+	if (bind(fd, (struct sockaddr *)&sa, slen) < 0 || connect(fd, (struct sockaddr *)&da, slen) < 0)
+		lab_die(1, "bind %s:%u / connect %s:%u: %s (inside the gen namespace?)", o.src, o.sport,
+			o.dst, o.dport, strerror(errno));
+
+	size_t flen = lab_frame_build(frame, sizeof(frame), &f, o.frame_len, 0, o.stamp ? LAB_F_STAMP : 0);
+	if (!flen || lab_frame_parse(frame, flen, o.dport, &p) != LAB_OK)
+		lab_die(1, "building the lab frame failed");
+	uint8_t *payload = frame + p.lab_off;
+	size_t plen = p.frame_len - p.lab_off;
+
+	struct tally t = {.count = o.count, .stamp = o.stamp};
+	t.rtt = calloc(o.count, sizeof(uint64_t));
+	t.in_dut = calloc(o.count, sizeof(uint64_t));
+	t.to_dut = calloc(o.count, sizeof(uint64_t));
+	t.from_dut = calloc(o.count, sizeof(uint64_t));
+	t.seen = calloc(o.count, 1);
+	if (!t.rtt || !t.in_dut || !t.to_dut || !t.from_dut || !t.seen)
+		lab_die(1, "out of memory");
+
+	struct xsk_port *xp = NULL;
+	if (o.xsk_iface) {
+		struct xsk_port_opts po;
+		char err[512];
+		xsk_port_opts_default(&po);
+		po.iface = o.xsk_iface;
+		po.port = o.sport;
+		po.reflected = LAB_XDP_REFL_REQUIRE;
+		po.frames = 2048;
+		po.ring_size = 1024;
+		po.rx_frames = 1024;
+		int rc = xsk_port_open(&xp, &po, err, sizeof(err));
+		if (rc)
+			lab_die(rc == -EEXIST || rc == -EBUSY || rc == -ENODEV || rc == -EINVAL ? 2 : 1, "%s", err);
+		if (!o.quiet)
+			lab_info("receiving on %s through %s", o.xsk_iface, xsk_port_mode_string(xp));
+	}
+
+	uint64_t sent = 0, send_errors = 0;
+	uint64_t period_ns = o.rate_pps ? 1000000000ull / o.rate_pps : 0;
+	uint64_t start_ns = lab_now_ns();
+	t.last_rx_ns = start_ns;
+
+	/* broken payloads first, so the reflector's malformed counter is settled by the end */
+	for (uint64_t i = 0; i < o.bad; i++) {
+		uint8_t bad[2048];
+		memcpy(bad, payload, plen);
+		bad[0] ^= 0xff;
+		while (send(fd, bad, plen, 0) < 0) {
+			if (errno != EAGAIN && errno != ENOBUFS && errno != ECONNREFUSED)
+				lab_die(1, "send: %s", strerror(errno));
+			usleep(100);
+		}
+	}
+
+	while (!lab_stop) {
+		uint64_t now;
+		receive(&t, fd, xp, o.sport);
+		now = lab_now_ns();
+		if (sent == o.count) {
+			if (t.received == o.count || now - t.last_rx_ns > (uint64_t)o.timeout_ms * 1000000)
+				break;
+			wait_ms(fd, xp, 10);
+			continue;
+		}
+		uint64_t intended = start_ns + sent * period_ns;
+		bool window_full = o.window && sent - t.received >= o.window;
+		if (window_full) {
+			if (now - t.last_rx_ns > (uint64_t)o.timeout_ms * 1000000)
+				break; /* the reflector went silent: the rest counts as lost */
+			wait_ms(fd, xp, 1);
+			continue;
+		}
+		if (now < intended) {
+			uint64_t until = intended < now + 50000 ? intended : now + 50000;
+			lab_sleep_until_ns(until);
+			continue;
+		}
+		if (t.received == sent)
+			t.last_rx_ns = now; /* silence is measured from the oldest packet in flight */
+		lab_frame_set_times(frame, &p, (uint32_t)sent, now, intended);
+		if (send(fd, payload, plen, 0) < 0) {
+			if (errno == EAGAIN || errno == ENOBUFS || errno == ECONNREFUSED) {
+				send_errors++;
+				continue; /* retried: the number stays the same */
+			}
+			lab_die(1, "send: %s", strerror(errno));
+		}
+		sent++;
+	}
+
+	qsort(t.rtt, t.received, sizeof(uint64_t), cmp_u64);
+	qsort(t.to_dut, t.nst, sizeof(uint64_t), cmp_u64);
+	qsort(t.in_dut, t.nst, sizeof(uint64_t), cmp_u64);
+	qsort(t.from_dut, t.nst, sizeof(uint64_t), cmp_u64);
+	double secs = (double)(lab_now_ns() - start_ns) / 1e9;
+	printf("sent=%" PRIu64 " received=%" PRIu64 " lost=%" PRIu64 " reordered=%" PRIu64
+	       " dup=%" PRIu64 " badflags=%" PRIu64 " unknown=%" PRIu64 " bad_sent=%" PRIu64
+	       " send_retries=%" PRIu64 " icmp_refused=%" PRIu64 " seconds=%.3f achieved_pps=%.0f"
+	       " rtt_p50_ns=%" PRIu64 " rtt_p90_ns=%" PRIu64 " rtt_p99_ns=%" PRIu64 " rtt_max_ns=%" PRIu64,
+	       sent, t.received, sent - t.received, t.reordered, t.dups, t.badflags, t.unknown, o.bad, send_errors, t.icmp_refused,
+	       secs, secs > 0 ? (double)t.received / secs : 0.0, pct(t.rtt, t.received, 0.5),
+	       pct(t.rtt, t.received, 0.9), pct(t.rtt, t.received, 0.99), t.received ? t.rtt[t.received - 1] : 0);
+	if (t.nst)
+		printf(" to_dut_p50_ns=%" PRIu64 " in_dut_p50_ns=%" PRIu64 " from_dut_p50_ns=%" PRIu64
+		       " in_dut_p99_ns=%" PRIu64, pct(t.to_dut, t.nst, 0.5), pct(t.in_dut, t.nst, 0.5),
+		       pct(t.from_dut, t.nst, 0.5), pct(t.in_dut, t.nst, 0.99));
+	printf("\n");
+	bool ok = sent == o.count && t.received == o.count && !t.reordered && !t.dups && !t.badflags && !t.unknown;
+	if (!ok && !o.quiet)
+		lab_err("%" PRIu64 " of %" PRIu64 " came back, %" PRIu64 " out of order, %" PRIu64
+			" duplicated, %" PRIu64 " badly reflected", t.received, sent, t.reordered, t.dups, t.badflags);
+	xsk_port_close(xp);
+	close(fd);
+	return ok ? 0 : 1;
+}

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# xsk_attach.sh — lab-xsk's attach and detach: 20 start/stop cycles (SIGINT and SIGTERM, both
+# modes) leave no XDP program on dut0 and free every program they loaded; a second instance and a
+# foreign XDP program are refused (exit 2); a kill -9 leftover is replaced by the next run and
+# removed by setup/lab down; ARP and IPv6 ND still reach the DUT's kernel while attached.
+#
+#   netns ltNNNN-gen                     netns ltNNNN-dut
+#   ping, ping -6 (neighbours flushed)   lab-xsk (xsk | xdptx), reflect.bpf.c on dut0
+#   [gen0] <----------- veth -----------> [dut0]
+set -u
+. "$(dirname "$0")/../lib/netns.sh"
+netns_require_root
+netns_require_bin xdp/lab-xsk
+command -v bpftool >/dev/null || PATH=$PATH:/usr/sbin
+XSK="$LAB_BUILD/xdp/lab-xsk"
+TMP=$(mktemp -d)
+trap '"$LAB" down >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+"$LAB" up || { echo "not ok: setup/lab up failed"; exit 1; }
+fails=0
+fail() { echo "not ok: $*"; fails=$((fails+1)); }
+xdp_id() { ip -n "$NS_DUT" link show dut0 | sed -n 's/.*prog\/xdp[a-z]* id \([0-9]*\).*/\1/p'; }
+
+start() { # mode [extra flags]: start lab-xsk in the background, wait until it is ready
+  local mode=$1; shift
+  rm -f "$TMP/ready"
+  ip netns exec "$NS_DUT" "$XSK" --mode "$mode" --ready-file "$TMP/ready" --duration 30 "$@" \
+    >"$TMP/out" 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do [ -f "$TMP/ready" ] && return 0; kill -0 $pid 2>/dev/null || break; sleep 0.05; done
+  fail "lab-xsk --mode $mode did not get ready: $(cat "$TMP/out")"
+  return 1
+}
+
+prog_gone() { # id: the kernel freed the program (give RCU a moment)
+  for _ in $(seq 40); do bpftool prog show id "$1" >/dev/null 2>&1 || return 0; sleep 0.05; done
+  return 1
+}
+
+# 20 cycles
+for i in $(seq 1 20); do
+  mode=xsk; [ $((i % 2)) -eq 0 ] && mode=xdptx
+  sig=INT; [ $((i % 4)) -ge 2 ] && sig=TERM
+  start $mode || continue
+  id=$(xdp_id)
+  [ -n "$id" ] || fail "cycle $i: nothing attached while running"
+  kill -$sig $pid; wait $pid; rc=$?
+  [ $rc -eq 0 ] || fail "cycle $i ($mode, SIG$sig): exit $rc: $(cat "$TMP/out")"
+  [ -z "$(xdp_id)" ] || fail "cycle $i ($mode): XDP program left on dut0"
+  [ -n "$id" ] && { prog_gone "$id" || fail "cycle $i ($mode): program id $id still loaded"; }
+done
+[ $fails -eq 0 ] && echo "ok: 20 attach/detach cycles, nothing left"
+
+# a second instance on the same interface is refused, and does not disturb the first
+start xsk && {
+  id=$(xdp_id)
+  ip netns exec "$NS_DUT" "$XSK" --mode xdptx --duration 1 >"$TMP/second" 2>&1; rc=$?
+  [ $rc -eq 2 ] || fail "second instance: exit $rc, want 2: $(cat "$TMP/second")"
+  grep -q "another lab XDP port" "$TMP/second" || fail "second instance: unclear message: $(cat "$TMP/second")"
+  [ "$(xdp_id)" = "$id" ] || fail "second instance replaced the first's program"
+
+  # ARP and ND through the attached program: flush the static neighbours so the kernel asks
+  ip -n "$NS_GEN" neigh del 198.18.0.2 dev gen0
+  ip -n "$NS_GEN" neigh del 2001:2::2 dev gen0
+  ip netns exec "$NS_GEN" ping -c1 -W2 198.18.0.2 >/dev/null || fail "IPv4 ping (ARP) with the program attached"
+  ip netns exec "$NS_GEN" ping -6 -c1 -W2 2001:2::2 >/dev/null || fail "IPv6 ping (ND) with the program attached"
+  ip -n "$NS_GEN" neigh show 198.18.0.2 dev gen0 | grep -q 02:4c:42:00:00:02 || fail "ARP did not resolve"
+  ip -n "$NS_GEN" neigh show 2001:2::2 dev gen0 | grep -q 02:4c:42:00:00:02 || fail "ND did not resolve"
+  ip -n "$NS_GEN" neigh replace 198.18.0.2 lladdr 02:4c:42:00:00:02 dev gen0 nud permanent
+  ip -n "$NS_GEN" neigh replace 2001:2::2 lladdr 02:4c:42:00:00:02 dev gen0 nud permanent
+  kill -INT $pid; wait $pid
+  grep -Eq 'passed [1-9]' "$TMP/out" || fail "the program counted no passed frames: $(cat "$TMP/out")"
+  echo "ok: second instance refused; ARP and ND reach the DUT kernel while attached"
+}
+
+# kill -9 leaves the program attached; the next run replaces it, setup/lab down removes it
+start xdptx && {
+  kill -9 $pid; wait $pid 2>/dev/null
+  [ -n "$(xdp_id)" ] || fail "kill -9: expected the program to stay attached"
+  start xsk && {
+    grep -q "leftover" "$TMP/out" || fail "leftover not reported: $(cat "$TMP/out")"
+    kill -INT $pid; wait $pid || fail "run after kill -9 failed: $(cat "$TMP/out")"
+  }
+  [ -z "$(xdp_id)" ] || fail "after replacing a leftover: program left on dut0"
+  start xdptx && kill -9 $pid && wait $pid 2>/dev/null
+  "$LAB" down >/dev/null 2>&1 || fail "setup/lab down after kill -9"
+  r=$("$LAB" residue 2>&1); [ -z "$r" ] || fail "residue after kill -9 and down: $r"
+  "$LAB" up >/dev/null || fail "setup/lab up again"
+  echo "ok: kill -9 leftover replaced by the next run, removed by setup/lab down"
+}
+
+# a foreign XDP program is never replaced
+FOREIGN=/usr/lib/x86_64-linux-gnu/bpf/xsk_def_xdp_prog.o
+if [ -f $FOREIGN ] && ip -n "$NS_DUT" link set dev dut0 xdpdrv obj $FOREIGN sec xdp 2>/dev/null; then
+  id=$(xdp_id)
+  ip netns exec "$NS_DUT" "$XSK" --duration 1 >"$TMP/foreign" 2>&1; rc=$?
+  [ $rc -eq 2 ] || fail "foreign program: exit $rc, want 2: $(cat "$TMP/foreign")"
+  grep -q "not the lab's" "$TMP/foreign" || fail "foreign program: unclear message: $(cat "$TMP/foreign")"
+  [ "$(xdp_id)" = "$id" ] || fail "foreign program was replaced or removed"
+  ip -n "$NS_DUT" link set dev dut0 xdp off
+  echo "ok: a foreign XDP program is refused (exit 2) and left in place"
+else
+  echo "# skipped the foreign-program check: cannot load $FOREIGN"
+fi
+
+[ $fails -eq 0 ] && echo "xsk_attach: all ok" || echo "xsk_attach: $fails failure(s)"
+[ $fails -eq 0 ]
