@@ -475,6 +475,9 @@ out_eal:
 	lab_debug("removed %d hugepage files and %s", removed, runtime_dir);
 	if (port_lock_fd >= 0)
 		close(port_lock_fd);
+	/* a stale ready file would tell the next waiter we reflect when we no longer do */
+	if (dp.cfg.ready_file)
+		unlink(dp.cfg.ready_file);
 	fflush(stdout);
 	return rc;
 }

@@ -1,0 +1,351 @@
+/* dp-send.c — the dataplane tests' own sender: numbered lab payloads over a UDP socket (so the
+ * tests do not depend on lab-gen), the reflections received and checked (order, duplicates,
+ * LAB_F_REFLECTED, stamps on the one clock), RTT percentiles printed. Also writes lab frames to
+ * a pcap file for the software-port benchmark. Lab addresses only (198.18.0.0/15, 2001:2::/48). */
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "frame.h"
+#include "lab_wire.h"
+#include "log.h"
+#include "pcap_out.h"
+#include "util.h"
+
+enum kind { K_LAB, K_BAD_MAGIC, K_REFLECTED };
+
+static struct {
+	const char *dst, *json, *pcap;
+	uint16_t port, sport;
+	uint64_t count, size, rate_pps, window, timeout_ms;
+	bool stamp, check, allow_unmarked, expect_none;
+	enum kind kind;
+} o = {.port = LAB_PORT_DUT, .sport = LAB_PORT_GEN, .count = 4096, .size = 64, .window = 32,
+       .timeout_ms = 1000};
+
+static void usage(void)
+{
+	printf(
+"usage: dp-send --dst ADDR [flags]\n"
+"Send numbered lab payloads from a UDP socket and check the reflections.\n"
+"  --dst ADDR         reflector address (198.18.0.0/15 or 2001:2::/48 only)\n"
+"  --port N           destination UDP port (default 7777)\n"
+"  --sport N          source UDP port (default 7778)\n"
+"  --count N          packets to send (default 4096)\n"
+"  --size BYTES       Ethernet frame size the payload makes (IPv4: payload = size-42; IPv6: -62)\n"
+"  --stamp            ask the reflector to stamp (needs 78 B IPv4 / 98 B IPv6)\n"
+"  --rate PPS         open loop at PPS (default 0: closed loop, at most --window in flight)\n"
+"  --window N         closed loop: packets in flight (default 32)\n"
+"  --timeout-ms MS    how long to wait for stragglers (default 1000)\n"
+"  --kind K           lab (default), bad-magic (malformed), reflected (LAB_F_REFLECTED already set)\n"
+"  --expect-none      success means no reply at all (for traffic a reflector must drop)\n"
+"  --allow-unmarked   accept replies without LAB_F_REFLECTED (dpdk-testpmd 5tswap)\n"
+"  --check            exit 1 unless every packet came back once, in order, marked and stamped sanely\n"
+"  --json PATH        results as JSON\n"
+"  --pcap PATH        write --count frames (gen -> dut, --size, seq 0..) to PATH and send nothing\n"
+"Exit: 0 ok, 1 failed check or runtime failure, 2 usage error.\n");
+}
+
+static void parse(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"dst", 1, NULL, 'd'}, {"port", 1, NULL, 'p'}, {"sport", 1, NULL, 'P'},
+		{"count", 1, NULL, 'c'}, {"size", 1, NULL, 's'}, {"stamp", 0, NULL, 'S'},
+		{"rate", 1, NULL, 'r'}, {"window", 1, NULL, 'w'}, {"timeout-ms", 1, NULL, 't'},
+		{"kind", 1, NULL, 'k'}, {"expect-none", 0, NULL, 'n'}, {"allow-unmarked", 0, NULL, 'u'},
+		{"check", 0, NULL, 'C'}, {"json", 1, NULL, 'j'}, {"pcap", 1, NULL, 'W'},
+		{"help", 0, NULL, 'h'}, {0}};
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o.dst = optarg; break;
+		case 'p': o.port = (uint16_t)lab_parse_u64("port", optarg, 1, 65535); break;
+		case 'P': o.sport = (uint16_t)lab_parse_u64("sport", optarg, 1, 65535); break;
+		case 'c': o.count = lab_parse_u64("count", optarg, 1, 100000000); break;
+		case 's': o.size = lab_parse_u64("size", optarg, 62, 9000); break;
+		case 'S': o.stamp = true; break;
+		case 'r': o.rate_pps = lab_parse_u64("rate", optarg, 0, 100000000); break;
+		case 'w': o.window = lab_parse_u64("window", optarg, 1, 65536); break;
+		case 't': o.timeout_ms = lab_parse_u64("timeout-ms", optarg, 1, 600000); break;
+		case 'k':
+			if (!strcmp(optarg, "lab")) o.kind = K_LAB;
+			else if (!strcmp(optarg, "bad-magic")) o.kind = K_BAD_MAGIC;
+			else if (!strcmp(optarg, "reflected")) o.kind = K_REFLECTED;
+			else lab_die(LAB_EXIT_USAGE, "--kind: '%s' is not lab, bad-magic or reflected", optarg);
+			break;
+		case 'n': o.expect_none = true; break;
+		case 'u': o.allow_unmarked = true; break;
+		case 'C': o.check = true; break;
+		case 'j': o.json = optarg; break;
+		case 'W': o.pcap = optarg; break;
+		case 'h': usage(); exit(0);
+		default: lab_die(LAB_EXIT_USAGE, "%s: unknown flag or missing value; see --help", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		lab_die(LAB_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
+	if (!o.pcap && !o.dst)
+		lab_die(LAB_EXIT_USAGE, "--dst is required (or --pcap)");
+}
+
+static int write_pcap(void)
+{
+	struct lab_flow f = {.src_mac = {2, 0x4c, 0x42, 0, 0, 1}, .dst_mac = {2, 0x4c, 0x42, 0, 0, 2},
+			     .family = AF_INET, .sport = o.sport, .dport = o.port, .vlan_id = -1};
+	struct lab_pcap_out po;
+	uint8_t buf[9100];
+	inet_pton(AF_INET, "198.18.0.1", &f.src);
+	inet_pton(AF_INET, "198.18.0.2", &f.dst);
+	if (lab_pcap_out_open(&po, o.pcap, 65535) != 0)
+		lab_die(LAB_EXIT_RUNTIME, "cannot create %s: %s", o.pcap, strerror(errno));
+	for (uint64_t i = 0; i < o.count; i++) {
+		size_t n = lab_frame_build(buf, sizeof(buf), &f, o.size, (uint32_t)i, o.stamp ? LAB_F_STAMP : 0);
+		if (!n)
+			lab_die(LAB_EXIT_USAGE, "--size %" PRIu64 " is too small for a lab frame", o.size);
+		lab_pcap_out_write(&po, 0, buf, (uint32_t)n, (uint32_t)n);
+	}
+	if (lab_pcap_out_close(&po) != 0)
+		lab_die(LAB_EXIT_RUNTIME, "cannot write %s: %s", o.pcap, strerror(errno));
+	printf("dp-send: wrote %" PRIu64 " frames of %" PRIu64 " B to %s\n", o.count, o.size, o.pcap);
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t pct(const uint64_t *v, size_t n, double p)
+{
+	if (!n)
+		return 0;
+	size_t i = (size_t)(p / 100.0 * (double)(n - 1) + 0.5);
+	return v[i < n ? i : n - 1];
+}
+
+struct res {
+	uint64_t sent, received, dups, reordered, unmarked, bad_stamp, foreign, send_errors;
+	uint64_t max_seq_seen;
+	uint64_t *rtt, *rtt_int;
+	size_t n_rtt;
+	uint64_t elapsed_ns;
+};
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_storage dst = {0}, src = {0};
+	socklen_t slen;
+	int family, fd;
+	size_t hdr_bytes;
+	struct res r = {0};
+
+	lab_log_init("dp-send");
+	parse(argc, argv);
+	if (o.pcap)
+		return write_pcap();
+
+	struct sockaddr_in *d4 = (struct sockaddr_in *)&dst, *s4 = (struct sockaddr_in *)&src;
+	struct sockaddr_in6 *d6 = (struct sockaddr_in6 *)&dst, *s6 = (struct sockaddr_in6 *)&src;
+	if (inet_pton(AF_INET, o.dst, &d4->sin_addr) == 1) {
+		family = AF_INET;
+		d4->sin_family = s4->sin_family = AF_INET;
+		d4->sin_port = htons(o.port);
+		s4->sin_port = htons(o.sport);
+		slen = sizeof(*d4);
+		hdr_bytes = 42;
+		if (!lab_addr_is_benchmark(AF_INET, &d4->sin_addr))
+			lab_die(LAB_EXIT_USAGE, "--dst %s: not in the lab range 198.18.0.0/15", o.dst);
+	} else if (inet_pton(AF_INET6, o.dst, &d6->sin6_addr) == 1) {
+		family = AF_INET6;
+		d6->sin6_family = s6->sin6_family = AF_INET6;
+		d6->sin6_port = htons(o.port);
+		s6->sin6_port = htons(o.sport);
+		slen = sizeof(*d6);
+		hdr_bytes = 62;
+		if (!lab_addr_is_benchmark(AF_INET6, &d6->sin6_addr))
+			lab_die(LAB_EXIT_USAGE, "--dst %s: not in the lab range 2001:2::/48", o.dst);
+	} else {
+		lab_die(LAB_EXIT_USAGE, "--dst '%s' is not an IPv4 or IPv6 address", o.dst);
+	}
+	size_t need = LAB_HDR_LEN + (o.stamp ? LAB_STAMP_LEN : 0);
+	if (o.size < hdr_bytes + need)
+		lab_die(LAB_EXIT_USAGE, "--size %" PRIu64 " too small: a %s lab frame%s needs %zu B",
+			o.size, family == AF_INET ? "IPv4" : "IPv6", o.stamp ? " with stamps" : "",
+			hdr_bytes + need);
+	size_t plen = o.size - hdr_bytes;
+
+	fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		lab_die(LAB_EXIT_RUNTIME, "socket: %s", strerror(errno));
+	int rcvbuf = 8 << 20;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
+	if (bind(fd, (struct sockaddr *)&src, slen) != 0)
+		lab_die(LAB_EXIT_RUNTIME, "bind to port %u: %s", o.sport, strerror(errno));
+	/* connected: only the reflector's replies reach us */
+	if (connect(fd, (struct sockaddr *)&dst, slen) != 0)
+		lab_die(LAB_EXIT_RUNTIME, "connect %s: %s", o.dst, strerror(errno));
+
+	uint8_t *pay = calloc(1, plen), rbuf[9100];
+	uint64_t *sent_at = calloc(o.count, sizeof(uint64_t)), *intended_at = calloc(o.count, sizeof(uint64_t));
+	uint8_t *seen = calloc(o.count, 1);
+	r.rtt = calloc(o.count, sizeof(uint64_t));
+	r.rtt_int = calloc(o.count, sizeof(uint64_t));
+	if (!pay || !sent_at || !intended_at || !seen || !r.rtt || !r.rtt_int)
+		lab_die(LAB_EXIT_RUNTIME, "out of memory for %" PRIu64 " packets", o.count);
+	for (size_t i = LAB_HDR_LEN; i < plen; i++)
+		pay[i] = (uint8_t)i;
+	lab_install_stop_signals();
+
+	struct lab_hdr *h = (struct lab_hdr *)pay;
+	uint64_t t0 = lab_now_ns(), last_progress = t0, period_ns = o.rate_pps ? 1000000000ull / o.rate_pps : 0;
+	int64_t expect_next = 0;
+	while (!lab_stop) {
+		uint64_t now = lab_now_ns();
+		bool can_send = r.sent < o.count;
+		if (can_send && !o.rate_pps && r.sent - r.received >= o.window && !o.expect_none)
+			can_send = false;
+		uint64_t intended = t0 + r.sent * period_ns;
+		if (can_send && o.rate_pps && now < intended)
+			can_send = false;
+		if (can_send) {
+			h->magic = htons(o.kind == K_BAD_MAGIC ? 0x1234 : LAB_MAGIC);
+			h->version = LAB_VERSION;
+			h->flags = (o.stamp ? LAB_F_STAMP : 0) | (o.kind == K_REFLECTED ? LAB_F_REFLECTED : 0);
+			h->seq = htonl((uint32_t)r.sent);
+			uint64_t ts = lab_now_ns();
+			uint64_t intd = o.rate_pps ? intended : ts;
+			uint64_t late = ts - intd;
+			h->sent_ns = htobe64(ts);
+			h->late_ns = htonl(late > 0xffffffffu ? 0xffffffffu : (uint32_t)late);
+			if (send(fd, pay, plen, 0) != (ssize_t)plen) {
+				if (errno == EAGAIN || errno == ENOBUFS || errno == ECONNREFUSED) {
+					r.send_errors++;
+					continue; /* retry the same seq */
+				}
+				lab_die(LAB_EXIT_RUNTIME, "send: %s", strerror(errno));
+			}
+			sent_at[r.sent] = ts;
+			intended_at[r.sent] = intd;
+			r.sent++;
+			last_progress = ts;
+			continue;
+		}
+		if (r.sent == o.count && (r.received == o.count || now - last_progress > o.timeout_ms * 1000000ull))
+			break;
+		if (now - last_progress > o.timeout_ms * 1000000ull && !o.rate_pps)
+			break; /* closed loop stalled: the window is full of lost packets */
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		if (!o.rate_pps && poll(&pfd, 1, 10) <= 0)
+			continue;
+		ssize_t n = recv(fd, rbuf, sizeof(rbuf), MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR && errno != ECONNREFUSED)
+				lab_die(LAB_EXIT_RUNTIME, "recv: %s", strerror(errno));
+			continue;
+		}
+		uint64_t rx_ns = lab_now_ns();
+		struct lab_hdr *rh;
+		struct lab_stamp *st;
+		if (lab_payload_parse(rbuf, (size_t)n, &rh, &st) != LAB_OK) {
+			r.foreign++;
+			continue;
+		}
+		uint32_t seq = ntohl(rh->seq);
+		if (seq >= r.sent) {
+			r.foreign++;
+			continue;
+		}
+		if (seen[seq]) {
+			r.dups++;
+			continue;
+		}
+		seen[seq] = 1;
+		r.received++;
+		last_progress = rx_ns;
+		/* behind a later one already received: a loss is not a reorder */
+		if ((int64_t)seq < expect_next)
+			r.reordered++;
+		else
+			expect_next = (int64_t)seq + 1;
+		if (!(rh->flags & LAB_F_REFLECTED))
+			r.unmarked++;
+		if (o.stamp && !o.allow_unmarked) {
+			/* one clock on one host: gen send <= DUT rx <= DUT tx <= gen receive, within the
+			 * DUT's TSC mapping error */
+			const int64_t tol = 2000;
+			int64_t drx = (int64_t)be64toh(st->dut_rx_ns), dtx = (int64_t)be64toh(st->dut_tx_ns);
+			if (!(rh->flags & LAB_F_STAMPED) || drx < (int64_t)sent_at[seq] - tol || dtx < drx ||
+			    dtx > (int64_t)rx_ns + tol)
+				r.bad_stamp++;
+		}
+		r.rtt[r.n_rtt] = rx_ns - sent_at[seq];
+		r.rtt_int[r.n_rtt++] = rx_ns - intended_at[seq];
+	}
+	r.elapsed_ns = lab_now_ns() - t0;
+	qsort(r.rtt, r.n_rtt, sizeof(uint64_t), cmp_u64);
+	qsort(r.rtt_int, r.n_rtt, sizeof(uint64_t), cmp_u64);
+	uint64_t lost = r.sent - r.received;
+	double secs = (double)r.elapsed_ns / 1e9;
+	printf("dp-send: sent %" PRIu64 " received %" PRIu64 " lost %" PRIu64 " reordered %" PRIu64
+	       " dups %" PRIu64 " unmarked %" PRIu64 " bad_stamp %" PRIu64 " foreign %" PRIu64
+	       " send_retries %" PRIu64 " in %.3fs (%.1f kpps received)\n",
+	       r.sent, r.received, lost, r.reordered, r.dups, r.unmarked, r.bad_stamp, r.foreign,
+	       r.send_errors, secs, secs > 0 ? (double)r.received / secs / 1e3 : 0);
+	if (r.n_rtt)
+		printf("dp-send: rtt_ns (from actual send) min %" PRIu64 " p50 %" PRIu64 " p90 %" PRIu64
+		       " p99 %" PRIu64 " p999 %" PRIu64 " max %" PRIu64 "; p99 from intended %" PRIu64 "\n",
+		       r.rtt[0], pct(r.rtt, r.n_rtt, 50), pct(r.rtt, r.n_rtt, 90), pct(r.rtt, r.n_rtt, 99),
+		       pct(r.rtt, r.n_rtt, 99.9), r.rtt[r.n_rtt - 1], pct(r.rtt_int, r.n_rtt, 99));
+	if (o.json) {
+		FILE *f = fopen(o.json, "w");
+		if (!f)
+			lab_die(LAB_EXIT_RUNTIME, "cannot write %s: %s", o.json, strerror(errno));
+		struct lab_json j;
+		lab_json_begin(&j, f);
+		lab_json_u64(&j, "sent", r.sent);
+		lab_json_u64(&j, "received", r.received);
+		lab_json_u64(&j, "lost", lost);
+		lab_json_u64(&j, "reordered", r.reordered);
+		lab_json_u64(&j, "duplicated", r.dups);
+		lab_json_u64(&j, "unmarked", r.unmarked);
+		lab_json_u64(&j, "bad_stamp", r.bad_stamp);
+		lab_json_dbl(&j, "elapsed_s", secs);
+		lab_json_dbl(&j, "received_pps", secs > 0 ? (double)r.received / secs : 0);
+		lab_json_obj(&j, "rtt_ns");
+		lab_json_u64(&j, "min", r.n_rtt ? r.rtt[0] : 0);
+		lab_json_u64(&j, "p50", pct(r.rtt, r.n_rtt, 50));
+		lab_json_u64(&j, "p90", pct(r.rtt, r.n_rtt, 90));
+		lab_json_u64(&j, "p99", pct(r.rtt, r.n_rtt, 99));
+		lab_json_u64(&j, "p999", pct(r.rtt, r.n_rtt, 99.9));
+		lab_json_u64(&j, "max", r.n_rtt ? r.rtt[r.n_rtt - 1] : 0);
+		lab_json_obj_end(&j);
+		lab_json_obj(&j, "rtt_intended_ns");
+		lab_json_u64(&j, "p50", pct(r.rtt_int, r.n_rtt, 50));
+		lab_json_u64(&j, "p99", pct(r.rtt_int, r.n_rtt, 99));
+		lab_json_obj_end(&j);
+		lab_json_end(&j);
+		fclose(f);
+	}
+	if (o.expect_none)
+		return r.received == 0 && r.sent == o.count ? 0 : 1;
+	if (o.check) {
+		bool ok = r.sent == o.count && r.received == o.count && !r.reordered && !r.dups &&
+			  (o.allow_unmarked || !r.unmarked) && !r.bad_stamp;
+		if (!ok)
+			lab_err("check failed: every packet must come back once, in order, marked%s",
+				o.stamp ? " and stamped sanely" : "");
+		return ok ? 0 : 1;
+	}
+	return 0;
+}
