@@ -1,0 +1,52 @@
+# lib.sh — sourced by the dataplane netns tests: the lab up, lab-dpdk started in the DUT
+# namespace with the test's prefix, and helpers to query and stop it.
+. "$LAB_ROOT/tests/lib/netns.sh"
+DPDK="$LAB_BUILD/dataplane/lab-dpdk"
+DP_SEND=${DP_SEND:-$LAB_BUILD/tests/dataplane/dp-send}
+WORK=$(mktemp -d /tmp/dpdk-test.XXXXXX)
+FAILS=0
+ok() { echo "ok: $*"; }
+nok() { echo "not ok: $*"; FAILS=$((FAILS + 1)); }
+
+dp_setup() {
+  netns_require_root
+  trap '"$LAB" down >/dev/null 2>&1; rm -rf "$WORK"' EXIT
+  [ -x "$DPDK" ] || { echo "skip: lab-dpdk not built"; exit 77; }
+  [ -x "$DP_SEND" ] || { echo "skip: dp-send not built"; exit 77; }
+  "$LAB" up >/dev/null 2>&1 || { echo "not ok: setup/lab up failed"; exit 1; }
+  local free; free=$(awk '/HugePages_Free/{print $2}' /proc/meminfo)
+  [ "$free" -ge 64 ] || { echo "skip: only $free free hugepages (64 needed)"; exit 77; }
+}
+
+# dp_start NAME [lab-dpdk flags]: start in the DUT namespace, wait for the ready file (30 s)
+dp_start() {
+  local name=$1; shift
+  rm -f "$WORK/$name.ready"
+  ip netns exec "$NS_DUT" "$DPDK" --prefix "$LLAB_PREFIX" --ready-file "$WORK/$name.ready" \
+    --stats-json "$WORK/$name.json" --stats-interval 0 --duration 120 "$@" >"$WORK/$name.log" 2>&1 &
+  DP_PID=$!
+  for _ in $(seq 300); do
+    [ -f "$WORK/$name.ready" ] && return 0
+    kill -0 "$DP_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "lab-dpdk did not become ready:"; tail -n 5 "$WORK/$name.log"
+  return 1
+}
+
+# dp_stop_int: SIGINT, which must stop it within 2 s (we allow 5 on a loaded machine) with exit 0
+dp_stop_int() {
+  kill -INT "$DP_PID"
+  for _ in $(seq 50); do kill -0 "$DP_PID" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$DP_PID" 2>/dev/null; then
+    nok "lab-dpdk still running 5 s after SIGINT"; kill -KILL "$DP_PID"; wait "$DP_PID"; return 1
+  fi
+  wait "$DP_PID"
+}
+
+send() { ip netns exec "$NS_GEN" "$DP_SEND" "$@"; }
+
+# jget FILE EXPR: a value from a JSON file (python expression on d)
+jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+
+dpdk_leftovers() { "$LAB" residue | grep -E "dpdk runtime dir|hugepage file" || true; }
