@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# dpdk-ops.sh — lab-dpdk's operations: usage exit codes; a second instance on the same file prefix
+# or the same interface is refused with a clear line; the af_packet fallback path reflects; after
+# kill -9 the XDP program, runtime dir and hugepage files are left, and `setup/lab down` removes
+# them all.
+#
+#   netns ltNNNN-gen                                  netns ltNNNN-dut
+#   +-------------------------------+    veth    +---------------------------------+
+#   | dp-send  UDP 198.18.0.1:7778  |<---------->| dut0 <-- lab-dpdk (1st)         |
+#   |   (gen0)                      |            |      <-- lab-dpdk (2nd: refused)|
+#   +-------------------------------+            +---------------------------------+
+set -u
+. "$(dirname "$0")/lib.sh"
+
+"$DPDK" --help >/dev/null; [ $? -eq 0 ] && ok "--help exits 0" || nok "--help"
+"$DPDK" --no-such-flag 2>/dev/null; [ $? -eq 2 ] && ok "bad flag exits 2" || nok "bad flag exit code"
+"$DPDK" --port 70000 2>/dev/null; [ $? -eq 2 ] && ok "bad --port exits 2" || nok "bad --port exit code"
+
+dp_setup
+dp_start first || { echo "not ok: start"; exit 1; }
+FIRST=$DP_PID
+msg=$(ip netns exec "$NS_DUT" "$DPDK" --prefix "$LLAB_PREFIX" --duration 1 2>&1 >/dev/null); rc=$?
+echo "second, same prefix: $msg"
+[ $rc -eq 1 ] && echo "$msg" | grep -q "file prefix '$LLAB_PREFIX-dpdk' is in use by pid $FIRST" &&
+  ok "same prefix refused, naming the holder" || nok "same prefix: rc $rc: $msg"
+msg=$(ip netns exec "$NS_DUT" "$DPDK" --prefix "${LLAB_PREFIX}b" --duration 1 2>&1 >/dev/null); rc=$?
+echo "second, same interface: $msg"
+[ $rc -eq 1 ] && echo "$msg" | grep -q "dut0 already has a lab-dpdk .*pid $FIRST" &&
+  ok "same interface refused, naming the holder" || nok "same interface: rc $rc: $msg"
+send --dst 198.18.0.2 --count 256 --size 64 --check >/dev/null && ok "first instance still reflects" || nok "first instance broken by the second"
+dp_stop_int || true
+
+# the fallback driver, asked for explicitly
+dp_start pkt --driver af_packet || { nok "af_packet start"; }
+grep -q "via net_af_packet" "$WORK/pkt.log" && ok "net_af_packet port" || nok "not af_packet: $(grep reflecting "$WORK/pkt.log")"
+send --dst 198.18.0.2 --count 512 --size 128 --stamp --check >/dev/null && ok "af_packet: 512 stamped, in order" || nok "af_packet reflect"
+dp_stop_int || true
+[ "$(jget "$WORK/pkt.json" 'd["reflected"]')" = 512 ] && ok "af_packet: reflected 512" || nok "af_packet counters: $(jget "$WORK/pkt.json" 'd["reflected"]')"
+
+# kill -9: leftovers exist, then setup/lab down removes them
+dp_start killed || { echo "not ok: start"; exit 1; }
+kill -KILL "$DP_PID"; wait "$DP_PID" 2>/dev/null
+left=$(dpdk_leftovers)
+[ -n "$left" ] && ok "kill -9 leaves runtime files ($(echo "$left" | wc -l) lines)" || nok "kill -9 left nothing (test cannot see the cleanup)"
+ip -n "$NS_DUT" link show dut0 | grep -q "prog/xdp" && ok "kill -9 leaves the XDP program" || echo "note: no XDP program left after kill -9"
+"$LAB" down >/dev/null 2>&1 || nok "setup/lab down failed"
+r=$("$LAB" residue 2>&1)
+[ -z "$r" ] && ok "setup/lab down after kill -9: nothing left" || nok "after down: $r"
+
+[ $FAILS -eq 0 ] && echo "dpdk-ops: all ok" || echo "dpdk-ops: $FAILS failure(s)"
+[ $FAILS -eq 0 ]
