@@ -207,10 +207,13 @@ static void receive(struct tally *t, int fd, struct xsk_port *xp, uint16_t sport
 	xsk_port_wakeup_rx(xp);
 }
 
-static void wait_ms(int fd, struct xsk_port *xp, int ms)
+/* Sleep until a reply arrives or wait_ns pass: a reply is timed when it arrives, not when the
+ * next packet is due (which would add up to one send period to the RTT). */
+static void wait_ns(int fd, struct xsk_port *xp, uint64_t wait_ns)
 {
 	struct pollfd pfd[2] = {{.fd = fd, .events = POLLIN}, {.fd = xp ? xsk_port_fd(xp) : -1, .events = POLLIN}};
-	poll(pfd, xp ? 2 : 1, ms);
+	struct timespec ts = {.tv_sec = (time_t)(wait_ns / 1000000000u), .tv_nsec = (long)(wait_ns % 1000000000u)};
+	ppoll(pfd, xp ? 2 : 1, &ts, NULL);
 }
 
 int main(int argc, char **argv)
@@ -322,7 +325,7 @@ int main(int argc, char **argv)
 		if (sent == o.count) {
 			if (t.received == o.count || now - t.last_rx_ns > (uint64_t)o.timeout_ms * 1000000)
 				break;
-			wait_ms(fd, xp, 10);
+			wait_ns(fd, xp, 10000000);
 			continue;
 		}
 		uint64_t intended = start_ns + sent * period_ns;
@@ -330,12 +333,11 @@ int main(int argc, char **argv)
 		if (window_full) {
 			if (now - t.last_rx_ns > (uint64_t)o.timeout_ms * 1000000)
 				break; /* the reflector went silent: the rest counts as lost */
-			wait_ms(fd, xp, 1);
+			wait_ns(fd, xp, 1000000);
 			continue;
 		}
 		if (now < intended) {
-			uint64_t until = intended < now + 50000 ? intended : now + 50000;
-			lab_sleep_until_ns(until);
+			wait_ns(fd, xp, intended - now);
 			continue;
 		}
 		if (t.received == sent)
