@@ -150,6 +150,12 @@ static size_t fill_series(const struct lab_rec *recs, size_t n, bool dut, int64_
 	return k;
 }
 
+static int cmp_tpkt(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 /* bursts/<name>.pcap from lab-gen's capture when there is one (its packets, as captured), else
  * frames rebuilt from the records on the lab's flow. Written even with no burst (header only)
  * so the file list of a run does not depend on the traffic. */
@@ -239,13 +245,28 @@ static int write_burst_pcap(const char *run_dir, struct lab_path *p, const struc
 				 out, flen);
 			return -1;
 		}
-		for (size_t i = 0; i < n && p->pcap_packets < LAB_BURST_PCAP_MAX; i++) {
-			const struct lab_rec *rc_ = &recs[i];
-			if (!in_series(rc_, dut))
+		/* in time order, as a capture would be: arrivals in sequence order are not */
+		struct tpkt {
+			int64_t t;
+			size_t i;
+		} *tp = malloc((p->burst_packets ? p->burst_packets : 1) * sizeof(*tp));
+		size_t nt = 0;
+		if (!tp) {
+			lab_pcap_out_close(&po);
+			snprintf(err, errlen, "%s: out of memory", out);
+			return -1;
+		}
+		for (size_t i = 0; i < n && nt < p->burst_packets; i++) {
+			if (!in_series(&recs[i], dut))
 				continue;
-			int64_t t = series_t(rc_, dut);
-			if (burst_of(p->bursts, p->nbursts, t) < 0)
-				continue;
+			int64_t t = series_t(&recs[i], dut);
+			if (burst_of(p->bursts, p->nbursts, t) >= 0)
+				tp[nt++] = (struct tpkt){t, i};
+		}
+		qsort(tp, nt, sizeof(*tp), cmp_tpkt);
+		for (size_t k = 0; k < nt && p->pcap_packets < LAB_BURST_PCAP_MAX; k++) {
+			const struct lab_rec *rc_ = &recs[tp[k].i];
+			int64_t t = tp[k].t;
 			memcpy(fr, tmpl, flen);
 			if (lab_frame_parse(fr, flen, 0, &ps) != LAB_OK)
 				break;
@@ -259,6 +280,7 @@ static int write_burst_pcap(const char *run_dir, struct lab_path *p, const struc
 			}
 			p->pcap_packets++;
 		}
+		free(tp);
 	} else {
 		p->pcap_frames = "reconstructed";
 	}
