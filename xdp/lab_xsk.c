@@ -314,7 +314,7 @@ static int run_loop(struct run *r)
 			break;
 		if (now_ns >= next_ns) {
 			if (xsk_port_stats(r->port, &r->st) == 0)
-				print_line(r, "", (double)(now_ns - last_ns) / 1e9, &prev);
+				print_line(r, "interval:", (double)(now_ns - last_ns) / 1e9, &prev);
 			counts_now(r, &prev);
 			last_ns = now_ns;
 			next_ns = now_ns + interval_ns;
