@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 	int c;
 
 	lab_log_init("lab-analyze");
-	while ((c = getopt_long(argc, argv, "vVh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":vVh", opts, NULL)) != -1) {
 		switch (c) {
 		case O_PCAP: pcap = optarg; break;
 		case O_WINDOW: window_us = lab_parse_u64("window-us", optarg, 1, 60000000); break;
@@ -102,9 +102,10 @@ int main(int argc, char **argv)
 		case 'v': lab_set_verbose(true); break;
 		case 'V': printf("lab-analyze %s\n", LAB_VERSION_STRING); return LAB_EXIT_OK;
 		case 'h': usage(stdout); return LAB_EXIT_OK;
+		case ':':
+			lab_die(LAB_EXIT_USAGE, "%s needs a value (see --help)", argv[optind - 1]);
 		default:
-			fprintf(stderr, "lab-analyze: see 'lab-analyze --help'\n");
-			return LAB_EXIT_USAGE;
+			lab_die(LAB_EXIT_USAGE, "unknown option '%s' (see --help)", argv[optind - 1]);
 		}
 	}
 	if (pcap && sample)
