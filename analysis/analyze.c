@@ -102,6 +102,9 @@ static int read_drops(struct lab_path *p, const char *file, const char *prefix, 
 			return -1;
 		}
 	}
+	uint64_t inflight;
+	if (!required && jv_u64(jv_get(doc, "in_flight_at_stop"), &inflight))
+		p->in_flight = (int64_t)inflight;
 	if (required)
 		p->have_counters = true;
 	if (!d)
@@ -193,8 +196,18 @@ static int write_burst_pcap(const char *run_dir, struct lab_path *p, const struc
 		}
 		int g = pcapr_init(&r, buf, len);
 		while (g >= 0 && (g = pcapr_next(&r, &pk)) == 1) {
-			int64_t t = (int64_t)pk.ts_ns - off; /* back to CLOCK_MONOTONIC */
-			if (pk.linktype != 1 || burst_of(p->bursts, p->nbursts, t) < 0)
+			/* match by the lab header's sequence number, not the capture's clock: the
+			 * capture may be taken elsewhere than where the bursts were seen */
+			uint8_t fb[2048];
+			struct lab_parsed ps;
+			if (pk.linktype != 1 || pk.caplen > sizeof(fb))
+				continue;
+			memcpy(fb, pk.data, pk.caplen);
+			if (lab_frame_parse(fb, pk.caplen, 0, &ps) != LAB_OK)
+				continue;
+			uint32_t seq = ntohl(ps.hdr->seq);
+			if (seq >= n || !in_series(&recs[seq], dut) ||
+			    burst_of(p->bursts, p->nbursts, series_t(&recs[seq], dut)) < 0)
 				continue;
 			if (p->pcap_packets >= LAB_BURST_PCAP_MAX)
 				break;
@@ -455,6 +468,7 @@ int lab_analyze_path(const char *run_dir, const char *name, const struct lab_ana
 	snprintf(file, sizeof(file), "%s/counters/%s.json", run_dir, name);
 	if (read_drops(p, file, "", true, err, errlen) < 0)
 		goto out;
+	p->in_flight = -1;
 	snprintf(file, sizeof(file), "%s/gen/%s.json", run_dir, name);
 	if (read_drops(p, file, "gen_", false, err, errlen) < 0)
 		goto out;

@@ -48,6 +48,7 @@ struct lab_path {
 	size_t ndrops;
 	bool have_counters, have_softnet;
 	int64_t unaccounted;
+	int64_t in_flight; /* lab-gen's in_flight_at_stop, -1 when unknown */
 	struct sn_series softnet;
 
 	/* microbursts on the primary series: DUT arrivals when stamped, else the generator's */

@@ -139,6 +139,10 @@ static void emit_path(struct lab_json *j, const struct lab_path *p)
 		lab_json_u64(j, p->drops[i].name, p->drops[i].value);
 	lab_json_obj_end(j);
 	lab_json_i64(j, "unaccounted", p->unaccounted);
+	if (p->in_flight >= 0)
+		lab_json_i64(j, "in_flight_at_stop", p->in_flight);
+	else
+		lab_json_null(j, "in_flight_at_stop");
 
 	lab_json_u64(j, "records", p->records);
 	lab_json_u64(j, "send_failed", p->send_failed);

@@ -551,6 +551,37 @@ static void test_run_json_missing(void **state)
 	free(d);
 }
 
+
+/* With a capture of the run, the burst pcap takes its frames, matched by sequence number. */
+static void test_burst_pcap_from_capture(void **state)
+{
+	(void)state;
+	char *d = mktemp_dir(), p[600], q[600], err[600];
+	struct lab_run r;
+	struct lab_analyze_opts o = {.write_pcap = true};
+	assert_int_equal(synth_results_dir(d, 20000), 0);
+	assert_int_equal(lab_run_load(d, &o, &r, err, sizeof(err)), 0);
+	const struct lab_path *k = lab_run_find(&r, "kernel");
+	assert_string_equal(k->pcap_frames, "reconstructed");
+	uint64_t want = k->pcap_packets;
+	assert_int_equal(want, k->burst_packets);
+	assert_true(want > 0);
+	lab_run_free(&r);
+	/* the reconstructed frames stand in for a capture, plus frames outside the bursts */
+	snprintf(p, sizeof(p), "%s/capture", d);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/bursts/kernel.pcap", d);
+	snprintf(q, sizeof(q), "%s/capture/kernel.pcap", d);
+	assert_int_equal(rename(p, q), 0);
+	assert_int_equal(lab_run_load(d, &o, &r, err, sizeof(err)), 0);
+	k = lab_run_find(&r, "kernel");
+	assert_string_equal(k->pcap_frames, "capture");
+	assert_int_equal(k->pcap_packets, want);
+	lab_run_free(&r);
+	rm_rf(d);
+	free(d);
+}
+
 /* A record file broken in a given way must be refused with its name in the message. */
 static void expect_rec_rejected(void (*breakit)(const char *file), const char *why)
 {
@@ -938,6 +969,7 @@ int main(void)
 		cmocka_unit_test(test_softnet_sampler_roundtrip),
 		cmocka_unit_test(test_summary_keys),
 		cmocka_unit_test(test_run_json_missing),
+		cmocka_unit_test(test_burst_pcap_from_capture),
 		cmocka_unit_test(test_corrupt_records),
 		cmocka_unit_test(test_corrupt_side_files),
 		cmocka_unit_test(test_pcap_ground_truth),
