@@ -1,0 +1,327 @@
+/* be_udp.c — the plain UDP socket backend, for hosts without AF_XDP. One non-blocking socket
+ * bound to the interface's address, port 7778. Send times come from software TX timestamps
+ * (SO_TIMESTAMPING, read from the error queue, keyed by the sequence number through
+ * SCM_TS_OPT_ID) where the kernel gives them, else from the clock read just before sendmsg;
+ * receive times from software RX timestamps. Both are CLOCK_REALTIME, converted to the lab's
+ * CLOCK_MONOTONIC with the offset measured at start. */
+#include <errno.h>
+#include <time.h>
+#include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "gen.h"
+#include "log.h"
+#include "util.h"
+
+#ifndef SCM_TS_OPT_ID
+#define SCM_TS_OPT_ID 81 /* Linux 6.13: the TX timestamp's id per message */
+#endif
+
+#define UDP_BATCH 32
+#define UDP_PKT_MAX 9216
+#define CTRL_LEN 256
+
+struct udp_be {
+	int fd;
+	struct sockaddr_storage dst;
+	socklen_t dst_len;
+	size_t payload_len;
+	bool tx_tstamp;   /* TX timestamps keyed by SCM_TS_OPT_ID */
+	uint8_t tx[UDP_BATCH][UDP_PKT_MAX];
+	uint8_t rx[UDP_BATCH][UDP_PKT_MAX];
+	uint8_t ctrl[UDP_BATCH][CTRL_LEN];
+	uint8_t ectrl[UDP_BATCH][CTRL_LEN];
+	uint64_t icmp_errors;
+};
+
+static void to_sockaddr(int family, const struct in6_addr *a, uint16_t port,
+			struct sockaddr_storage *ss, socklen_t *len)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *s = (struct sockaddr_in *)ss;
+		s->sin_family = AF_INET;
+		s->sin_port = htons(port);
+		memcpy(&s->sin_addr, a, 4);
+		*len = sizeof(*s);
+	} else {
+		struct sockaddr_in6 *s = (struct sockaddr_in6 *)ss;
+		s->sin6_family = AF_INET6;
+		s->sin6_port = htons(port);
+		s->sin6_addr = *a;
+		*len = sizeof(*s);
+	}
+}
+
+static int udp_open(struct gen_run *g, char *err, size_t errlen)
+{
+	const struct lab_flow *f = &g->cfg.flow;
+	struct udp_be *u = calloc(1, sizeof(*u));
+	struct sockaddr_storage src;
+	socklen_t src_len;
+	int one = 1, rc;
+
+	if (!u) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	u->payload_len = g->cfg.frame_size - (f->family == AF_INET6 ? 40u : 20u) - 8u - LAB_ETH_LEN;
+	if (u->payload_len > UDP_PKT_MAX) {
+		free(u);
+		snprintf(err, errlen, "--size %u is larger than the UDP backend's %d-byte payloads",
+			 g->cfg.frame_size, UDP_PKT_MAX);
+		return -EINVAL;
+	}
+	u->fd = socket(f->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (u->fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		free(u);
+		return rc;
+	}
+	g->be_priv = u;
+	if (setsockopt(u->fd, SOL_SOCKET, SO_BINDTODEVICE, g->cfg.iface,
+		       (socklen_t)strlen(g->cfg.iface)) < 0) {
+		rc = errno == ENODEV ? -ENODEV : -errno;
+		snprintf(err, errlen, "bind to interface %s: %s%s", g->cfg.iface, strerror(errno),
+			 errno == ENODEV ? " (run it in the generator's namespace?)" : "");
+		return rc;
+	}
+	/* a deep receive queue: at high rates the loop drains it between sends */
+	int buf = 8 << 20;
+	if (setsockopt(u->fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) < 0)
+		setsockopt(u->fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	if (setsockopt(u->fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf)) < 0)
+		setsockopt(u->fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	setsockopt(u->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	to_sockaddr(f->family, &f->src, f->sport, &src, &src_len);
+	if (bind(u->fd, (struct sockaddr *)&src, src_len) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "bind to %s port %u: %s", g->cfg.iface, f->sport,
+			 strerror(errno));
+		return rc == -EADDRNOTAVAIL ? -EINVAL : rc;
+	}
+	to_sockaddr(f->family, &f->dst, f->dport, &u->dst, &u->dst_len);
+
+	unsigned ts = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE |
+		      SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_OPT_ID |
+		      SOF_TIMESTAMPING_OPT_TSONLY;
+	u->tx_tstamp = !g->cfg.no_tx_tstamp &&
+		       setsockopt(u->fd, SOL_SOCKET, SO_TIMESTAMPING, &ts, sizeof(ts)) == 0;
+	if (!u->tx_tstamp) {
+		ts = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
+		if (setsockopt(u->fd, SOL_SOCKET, SO_TIMESTAMPING, &ts, sizeof(ts)) < 0) {
+			g->rx_time_src = "clock after recvmmsg";
+		}
+	}
+	/* the payloads are built once: only the header's times change per packet */
+	for (unsigned i = 0; i < UDP_BATCH; i++) {
+		struct lab_hdr *h = (struct lab_hdr *)u->tx[i];
+		memset(u->tx[i], 0, u->payload_len);
+		h->magic = htons(LAB_MAGIC);
+		h->version = LAB_VERSION;
+		h->flags = g->cfg.stamp ? LAB_F_STAMP : 0;
+	}
+	g->tx_time_src = u->tx_tstamp ? "software TX timestamp" : "clock before sendmsg";
+	if (!g->rx_time_src)
+		g->rx_time_src = "software RX timestamp";
+	snprintf(g->mode, sizeof(g->mode), "udp tx=%s rx=%s", u->tx_tstamp ? "sw-tstamp" : "clock",
+		 strcmp(g->rx_time_src, "software RX timestamp") == 0 ? "sw-tstamp" : "clock");
+	return 0;
+}
+
+static uint64_t ts_mono(struct gen_run *g, const struct timespec *rt)
+{
+	return (uint64_t)((int64_t)lab_ts_to_ns(rt) - g->rt_off_ns);
+}
+
+static void udp_send(struct gen_run *g, const uint64_t *intended_ns, unsigned n)
+{
+	struct udp_be *u = g->be_priv;
+	struct mmsghdr m[UDP_BATCH];
+	struct iovec iov[UDP_BATCH];
+	union {
+		char buf[CMSG_SPACE(sizeof(uint32_t))];
+		struct cmsghdr align;
+	} c[UDP_BATCH];
+	uint64_t wire_ns;
+
+	while (n > 0) {
+		unsigned k = n < UDP_BATCH ? n : UDP_BATCH;
+		wire_ns = lab_now_ns();
+		for (unsigned i = 0; i < k; i++) {
+			struct lab_hdr *h = (struct lab_hdr *)u->tx[i];
+			uint64_t late = wire_ns > intended_ns[i] ? wire_ns - intended_ns[i] : 0;
+			uint32_t seq = g->track.seq0 + (uint32_t)(g->track.next + i);
+			h->seq = htonl(seq);
+			h->sent_ns = htobe64(wire_ns);
+			h->late_ns = htonl(late > 0xffffffffu ? 0xffffffffu : (uint32_t)late);
+			iov[i] = (struct iovec){u->tx[i], u->payload_len};
+			memset(&m[i], 0, sizeof(m[i]));
+			m[i].msg_hdr.msg_name = &u->dst;
+			m[i].msg_hdr.msg_namelen = u->dst_len;
+			m[i].msg_hdr.msg_iov = &iov[i];
+			m[i].msg_hdr.msg_iovlen = 1;
+			if (u->tx_tstamp) {
+				m[i].msg_hdr.msg_control = c[i].buf;
+				m[i].msg_hdr.msg_controllen = sizeof(c[i].buf);
+				struct cmsghdr *cm = CMSG_FIRSTHDR(&m[i].msg_hdr);
+				cm->cmsg_level = SOL_SOCKET;
+				cm->cmsg_type = SCM_TS_OPT_ID;
+				cm->cmsg_len = CMSG_LEN(sizeof(uint32_t));
+				memcpy(CMSG_DATA(cm), &seq, sizeof(seq));
+			}
+		}
+		int r = sendmmsg(u->fd, m, k, MSG_DONTWAIT);
+		if (r < 0 && errno == EINVAL && u->tx_tstamp) {
+			/* a kernel without SCM_TS_OPT_ID: no way to key TX timestamps reliably */
+			unsigned ts = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
+			setsockopt(u->fd, SOL_SOCKET, SO_TIMESTAMPING, &ts, sizeof(ts));
+			u->tx_tstamp = false;
+			g->tx_time_src = "clock before sendmsg";
+			snprintf(g->mode, sizeof(g->mode), "udp tx=clock rx=sw-tstamp");
+			continue;
+		}
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			/* the first one failed: count it and go on with the rest */
+			gen_track_send_failed(&g->track, intended_ns[0]);
+			intended_ns++;
+			n--;
+			continue;
+		}
+		for (int i = 0; i < r; i++)
+			gen_track_sent(&g->track, intended_ns[i], wire_ns);
+		g->last_send_ns = wire_ns;
+		intended_ns += r;
+		n -= (unsigned)r;
+	}
+}
+
+/* TX timestamps: one per packet, keyed by its sequence number. */
+static void drain_errqueue(struct gen_run *g, struct udp_be *u)
+{
+	struct mmsghdr m[UDP_BATCH];
+	for (;;) {
+		for (unsigned i = 0; i < UDP_BATCH; i++) {
+			memset(&m[i], 0, sizeof(m[i]));
+			m[i].msg_hdr.msg_control = u->ectrl[i];
+			m[i].msg_hdr.msg_controllen = CTRL_LEN;
+		}
+		int r = recvmmsg(u->fd, m, UDP_BATCH, MSG_ERRQUEUE | MSG_DONTWAIT, NULL);
+		if (r <= 0)
+			return;
+		for (int i = 0; i < r; i++) {
+			struct scm_timestamping *tss = NULL;
+			struct sock_extended_err *ee = NULL;
+			for (struct cmsghdr *cm = CMSG_FIRSTHDR(&m[i].msg_hdr); cm;
+			     cm = CMSG_NXTHDR(&m[i].msg_hdr, cm)) {
+				if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPING)
+					tss = (struct scm_timestamping *)CMSG_DATA(cm);
+				else if ((cm->cmsg_level == SOL_IP && cm->cmsg_type == IP_RECVERR) ||
+					 (cm->cmsg_level == SOL_IPV6 && cm->cmsg_type == IPV6_RECVERR))
+					ee = (struct sock_extended_err *)CMSG_DATA(cm);
+			}
+			if (ee && ee->ee_origin == SO_EE_ORIGIN_TIMESTAMPING && tss &&
+			    ee->ee_info == SCM_TSTAMP_SND && (tss->ts[0].tv_sec || tss->ts[0].tv_nsec)) {
+				gen_track_tx_time(&g->track, ee->ee_data, ts_mono(g, &tss->ts[0]));
+				g->tx_stamps++;
+			} else if (ee && ee->ee_origin != SO_EE_ORIGIN_TIMESTAMPING) {
+				u->icmp_errors++;
+			}
+		}
+		if (r < UDP_BATCH)
+			return;
+	}
+}
+
+static int drain_rx(struct gen_run *g, struct udp_be *u)
+{
+	struct mmsghdr m[UDP_BATCH];
+	struct iovec iov[UDP_BATCH];
+	for (;;) {
+		for (unsigned i = 0; i < UDP_BATCH; i++) {
+			iov[i] = (struct iovec){u->rx[i], UDP_PKT_MAX};
+			memset(&m[i], 0, sizeof(m[i]));
+			m[i].msg_hdr.msg_iov = &iov[i];
+			m[i].msg_hdr.msg_iovlen = 1;
+			m[i].msg_hdr.msg_control = u->ctrl[i];
+			m[i].msg_hdr.msg_controllen = CTRL_LEN;
+		}
+		int r = recvmmsg(u->fd, m, UDP_BATCH, MSG_DONTWAIT, NULL);
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return 0;
+			/* a queued error of an earlier send: read it from the error queue */
+			if (errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH) {
+				u->icmp_errors++;
+				continue;
+			}
+			return -errno;
+		}
+		uint64_t now = lab_now_ns();
+		for (int i = 0; i < r; i++) {
+			uint64_t t = now;
+			for (struct cmsghdr *cm = CMSG_FIRSTHDR(&m[i].msg_hdr); cm;
+			     cm = CMSG_NXTHDR(&m[i].msg_hdr, cm)) {
+				if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPING) {
+					struct scm_timestamping *tss = (void *)CMSG_DATA(cm);
+					if (tss->ts[0].tv_sec || tss->ts[0].tv_nsec)
+						t = ts_mono(g, &tss->ts[0]);
+				}
+			}
+			gen_on_rx(g, u->rx[i], m[i].msg_len, t, NULL, 0);
+		}
+		if (r < UDP_BATCH)
+			return 0;
+	}
+}
+
+static int udp_poll(struct gen_run *g, uint64_t timeout_ns)
+{
+	struct udp_be *u = g->be_priv;
+	if (timeout_ns) {
+		struct pollfd p = {.fd = u->fd, .events = POLLIN};
+		struct timespec ts = {.tv_sec = (time_t)(timeout_ns / 1000000000u),
+				      .tv_nsec = (long)(timeout_ns % 1000000000u)};
+		if (ppoll(&p, 1, &ts, NULL) < 0 && errno != EINTR)
+			return -errno;
+	}
+	if (u->tx_tstamp)
+		drain_errqueue(g, u);
+	return drain_rx(g, u);
+}
+
+/* Closes the socket; the counters stay readable for the stats (freed at exit). */
+static void udp_close(struct gen_run *g)
+{
+	struct udp_be *u = g->be_priv;
+	if (u && u->fd >= 0) {
+		close(u->fd);
+		u->fd = -1;
+	}
+}
+
+static void udp_stats(struct gen_run *g, void *json)
+{
+	struct udp_be *u = g->be_priv;
+	if (u)
+		lab_json_u64(json, "icmp_errors", u->icmp_errors);
+}
+
+const struct gen_backend gen_backend_udp = {
+	.name = "udp",
+	.open = udp_open,
+	.send = udp_send,
+	.poll = udp_poll,
+	.close = udp_close,
+	.stats = udp_stats,
+};

@@ -1,0 +1,154 @@
+/* netif.c — see netif.h. Plain sysfs, getifaddrs and one rtnetlink neighbour dump: no
+ * dependency beyond libc. */
+#include "netif.h"
+
+#include <errno.h>
+#include <ifaddrs.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int read_sys(const char *iface, const char *file, char *buf, size_t len)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", iface, file);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	bool ok = fgets(buf, (int)len, f) != NULL;
+	fclose(f);
+	return ok ? 0 : -EIO;
+}
+
+int gen_if_mtu(const char *iface, uint32_t *mtu)
+{
+	char buf[32];
+	int rc = read_sys(iface, "mtu", buf, sizeof(buf));
+	if (rc)
+		return rc;
+	*mtu = (uint32_t)strtoul(buf, NULL, 10);
+	return 0;
+}
+
+int gen_parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char tail;
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6)
+		return -1;
+	for (int i = 0; i < 6; i++) {
+		if (v[i] > 255)
+			return -1;
+		mac[i] = (uint8_t)v[i];
+	}
+	return 0;
+}
+
+int gen_if_mac(const char *iface, uint8_t mac[6])
+{
+	char buf[64];
+	int rc = read_sys(iface, "address", buf, sizeof(buf));
+	if (rc)
+		return rc;
+	buf[strcspn(buf, "\n")] = 0;
+	return gen_parse_mac(buf, mac) ? -EINVAL : 0;
+}
+
+bool gen_if_is_hw(const char *iface)
+{
+	char path[256];
+	struct stat st;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/device", iface);
+	return stat(path, &st) == 0;
+}
+
+int gen_if_addr(const char *iface, int family, struct in6_addr *addr)
+{
+	struct ifaddrs *ifa, *i;
+	int rc = -ENOENT;
+	if (getifaddrs(&ifa) < 0)
+		return -errno;
+	for (i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != family || strcmp(i->ifa_name, iface))
+			continue;
+		memset(addr, 0, sizeof(*addr));
+		if (family == AF_INET) {
+			memcpy(addr, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
+		} else {
+			const struct in6_addr *a = &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+			if (IN6_IS_ADDR_LINKLOCAL(a))
+				continue;
+			*addr = *a;
+		}
+		rc = 0;
+		break;
+	}
+	freeifaddrs(ifa);
+	return rc;
+}
+
+int gen_neigh_mac(const char *iface, int family, const struct in6_addr *addr, uint8_t mac[6])
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ndmsg nd;
+	} req = {.nh = {.nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETNEIGH,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1},
+		 .nd = {.ndm_family = (uint8_t)family}};
+	unsigned ifindex = if_nametoindex(iface);
+	size_t alen = family == AF_INET ? 4 : 16;
+	char buf[16384];
+	int fd, rc = -ENOENT;
+
+	if (!ifindex)
+		return -ENODEV;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	if (send(fd, &req, sizeof(req), 0) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	for (bool done = false; !done;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0) {
+			rc = -errno;
+			goto out;
+		}
+		for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n);
+		     nh = NLMSG_NEXT(nh, n)) {
+			if (nh->nlmsg_type == NLMSG_DONE || nh->nlmsg_type == NLMSG_ERROR) {
+				done = true;
+				break;
+			}
+			if (nh->nlmsg_type != RTM_NEWNEIGH)
+				continue;
+			struct ndmsg *nd = NLMSG_DATA(nh);
+			if (nd->ndm_ifindex != (int)ifindex || nd->ndm_family != family ||
+			    (nd->ndm_state & (NUD_FAILED | NUD_INCOMPLETE)))
+				continue;
+			int alen_left = (int)NLMSG_PAYLOAD(nh, sizeof(*nd));
+			const uint8_t *dst = NULL, *ll = NULL;
+			for (struct rtattr *a = (struct rtattr *)((char *)nd + NLMSG_ALIGN(sizeof(*nd))); RTA_OK(a, alen_left);
+			     a = RTA_NEXT(a, alen_left)) {
+				if (a->rta_type == NDA_DST && RTA_PAYLOAD(a) == alen)
+					dst = RTA_DATA(a);
+				else if (a->rta_type == NDA_LLADDR && RTA_PAYLOAD(a) == 6)
+					ll = RTA_DATA(a);
+			}
+			if (dst && ll && memcmp(dst, addr, alen) == 0) {
+				memcpy(mac, ll, 6);
+				rc = 0;
+			}
+		}
+	}
+out:
+	close(fd);
+	return rc;
+}

@@ -1,0 +1,250 @@
+/* run.c — the open-loop send loop, the tail wait, and the run's outputs (record file, stats
+ * JSON, summary line). One thread: it sends each packet when its time comes (at once when it
+ * is late, keeping the lateness), spins when the next send is close and otherwise waits on the
+ * backend for arrivals, so the schedule never waits for the receive side. */
+#include "run.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "clock.h"
+#include "log.h"
+#include "util.h"
+
+#define START_LEAD_NS 20000000ull /* time zero this far after setup: pages and caches warm */
+#define POLL_GUARD_NS 5000ull     /* closer than this to a send: do not start a receive */
+
+void gen_on_rx(struct gen_run *g, uint8_t *payload, size_t len, uint64_t recv_ns,
+	       const uint8_t *frame, size_t frame_len)
+{
+	uint64_t idx = 0, rtt = 0;
+	enum gen_rx_class c = gen_track_rx(&g->track, payload, len, recv_ns, &idx);
+	if (c == GEN_RX_OK || c == GEN_RX_REORDERED) {
+		uint64_t in = g->track.recs[idx].intended_ns;
+		rtt = recv_ns > in ? recv_ns - in : 0;
+		gen_hist_add(&g->rtt, rtt);
+	}
+	if (g->cap)
+		gen_capture_rx(g->cap, g, payload, len, recv_ns, frame, frame_len, rtt);
+}
+
+static void fmt_ns(char *buf, size_t len, uint64_t ns)
+{
+	if (ns < 10000)
+		snprintf(buf, len, "%" PRIu64 " ns", ns);
+	else if (ns < 10000000)
+		snprintf(buf, len, "%.1f us", (double)ns / 1e3);
+	else
+		snprintf(buf, len, "%.1f ms", (double)ns / 1e6);
+}
+
+static void progress(struct gen_run *g, uint64_t now, uint64_t *last_ns, uint64_t *last_sent)
+{
+	const struct gen_track *t = &g->track;
+	double dt = (double)(now - *last_ns) / 1e9;
+	char p99[32];
+	fmt_ns(p99, sizeof(p99), gen_hist_quantile(&g->rtt, 0.99));
+	fprintf(stderr, "%s: %5.1f s  %9.0f pps  sent %" PRIu64 "  received %" PRIu64
+			"  lost %" PRIu64 "  rtt p99 %s\n",
+		lab_prog(), (double)(now - g->start_ns) / 1e9, dt > 0 ? (double)(t->sent - *last_sent) / dt : 0.0,
+		t->sent, t->received, gen_track_lost(t), p99);
+	*last_ns = now;
+	*last_sent = t->sent;
+}
+
+int gen_run_loop(struct gen_run *g)
+{
+	const struct gen_cfg *c = &g->cfg;
+	struct gen_track *t = &g->track;
+	struct gen_sched s;
+	uint64_t intended[256];
+	uint32_t batch = c->batch ? c->batch : 1;
+	if (batch > 256)
+		batch = 256;
+
+	gen_sched_init(&s, &c->sched);
+	g->start_ns = lab_now_ns() + START_LEAD_NS;
+	/* a schedule the sender cannot keep still ends: at most this long after its planned end */
+	uint64_t grace = c->duration_ns / 10 > 1000000000ull ? c->duration_ns / 10 : 1000000000ull;
+	uint64_t deadline = g->start_ns + c->duration_ns + grace;
+	uint64_t planned = 0, due = c->count ? g->start_ns + gen_sched_next(&s) : 0;
+	uint64_t next_progress = g->start_ns + 1000000000ull, last_p_ns = g->start_ns, last_p_sent = 0;
+	int rc = 0;
+
+	while (planned < c->count && !lab_stop) {
+		uint64_t now = lab_now_ns();
+		if (now + POLL_GUARD_NS < due) {
+			uint64_t wait = due - now > c->spin_ns ? due - now - c->spin_ns : 0;
+			if ((rc = g->be->poll(g, wait)) < 0)
+				break;
+			now = lab_now_ns();
+		} else {
+			while (now < due)
+				now = lab_now_ns();
+			unsigned n = 0;
+			while (n < batch && planned < c->count && due <= now) {
+				intended[n++] = due;
+				if (++planned < c->count)
+					due = g->start_ns + gen_sched_next(&s);
+			}
+			g->be->send(g, intended, n);
+			/* behind schedule: still drain arrivals between batches, or the receive queue
+			 * overflows while the sender catches up */
+			if (due <= now && (rc = g->be->poll(g, 0)) < 0)
+				break;
+		}
+		if (now >= next_progress) {
+			if (c->progress)
+				progress(g, now, &last_p_ns, &last_p_sent);
+			next_progress += 1000000000ull;
+			if (now > deadline) {
+				lab_warn("the schedule fell more than %.1f s behind: stopped sending with %" PRIu64
+					 " of %" PRIu64 " packets handed out",
+					 (double)grace / 1e9, planned, c->count);
+				break;
+			}
+		}
+	}
+	if (rc < 0) {
+		lab_err("receive failed: %s", strerror(-rc));
+		g->end_ns = lab_now_ns();
+		return rc;
+	}
+	/* the tail: wait for what is still in flight; after a signal, short enough to end in 2 s */
+	uint64_t tail = c->tail_ns;
+	if (lab_stop && tail > 1500000000ull)
+		tail = 1500000000ull;
+	uint64_t from = g->last_send_ns > g->start_ns ? g->last_send_ns : lab_now_ns();
+	uint64_t end = from + tail;
+	for (uint64_t now = lab_now_ns(); now < end; now = lab_now_ns()) {
+		uint64_t wait = end - now < 10000000ull ? end - now : 10000000ull;
+		if ((rc = g->be->poll(g, wait)) < 0) {
+			lab_err("receive failed: %s", strerror(-rc));
+			break;
+		}
+		if (c->progress && now >= next_progress) {
+			progress(g, now, &last_p_ns, &last_p_sent);
+			next_progress += 1000000000ull;
+		}
+	}
+	g->end_ns = lab_now_ns();
+	g->in_flight = gen_track_in_flight(t, g->end_ns > tail ? g->end_ns - tail : 0);
+	g->unsent = c->count - t->next;
+	return rc < 0 ? rc : 0;
+}
+
+/* Send lateness (actual - intended) and the achieved rate, from the records. */
+void gen_run_figures(struct gen_run *g)
+{
+	const struct gen_track *t = &g->track;
+	uint64_t first = UINT64_MAX, last = 0;
+	gen_hist_reset(&g->late);
+	for (uint64_t i = 0; i < t->next; i++) {
+		const struct lab_rec *r = &t->recs[i];
+		if (!(r->flags & LAB_REC_SENT))
+			continue;
+		gen_hist_add(&g->late, r->sent_ns > r->intended_ns ? r->sent_ns - r->intended_ns : 0);
+		if (r->sent_ns < first)
+			first = r->sent_ns;
+		if (r->sent_ns > last)
+			last = r->sent_ns;
+	}
+	g->offered_pps = gen_sched_mean_pps(&g->cfg.sched);
+	/* n packets at the offered rate span n gaps: (n-1) between them and the one after the last */
+	if (t->sent > 1 && g->offered_pps > 0)
+		g->achieved_pps = (double)t->sent * 1e9 / ((double)(last - first) + 1e9 / g->offered_pps);
+	else
+		g->achieved_pps = 0;
+}
+
+static void lat_obj(struct lab_json *j, const char *key, const struct gen_hist *h)
+{
+	lab_json_obj(j, key);
+	lab_json_u64(j, "p50", gen_hist_quantile(h, 0.50));
+	lab_json_u64(j, "p99", gen_hist_quantile(h, 0.99));
+	lab_json_u64(j, "max", h->max);
+	lab_json_obj_end(j);
+}
+
+static void stats_fill(struct lab_json *j, void *arg)
+{
+	struct gen_run *g = arg;
+	const struct gen_cfg *c = &g->cfg;
+	const struct gen_track *t = &g->track;
+	lab_json_str(j, "path", c->path);
+	lab_json_str(j, "backend", g->be->name);
+	lab_json_str(j, "mode", g->mode);
+	lab_json_str(j, "tx_time", g->tx_time_src);
+	lab_json_str(j, "rx_time", g->rx_time_src);
+	lab_json_str(j, "pattern", gen_pattern_name(c->sched.pattern));
+	lab_json_u64(j, "rate_pps", (uint64_t)llround(gen_sched_mean_pps(&c->sched)));
+	lab_json_u64(j, "burst_size", c->sched.pattern == GEN_PAT_BURST ? c->sched.burst_size : 0);
+	lab_json_u64(j, "burst_gap_ns", c->sched.pattern == GEN_PAT_BURST ? c->sched.burst_gap_ns : 0);
+	lab_json_u64(j, "frame_size", c->frame_size);
+	lab_json_u64(j, "seed", c->sched.seed);
+	lab_json_bool(j, "stamp", c->stamp);
+	lab_json_str(j, "iface", c->iface);
+	lab_json_str(j, "dst", c->dst_text);
+	lab_json_i64(j, "cpu", c->cpu);
+	lab_json_u64(j, "count", c->count);
+	lab_json_u64(j, "sent", t->sent);
+	lab_json_u64(j, "received", t->received);
+	lab_json_u64(j, "lost", gen_track_lost(t));
+	lab_json_u64(j, "reordered", t->reordered);
+	lab_json_u64(j, "duplicated", t->duplicated);
+	lab_json_u64(j, "malformed", t->malformed);
+	lab_json_u64(j, "foreign", t->foreign);
+	lab_json_u64(j, "send_failed", t->send_failed);
+	lab_json_u64(j, "unsent", g->unsent);
+	lab_json_u64(j, "in_flight_at_stop", g->in_flight);
+	lab_json_u64(j, "tx_timestamps", g->tx_stamps);
+	lab_json_dbl(j, "offered_pps", g->offered_pps);
+	lab_json_dbl(j, "achieved_pps", g->achieved_pps);
+	lat_obj(j, "send_lateness_ns", &g->late);
+	lat_obj(j, "rtt_ns", &g->rtt);
+	lab_json_u64(j, "start_ns", g->start_ns);
+	lab_json_u64(j, "end_ns", g->end_ns);
+	lab_json_u64(j, "tail_ns", c->tail_ns);
+	lab_json_bool(j, "interrupted", g->interrupted);
+	if (g->cap)
+		gen_capture_stats(g->cap, j);
+	if (g->be->stats) {
+		lab_json_obj(j, "backend_counters");
+		g->be->stats(g, j);
+		lab_json_obj_end(j);
+	}
+}
+
+int gen_stats_write(struct gen_run *g, const char *path)
+{
+	return lab_json_write_file(path, stats_fill, g);
+}
+
+void gen_summary(struct gen_run *g)
+{
+	const struct gen_track *t = &g->track;
+	char l50[32], l99[32], lmax[32], r50[32], r99[32], rmax[32];
+	double err = g->offered_pps > 0 ? (g->achieved_pps - g->offered_pps) / g->offered_pps * 100 : 0;
+	fmt_ns(l50, sizeof(l50), gen_hist_quantile(&g->late, 0.5));
+	fmt_ns(l99, sizeof(l99), gen_hist_quantile(&g->late, 0.99));
+	fmt_ns(lmax, sizeof(lmax), g->late.max);
+	fmt_ns(r50, sizeof(r50), gen_hist_quantile(&g->rtt, 0.5));
+	fmt_ns(r99, sizeof(r99), gen_hist_quantile(&g->rtt, 0.99));
+	fmt_ns(rmax, sizeof(rmax), g->rtt.max);
+	fprintf(stderr,
+		"%s: %s via %s [%s]%s: sent %" PRIu64 " received %" PRIu64 " lost %" PRIu64
+		" (in flight at stop %" PRIu64 ") reordered %" PRIu64 " duplicated %" PRIu64
+		" malformed %" PRIu64 " foreign %" PRIu64 " send_failed %" PRIu64 " unsent %" PRIu64
+		"; offered %.0f pps achieved %.0f pps (%+.3f %%); send lateness p50 %s p99 %s max %s;"
+		" rtt p50 %s p99 %s max %s\n",
+		lab_prog(), g->cfg.path, g->be->name, g->mode, g->interrupted ? " (interrupted)" : "",
+		t->sent, t->received, gen_track_lost(t), g->in_flight, t->reordered, t->duplicated,
+		t->malformed, t->foreign, t->send_failed, g->unsent, g->offered_pps, g->achieved_pps,
+		err, l50, l99, lmax, r50, r99, rmax);
+}
