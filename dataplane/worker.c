@@ -9,6 +9,7 @@
 #include <rte_mbuf.h>
 
 #include "dp.h"
+#include "fastpath.h"
 #include "util.h"
 
 /* Control state: touched only by the thread that runs dp_control_tick. */
@@ -74,6 +75,7 @@ static inline void handle_burst(const struct dp_worker *w, struct dp_lcore_stats
 	struct rte_mbuf *tx[DP_BURST];
 	struct lab_parsed parsed[DP_BURST];
 	uint16_t nb_tx = 0;
+	uint32_t fast = 0; /* bit i: tx[i] took the fast path */
 	/* one receive time for the whole burst: the frames were all in the ring when it returned */
 	uint64_t rx_ns = lab_tsc_to_ns(&dp.cal, rte_rdtsc());
 
@@ -83,6 +85,10 @@ static inline void handle_burst(const struct dp_worker *w, struct dp_lcore_stats
 		if (unlikely(m->nb_segs != 1)) {
 			/* a frame larger than one mbuf: the in-place reflect needs it contiguous */
 			v = LAB_E_IP_LEN;
+		} else if (likely(dp_fast_parse(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m),
+						dp.cfg.udp_port, &parsed[nb_tx]))) {
+			v = LAB_OK;
+			fast |= 1u << nb_tx;
 		} else {
 			v = lab_frame_parse(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m),
 					    dp.cfg.udp_port, &parsed[nb_tx]);
@@ -92,6 +98,7 @@ static inline void handle_burst(const struct dp_worker *w, struct dp_lcore_stats
 			if (unlikely(parsed[nb_tx].hdr->flags & LAB_F_REFLECTED)) {
 				st->looped++;
 				st->not_lab++;
+				fast &= ~(1u << nb_tx);
 				rte_pktmbuf_free(m);
 				continue;
 			}
@@ -108,8 +115,13 @@ static inline void handle_burst(const struct dp_worker *w, struct dp_lcore_stats
 		return;
 	/* the transmit time is read once, just before the TX burst */
 	uint64_t tx_ns = lab_tsc_to_ns(&dp.cal, rte_rdtsc());
-	for (uint16_t i = 0; i < nb_tx; i++)
-		lab_frame_reflect(rte_pktmbuf_mtod(tx[i], uint8_t *), &parsed[i], rx_ns, tx_ns);
+	for (uint16_t i = 0; i < nb_tx; i++) {
+		uint8_t *d = rte_pktmbuf_mtod(tx[i], uint8_t *);
+		if (likely(fast & (1u << i)))
+			dp_fast_reflect(d, &parsed[i], rx_ns, tx_ns);
+		else
+			lab_frame_reflect(d, &parsed[i], rx_ns, tx_ns);
+	}
 	uint16_t sent = rte_eth_tx_burst(w->port, w->queue, tx, nb_tx);
 	st->reflected += sent;
 	if (unlikely(sent < nb_tx)) {
