@@ -249,7 +249,10 @@ int main(int argc, char **argv)
 		case O_CAPSNAP: c->cap_snaplen = (uint32_t)lab_parse_u64("capture-snaplen", optarg, 64, 65535); break;
 		case O_CAPMAX: c->cap_max_events = (uint32_t)lab_parse_u64("capture-max-events", optarg, 1, 1000000); break;
 		case 'h': usage(stdout); return LAB_EXIT_OK;
-		case O_VERSION: printf("lab-gen %s\n", LAB_VERSION_STRING); return LAB_EXIT_OK;
+		case O_VERSION:
+			printf("lab-gen %s (backends: udp%s)\n", LAB_VERSION_STRING,
+			       GEN_HAVE_XSK ? ", xsk" : "");
+			return LAB_EXIT_OK;
 		default:
 			fprintf(stderr, "%s: see --help\n", lab_prog());
 			return LAB_EXIT_USAGE;
