@@ -261,7 +261,9 @@ static int next_ng(struct pcapr *r, struct pcapr_pkt *p)
 			return -1;
 		if ((size_t)caplen > blen - data_off - 4)
 			return bad(r, off, "truncated packet (captured length runs past its block)");
-		p->ts_ns = type == NG_SPB ? 0 : ng_ts(f, ticks);
+		/* a simple packet block carries no time: it takes its predecessor's */
+		p->ts_ns = type == NG_SPB ? r->last_ts_ns : ng_ts(f, ticks);
+		r->last_ts_ns = p->ts_ns;
 		p->caplen = caplen;
 		p->len = len;
 		p->linktype = f->linktype;

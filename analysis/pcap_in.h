@@ -32,6 +32,7 @@ struct pcapr {
 	struct pcapr_iface ifaces[PCAPR_MAX_IFACES];
 	unsigned nifaces;
 	uint64_t packets;
+	uint64_t last_ts_ns;
 	char err[256];
 };
 
