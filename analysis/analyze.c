@@ -30,10 +30,20 @@ void lab_path_note(struct lab_path *p, const char *fmt, ...)
 
 int lab_heat_row(int64_t v_ns)
 {
-	if (v_ns <= LAB_HEAT_L_MIN_NS)
-		return 0;
-	int r = (int)floor(log10((double)v_ns / LAB_HEAT_L_MIN_NS) * 6.0);
-	return r < 0 ? 0 : r >= LAB_HEAT_L ? LAB_HEAT_L - 1 : r;
+	/* row r starts at 100 ns * 10^(r/6); a table instead of log10 per packet */
+	static int64_t start_ns[LAB_HEAT_L];
+	if (!start_ns[1])
+		for (int r = 0; r < LAB_HEAT_L; r++)
+			start_ns[r] = (int64_t)ceil(LAB_HEAT_L_MIN_NS * pow(10.0, r / 6.0));
+	int lo = 0, hi = LAB_HEAT_L - 1;
+	while (lo < hi) {
+		int mid = (lo + hi + 1) / 2;
+		if (v_ns >= start_ns[mid])
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
 }
 
 static bool file_exists(const char *path)

@@ -101,7 +101,7 @@ bool lab_is_sorted_i64(const int64_t *v, size_t n)
 	return true;
 }
 
-int lab_sort_i64(int64_t *v, size_t n, int64_t *tmp)
+static int radix_sort(int64_t *v, size_t n, int64_t *tmp)
 {
 	size_t(*cnt)[256];
 	int64_t *own = NULL;
@@ -159,6 +159,73 @@ uint32_t lab_spectrum_ppm(int i)
 	return (uint32_t)llround(ppm);
 }
 
+/* Exact selection in three streaming passes instead of quickselect's many: bucket every
+ * value by its top bits above the minimum, find the bucket of each wanted rank from the
+ * counts, move the values of those buckets (few, usually) to the front, and select there. The
+ * wanted ranks keep their order because the buckets are ordered and moved whole. */
+#define SEL_BUCKETS 65536
+static void select_by_buckets(int64_t *v, size_t n, const size_t *idx, size_t m, int64_t *out)
+{
+	int64_t lo = v[0], hi = v[0];
+	for (size_t i = 1; i < n; i++) {
+		lo = v[i] < lo ? v[i] : lo;
+		hi = v[i] > hi ? v[i] : hi;
+	}
+	uint64_t range = (uint64_t)hi - (uint64_t)lo;
+	unsigned shift = 0;
+	while ((range >> shift) >= SEL_BUCKETS)
+		shift++;
+	size_t *cnt = n >= 4096 ? calloc(SEL_BUCKETS, sizeof(*cnt)) : NULL;
+	uint8_t *want = cnt ? calloc(SEL_BUCKETS, 1) : NULL;
+	if (!want) { /* small input, or no memory for the counts: plain selection */
+		free(cnt);
+		lab_select_ranks(v, n, idx, m, out);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		cnt[((uint64_t)v[i] - (uint64_t)lo) >> shift]++;
+	/* which bucket holds each rank (ranks ascending, so one walk) */
+	size_t before = 0, b = 0, bucket_of[64 + LAB_SPEC_POINTS];
+	for (size_t k = 0; k < m; k++) {
+		while (before + cnt[b] <= idx[k]) {
+			before += cnt[b];
+			b++;
+		}
+		bucket_of[k] = b;
+		want[b] = 1;
+	}
+	if (shift == 0) {
+		/* a bucket per value: the bucket is the answer */
+		for (size_t k = 0; k < m; k++)
+			out[k] = lo + (int64_t)bucket_of[k];
+		free(cnt);
+		free(want);
+		return;
+	}
+	/* rank within the gathered set = values in wanted buckets below + offset in the bucket */
+	size_t g = 0, below_all = 0, gsz = 0, k = 0;
+	size_t local[64 + LAB_SPEC_POINTS];
+	for (size_t bb = 0; bb < SEL_BUCKETS && k < m; bb++) {
+		while (k < m && bucket_of[k] == bb) {
+			local[k] = gsz + (idx[k] - below_all);
+			k++;
+		}
+		if (want[bb])
+			gsz += cnt[bb];
+		below_all += cnt[bb];
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (want[((uint64_t)v[i] - (uint64_t)lo) >> shift]) {
+			int64_t t = v[g];
+			v[g++] = v[i];
+			v[i] = t;
+		}
+	}
+	lab_select_ranks(v, g, local, m, out);
+	free(cnt);
+	free(want);
+}
+
 void lab_percentiles(int64_t *v, size_t n, struct lab_pct *out)
 {
 	static const uint32_t key_ppm[] = {0, 500000, 900000, 990000, 999000, 999900, 1000000};
@@ -192,7 +259,7 @@ void lab_percentiles(int64_t *v, size_t n, struct lab_pct *out)
 		idx[j] = r;
 		slot[j] = s;
 	}
-	lab_select_ranks(v, n, idx, m, val);
+	select_by_buckets(v, n, idx, m, val);
 	int64_t *keys[7] = {&out->min, &out->p50, &out->p90, &out->p99, &out->p999, &out->p9999,
 			    &out->max};
 	for (size_t i = 0; i < m; i++) {
@@ -201,4 +268,48 @@ void lab_percentiles(int64_t *v, size_t n, struct lab_pct *out)
 		else
 			out->spectrum[slot[i] - 7] = val[i];
 	}
+}
+
+/* Arrival series are nearly sorted (a few packets overtaken): keep the longest greedy run that
+ * never goes down, radix-sort only the rest, and merge the two from the back. */
+int lab_sort_i64(int64_t *v, size_t n, int64_t *tmp)
+{
+	size_t kept = 0, out = 0, cap = n / 4 + 1;
+	int64_t *own = NULL;
+	if (n < 64)
+		return radix_sort(v, n, tmp);
+	if (!tmp) {
+		own = tmp = malloc(n * sizeof(*tmp));
+		if (!tmp)
+			return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (kept == 0 || v[i] >= v[kept - 1])
+			v[kept++] = v[i];
+		else if (out < cap)
+			tmp[out++] = v[i];
+		else
+			break;
+	}
+	if (kept + out != n) {
+		/* far from sorted: every value processed so far went to one side, so putting the
+		 * extracted ones back after the kept run restores a permutation of the input */
+		memcpy(v + kept, tmp, out * sizeof(*v));
+		int rc = radix_sort(v, n, tmp);
+		free(own);
+		return rc;
+	}
+	if (radix_sort(tmp, out, tmp + out) < 0) {
+		free(own);
+		return -1;
+	}
+	size_t a = kept, b = out, w = n;
+	while (b > 0) {
+		if (a > 0 && v[a - 1] > tmp[b - 1])
+			v[--w] = v[--a];
+		else
+			v[--w] = tmp[--b];
+	}
+	free(own);
+	return 0;
 }

@@ -135,6 +135,16 @@ static void test_sort(void **state)
 	assert_true(lab_is_sorted_i64(v, n));
 	v[5] = INT64_MAX;
 	assert_false(lab_is_sorted_i64(v, n));
+	/* nearly sorted, as arrival series are: a few late packets, a few early ones */
+	for (size_t i = 0; i < n; i++)
+		ref[i] = v[i] = (int64_t)(i * 10);
+	for (size_t i = 0; i < n; i += 97)
+		ref[i] = v[i] = (int64_t)(i * 10) - 1000;
+	for (size_t i = 50; i < n; i += 1001)
+		ref[i] = v[i] = (int64_t)(i * 10) + 5000;
+	qsort(ref, n, sizeof(*ref), cmp64);
+	assert_int_equal(lab_sort_i64(v, n, NULL), 0);
+	assert_memory_equal(v, ref, n * sizeof(*v));
 	free(v);
 	free(ref);
 }
