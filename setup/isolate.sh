@@ -92,9 +92,6 @@ iso_apply() { # cpu
   # busy polling for the kernel path (global sysctls; saved by sysctl_save_set)
   sysctl_save_set net.core.busy_read 50
   sysctl_save_set net.core.busy_poll 50
-  if ns_exists "$NS_DUT"; then
-    ip netns exec "$NS_DUT" sh -c "echo 2 > /sys/class/net/$DUT_IF/napi_defer_hard_irqs; echo 200000 > /sys/class/net/$DUT_IF/gro_flush_timeout" 2>/dev/null || true
-  fi
   touch "$d/applied"
 }
 
@@ -104,6 +101,16 @@ iso_procs() {
   [ -f "$d/applied" ] || return 0
   if [ -f "$d/cpuset.v1" ]; then echo "$ISO_V1/$P-dut/cgroup.procs"
   elif [ -f "$d/cpuset.v2" ]; then echo "$ISO_V2/$P-dut/cgroup.procs"; fi
+}
+
+# Replace the calling (sub)shell with a command inside the DUT cpuset: for background jobs,
+# `( iso_exec_replace CMD... ) &`, so that $! is the command itself and a signal reaches it.
+iso_exec_replace() {
+  local procs; procs=$(iso_procs)
+  if [ -n "$procs" ]; then
+    exec sh -c 'echo $$ >"$0" 2>/dev/null || true; exec "$@"' "$procs" "$@"
+  fi
+  exec "$@"
 }
 
 # Run a command inside the DUT cpuset (plainly when there is no isolation).
@@ -142,6 +149,15 @@ iso_restore() {
     while read -r g v; do echo "$v" >"$g" 2>/dev/null || true; done <"$d/governor.orig"
   fi
   rm -rf "$d"
+}
+
+# Deferred NAPI for the kernel path's busy polling: the NIC's IRQ (here the veth's NAPI) is held
+# back for up to gro_flush_timeout so the socket's busy poll picks the packets up. Only for the
+# kernel path: on the XDP and DPDK paths nothing busy-polls that NAPI and it would add the
+# timeout to every packet. iso_napi_defer 0 0 turns it off again.
+iso_napi_defer() { # defer_hard_irqs gro_flush_timeout_ns
+  ns_exists "$NS_DUT" || return 0
+  ip netns exec "$NS_DUT" sh -c "echo $1 > /sys/class/net/$DUT_IF/napi_defer_hard_irqs; echo $2 > /sys/class/net/$DUT_IF/gro_flush_timeout" 2>/dev/null || true
 }
 
 # Hold /dev/cpu_dma_latency at 0 µs for as long as the calling shell keeps the fd open.

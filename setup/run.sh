@@ -136,7 +136,7 @@ run_one_path() {
     --duration "$REFL_BOUND" >"$log/$path.softnet.log" 2>&1 &
   samp_pid=$!; RUN_PIDS+=("$samp_pid")
   # shellcheck disable=SC2046
-  iso_exec ip netns exec "$NS_DUT" $(reflector_cmd "$path") >"$log/$path.reflector.log" 2>&1 &
+  ( iso_exec_replace ip netns exec "$NS_DUT" $(reflector_cmd "$path") ) >"$log/$path.reflector.log" 2>&1 &
   refl_pid=$!; RUN_PIDS+=("$refl_pid")
   if ! wait_ready "$RUN_DIR/tmp/$path.ready" "$refl_pid" 30; then
     stop_pid "$refl_pid" || true
