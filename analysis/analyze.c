@@ -117,7 +117,7 @@ static int read_drops(struct lab_path *p, const char *file, const char *prefix, 
 		p->in_flight = (int64_t)inflight;
 	if (required)
 		p->have_counters = true;
-	if (!d)
+	if (!d && required) /* the generator has no drop points of its own unless it says so */
 		lab_path_note(p, "%s has no 'drops' object", file);
 	jv_free(doc);
 	return 0;
