@@ -60,7 +60,8 @@ static int xsk_open(struct gen_run *g, char *err, size_t errlen)
 	o.queue = c->queue;
 	o.port = c->flow.sport; /* the reflections come back to our source port */
 	o.mode = LAB_XDP_MODE_XSK;
-	o.reflected = LAB_XDP_REFL_REQUIRE;
+	/* --accept-unmarked: a peer tool's replies (port 7777 -> 7778) carry no LAB_F_REFLECTED */
+	o.reflected = c->accept_unmarked ? LAB_XDP_REFL_ANY : LAB_XDP_REFL_REQUIRE;
 	o.attach = c->attach_mode == 1   ? XSK_PORT_ATTACH_NATIVE
 		   : c->attach_mode == 2 ? XSK_PORT_ATTACH_GENERIC
 					 : XSK_PORT_ATTACH_AUTO;

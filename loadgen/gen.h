@@ -29,6 +29,7 @@ struct gen_cfg {
 	bool have_dst_mac;
 	uint32_t frame_size;
 	bool stamp;
+	bool accept_unmarked;   /* also take replies without LAB_F_REFLECTED (peer reflectors) */
 	int cpu;                /* -1: not pinned */
 	uint64_t tail_ns;
 	uint64_t count;         /* packets in the schedule */

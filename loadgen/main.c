@@ -57,6 +57,10 @@ static void usage(FILE *f)
 "  --size BYTES        frame size on the wire without FCS (default 128; from 64, or the\n"
 "                      smallest that holds the headers, to MTU+14)\n"
 "  --stamp             ask the reflector to stamp its receive and transmit times\n"
+"  --accept-unmarked   also take replies that lack the reflected mark (LAB_F_REFLECTED),\n"
+"                      for peer reflectors such as dpdk-testpmd --forward-mode=5tswap that\n"
+"                      swap the headers but do not mark or stamp (xsk: the XDP program on\n"
+"                      --iface then steers any lab frame to port 7778 to the socket)\n"
 "\n"
 "Backend:\n"
 "  --backend B         udp (a UDP socket: send times from software TX timestamps, receive\n"
@@ -112,6 +116,7 @@ enum {
 	O_BGAP, O_DUR, O_COUNT, O_SEED, O_SIZE, O_STAMP, O_BACKEND, O_CPU, O_BATCH, O_SPIN,
 	O_QUEUE, O_COPY, O_ZC, O_XDPMODE, O_NOBP, O_TAIL, O_OUT, O_STATS, O_PATH, O_QUIET,
 	O_CAP, O_CAPRATE, O_CAPWIN, O_CAPLAT, O_CAPBEF, O_CAPAFT, O_CAPSNAP, O_CAPMAX, O_VERSION, O_NOTXTS,
+	O_UNMARKED,
 };
 
 static const struct option opts[] = {
@@ -129,7 +134,7 @@ static const struct option opts[] = {
 	{"capture-window-us", 1, 0, O_CAPWIN}, {"capture-latency-us", 1, 0, O_CAPLAT},
 	{"capture-before", 1, 0, O_CAPBEF}, {"capture-after", 1, 0, O_CAPAFT},
 	{"capture-snaplen", 1, 0, O_CAPSNAP}, {"capture-max-events", 1, 0, O_CAPMAX},
-	{"no-tx-timestamp", 0, 0, O_NOTXTS}, {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0},
+	{"no-tx-timestamp", 0, 0, O_NOTXTS}, {"accept-unmarked", 0, 0, O_UNMARKED}, {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0},
 };
 
 static int parse_addr(const char *text, struct in6_addr *a)
@@ -231,6 +236,7 @@ int main(int argc, char **argv)
 			break;
 		case O_NOBP: c->busy_poll = false; break;
 		case O_NOTXTS: c->no_tx_tstamp = true; break;
+		case O_UNMARKED: c->accept_unmarked = true; break;
 		case O_TAIL: c->tail_ns = lab_parse_u64("tail-ms", optarg, 0, 600000) * 1000000ull; break;
 		case O_OUT: c->out = optarg; break;
 		case O_STATS: c->stats_json = optarg; break;

@@ -26,6 +26,7 @@ int gen_run_alloc(struct gen_run *g)
 	if (!g->recs || !g->wire)
 		return -ENOMEM;
 	gen_track_init(&g->track, g->recs, g->wire, g->cfg.count, 0);
+	g->track.accept_unmarked = g->cfg.accept_unmarked;
 	gen_hist_reset(&g->rtt);
 	return 0;
 }

@@ -190,6 +190,7 @@ static void stats_fill(struct lab_json *j, void *arg)
 	lab_json_u64(j, "frame_size", c->frame_size);
 	lab_json_u64(j, "seed", c->sched.seed);
 	lab_json_bool(j, "stamp", c->stamp);
+	lab_json_bool(j, "accept_unmarked", c->accept_unmarked);
 	lab_json_str(j, "iface", c->iface);
 	lab_json_str(j, "dst", c->dst_text);
 	lab_json_i64(j, "cpu", c->cpu);

@@ -14,7 +14,7 @@ enum gen_rx_class {
 	GEN_RX_OK = 0,    /* first copy, in order */
 	GEN_RX_REORDERED, /* first copy, after a higher sequence number came back */
 	GEN_RX_DUP,       /* another copy of one already received */
-	GEN_RX_MALFORMED, /* not a valid lab header, or not marked reflected */
+	GEN_RX_MALFORMED, /* not a valid lab header, or not marked reflected (unless accept_unmarked) */
 	GEN_RX_FOREIGN,   /* valid, but not a packet this run sent */
 };
 
@@ -26,6 +26,8 @@ struct gen_track {
 	uint64_t next;        /* packets handed out so far (sent or failed) */
 	uint64_t rx_top;      /* 1 + highest index received, 0 before any */
 	uint64_t sent, send_failed, received, reordered, duplicated, malformed, foreign;
+	bool accept_unmarked; /* a reply without LAB_F_REFLECTED counts (peer tools such as
+				 dpdk-testpmd 5tswap swap the headers but do not mark) */
 };
 
 /* recs and wire_ns: arrays of cap entries owned by the caller. seq0: sequence number of

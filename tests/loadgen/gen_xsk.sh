@@ -63,6 +63,24 @@ stop_refl
 [ $rc -eq 0 ] && [ "$(jget "$T/int.json" interrupted)" = True ] && ok "xsk SIGINT: exit 0" || bad "xsk SIGINT: exit $rc"
 no_xdp && ok "xsk SIGINT: XDP program detached" || bad "xsk SIGINT: XDP program left on gen0"
 
+# 2b. replies without the reflected mark (as dpdk-testpmd 5tswap sends them): the XDP program
+#     does not steer them by default; --accept-unmarked takes every one
+start_refl -m
+ip netns exec "$NS_GEN" timeout -s INT -k 5 30 "$GEN" --backend xsk --rate 10000 --count 2000 \
+  --tail-ms 300 --quiet --stats-json "$T/um0.json" 2>"$T/gen.log"
+rc0=$?
+ip netns exec "$NS_GEN" timeout -s INT -k 5 30 "$GEN" --backend xsk --rate 10000 --count 2000 \
+  --tail-ms 300 --quiet --accept-unmarked --stats-json "$T/um1.json" 2>"$T/gen.log"
+rc1=$?
+stop_refl
+if [ $rc0 -eq 0 ] && [ $rc1 -eq 0 ] && [ "$(jget "$T/um0.json" received)" = 0 ] &&
+   [ "$(jget "$T/um1.json" received)" = 2000 ] && [ "$(jget "$T/um1.json" lost)" = 0 ]; then
+  ok "xsk unmarked replies: 0 taken by default, 2000 of 2000 with --accept-unmarked"
+else
+  bad "xsk unmarked replies: exits $rc0/$rc1, received $(jget "$T/um0.json" received 2>/dev/null) by default, $(jget "$T/um1.json" received 2>/dev/null) with --accept-unmarked (want 0 and 2000)"
+fi
+no_xdp && ok "xsk unmarked: XDP program detached" || bad "xsk unmarked: XDP program left on gen0"
+
 # 3. burst capture: bursts of 64 every 20 ms at 20 kpps over 1 ms (21 arrivals): only the bursts cross it; the pcap
 #    holds whole, valid lab frames with the events' packets (both backends)
 for be in xsk udp; do

@@ -1,7 +1,8 @@
 /* mini_reflect.c — a minimal UDP reflector for lab-gen's own tests and bench, so they need no
  * other component: echoes lab payloads (stamped when asked) back to their sender. It can drop
  * or duplicate every Nth packet so a test knows exactly what lab-gen must report.
- * Usage: mini_reflect [-6] [-p PORT] [-d SECONDS] [-r READY_FILE] [-x DROP_EVERY] [-u DUP_EVERY] */
+ * With -m it leaves LAB_F_REFLECTED unset, as peer tools (dpdk-testpmd 5tswap) do.
+ * Usage: mini_reflect [-6] [-m] [-p PORT] [-d SECONDS] [-r READY_FILE] [-x DROP_EVERY] [-u DUP_EVERY] */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
@@ -18,16 +19,17 @@
 
 int main(int argc, char **argv)
 {
-	int family = AF_INET, opt;
+	int family = AF_INET, opt, unmarked = 0;
 	uint16_t port = LAB_PORT_DUT;
 	uint64_t duration_ns = 60ull * 1000000000ull, drop_every = 0, dup_every = 0;
 	const char *ready = NULL;
 	struct sockaddr_storage ss = {0};
 
 	lab_log_init(argv[0]);
-	while ((opt = getopt(argc, argv, "6p:d:r:x:u:h")) != -1) {
+	while ((opt = getopt(argc, argv, "6mp:d:r:x:u:h")) != -1) {
 		switch (opt) {
 		case '6': family = AF_INET6; break;
+		case 'm': unmarked = 1; break;
 		case 'p': port = (uint16_t)lab_parse_u64("p", optarg, 1, 65535); break;
 		case 'd': duration_ns = lab_parse_u64("d", optarg, 1, 3600) * 1000000000ull; break;
 		case 'r': ready = optarg; break;
@@ -35,7 +37,7 @@ int main(int argc, char **argv)
 		case 'u': dup_every = lab_parse_u64("u", optarg, 0, UINT32_MAX); break;
 		default:
 			fprintf(opt == 'h' ? stdout : stderr,
-				"usage: %s [-6] [-p PORT] [-d SECONDS (default 60)] [-r READY_FILE]\n"
+				"usage: %s [-6] [-m: do not mark replies reflected] [-p PORT] [-d SECONDS (default 60)] [-r READY_FILE]\n"
 				"  [-x N: drop every Nth lab packet] [-u N: send every Nth twice]\n",
 				lab_prog());
 			return opt == 'h' ? 0 : 2;
@@ -88,6 +90,8 @@ int main(int argc, char **argv)
 			continue;
 		}
 		lab_payload_reflect(pkt, st, rx, lab_now_ns());
+		if (unmarked)
+			h->flags &= (uint8_t)~LAB_F_REFLECTED;
 		int copies = dup_every && n % dup_every == 0 ? 2 : 1;
 		for (int i = 0; i < copies; i++)
 			if (sendto(fd, pkt, (size_t)len, 0, (struct sockaddr *)&from, fl) == len)

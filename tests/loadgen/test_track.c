@@ -168,6 +168,33 @@ static void test_stamps_and_in_flight(void **state)
 	assert_int_equal(t.next, CAP);
 }
 
+/* A peer reflector (dpdk-testpmd 5tswap) swaps the headers but does not mark the reply:
+ * refused by default, taken with accept_unmarked; the echoed send time still decides. */
+static void test_accept_unmarked(void **state)
+{
+	(void)state;
+	struct gen_track t;
+	uint8_t b[64];
+	gen_track_init(&t, recs, wire, CAP, 0);
+	send_n(&t, 4);
+	payload(b, 0, 7, 0);
+	assert_int_equal(gen_track_rx(&t, b, 64, 100, NULL), GEN_RX_MALFORMED);
+	assert_int_equal(t.received, 0);
+	t.accept_unmarked = true;
+	payload(b, 0, 7, 0);
+	assert_int_equal(gen_track_rx(&t, b, 64, 100, NULL), GEN_RX_OK);
+	payload(b, 1, 1007, LAB_F_REFLECTED);
+	assert_int_equal(gen_track_rx(&t, b, 64, 1100, NULL), GEN_RX_OK);
+	payload(b, 2, 999, 0); /* wrong echoed send time: not ours */
+	assert_int_equal(gen_track_rx(&t, b, 64, 2100, NULL), GEN_RX_FOREIGN);
+	payload(b, 3, 3007, 0);
+	b[0] ^= 0xff; /* bad magic: still malformed */
+	assert_int_equal(gen_track_rx(&t, b, 64, 3100, NULL), GEN_RX_MALFORMED);
+	assert_int_equal(t.received, 2);
+	assert_int_equal(t.malformed, 2);
+	assert_int_equal(t.foreign, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,6 +203,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_and_foreign),
 		cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_stamps_and_in_flight),
+		cmocka_unit_test(test_accept_unmarked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
