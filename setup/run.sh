@@ -169,7 +169,7 @@ run_one_path() {
 # The machine and its tuning, as run.json's `run` object (LAB-SPEC keys).
 write_run_json() {
   python3 - "$RUN_DIR/run.json" <<PY
-import json, os, sys, platform, glob
+import json, os, sys, platform, subprocess
 def rd(p, default=None):
     try:
         return open(p).read().strip()
@@ -189,26 +189,10 @@ run = {
   "kernel": platform.release(), "cpus": os.cpu_count(),
   "cpu_model": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown"),
   "dut_cpu": int("$DUT_CPU"), "gen_cpu": int("$GEN_CPU"),
-  "tuning": {
-    "cmdline_isolation": iso,
-    "isolated_cpus": rd("/sys/devices/system/cpu/isolated", ""),
-    "nohz_full": rd("/sys/devices/system/cpu/nohz_full", ""),
-    "smt": rd("/sys/devices/system/cpu/smt/control", "unknown"),
-    "governor": gov if gov else "none (no cpufreq)",
-    "cstate_limit": iso.get("intel_idle.max_cstate") or iso.get("processor.max_cstate") or "none",
-    "busy_read": int(rd("/proc/sys/net/core/busy_read", "0")),
-    "busy_poll": int(rd("/proc/sys/net/core/busy_poll", "0")),
-    "hugepages_total": int(mi["HugePages_Total"].split()[0]),
-    "hugepages_free": int(mi["HugePages_Free"].split()[0]),
-    "hugepage_size_kb": int(mi["Hugepagesize"].split()[0]),
-    "isolated_at_run_time": bool(int("$RUN_ISOLATED")),
-    "irq_affinity_dut_cpu_free": all(str(int("$DUT_CPU")) not in (rd(p, "") or "").split(",")
-                                     for p in glob.glob("/proc/irq/*/smp_affinity_list")) if int("$RUN_ISOLATED") else False,
-    "cpuset": rd("/proc/self/cpuset", "unknown"),
-    "cstate_pm_qos_us": 0 if "$ISO_CSTATE_FD" else None,
-    "core_noise": {os.path.basename(f)[:-5]: json.load(open(f))
-                   for f in sorted(glob.glob("$RUN_DIR/noise/*.json"))},
-  },
+  # one definition with bench/all: setup/tuning.py
+  "tuning": json.loads(subprocess.check_output(["$LAB_ROOT/setup/tuning.py", "--dut-cpu", "$DUT_CPU",
+      "--isolated", "$RUN_ISOLATED", "--cstate-held", "1" if "$ISO_CSTATE_FD" else "0",
+      "--noise-dir", "$RUN_DIR/noise"])),
 }
 json.dump({"run": run}, open(sys.argv[1], "w"), indent=2)
 PY
