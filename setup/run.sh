@@ -83,10 +83,14 @@ stop_pid() {
   for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
   wait "$pid" 2>/dev/null || rc=$?
-  local n=() p
-  for p in "${RUN_PIDS[@]}"; do [ "$p" = "$pid" ] || n+=("$p"); done
-  RUN_PIDS=("${n[@]}")
+  forget_pid "$pid"
   return $rc
+}
+
+forget_pid() {
+  local n=() p
+  for p in "${RUN_PIDS[@]}"; do [ "$p" = "$1" ] || n+=("$p"); done
+  RUN_PIDS=("${n[@]}")
 }
 
 # The reflector command for a path (prints it); empty when the path cannot run here.
@@ -151,8 +155,14 @@ run_one_path() {
                   --path "$path" --out "$RUN_DIR/records/$path.rec"
                   --stats-json "$RUN_DIR/gen/$path.json" --cpu "$GEN_CPU")
   [ -n "$RUN_GEN_BACKEND" ] && gen_args+=(--backend "$RUN_GEN_BACKEND")
+  # in the background and waited for: a signal to this script interrupts `wait` at once (a
+  # foreground command would hold the trap until it ended)
   ip netns exec "$NS_GEN" timeout -s INT -k 10 "$GEN_BOUND" "$BUILD/loadgen/lab-gen" "${gen_args[@]}" \
-    2> >(tee "$log/$path.gen.log" >&2) || gen_rc=$?
+    2> >(tee "$log/$path.gen.log" >&2) &
+  local gen_pid=$!
+  RUN_PIDS+=("$gen_pid")
+  wait "$gen_pid" || gen_rc=$?
+  forget_pid "$gen_pid"
   stop_pid "$refl_pid" || refl_rc=$?
   stop_pid "$samp_pid" || true
   if [ $gen_rc -ne 0 ]; then
