@@ -1,0 +1,132 @@
+# bench/lib.sh — shell helpers shared by the benchmark scripts (sourced, not run): messages,
+# processes started in the lab's namespaces and stopped on any exit, lab-gen runs with their
+# stats JSON, and a rate search. The caller sets BENCH_NAME, P (lab prefix), BUILD and WORK.
+
+BENCH_PIDS=()
+
+bench_die() { echo "$BENCH_NAME: $*" >&2; exit "${EXIT:-1}"; }
+bench_note() { echo "$BENCH_NAME: $*" >&2; }
+
+# bench_num NAME VALUE: VALUE must be a whole number (exit 2 otherwise)
+bench_num() { [[ ${2:-} =~ ^[0-9]+$ ]] || EXIT=2 bench_die "$1: '${2:-}' is not a whole number"; }
+
+# bench_jget FILE KEY.PATH...: the values on one line, space-separated ("null" when missing)
+bench_jget() {
+  python3 - "$@" <<'PY'
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+except (OSError, ValueError):
+    d = {}
+out = []
+for k in sys.argv[2:]:
+    v = d
+    for p in k.split("."):
+        v = v.get(p) if isinstance(v, dict) else None
+    out.append("null" if v is None else str(v))
+print(" ".join(out))
+PY
+}
+
+# bench_start NAME NETNS CMD...: CMD in the background in NETNS, output to $WORK/NAME.log;
+# BENCH_PID is its pid (ip netns exec execs the command: the same process)
+bench_start() {
+  local name=$1 ns=$2; shift 2
+  ip netns exec "$ns" "$@" >"$WORK/$name.log" 2>&1 &
+  BENCH_PID=$!
+  BENCH_PIDS+=("$BENCH_PID")
+}
+
+# bench_wait_ready PID SECONDS FILE [PATTERN]: FILE exists (or holds PATTERN); 1 when PID died
+# or time ran out
+bench_wait_ready() {
+  local pid=$1 t=$(( $2 * 10 )) f=$3 pat=${4:-}
+  while [ "$t" -gt 0 ]; do
+    if [ -z "$pat" ]; then [ -s "$f" ] && return 0
+    else grep -aq -- "$pat" "$f" 2>/dev/null && return 0; fi
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.1; t=$((t - 1))
+  done
+  return 1
+}
+
+# bench_stop PID: SIGINT, up to 5 s, then SIGKILL; forgets the pid
+bench_stop() {
+  local pid=$1 p n=()
+  kill -INT "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  for p in "${BENCH_PIDS[@]}"; do [ "$p" = "$pid" ] || n+=("$p"); done
+  BENCH_PIDS=("${n[@]}")
+}
+
+# bench_stop_all: everything bench_start started (for the EXIT trap)
+bench_stop_all() {
+  local p
+  for p in "${BENCH_PIDS[@]}"; do kill -INT "$p" 2>/dev/null || true; done
+  for p in "${BENCH_PIDS[@]}"; do
+    for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null || true
+  done
+  BENCH_PIDS=()
+}
+
+# bench_gen JSON ARGS...: one lab-gen run in the generator namespace, bounded in time, in the
+# background and waited for (a signal to the script is handled at once); stats to JSON.
+# Returns lab-gen's exit status; its stderr is in $WORK/gen.log.
+bench_gen() {
+  local json=$1 rc=0 pid; shift
+  rm -f "$json"
+  ip netns exec "$P-gen" timeout -s INT -k 5 "${BENCH_GEN_BOUND:-120}" "$BUILD/loadgen/lab-gen" \
+    --iface gen0 --dst 198.18.0.2 --quiet --stats-json "$json" "$@" 2>"$WORK/gen.log" &
+  pid=$!
+  BENCH_PIDS+=("$pid")
+  wait "$pid" || rc=$?
+  local p n=()
+  for p in "${BENCH_PIDS[@]}"; do [ "$p" = "$pid" ] || n+=("$p"); done
+  BENCH_PIDS=("${n[@]}")
+  [ -s "$json" ] || [ "$rc" -ne 0 ] || rc=1
+  return "$rc"
+}
+
+# bench_pass JSON MAX_LOSS: 0 when the run offered its rate (achieved within 0.1 %) and lost at
+# most MAX_LOSS (a fraction) of what it sent; sets BENCH_WHY to what failed
+bench_pass() {
+  BENCH_WHY=$(python3 - "$1" "$2" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+off, ach, sent, lost = d["offered_pps"], d["achieved_pps"], d["sent"], d["lost"]
+why = []
+if off <= 0 or abs(ach - off) / off > 0.001:
+    why.append("generator: achieved %.0f of %.0f pps" % (ach, off))
+if sent == 0 or lost / sent > float(sys.argv[2]):
+    why.append("loss: %d of %d" % (lost, sent))
+print("; ".join(why))
+PY
+)
+  [ -z "$BENCH_WHY" ]
+}
+
+# bench_search FN START MAX BISECT: the highest rate FN RATE passes (FN returns 0 on a pass):
+# START, doubled until a rate fails or MAX is reached, then BISECT halvings of the interval
+# between the last pass and the first failure. Sets SEARCH_BEST (0: none passed) and
+# SEARCH_STOP (why the rate above it failed, or "reached the search's top rate").
+bench_search() {
+  local fn=$1 r=$2 max=$3 n=$4 lo=0 hi=0 why=""
+  while :; do
+    if "$fn" "$r"; then lo=$r
+    else hi=$r; why=$BENCH_WHY; break; fi
+    [ "$r" -ge "$max" ] && break
+    r=$(( r * 2 > max ? max : r * 2 ))
+  done
+  if [ "$hi" -gt 0 ] && [ "$lo" -gt 0 ]; then
+    while [ "$n" -gt 0 ]; do
+      r=$(( (lo + hi) / 2 ))
+      if "$fn" "$r"; then lo=$r; else hi=$r; why=$BENCH_WHY; fi
+      n=$((n - 1))
+    done
+  fi
+  SEARCH_BEST=$lo
+  SEARCH_STOP=${why:-reached the search\'s top rate}
+}
