@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "caps.h"
 #include "lab_config.h"
 #include "log.h"
 #include "pcapscan.h"
@@ -115,6 +116,10 @@ int main(int argc, char **argv)
 			lab_die(LAB_EXIT_USAGE, "--sample-softnet takes only --interval-ms, --duration "
 						"and --source");
 		lab_install_stop_signals();
+		/* the sampler runs as long as a whole run: it needs no privilege at all
+		 * (/proc/net/softnet_stat is world-readable), so it keeps none */
+		if (lab_caps_keep(NULL, 0, err, sizeof(err)) < 0)
+			lab_die(LAB_EXIT_RUNTIME, "dropping capabilities: %s", err);
 		if (sn_sample(sample, source, interval_ms * 1000000ull,
 			      (uint64_t)llround(duration_s * 1e9), err, sizeof(err)) < 0)
 			lab_die(LAB_EXIT_RUNTIME, "softnet sampler: %s", err);

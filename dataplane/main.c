@@ -14,6 +14,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
+
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -22,6 +24,7 @@
 #include <rte_lcore.h>
 #include <rte_pdump.h>
 
+#include "caps.h"
 #include "dp.h"
 #include "log.h"
 #include "util.h"
@@ -47,6 +50,8 @@ static void usage(FILE *f)
 "Lab flags:\n"
 "  --iface IF            Linux interface for the vdev (default dut0; run inside its namespace)\n"
 "  --pci ADDR            hardware mode: this PCI port (bound to vfio-pci) instead of a vdev\n"
+"  --hw                  --iface (or an EAL vdev's iface=) is a real NIC (checked); without it\n"
+"                        an interface outside the lab namespaces (<prefix>-gen/-dut) is refused\n"
 "  --driver D            auto (af_xdp, then af_packet), af_xdp, af_packet (default auto)\n"
 "  --port N              UDP destination port of lab traffic (default %d)\n"
 "  --cpu N               CPU of the polling lcore (default: the highest CPU this process may use)\n"
@@ -74,10 +79,11 @@ static void usage(FILE *f)
 enum {
 	OPT_IFACE = 256, OPT_PCI, OPT_DRIVER, OPT_PORT, OPT_CPU, OPT_MAIN_CPU, OPT_PREFIX,
 	OPT_READY, OPT_JSON, OPT_INTERVAL, OPT_DURATION, OPT_MBUFS, OPT_RXD, OPT_TXD,
-	OPT_ETH_PORT, OPT_CALIB,
+	OPT_ETH_PORT, OPT_CALIB, OPT_HW,
 };
 
 static unsigned calib_ms = 200;
+static bool opt_hw;
 
 static void parse_lab_args(int argc, char **argv)
 {
@@ -98,6 +104,7 @@ static void parse_lab_args(int argc, char **argv)
 		{"tx-desc", required_argument, NULL, OPT_TXD},
 		{"eth-port", required_argument, NULL, OPT_ETH_PORT},
 		{"calib-ms", required_argument, NULL, OPT_CALIB},
+		{"hw", no_argument, NULL, OPT_HW},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -141,6 +148,7 @@ static void parse_lab_args(int argc, char **argv)
 		case OPT_TXD: c->tx_desc = (unsigned)lab_parse_u64("tx-desc", optarg, 64, 16384); break;
 		case OPT_ETH_PORT: c->eth_port = (int)lab_parse_u64("eth-port", optarg, 0, RTE_MAX_ETHPORTS - 1); break;
 		case OPT_CALIB: calib_ms = (unsigned)lab_parse_u64("calib-ms", optarg, 10, 10000); break;
+		case OPT_HW: opt_hw = true; break;
 		case 'v': lab_set_verbose(true); break;
 		case 'h': usage(stdout); exit(LAB_EXIT_OK);
 		default:
@@ -358,6 +366,25 @@ static void print_start(void)
 	fflush(stdout);
 }
 
+/* The Linux interfaces we would open (--iface, and any iface= of an EAL vdev) must be in a lab
+ * namespace unless --hw names a real NIC; a PCI port (--pci, -a) is hardware by name. */
+static void check_scope(int eal_argc, char **eal_argv)
+{
+	char err[300], name[64];
+	if (dp.cfg.iface && lab_scope_check_iface(dp.cfg.iface, opt_hw, err, sizeof(err)) < 0)
+		lab_die(LAB_EXIT_USAGE, "%s", err);
+	for (int i = 1; i < eal_argc; i++) {
+		const char *v = strstr(eal_argv[i], "iface=");
+		if (!v)
+			continue;
+		v += 6;
+		size_t l = strcspn(v, ",");
+		snprintf(name, sizeof(name), "%.*s", (int)(l < sizeof(name) ? l : sizeof(name) - 1), v);
+		if (lab_scope_check_iface(name, opt_hw, err, sizeof(err)) < 0)
+			lab_die(LAB_EXIT_USAGE, "%s", err);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	char *eal_argv[64], eal_buf[512];
@@ -390,6 +417,7 @@ int main(int argc, char **argv)
 	} else {
 		eal_argc = build_eal_args(eal_argv, 64, eal_buf, sizeof(eal_buf));
 	}
+	check_scope(eal_argc, eal_argv);
 	refuse_same_prefix();
 	refuse_same_port();
 	if (hugepages_free() == 0)
@@ -431,6 +459,15 @@ int main(int argc, char **argv)
 	atomic_store(&dp.port_up, true);
 	print_start();
 
+	/* set up: polling, sending and reading counters need no privilege; closing an af_xdp port
+	 * detaches its XDP program (netlink: CAP_NET_ADMIN). Every EAL thread drops too. */
+	static const int keep[] = {CAP_NET_ADMIN};
+	char cerr[300];
+	if (lab_caps_keep(keep, 1, cerr, sizeof(cerr)) < 0) {
+		lab_err("dropping capabilities: %s", cerr);
+		rc = LAB_EXIT_RUNTIME;
+		goto out_port;
+	}
 	dp.start_ns = lab_now_ns();
 	dp_control_init();
 	RTE_LCORE_FOREACH_WORKER(lc) rte_eal_remote_launch(dp_worker_main, NULL, lc);
@@ -463,6 +500,7 @@ int main(int argc, char **argv)
 		lab_err("cannot write %s: %s", dp.cfg.stats_json, strerror(errno));
 		rc = LAB_EXIT_RUNTIME;
 	}
+out_port:
 	dp_report_lock();
 	atomic_store(&dp.port_up, false);
 	dp_report_unlock();

@@ -14,6 +14,9 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
+
+#include "caps.h"
 #include "capture.h"
 #include "clock.h"
 #include "gen.h"
@@ -289,6 +292,8 @@ int main(int argc, char **argv)
 			lab_die(LAB_EXIT_USAGE, "--hw: %s is not a hardware interface (no "
 				"/sys/class/net/%s/device)", c->iface, c->iface);
 	}
+	if (!hw && lab_scope_check_iface(c->iface, false, err, sizeof(err)) < 0)
+		lab_die(LAB_EXIT_USAGE, "%s", err);
 	if (!if_nametoindex(c->iface))
 		lab_die(LAB_EXIT_USAGE, "no interface %s here (run inside the generator's namespace: "
 			"ip netns exec llab-gen lab-gen ...; or name another with --iface)", c->iface);
@@ -391,6 +396,14 @@ int main(int argc, char **argv)
 		lab_die(rc == -EINVAL || rc == -ENODEV || rc == -EEXIST || rc == -EBUSY ? LAB_EXIT_USAGE
 											: LAB_EXIT_RUNTIME,
 			"%s backend: %s", g.be->name, err);
+	}
+	/* set up: sending and receiving need no privilege; the xsk backend's close detaches its
+	 * XDP program from --iface, a netlink request that needs CAP_NET_ADMIN */
+	static const int keep_xsk[] = {CAP_NET_ADMIN};
+	bool be_xsk = !strcmp(g.be->name, "xsk");
+	if (lab_caps_keep(keep_xsk, be_xsk ? 1 : 0, err, sizeof(err)) < 0) {
+		g.be->close(&g);
+		lab_die(LAB_EXIT_RUNTIME, "dropping capabilities: %s", err);
 	}
 	if (!c->quiet)
 		lab_info("%s: %" PRIu64 " packets, %s at %.0f pps, %u-byte frames to %s port %u via %s "

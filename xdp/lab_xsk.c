@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/capability.h>
+
+#include "caps.h"
 #include "clock.h"
 #include "frame.h"
 #include "log.h"
@@ -27,7 +30,7 @@ struct run {
 	const char *ready_file, *stats_json;
 	double stats_interval_s, duration_s;
 	unsigned batch;
-	bool spin;
+	bool spin, hw;
 	struct xsk_port *port;
 	struct counts c;
 	struct xsk_port_stats st;
@@ -45,7 +48,9 @@ static void usage(FILE *f)
 "With --mode xdptx the XDP program reflects in the driver (XDP_TX), the floor of the wire,\n"
 "and lab-xsk only holds it attached and reports its counters.\n"
 "\n"
-"  --iface IF            interface, in the current network namespace (default dut0)\n"
+"  --iface IF            interface, in the current network namespace (default dut0); refused\n"
+"                        outside the lab namespaces (<prefix>-gen/-dut) unless --hw\n"
+"  --hw                  --iface is a real NIC (checked), named on purpose outside the lab\n"
 "  --port N              UDP destination port of lab traffic (default 7777)\n"
 "  --queue N             RX/TX queue to bind (default 0)\n"
 "  --mode xsk|xdptx      reflect in userspace over AF_XDP, or in the driver (default xsk)\n"
@@ -79,9 +84,10 @@ static void parse_args(struct run *r, int argc, char **argv)
 {
 	enum { O_IFACE = 256, O_PORT, O_QUEUE, O_MODE, O_CPU, O_READY, O_STATS, O_INTERVAL,
 	       O_DURATION, O_XDPMODE, O_COPY, O_ZC, O_HUGE, O_FRAMES, O_FSIZE, O_RING, O_BATCH,
-	       O_BUSY, O_BUSY_US, O_BUSY_BUDGET, O_SPIN, O_NOWAKE };
+	       O_BUSY, O_BUSY_US, O_BUSY_BUDGET, O_SPIN, O_NOWAKE, O_HW };
 	static const struct option opts[] = {
 		{"iface", required_argument, 0, O_IFACE},
+		{"hw", no_argument, 0, O_HW},
 		{"port", required_argument, 0, O_PORT},
 		{"queue", required_argument, 0, O_QUEUE},
 		{"mode", required_argument, 0, O_MODE},
@@ -115,6 +121,7 @@ static void parse_args(struct run *r, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (c) {
 		case O_IFACE: r->po.iface = optarg; break;
+		case O_HW: r->hw = true; break;
 		case O_PORT: r->po.port = (uint16_t)lab_parse_u64("port", optarg, 1, 65535); break;
 		case O_QUEUE: r->po.queue = (uint32_t)lab_parse_u64("queue", optarg, 0, LAB_XDP_XSKMAP_MAX - 1); break;
 		case O_MODE:
@@ -159,6 +166,9 @@ static void parse_args(struct run *r, int argc, char **argv)
 	}
 	if (optind < argc)
 		lab_die(LAB_EXIT_USAGE, "unexpected argument '%s' (see --help)", argv[optind]);
+	char err[300];
+	if (lab_scope_check_iface(r->po.iface, r->hw, err, sizeof(err)) < 0)
+		lab_die(LAB_EXIT_USAGE, "%s", err);
 	r->po.mode = r->xdptx ? LAB_XDP_MODE_XDPTX : LAB_XDP_MODE_XSK;
 	r->po.reflected = LAB_XDP_REFL_FORBID;
 	/* the fill ring holds at most ring entries; the rest of the UMEM is headroom for TX */
@@ -359,6 +369,14 @@ int main(int argc, char **argv)
 		bool config = rc == -EEXIST || rc == -EBUSY || rc == -ENODEV || rc == -EINVAL ||
 			      rc == -EPERM;
 		lab_die(config ? LAB_EXIT_USAGE : LAB_EXIT_RUNTIME, "%s", err);
+	}
+	/* set up: the loop needs no privilege; detaching the program at exit needs CAP_NET_ADMIN
+	 * (a netlink request), nothing else does (map reads go through fds we hold) */
+	static const int keep[] = {CAP_NET_ADMIN};
+	if (lab_caps_keep(keep, 1, err, sizeof(err)) < 0) {
+		lab_err("dropping capabilities: %s", err);
+		exit_code = LAB_EXIT_RUNTIME;
+		goto out;
 	}
 	r.start_ns = lab_now_ns();
 	lab_info("%s queue %u: %s, reflecting UDP port %u%s", r.po.iface, r.po.queue,
