@@ -1,0 +1,48 @@
+/* kern_batch.c — classification and reflection of one receive batch. */
+#include "kern_batch.h"
+
+unsigned kern_classify(struct kern_counts *c, struct kern_pkt *pkts, unsigned n)
+{
+	unsigned m = 0;
+	c->received += n;
+	for (unsigned i = 0; i < n; i++) {
+		struct kern_pkt *p = &pkts[i];
+		struct lab_hdr *h;
+		enum lab_verdict v;
+
+		p->send = false;
+		p->stamp = NULL;
+		if (p->truncated) {
+			c->truncated++;
+			c->malformed++;
+			continue;
+		}
+		v = lab_payload_parse(p->payload, p->len, &h, &p->stamp);
+		if (v != LAB_OK) {
+			c->by_verdict[v]++;
+			/* the payload parser only returns lab verdicts, all of them malformed; an
+			 * unknown one would still be counted, as not lab */
+			if (lab_verdict_malformed(v))
+				c->malformed++;
+			else
+				c->not_lab++;
+			continue;
+		}
+		/* a reflector must never echo a reflection: two of them would ping-pong forever */
+		if (h->flags & LAB_F_REFLECTED) {
+			c->already_reflected++;
+			c->not_lab++;
+			continue;
+		}
+		p->send = true;
+		m++;
+	}
+	return m;
+}
+
+void kern_reflect(struct kern_pkt *pkts, unsigned n, uint64_t tx_ns)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (pkts[i].send)
+			lab_payload_reflect(pkts[i].payload, pkts[i].stamp, pkts[i].rx_ns, tx_ns);
+}

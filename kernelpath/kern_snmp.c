@@ -1,0 +1,126 @@
+/* kern_snmp.c — parsing UDP RcvbufErrors out of /proc/net/snmp and /proc/net/snmp6. */
+#include "kern_snmp.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The next line of text after *p (NUL-terminated copy into line); 0 at the end. */
+static int next_line(const char **p, char *line, size_t cap)
+{
+	const char *s = *p, *e;
+	size_t n;
+	if (!*s)
+		return 0;
+	e = strchr(s, '\n');
+	n = e ? (size_t)(e - s) : strlen(s);
+	*p = e ? e + 1 : s + n;
+	if (n >= cap)
+		n = cap - 1; /* a longer line is cut: its tail holds no column we look for */
+	memcpy(line, s, n);
+	line[n] = '\0';
+	return 1;
+}
+
+static int parse_u64(const char *tok, uint64_t *v)
+{
+	char *end;
+	if (!tok || !*tok || *tok == '-')
+		return -1;
+	errno = 0;
+	unsigned long long x = strtoull(tok, &end, 10);
+	if (errno || *end)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+int kern_snmp_udp_rcvbuf(const char *text, uint64_t *v)
+{
+	char head[2048], vals[2048];
+	const char *p = text;
+	while (next_line(&p, head, sizeof(head))) {
+		if (strncmp(head, "Udp: ", 5) != 0)
+			continue;
+		/* the first "Udp:" line names the columns, the second holds the values */
+		if (!next_line(&p, vals, sizeof(vals)) || strncmp(vals, "Udp: ", 5) != 0)
+			return -1;
+		char *sh, *sv;
+		char *h = strtok_r(head + 5, " \t", &sh);
+		char *x = strtok_r(vals + 5, " \t", &sv);
+		while (h && x) {
+			if (!strcmp(h, "RcvbufErrors"))
+				return parse_u64(x, v);
+			h = strtok_r(NULL, " \t", &sh);
+			x = strtok_r(NULL, " \t", &sv);
+		}
+		return -1;
+	}
+	return -1;
+}
+
+int kern_snmp6_udp_rcvbuf(const char *text, uint64_t *v)
+{
+	char line[512];
+	const char *p = text;
+	while (next_line(&p, line, sizeof(line))) {
+		char *s, *k = strtok_r(line, " \t", &s), *x = strtok_r(NULL, " \t", &s);
+		if (k && !strcmp(k, "Udp6RcvbufErrors"))
+			return parse_u64(x, v);
+	}
+	return -1;
+}
+
+/* The whole of a small procfs file, NUL-terminated, or NULL (errno set). */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	size_t cap = 16384, n = 0;
+	char *buf;
+	if (!f)
+		return NULL;
+	buf = malloc(cap);
+	while (buf) {
+		size_t k = fread(buf + n, 1, cap - 1 - n, f);
+		n += k;
+		if (k == 0)
+			break;
+		if (n == cap - 1) {
+			char *b = realloc(buf, cap * 2);
+			if (!b) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = b;
+			cap *= 2;
+		}
+	}
+	if (buf)
+		buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+int kern_snmp_read(uint64_t *udp4, uint64_t *udp6, bool *have6)
+{
+	char *t = slurp("/proc/net/snmp");
+	int rc;
+	if (!t)
+		return -1;
+	rc = kern_snmp_udp_rcvbuf(t, udp4);
+	free(t);
+	if (rc < 0) {
+		errno = EPROTO;
+		return -1;
+	}
+	*udp6 = 0;
+	*have6 = false;
+	t = slurp("/proc/net/snmp6");
+	if (t) {
+		*have6 = kern_snmp6_udp_rcvbuf(t, udp6) == 0;
+		free(t);
+	}
+	return 0;
+}

@@ -1,0 +1,21 @@
+/* kern_snmp.h — the UDP receive-buffer drops of a network namespace, from /proc/net/snmp (IPv4)
+ * and /proc/net/snmp6 (IPv6): the parsers take the files' text so they can be tested on saved
+ * copies. The counters are per namespace (every UDP socket in it), not per socket. */
+#ifndef KERN_SNMP_H
+#define KERN_SNMP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* "Udp: ... RcvbufErrors ..." header line and the value line after it. Returns 0 and sets *v,
+ * or -1 when the text holds no Udp table with that column (UdpLite: is not Udp:). */
+int kern_snmp_udp_rcvbuf(const char *text, uint64_t *v);
+/* "Udp6RcvbufErrors <value>". Returns 0 and sets *v, or -1 when absent. */
+int kern_snmp6_udp_rcvbuf(const char *text, uint64_t *v);
+
+/* Both, read from this process's namespace (/proc/net/...). A file that is missing (IPv6
+ * disabled) counts as 0 and clears *have6. Returns 0, or -1 when /proc/net/snmp cannot be read
+ * or parsed. */
+int kern_snmp_read(uint64_t *udp4, uint64_t *udp6, bool *have6);
+
+#endif
