@@ -108,14 +108,18 @@ PY
   [ -z "$BENCH_WHY" ]
 }
 
-# bench_search FN START MAX BISECT: the highest rate FN RATE passes (FN returns 0 on a pass):
-# START, doubled until a rate fails or MAX is reached, then BISECT halvings of the interval
-# between the last pass and the first failure. Sets SEARCH_BEST (0: none passed) and
-# SEARCH_STOP (why the rate above it failed, or "reached the search's top rate").
+# bench_try FN RATE: FN RATE, and once more when it fails (one hiccup of a shared core should
+# not end a search)
+bench_try() { "$1" "$2" || "$1" "$2"; }
+
+# bench_search FN START MAX BISECT: the highest rate FN RATE passes (FN returns 0 on a pass; a
+# failed step is tried twice): START, doubled until a rate fails or MAX is reached, then BISECT
+# halvings of the interval between the last pass and the first failure. Sets SEARCH_BEST
+# (0: none passed) and SEARCH_STOP (why the rate above it failed, or "reached the search's top rate").
 bench_search() {
   local fn=$1 r=$2 max=$3 n=$4 lo=0 hi=0 why=""
   while :; do
-    if "$fn" "$r"; then lo=$r
+    if bench_try "$fn" "$r"; then lo=$r
     else hi=$r; why=$BENCH_WHY; break; fi
     [ "$r" -ge "$max" ] && break
     r=$(( r * 2 > max ? max : r * 2 ))
@@ -123,7 +127,7 @@ bench_search() {
   if [ "$hi" -gt 0 ] && [ "$lo" -gt 0 ]; then
     while [ "$n" -gt 0 ]; do
       r=$(( (lo + hi) / 2 ))
-      if "$fn" "$r"; then lo=$r; else hi=$r; why=$BENCH_WHY; fi
+      if bench_try "$fn" "$r"; then lo=$r; else hi=$r; why=$BENCH_WHY; fi
       n=$((n - 1))
     done
   fi
