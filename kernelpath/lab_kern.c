@@ -12,6 +12,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "clock.h"
 #include "frame.h"
 #include "kern_batch.h"
@@ -43,6 +44,7 @@ struct run {
 	struct kern_counts c;
 	struct kern_clock clk;
 	uint32_t sk_drops;        /* SO_RXQ_OVFL / SO_MEMINFO: this socket's drops */
+	bool hw;
 	bool snmp_ok, have6;
 	uint64_t snmp4_start, snmp6_start, snmp4, snmp6;
 	int last_tx_errno;
@@ -76,7 +78,9 @@ static void usage(FILE *f)
 "                        a non-blocking receive spin (one core at 100%%); epoll: epoll_wait,\n"
 "                        then non-blocking recvmmsg until empty (default blocking)\n"
 "  --iface IF            receive only what arrives on IF (SO_BINDTODEVICE; '' = any interface;\n"
-"                        default dut0)\n"
+"                        default dut0). Refused outside the lab's network namespaces\n"
+"                        (<prefix>-gen/-dut) unless --hw\n"
+"  --hw                  --iface is a real NIC (checked), named on purpose outside the lab\n"
 "  --addr ADDR           bind this one address (IPv4 or IPv6); default [::], one dual-stack\n"
 "                        socket for IPv4 and IPv6. Replies leave from the address the request\n"
 "                        was sent to\n"
@@ -117,10 +121,11 @@ static void parse_args(struct run *r, int argc, char **argv)
 {
 	enum { O_MODE = 256, O_IFACE, O_ADDR, O_PORT, O_BATCH, O_RCVBUF, O_SNDBUF, O_BP_US,
 	       O_BP_BUDGET, O_CPU, O_FIFO, O_READY, O_STATS, O_INTERVAL, O_CLOCK, O_DURATION,
-	       O_VERSION };
+	       O_VERSION, O_HW };
 	static const struct option opts[] = {
 		{"mode", required_argument, 0, O_MODE},
 		{"iface", required_argument, 0, O_IFACE},
+		{"hw", no_argument, 0, O_HW},
 		{"addr", required_argument, 0, O_ADDR},
 		{"port", required_argument, 0, O_PORT},
 		{"batch", required_argument, 0, O_BATCH},
@@ -164,6 +169,7 @@ static void parse_args(struct run *r, int argc, char **argv)
 				lab_die(LAB_EXIT_USAGE, "--mode: '%s' is not blocking, busy-poll or epoll", optarg);
 			break;
 		case O_IFACE: r->so.iface = optarg; break;
+		case O_HW: r->hw = true; break;
 		case O_ADDR: r->so.addr = optarg; break;
 		case O_PORT: r->so.port = (uint16_t)lab_parse_u64("port", optarg, 1, 65535); break;
 		case O_BATCH: r->batch = (unsigned)lab_parse_u64("batch", optarg, 1, BATCH_MAX); break;
@@ -187,6 +193,11 @@ static void parse_args(struct run *r, int argc, char **argv)
 	if (optind < argc)
 		lab_die(LAB_EXIT_USAGE, "unexpected argument '%s' (see --help)", argv[optind]);
 	r->so.busy_poll = r->mode == MODE_BUSY_POLL;
+	char err[300];
+	if (r->hw && !*r->so.iface)
+		lab_die(LAB_EXIT_USAGE, "--hw needs --iface: the real NIC to reflect on");
+	if (lab_scope_check_iface(*r->so.iface ? r->so.iface : "any interface", r->hw, err, sizeof(err)) < 0)
+		lab_die(LAB_EXIT_USAGE, "%s", err);
 }
 
 static uint64_t udp_rcvbuf_delta(const struct run *r)
@@ -517,6 +528,10 @@ int main(int argc, char **argv)
 	rc = kern_sock_open(&r->sk, &r->so, err, sizeof(err));
 	if (rc < 0)
 		lab_die(rc == -2 ? LAB_EXIT_USAGE : LAB_EXIT_RUNTIME, "%s", err);
+	/* set up: the loop and the counters need no privilege (SO_BUSY_POLL above the sysctl
+	 * needed CAP_NET_ADMIN, and that is done) */
+	if (lab_caps_keep(NULL, 0, err, sizeof(err)) < 0)
+		lab_die(LAB_EXIT_RUNTIME, "dropping capabilities: %s", err);
 	if (!r->sk.timestamping.took)
 		lab_warn("SO_TIMESTAMPING refused (%s): receive times are read at recvmmsg return",
 			 strerror(r->sk.timestamping.err));
