@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,6 +192,30 @@ static void refuse_same_prefix(void)
 /* One reflector per interface and network namespace: an abstract socket (per namespace, gone
  * with the process even after kill -9) is the lock; the holder's pid comes from SO_PEERCRED. */
 static int port_lock_fd = -1;
+/* lab-xsk and lab-gen's xsk backend hold the abstract name "lab-xsk:<ifindex>" (xdp/xsk_port.c)
+ * while their AF_XDP port runs. Without this check the af_xdp vdev fails on their XDP program
+ * and the auto driver quietly falls back to af_packet beside them; we take the same name, so
+ * they are refused while we run, too. Released with the process, a crash included. */
+static int xsk_lock_fd = -1;
+static void refuse_xsk_port(void)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	unsigned ifindex = dp.cfg.iface ? if_nametoindex(dp.cfg.iface) : 0;
+	if (dp.cfg.pci || !ifindex)
+		return;
+	int n = snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1, "lab-xsk:%u", ifindex);
+	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+	xsk_lock_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (xsk_lock_fd < 0)
+		lab_die(LAB_EXIT_RUNTIME, "socket(AF_UNIX): %s", strerror(errno));
+	if (bind(xsk_lock_fd, (struct sockaddr *)&sa, len) == 0)
+		return;
+	if (errno == EADDRINUSE)
+		lab_die(LAB_EXIT_RUNTIME, "%s already has a lab AF_XDP port (lab-xsk or lab-gen) "
+			"running on it: stop that one first", dp.cfg.iface);
+	lab_die(LAB_EXIT_RUNTIME, "xsk lock for %s: %s", dp.cfg.iface, strerror(errno));
+}
+
 static void refuse_same_port(void)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -204,6 +229,7 @@ static void refuse_same_port(void)
 		lab_die(LAB_EXIT_RUNTIME, "socket(AF_UNIX): %s", strerror(errno));
 	if (bind(port_lock_fd, (struct sockaddr *)&sa, len) == 0) {
 		listen(port_lock_fd, 4);
+		refuse_xsk_port();
 		return;
 	}
 	if (errno != EADDRINUSE)
@@ -513,6 +539,8 @@ out_eal:
 	lab_debug("removed %d hugepage files and %s", removed, runtime_dir);
 	if (port_lock_fd >= 0)
 		close(port_lock_fd);
+	if (xsk_lock_fd >= 0)
+		close(xsk_lock_fd);
 	/* a stale ready file would tell the next waiter we reflect when we no longer do */
 	if (dp.cfg.ready_file)
 		unlink(dp.cfg.ready_file);

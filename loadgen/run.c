@@ -113,8 +113,13 @@ int gen_run_loop(struct gen_run *g)
 		}
 	}
 	if (rc < 0) {
-		lab_err("receive failed: %s", strerror(-rc));
+		/* e.g. the interface was deleted under us: the counts so far still go out, and what
+		 * was never handed out is counted as unsent, not silently dropped */
+		lab_err("receive on %s failed: %s (stopped with %" PRIu64 " of %" PRIu64 " sent)",
+			c->iface, strerror(-rc), t->next, c->count);
 		g->end_ns = lab_now_ns();
+		g->in_flight = gen_track_in_flight(t, g->end_ns);
+		g->unsent = c->count - t->next;
 		return rc;
 	}
 	/* the tail: wait for what is still in flight; after a signal, short enough to end in 2 s */
@@ -126,7 +131,7 @@ int gen_run_loop(struct gen_run *g)
 	for (uint64_t now = lab_now_ns(); now < end; now = lab_now_ns()) {
 		uint64_t wait = end - now < 10000000ull ? end - now : 10000000ull;
 		if ((rc = g->be->poll(g, wait)) < 0) {
-			lab_err("receive failed: %s", strerror(-rc));
+			lab_err("receive on %s failed: %s", c->iface, strerror(-rc));
 			break;
 		}
 		if (c->progress && now >= next_progress) {

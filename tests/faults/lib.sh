@@ -1,0 +1,79 @@
+# lib.sh — sourced by the fault tests: the binaries, a scratch dir, starting and stopping a
+# reflector of each path, and one bounded lab-gen run whose counts are then checked whole.
+. "$(dirname "$0")/../lib/netns.sh"
+FAULTS_DIR=$(cd "$(dirname "$0")" && pwd)
+GEN="$LAB_BUILD/loadgen/lab-gen"
+XSK="$LAB_BUILD/xdp/lab-xsk"
+DPDK="$LAB_BUILD/dataplane/lab-dpdk"
+KERN="$LAB_BUILD/kernelpath/lab-kern"
+ANALYZE="$LAB_BUILD/analysis/lab-analyze"
+T=$(mktemp -d /tmp/lab-faults.XXXXXX)
+trap '"$LAB" down >/dev/null 2>&1; rm -rf "$T"' EXIT
+fails=0
+fail() { echo "not ok: $*"; fails=$((fails+1)); }
+
+# The reflector paths this build has (lab-kern only once it exists; dpdk needs hugepages).
+faults_paths() {
+  local p=""
+  [ -x "$KERN" ] && p="$p kernel"
+  [ -x "$XSK" ] && p="$p xsk xdptx"
+  [ -x "$DPDK" ] && p="$p dpdk"
+  echo $p
+}
+
+# refl_cmd PATH NAME: the reflector's command line, as setup/run.sh starts it (no --cpu)
+refl_cmd() {
+  local common=(--iface dut0 --ready-file "$T/$2.ready" --stats-json "$T/$2.refl.json" --duration 60)
+  case $1 in
+    kernel) echo "$KERN" --mode busy-poll "${common[@]}" ;;
+    xsk)    echo "$XSK" --mode xsk "${common[@]}" ;;
+    xdptx)  echo "$XSK" --mode xdptx "${common[@]}" ;;
+    dpdk)   echo "$DPDK" --prefix "$LLAB_PREFIX" --stats-interval 0 "${common[@]}" ;;
+  esac
+}
+
+# refl_start PATH NAME: start it in the DUT namespace and wait for its ready file (REFL_PID)
+refl_start() {
+  rm -f "$T/$2.ready"
+  ip netns exec "$NS_DUT" $(refl_cmd "$1" "$2") >"$T/$2.refl.log" 2>&1 &
+  REFL_PID=$!
+  for _ in $(seq 150); do
+    [ -f "$T/$2.ready" ] && return 0
+    kill -0 $REFL_PID 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "# $1 reflector not ready: $(tail -n 3 "$T/$2.refl.log" | tr '\n' ' ')"
+  kill -KILL $REFL_PID 2>/dev/null; wait $REFL_PID 2>/dev/null
+  return 1
+}
+
+# refl_stop: SIGINT, bounded; sets REFL_RC and REFL_MS (time to exit)
+refl_stop() {
+  local t0=$(date +%s%N)
+  kill -INT $REFL_PID 2>/dev/null
+  for _ in $(seq 100); do kill -0 $REFL_PID 2>/dev/null || break; sleep 0.05; done
+  kill -0 $REFL_PID 2>/dev/null && kill -KILL $REFL_PID
+  wait $REFL_PID; REFL_RC=$?
+  REFL_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
+}
+
+# gen_start NAME ARGS...: lab-gen in the generator namespace, in the background (GEN_PID),
+# bounded by timeout (a hang shows as exit 137)
+gen_start() {
+  local name=$1; shift
+  ip netns exec "$NS_GEN" timeout -s KILL 60 "$GEN" --iface gen0 --dst 198.18.0.2 --stamp \
+    --out "$T/$name.rec" --stats-json "$T/$name.json" "$@" >"$T/$name.gen.log" 2>&1 &
+  GEN_PID=$!
+}
+gen_wait() { wait $GEN_PID; GEN_RC=$?; }
+
+# gen_check NAME zero|some|any: counts whole (check_gen.py)
+gen_check() {
+  [ -f "$T/$1.json" ] && [ -f "$T/$1.rec" ] || { fail "$1: lab-gen wrote no stats/records: $(tail -n 1 "$T/$1.gen.log")"; return 1; }
+  python3 "$FAULTS_DIR/check_gen.py" "$T/$1.json" "$T/$1.rec" "$2" || { fail "$1: counts"; return 1; }
+}
+
+lab_residue_empty() { # what: fail when setup/lab residue prints anything
+  local r; r=$("$LAB" residue 2>&1) || true
+  [ -z "$r" ] || fail "$1: residue after setup/lab down: $(echo "$r" | tr '\n' ';')"
+}
