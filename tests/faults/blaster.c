@@ -1,0 +1,127 @@
+/* blaster.c — lab-blast: hostile frames at a reflector, for tests/faults/hostile.sh. Sends
+ * every broken frame of tests/lib/canned.c's corpus (the good ones are skipped: they are lab
+ * traffic) and frames of random bytes, with the destination MAC of the DUT, on an AF_PACKET
+ * socket of --iface, for --rounds rounds spaced --gap-us apart; then prints what it sent, by
+ * class, as one JSON line. Bounded: at most rounds x (corpus + random) frames. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "canned.h"
+#include "log.h"
+#include "util.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: lab-blast --dst-mac MAC [options]\n"
+"Hostile frames on an AF_PACKET socket: the malformed and not-lab frames of the canned corpus\n"
+"and frames of random bytes, all to --dst-mac. Prints {\"sent\":N,\"malformed\":M,\"not_lab\":K,\n"
+"\"random\":R,\"kinds\":J (broken kinds in the corpus)} when done.\n"
+"  --iface IF      interface to send on (default gen0)\n"
+"  --dst-mac MAC   destination MAC written into every frame (the DUT's)\n"
+"  --rounds N      times the corpus is sent (default 20)\n"
+"  --random N      random frames per round, 14 to 1514 bytes (default 10)\n"
+"  --gap-us US     pause between rounds (default 50000)\n"
+"  --seed N        random seed (default 1)\n"
+"  -h, --help      this text\n"
+"Exit: 0 sent, 1 a send failed, 2 usage.\n");
+}
+
+static int parse_mac(const char *s, uint8_t m[6])
+{
+	return sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) == 6
+		       ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"iface", 1, 0, 'i'}, {"dst-mac", 1, 0, 'd'}, {"rounds", 1, 0, 'r'},
+		{"random", 1, 0, 'n'}, {"gap-us", 1, 0, 'g'}, {"seed", 1, 0, 's'},
+		{"help", 0, 0, 'h'}, {0, 0, 0, 0},
+	};
+	const char *iface = "gen0";
+	uint8_t dmac[6];
+	bool have_dmac = false;
+	uint64_t rounds = 20, nrand = 10, gap_us = 50000, seed = 1;
+	int o;
+	lab_log_init("lab-blast");
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'i': iface = optarg; break;
+		case 'd':
+			if (parse_mac(optarg, dmac))
+				lab_die(LAB_EXIT_USAGE, "--dst-mac: '%s' is not a MAC address", optarg);
+			have_dmac = true;
+			break;
+		case 'r': rounds = lab_parse_u64("rounds", optarg, 1, 100000); break;
+		case 'n': nrand = lab_parse_u64("random", optarg, 0, 100000); break;
+		case 'g': gap_us = lab_parse_u64("gap-us", optarg, 0, 10000000); break;
+		case 's': seed = lab_parse_u64("seed", optarg, 0, UINT32_MAX); break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return LAB_EXIT_USAGE;
+		}
+	}
+	if (!have_dmac)
+		lab_die(LAB_EXIT_USAGE, "--dst-mac is required (the DUT's MAC)");
+	static struct canned corpus[64];
+	size_t nc = canned_frames(corpus, 64);
+	int fd = socket(AF_PACKET, SOCK_RAW, 0); /* protocol 0: send only, receive nothing */
+	if (fd < 0)
+		lab_die(LAB_EXIT_RUNTIME, "socket(AF_PACKET): %s (needs CAP_NET_RAW)", strerror(errno));
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_ifindex = (int)if_nametoindex(iface),
+				  .sll_halen = 6};
+	if (!sll.sll_ifindex)
+		lab_die(LAB_EXIT_USAGE, "no interface %s here", iface);
+	memcpy(sll.sll_addr, dmac, 6);
+	srandom((unsigned)seed);
+	uint64_t sent = 0, malformed = 0, not_lab = 0, rnd = 0, kinds = 0;
+	uint8_t buf[CANNED_MAX_LEN];
+	for (size_t i = 0; i < nc; i++)
+		kinds += corpus[i].expect != LAB_OK && corpus[i].len >= 14;
+	for (uint64_t r = 0; r < rounds && !lab_stop; r++) {
+		for (size_t i = 0; i < nc; i++) {
+			const struct canned *c = &corpus[i];
+			/* good frames are lab traffic, not hostile; a runt under 14 bytes cannot be
+			 * sent on an Ethernet device without CAP_SYS_RAWIO */
+			if (c->expect == LAB_OK || c->len < 14)
+				continue;
+			memcpy(buf, c->buf, c->len);
+			memcpy(buf, dmac, 6);
+			if (sendto(fd, buf, c->len, 0, (struct sockaddr *)&sll, sizeof(sll)) != (ssize_t)c->len)
+				lab_die(LAB_EXIT_RUNTIME, "send %s: %s", c->name, strerror(errno));
+			sent++;
+			if (lab_verdict_malformed(c->expect))
+				malformed++;
+			else
+				not_lab++;
+		}
+		for (uint64_t k = 0; k < nrand; k++) {
+			size_t len = 14 + (size_t)random() % (1514 - 14 + 1);
+			for (size_t b = 0; b < len; b++)
+				buf[b] = (uint8_t)random();
+			memcpy(buf, dmac, 6);
+			if (sendto(fd, buf, len, 0, (struct sockaddr *)&sll, sizeof(sll)) != (ssize_t)len)
+				lab_die(LAB_EXIT_RUNTIME, "send random frame of %zu bytes: %s", len, strerror(errno));
+			sent++;
+			rnd++;
+		}
+		if (gap_us)
+			nanosleep(&(struct timespec){(time_t)(gap_us / 1000000), (long)(gap_us % 1000000) * 1000}, NULL);
+	}
+	close(fd);
+	printf("{\"sent\": %llu, \"malformed\": %llu, \"not_lab\": %llu, \"random\": %llu, \"kinds\": %llu}\n",
+	       (unsigned long long)sent, (unsigned long long)malformed, (unsigned long long)not_lab,
+	       (unsigned long long)rnd, (unsigned long long)kinds);
+	return 0;
+}
