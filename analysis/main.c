@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "caps.h"
 #include "lab_config.h"
@@ -87,6 +88,9 @@ int main(int argc, char **argv)
 	int c;
 
 	lab_log_init("lab-analyze");
+	/* report.html, summary.md and softnet.csv go through fopen (0666 & ~umask): whatever the
+	 * caller's umask, nothing we write is group- or world-writable */
+	umask(umask(0) | 022);
 	while ((c = getopt_long(argc, argv, ":vVh", opts, NULL)) != -1) {
 		switch (c) {
 		case O_PCAP: pcap = optarg; break;
