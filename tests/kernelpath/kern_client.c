@@ -53,8 +53,8 @@ static void usage(FILE *f)
 "                    (already marked reflected); none of those may come back (default good)\n"
 "  -q, --quiet       only failures\n"
 "  -h, --help        this text\n"
-"Prints one line: sent, received, in order, stamped, RTT p50/p99 (ns). Exit 0 all checks held,\n"
-"1 a check failed or a runtime error, 2 bad flags.\n");
+"Prints one line: sent, received, stamped, RTT p50/p99 and time in the DUT p50/p99 (ns).\n"
+"Exit 0 all checks held, 1 a check failed or a runtime error, 2 bad flags.\n");
 }
 
 static void parse(struct opts *o, int argc, char **argv)
@@ -186,7 +186,8 @@ int main(int argc, char **argv)
 	tx = malloc(plen);
 	uint64_t *sent_at = calloc(o.count, sizeof(uint64_t));
 	uint64_t *rtt = calloc(o.count, sizeof(uint64_t));
-	if (!tx || !sent_at || !rtt)
+	uint64_t *in_dut = calloc(o.count, sizeof(uint64_t));
+	if (!tx || !sent_at || !rtt || !in_dut)
 		lab_die(1, "out of memory");
 	lab_install_stop_signals();
 
@@ -249,7 +250,7 @@ int main(int argc, char **argv)
 						" dut_rx %" PRIu64 " dut_tx %" PRIu64 " received %" PRIu64,
 						seq, sent_at[seq], drx, dtx, now);
 			else
-				stamped++;
+				in_dut[stamped++] = dtx - drx;
 		} else if (h->flags & LAB_F_STAMPED) {
 			bad++, snprintf(why, sizeof(why), "seq %u stamped though not asked", seq);
 		}
@@ -268,11 +269,16 @@ int main(int argc, char **argv)
 				 kind_names[o.kind]);
 	}
 	qsort(rtt, got, sizeof(uint64_t), cmp_u64);
+	qsort(in_dut, stamped, sizeof(uint64_t), cmp_u64);
 	uint64_t p50 = got ? rtt[(got - 1) / 2] : 0, p99 = got ? rtt[(got - 1) * 99 / 100] : 0;
+	uint64_t d50 = stamped ? in_dut[(stamped - 1) / 2] : 0;
+	uint64_t d99 = stamped ? in_dut[(stamped - 1) * 99 / 100] : 0;
 	if (!o.quiet)
 		printf("kind %s size %zu: sent %" PRIu64 " received %" PRIu64 " stamped %" PRIu64
-		       " bad %" PRIu64 " rtt_p50_ns %" PRIu64 " rtt_p99_ns %" PRIu64 "\n",
-		       kind_names[o.kind], o.frame, sent, good ? got : strays, stamped, bad, p50, p99);
+		       " bad %" PRIu64 " rtt_p50_ns %" PRIu64 " rtt_p99_ns %" PRIu64
+		       " in_dut_p50_ns %" PRIu64 " in_dut_p99_ns %" PRIu64 "\n",
+		       kind_names[o.kind], o.frame, sent, good ? got : strays, stamped, bad, p50, p99,
+		       d50, d99);
 	bool ok = !why[0] && !bad && !lab_stop && (good ? got == o.count : strays == 0);
 	if (!ok)
 		lab_err("%s", why[0] ? why : "interrupted");
@@ -280,5 +286,6 @@ int main(int argc, char **argv)
 	free(tx);
 	free(sent_at);
 	free(rtt);
+	free(in_dut);
 	return ok ? 0 : 1;
 }
