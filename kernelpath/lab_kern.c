@@ -104,10 +104,11 @@ static void usage(FILE *f)
 "\n"
 "Counters: received (every datagram read), reflected (accepted by sendmmsg), not_lab (already\n"
 "reflected), malformed (by verdict: lab_truncated, lab_magic, lab_version, lab_flags,\n"
-"stamp_truncated), tx_errors (refused by sendmmsg), and the drops before us: socket_rxq_ovfl\n"
-"(this socket's sk_drops, SO_RXQ_OVFL and SO_MEMINFO) and udp_rcvbuf_errors (UDP and UDP6\n"
-"RcvbufErrors of /proc/net/snmp and snmp6, the change since start, for the whole namespace).\n"
-"Both drop counts include a socket's receive-buffer overflows: do not add them together.\n"
+"stamp_truncated), tx_errors (refused by sendmmsg), and the drops before us, each packet in one\n"
+"key only so that they add up: drops.udp_rcvbuf_errors (UDP and UDP6 RcvbufErrors of\n"
+"/proc/net/snmp and snmp6, the change since start, for the whole namespace) and\n"
+"drops.socket_rxq_ovfl (this socket's sk_drops, from SO_RXQ_OVFL and SO_MEMINFO, beyond those\n"
+"RcvbufErrors: a buffer overflow raises both). drops_raw holds both counts as read.\n"
 "The conversion error of the receive stamps is reported as clock.rt_offset_err_ns (widest\n"
 "bracket half-width of an offset measurement) and clock.rt_offset_drift_ns (largest change of\n"
 "the offset between two measurements).\n"
@@ -205,6 +206,13 @@ static uint64_t udp_rcvbuf_delta(const struct run *r)
 	return r->snmp_ok ? (r->snmp4 - r->snmp4_start) + (r->snmp6 - r->snmp6_start) : 0;
 }
 
+/* This socket's drops that RcvbufErrors did not count (checksum, filter, memory accounting). */
+static uint64_t socket_other_drops(const struct run *r)
+{
+	uint64_t rb = udp_rcvbuf_delta(r);
+	return r->sk_drops > rb ? r->sk_drops - rb : 0;
+}
+
 /* Bring the drop counters up to date: the namespace's snmp tables and the socket's sk_drops. */
 static void read_drops(struct run *r)
 {
@@ -257,9 +265,15 @@ static void write_stats(struct lab_json *j, void *arg)
 	lab_json_obj_end(j);
 	if (r->last_tx_errno)
 		lab_json_str(j, "last_tx_error", strerror(r->last_tx_errno));
+	/* The analysis subtracts every drops key from sent - received, so the keys must count
+	 * different packets: a receive-buffer overflow raises both RcvbufErrors and sk_drops. */
 	lab_json_obj(j, "drops");
 	lab_json_u64(j, "udp_rcvbuf_errors", udp_rcvbuf_delta(r));
+	lab_json_u64(j, "socket_rxq_ovfl", socket_other_drops(r));
+	lab_json_obj_end(j);
+	lab_json_obj(j, "drops_raw");
 	lab_json_u64(j, "socket_rxq_ovfl", r->sk_drops);
+	lab_json_u64(j, "udp_rcvbuf_errors", udp_rcvbuf_delta(r));
 	lab_json_obj_end(j);
 	lab_json_obj(j, "snmp");
 	lab_json_bool(j, "read", r->snmp_ok);
@@ -293,10 +307,11 @@ static void print_totals(struct run *r)
 {
 	printf("%s: totals: mode %s received %" PRIu64 " reflected %" PRIu64 " not_lab %" PRIu64
 	       " malformed %" PRIu64 " tx_errors %" PRIu64 " | drops udp_rcvbuf_errors %" PRIu64
-	       " socket_rxq_ovfl %" PRIu32 " | clock rt_offset_err_ns %" PRIu64
+	       " socket_rxq_ovfl %" PRIu64 " (sk_drops %" PRIu32 ") | clock rt_offset_err_ns %" PRIu64
 	       " rt_offset_drift_ns %" PRIu64 " rx_timestamps_missing %" PRIu64 "\n",
 	       lab_prog(), mode_names[r->mode], r->c.received, r->c.reflected, r->c.not_lab,
-	       r->c.malformed, r->c.tx_errors, udp_rcvbuf_delta(r), r->sk_drops, r->clk.err_max_ns,
+	       r->c.malformed, r->c.tx_errors, udp_rcvbuf_delta(r), socket_other_drops(r), r->sk_drops,
+	       r->clk.err_max_ns,
 	       r->clk.drift_max_ns, r->c.rx_ts_missing);
 	fflush(stdout);
 }
@@ -305,11 +320,12 @@ static void print_interval(struct run *r, double dt_s, const struct kern_counts 
 {
 	fprintf(stderr, "%s: interval: rx %" PRIu64 " (%.0f pps) reflected %" PRIu64 " (%.0f pps)"
 		" not_lab %" PRIu64 " malformed %" PRIu64 " tx_errors %" PRIu64
-		" udp_rcvbuf_errors %" PRIu64 " socket_rxq_ovfl %" PRIu32
+		" udp_rcvbuf_errors %" PRIu64 " socket_rxq_ovfl %" PRIu64 " (sk_drops %" PRIu32 ")"
 		" rt_offset_err_ns %" PRIu64 " rt_offset_drift_ns %" PRIu64 "\n",
 		lab_prog(), r->c.received, (double)(r->c.received - prev->received) / dt_s,
 		r->c.reflected, (double)(r->c.reflected - prev->reflected) / dt_s, r->c.not_lab,
-		r->c.malformed, r->c.tx_errors, udp_rcvbuf_delta(r), r->sk_drops, r->clk.err_ns,
+		r->c.malformed, r->c.tx_errors, udp_rcvbuf_delta(r), socket_other_drops(r), r->sk_drops,
+		r->clk.err_ns,
 		r->clk.drift_ns);
 }
 

@@ -30,7 +30,7 @@ struct opts {
 	uint16_t port, sport;
 	uint64_t count, window, timeout_ms;
 	size_t frame;
-	bool stamp, quiet;
+	bool stamp, quiet, flood;
 	enum kind kind;
 };
 
@@ -51,6 +51,8 @@ static void usage(FILE *f)
 "  --kind K          good, or what to break: trunc (lab header cut short), magic, version,\n"
 "                    flags (unknown flag bit), stamp-trunc (LAB_F_STAMP without room), reflected\n"
 "                    (already marked reflected); none of those may come back (default good)\n"
+"  --flood           send all --count at once, then count what comes back for --timeout-ms;\n"
+"                    no order or loss check (the reflector's drop counters are under test)\n"
 "  -q, --quiet       only failures\n"
 "  -h, --help        this text\n"
 "Prints one line: sent, received, stamped, RTT p50/p99 and time in the DUT p50/p99 (ns).\n"
@@ -59,13 +61,14 @@ static void usage(FILE *f)
 
 static void parse(struct opts *o, int argc, char **argv)
 {
-	enum { O_DST = 256, O_PORT, O_SPORT, O_COUNT, O_SIZE, O_STAMP, O_WINDOW, O_TIMEOUT, O_KIND };
+	enum { O_DST = 256, O_PORT, O_SPORT, O_COUNT, O_SIZE, O_STAMP, O_WINDOW, O_TIMEOUT, O_KIND, O_FLOOD };
 	static const struct option lo[] = {
 		{"dst", required_argument, 0, O_DST}, {"port", required_argument, 0, O_PORT},
 		{"sport", required_argument, 0, O_SPORT}, {"count", required_argument, 0, O_COUNT},
 		{"size", required_argument, 0, O_SIZE}, {"stamp", no_argument, 0, O_STAMP},
 		{"window", required_argument, 0, O_WINDOW}, {"timeout-ms", required_argument, 0, O_TIMEOUT},
 		{"kind", required_argument, 0, O_KIND}, {"quiet", no_argument, 0, 'q'},
+		{"flood", no_argument, 0, O_FLOOD},
 		{"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
 	};
 	int c;
@@ -89,6 +92,7 @@ static void parse(struct opts *o, int argc, char **argv)
 				lab_die(2, "--kind: '%s' is not good, trunc, magic, version, flags, "
 					   "stamp-trunc or reflected", optarg);
 			break;
+		case O_FLOOD: o->flood = true; break;
 		case 'q': o->quiet = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(2);
@@ -192,7 +196,8 @@ int main(int argc, char **argv)
 	lab_install_stop_signals();
 
 	uint64_t sent = 0, got = 0, stamped = 0, bad = 0, strays = 0;
-	bool good = o.kind == K_GOOD;
+	/* a flood is checked like broken packets: sent blind, replies only counted */
+	bool good = o.kind == K_GOOD && !o.flood;
 	char why[256] = "";
 	while (!lab_stop && (sent < o.count || (good && got < sent))) {
 		if (sent < o.count && (!good || sent - got < o.window)) {
@@ -264,7 +269,7 @@ int main(int argc, char **argv)
 			if (poll(&p, 1, 50) > 0 && recv(fd, rx, sizeof(rx), 0) >= 0)
 				strays++;
 		}
-		if (strays)
+		if (strays && !o.flood)
 			snprintf(why, sizeof(why), "%" PRIu64 " replies to %s packets, expected none", strays,
 				 kind_names[o.kind]);
 	}
@@ -279,7 +284,7 @@ int main(int argc, char **argv)
 		       " in_dut_p50_ns %" PRIu64 " in_dut_p99_ns %" PRIu64 "\n",
 		       kind_names[o.kind], o.frame, sent, good ? got : strays, stamped, bad, p50, p99,
 		       d50, d99);
-	bool ok = !why[0] && !bad && !lab_stop && (good ? got == o.count : strays == 0);
+	bool ok = !why[0] && !bad && !lab_stop && (good ? got == o.count : o.flood || strays == 0);
 	if (!ok)
 		lab_err("%s", why[0] ? why : "interrupted");
 	close(fd);

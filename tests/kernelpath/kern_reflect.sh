@@ -3,7 +3,8 @@
 # numbered packets at 64 B frames and 4096 at 1500 B (stamped) come back all, in order, intact,
 # stamps ordered; IPv6 through the same dual-stack socket; broken lab headers are counted as
 # malformed by reason and already-reflected packets as not_lab, none of them echoed; SIGTERM
-# stops it with totals and the stats JSON exact. Then --addr, --duration and the usage errors.
+# stops it with totals and the stats JSON exact. A flood into a minimal receive buffer: every
+# packet received or counted at one drop point. Then --addr, --duration and the usage errors.
 #
 #   netns ltNNNN-gen                                 netns ltNNNN-dut
 #   kern_client (UDP :7778)                          lab-kern --mode M (UDP [::]:7777, dual-stack)
@@ -99,6 +100,32 @@ for mode in blocking busy-poll epoll; do
     check_json "$mode" socket.so_busy_poll.took=True socket.so_prefer_busy_poll.took=True
   fi
 done
+
+# receive-buffer overflow: a flood into a minimal buffer; every packet is received or counted at
+# exactly one drop point (veth drops, were there any, are added from the link counters)
+veth_drops() { ip -n "$NS_DUT" -s -j link show dut0 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["dropped"])'; }
+if start_kern flood --mode epoll --rcvbuf 1; then
+  v0=$(veth_drops)
+  ip netns exec "$NS_GEN" "$CLIENT" --flood --count 3000 --size 1500 --timeout-ms 300 >/dev/null 2>&1
+  v1=$(veth_drops)
+  stop_kern flood
+  r=$(python3 - "$TMP/flood.json" $((v1 - v0)) <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+dr, raw = d["drops"], d["drops_raw"]
+total = d["received"] + dr["udp_rcvbuf_errors"] + dr["socket_rxq_ovfl"] + int(sys.argv[2])
+why = []
+if total != 3000:
+    why.append("received %d + drops %s + veth %s = %d, not 3000" % (d["received"], dr, sys.argv[2], total))
+if raw["udp_rcvbuf_errors"] == 0:
+    why.append("no overflow happened: the flood did not test the drop counters")
+if raw["socket_rxq_ovfl"] < raw["udp_rcvbuf_errors"]:
+    why.append("sk_drops %d below RcvbufErrors %d" % (raw["socket_rxq_ovfl"], raw["udp_rcvbuf_errors"]))
+print("; ".join(why))
+PY
+)
+  [ -z "$r" ] && ok "flood: every packet received or counted once ($(cat "$TMP/flood.out" | sed -n 's/.*| drops/drops/p' | cut -d'|' -f1))" || nok "flood: $r"
+fi
 
 # one address of one family: an AF_INET socket on 198.18.0.2
 if start_kern addr4 --addr 198.18.0.2; then
