@@ -44,10 +44,12 @@ static void opt_int(int fd, int level, int name, int v, struct kern_opt_state *s
 		return;
 	}
 	if (getsockopt(fd, level, name, &got, &l) < 0) {
-		st->err = errno;
-		st->took = false;
+		st->value = v;
+		st->took = errno == ENOPROTOOPT;
+		st->err = st->took ? 0 : errno;
 		return;
 	}
+	st->read_back = true;
 	st->value = got;
 	st->took = got == v;
 }

@@ -21,11 +21,12 @@ struct kern_sock_opts {
 	unsigned busy_poll_us, busy_poll_budget;
 };
 
-/* An option's outcome: asked for, and did the kernel take it (read back). */
+/* An option's outcome: asked for, and did the kernel take it (read back where the kernel lets
+ * us: SO_BUSY_POLL_BUDGET has no getsockopt, so its setsockopt's success is all we know). */
 struct kern_opt_state {
-	bool asked, took;
+	bool asked, took, read_back;
 	int err;       /* errno of a refused setsockopt, 0 otherwise */
-	int value;     /* as read back */
+	int value;     /* as read back (or as set, when it cannot be read) */
 };
 
 struct kern_sock {

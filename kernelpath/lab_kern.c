@@ -229,6 +229,7 @@ static void opt_json(struct lab_json *j, const char *key, const struct kern_opt_
 	lab_json_obj(j, key);
 	lab_json_bool(j, "asked", s->asked);
 	lab_json_bool(j, "took", s->took);
+	lab_json_bool(j, "read_back", s->read_back);
 	if (s->asked)
 		lab_json_i64(j, "value", s->value);
 	if (s->err)
@@ -495,7 +496,8 @@ static void read_sysfs(const char *iface, const char *file, char *out, size_t ca
 
 static const char *opt_word(const struct kern_opt_state *s)
 {
-	return s->took ? "took" : s->err ? strerror(s->err) : "not taken (read back differs)";
+	return s->took ? (s->read_back ? "took" : "set (the kernel cannot read it back)")
+		       : s->err ? strerror(s->err) : "not taken (read back differs)";
 }
 
 static void announce(struct run *r)

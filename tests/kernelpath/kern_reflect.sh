@@ -97,7 +97,8 @@ for mode in blocking busy-poll epoll; do
     malformed_by.lab_flags=$BAD malformed_by.stamp_truncated=$BAD \
     drops.udp_rcvbuf_errors=0 drops.socket_rxq_ovfl=0 clock.rx_timestamps_missing=0
   if [ "$mode" = busy-poll ]; then
-    check_json "$mode" socket.so_busy_poll.took=True socket.so_prefer_busy_poll.took=True
+    check_json "$mode" socket.so_busy_poll.took=True socket.so_prefer_busy_poll.took=True \
+      socket.so_busy_poll_budget.took=True
   fi
 done
 
