@@ -36,8 +36,9 @@ struct udp_be {
 	bool tx_tstamp;   /* TX timestamps keyed by SCM_TS_OPT_ID */
 	uint8_t tx[UDP_BATCH][UDP_PKT_MAX];
 	uint8_t rx[UDP_BATCH][UDP_PKT_MAX];
-	uint8_t ctrl[UDP_BATCH][CTRL_LEN];
-	uint8_t ectrl[UDP_BATCH][CTRL_LEN];
+	/* control buffers hold struct cmsghdr: aligned as it needs (UBSan caught it after rx[]) */
+	uint8_t ctrl[UDP_BATCH][CTRL_LEN] __attribute__((aligned(__alignof__(struct cmsghdr))));
+	uint8_t ectrl[UDP_BATCH][CTRL_LEN] __attribute__((aligned(__alignof__(struct cmsghdr))));
 	uint64_t icmp_errors;
 };
 
