@@ -10,7 +10,7 @@
 #   [gen0] <------------------- veth -------------------> [dut0]     x LAB_FAULT_CYCLES
 set -u
 . "$(dirname "$0")/lib.sh"
-netns_require_root
+faults_require_root
 netns_require_bin loadgen/lab-gen
 command -v bpftool >/dev/null || { echo "skip: no bpftool"; exit 77; }
 paths=($(faults_paths))

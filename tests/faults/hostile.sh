@@ -13,7 +13,7 @@
 #   [gen0] <------------------- veth -------------------> [dut0]
 set -u
 . "$(dirname "$0")/lib.sh"
-netns_require_root
+faults_require_root
 netns_require_bin loadgen/lab-gen tests/faults/lab-blast
 BLAST="$LAB_BUILD/tests/faults/lab-blast"
 paths=$(faults_paths)

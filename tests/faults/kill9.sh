@@ -10,7 +10,7 @@
 #   [gen0] <------------------- veth -------------------> [dut0]
 set -u
 . "$(dirname "$0")/lib.sh"
-netns_require_root
+faults_require_root
 netns_require_bin loadgen/lab-gen
 paths=$(faults_paths)
 [ -n "$paths" ] || { echo "skip: no reflector built"; exit 77; }

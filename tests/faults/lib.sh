@@ -8,7 +8,12 @@ DPDK="$LAB_BUILD/dataplane/lab-dpdk"
 KERN="$LAB_BUILD/kernelpath/lab-kern"
 ANALYZE="$LAB_BUILD/analysis/lab-analyze"
 T=$(mktemp -d /tmp/lab-faults.XXXXXX)
-trap '"$LAB" down >/dev/null 2>&1; rm -rf "$T"' EXIT
+# netns_require_root sets its own EXIT trap: ours also removes the scratch dir
+faults_require_root() {
+  netns_require_root
+  trap '"$LAB" down >/dev/null 2>&1; rm -rf "$T"' EXIT
+}
+trap 'rm -rf "$T"' EXIT
 fails=0
 fail() { echo "not ok: $*"; fails=$((fails+1)); }
 

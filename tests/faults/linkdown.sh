@@ -10,7 +10,7 @@
 #   [gen0] <------------------- veth -------------------> [dut0]  <- down / deleted at 1 s
 set -u
 . "$(dirname "$0")/lib.sh"
-netns_require_root
+faults_require_root
 netns_require_bin loadgen/lab-gen
 paths=""
 [ -x "$XSK" ] && paths="xsk"

@@ -13,7 +13,7 @@
 #   host (initial netns): lab-xsk/lab-dpdk/lab-gen on lo -> refused
 set -u
 . "$(dirname "$0")/lib.sh"
-netns_require_root
+faults_require_root
 netns_require_bin loadgen/lab-gen analysis/lab-analyze
 umask 000  # the binaries must not rely on the caller's umask for safe modes
 "$LAB" up >/dev/null || { echo "not ok: setup/lab up"; exit 1; }

@@ -9,7 +9,7 @@
 #   [gen0] <------------------- veth -------------------> [dut0]
 set -u
 . "$(dirname "$0")/lib.sh"
-netns_require_root
+faults_require_root
 netns_require_bin loadgen/lab-gen
 "$LAB" up >/dev/null || { echo "not ok: setup/lab up"; exit 1; }
 

@@ -10,7 +10,7 @@
 #   host: lab-analyze --sample-softnet FILE  <- SIGINT
 set -u
 . "$(dirname "$0")/lib.sh"
-netns_require_root
+faults_require_root
 netns_require_bin loadgen/lab-gen analysis/lab-analyze
 paths=$(faults_paths)
 "$LAB" up >/dev/null || { echo "not ok: setup/lab up"; exit 1; }
