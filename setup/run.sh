@@ -100,7 +100,7 @@ reflector_cmd() {
                 --stats-json "$d/counters/$path.json" --duration "$REFL_BOUND")
   case $path in
     kernel) echo "$BUILD/kernelpath/lab-kern" --mode busy-poll "${common[@]}" ;;
-    xsk)    echo "$BUILD/xdp/lab-xsk" --mode xsk "${common[@]}" ;;
+    xsk)    echo "$BUILD/xdp/lab-xsk" --mode xsk --busy-poll "${common[@]}" ;;
     xdptx)  echo "$BUILD/xdp/lab-xsk" --mode xdptx "${common[@]}" ;;
     dpdk)   echo "$BUILD/dataplane/lab-dpdk" --prefix "$P" "${common[@]}" ;;
   esac
