@@ -32,6 +32,10 @@ options:
   --gen-backend B     lab-gen backend: xsk | udp (default: lab-gen's own default)
   --no-isolate        do not isolate the DUT core at run time (default: isolate it when the
                       machine has more than one core; everything is put back afterwards)
+  --gen-if IF --dut-if IF
+                      hardware mode: two spare ports of this host, cabled back to back (or
+                      through the device under test), take the places of gen0 and dut0 for the
+                      run (see 'setup/lab help'); given back afterwards
   -h, --help          this text
 
 Every run stops by itself: each step has a time bound. Ctrl-C stops the run, keeps what was
@@ -178,6 +182,12 @@ run_one_path() {
 
 # The machine and its tuning, as run.json's `run` object (LAB-SPEC keys).
 write_run_json() {
+  local kind=veth gname=$GEN_IF dname=$DUT_IF gdrv ddrv
+  if [ -f "$STATE/hw.gen" ]; then
+    kind=hardware; gname=$(awk '{print $1}' "$STATE/hw.gen"); dname=$(awk '{print $1}' "$STATE/hw.dut")
+  fi
+  gdrv=$(ip netns exec "$NS_GEN" ethtool -i "$GEN_IF" 2>/dev/null | awk '/^driver:/{print $2}')
+  ddrv=$(ip netns exec "$NS_DUT" ethtool -i "$DUT_IF" 2>/dev/null | awk '/^driver:/{print $2}')
   python3 - "$RUN_DIR/run.json" <<PY
 import json, os, sys, platform, subprocess
 def rd(p, default=None):
@@ -199,6 +209,7 @@ run = {
   "kernel": platform.release(), "cpus": os.cpu_count(),
   "cpu_model": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown"),
   "dut_cpu": int("$DUT_CPU"), "gen_cpu": int("$GEN_CPU"),
+  "ports": {"kind": "$kind", "gen": "$gname", "dut": "$dname", "gen_driver": "$gdrv", "dut_driver": "$ddrv"},
   # one definition with bench/all: setup/tuning.py
   "tuning": json.loads(subprocess.check_output(["$LAB_ROOT/setup/tuning.py", "--dut-cpu", "$DUT_CPU",
       "--isolated", "$RUN_ISOLATED", "--cstate-held", "1" if "$ISO_CSTATE_FD" else "0",
@@ -231,6 +242,8 @@ cmd_run() {
       --gen-cpu) GEN_CPU=${2:?}; shift ;;
       --gen-backend) RUN_GEN_BACKEND=${2:?}; shift ;;
       --no-isolate) RUN_ISOLATE=0 ;;
+      --gen-if) HW_GEN=${2:?--gen-if needs an interface}; shift ;;
+      --dut-if) HW_DUT=${2:?--dut-if needs an interface}; shift ;;
       *) usage_die "run: unknown option '$1'" ;;
     esac
     shift
@@ -255,7 +268,11 @@ cmd_run() {
   trap run_interrupted INT TERM
   trap run_cleanup EXIT
   if ! ns_exists "$NS_DUT"; then RUN_BROUGHT_UP=1; fi
-  LAB_QUIET=1 cmd_up
+  if [ -n "$HW_GEN$HW_DUT" ]; then
+    LAB_QUIET=1 cmd_up --gen-if "$HW_GEN" --dut-if "$HW_DUT"
+  else
+    LAB_QUIET=1 cmd_up
+  fi
   echo "== check"
   cmd_check || true
 

@@ -337,15 +337,23 @@ int main(int argc, char **argv)
 		lab_json_end(&j);
 		fclose(f);
 	}
-	if (o.expect_none)
-		return r.received == 0 && r.sent == o.count ? 0 : 1;
-	if (o.check) {
+	int rc = 0;
+	if (o.expect_none) {
+		rc = r.received == 0 && r.sent == o.count ? 0 : 1;
+	} else if (o.check) {
 		bool ok = r.sent == o.count && r.received == o.count && !r.reordered && !r.dups &&
 			  (o.allow_unmarked || !r.unmarked) && !r.bad_stamp;
 		if (!ok)
 			lab_err("check failed: every packet must come back once, in order, marked%s",
 				o.stamp ? " and stamped sanely" : "");
-		return ok ? 0 : 1;
+		rc = ok ? 0 : 1;
 	}
-	return 0;
+	close(fd);
+	free(pay);
+	free(sent_at);
+	free(intended_at);
+	free(seen);
+	free(r.rtt);
+	free(r.rtt_int);
+	return rc;
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # privs.sh — least privilege and scope. While each long-running binary works, every one of its
 # threads has exactly the capabilities its cleanup needs (CapEff in /proc/PID/task/*/status):
-# lab-xsk, lab-dpdk and lab-gen (xsk backend) CAP_NET_ADMIN (detaching XDP), lab-gen (udp)
-# and lab-analyze --sample-softnet none. Destinations outside 198.18.0.0/15 and 2001:2::/48
+# lab-xsk, lab-dpdk and lab-gen (xsk backend) CAP_NET_ADMIN (detaching XDP), lab-gen (udp),
+# lab-kern and lab-analyze --sample-softnet none. Destinations outside 198.18.0.0/15 and 2001:2::/48
 # are refused before anything is sent; lab-gen, lab-xsk and lab-dpdk refuse an interface
 # outside the lab namespaces without --hw; every file they write (records, JSON, pcap, softnet,
 # a whole `lab-analyze RESULTS_DIR`) is 0644 or tighter even under umask 0.
@@ -48,6 +48,21 @@ for path in xsk dpdk; do
   [ $REFL_RC -eq 0 ] || fail "lab-$path: exited $REFL_RC with capabilities dropped: $(tail -n 2 "$T/p.$path.refl.log" | tr '\n' ' ')"
   ip -n "$NS_DUT" link show dut0 | grep -q 'prog/xdp' && fail "lab-$path left its XDP program (detach needs the kept CAP_NET_ADMIN)"
 done
+
+# lab-kern: once its socket is set up it needs no capability at all (nothing to detach)
+if [ -x "$KERN" ]; then
+  if refl_start kernel p.kernel; then
+    caps_of $REFL_PID 0000000000000000 "lab-kern --mode busy-poll"
+    gen_start "p.kernel.udp" --backend udp --rate 1000 --duration 1
+    gen_wait
+    [ $GEN_RC -eq 0 ] || fail "lab-gen against lab-kern exited $GEN_RC: $(tail -n 1 "$T/p.kernel.udp.gen.log")"
+    gen_check "p.kernel.udp" zero
+    refl_stop
+    [ $REFL_RC -eq 0 ] || fail "lab-kern: exited $REFL_RC with capabilities dropped: $(tail -n 2 "$T/p.kernel.refl.log" | tr '\n' ' ')"
+  else
+    fail "kernel: did not start"
+  fi
+fi
 
 "$ANALYZE" --sample-softnet "$T/softnet.txt" --interval-ms 50 --duration 3 >"$T/softnet.log" 2>&1 &
 spid=$!

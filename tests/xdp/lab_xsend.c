@@ -376,5 +376,10 @@ int main(int argc, char **argv)
 			" duplicated, %" PRIu64 " badly reflected", t.received, sent, t.reordered, t.dups, t.badflags);
 	xsk_port_close(xp);
 	close(fd);
+	free(t.rtt);
+	free(t.in_dut);
+	free(t.to_dut);
+	free(t.from_dut);
+	free(t.seen);
 	return ok ? 0 : 1;
 }
