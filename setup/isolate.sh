@@ -9,8 +9,8 @@
 #     or a v2 `isolated` partition); the reflector is put in a cpuset of the DUT core alone;
 #   - IRQs: every IRQ's affinity (and the default) leaves the DUT core;
 #   - cpufreq governor `performance` where cpufreq exists;
-#   - busy-poll sysctls net.core.busy_read / busy_poll, and napi_defer_hard_irqs /
-#     gro_flush_timeout on the DUT veth (kernel path);
+#   - busy-poll sysctls net.core.busy_read / busy_poll (napi_defer_hard_irqs /
+#     gro_flush_timeout: iso_napi_defer, measured and left off on the veth lab, see there);
 #   - C-states: `run` holds /dev/cpu_dma_latency open at 0 while it measures (iso_hold_cstate).
 
 ISO_V1=/sys/fs/cgroup/cpuset

@@ -43,6 +43,13 @@ for i in $(seq 1 "${LAB_CYCLES:-3}"); do
 done
 check_clean "${LAB_CYCLES:-3} cycles"
 
+# check measures the core isolated at run time and must put everything back, sysctls too
+sc_before=$(sysctl -n net.core.busy_read net.core.busy_poll | tr '\n' ' ')
+"$LAB" check >/dev/null 2>&1
+check_clean "check"
+sc_after=$(sysctl -n net.core.busy_read net.core.busy_poll | tr '\n' ' ')
+[ "$sc_before" = "$sc_after" ] || { echo "not ok: check left busy_read/busy_poll at $sc_after (were $sc_before)"; fails=$((fails+1)); }
+
 HP_AFTER=$(cat /proc/sys/vm/nr_hugepages)
 if [ "$HP_BEFORE" != "$HP_AFTER" ] && [ ! -d /run/llab-state ]; then
   echo "not ok: nr_hugepages $HP_BEFORE before, $HP_AFTER after"; fails=$((fails+1))
