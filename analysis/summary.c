@@ -228,6 +228,65 @@ static void fmt_us(char *o, size_t len, const struct lab_pct *p, size_t which,
 
 #define PCT(f) offsetof(struct lab_path, f)
 
+
+static const char *jv_text(const struct jv *v, const char *dflt)
+{
+	return v && (v->type == JV_STR || v->type == JV_NUM) && v->s && v->s[0] ? v->s : dflt;
+}
+
+/* One line under the title: the run's tuning snapshot (run.tuning) and the DUT core's noise,
+ * worst over the paths, so a table pasted alone still says on what it was measured. */
+static void md_tuning_line(FILE *f, const struct jv *run)
+{
+	const struct jv *t = jv_get(run, "tuning");
+	if (!t || t->type != JV_OBJ)
+		return;
+	uint64_t cpu = 0, qos = 0;
+	bool have_cpu = jv_u64(jv_get(run, "dut_cpu"), &cpu);
+	const struct jv *iso = jv_get(t, "isolated_at_run_time");
+	const struct jv *ports = jv_get(run, "ports");
+	fprintf(f, "Tuning: DUT core %s", have_cpu ? "" : "?");
+	if (have_cpu)
+		fprintf(f, "%llu", (unsigned long long)cpu);
+	fprintf(f, " %s", iso && iso->type == JV_BOOL && iso->b ? "isolated at run time (cpuset, IRQs moved)"
+								 : "not isolated at run time");
+	fprintf(f, "; boot isolation '%s', nohz_full '%s'", jv_text(jv_get(t, "isolated_cpus"), "none"),
+		jv_text(jv_get(t, "nohz_full"), "none"));
+	fprintf(f, "; governor %s", jv_text(jv_get(t, "governor"), "?"));
+	if (jv_u64(jv_get(t, "cstate_pm_qos_us"), &qos))
+		fprintf(f, "; C-states held at %llu µs", (unsigned long long)qos);
+	fprintf(f, "; SMT %s; busy_read/busy_poll %s/%s", jv_text(jv_get(t, "smt"), "?"),
+		jv_text(jv_get(t, "busy_read"), "?"), jv_text(jv_get(t, "busy_poll"), "?"));
+	if (ports && ports->type == JV_OBJ)
+		fprintf(f, "; ports %s (%s)", jv_text(jv_get(ports, "kind"), "?"),
+			jv_text(jv_get(ports, "dut_driver"), "?"));
+	const struct jv *noise = jv_get(t, "core_noise");
+	uint64_t gmax = 0, g10 = 0, stolen = 0, dur = 0, n = 0;
+	if (noise && noise->type == JV_OBJ) {
+		for (size_t i = 0; i < noise->n; i++) {
+			uint64_t a, b, c, e;
+			if (!jv_u64(jv_get(noise->items[i], "gap_max_ns"), &a) ||
+			    !jv_u64(jv_get(noise->items[i], "gaps_over_10us"), &b) ||
+			    !jv_u64(jv_get(noise->items[i], "stolen_ns"), &c) ||
+			    !jv_u64(jv_get(noise->items[i], "duration_ns"), &e) || !e)
+				continue;
+			if (a > gmax)
+				gmax = a;
+			if (b > g10)
+				g10 = b;
+			if (!n || (double)c / (double)e > (double)stolen / (double)dur)
+				stolen = c, dur = e;
+			n++;
+		}
+	}
+	if (n)
+		fprintf(f, ". Core noise on the DUT core (worst of %llu measurement%s of 1 s): max gap %.1f µs, "
+			   "%llu gaps over 10 µs, %.2f %% of the time taken away",
+			(unsigned long long)n, n == 1 ? "" : "s", (double)gmax / 1e3, (unsigned long long)g10,
+			100.0 * (double)stolen / (double)dur);
+	fprintf(f, ".\n\n");
+}
+
 int lab_write_summary_md(const struct lab_run *r, char *err, size_t errlen)
 {
 	char path[4200], tmp[4300], cell[128];
@@ -261,7 +320,9 @@ int lab_write_summary_md(const struct lab_run *r, char *err, size_t errlen)
 		pattern, size, dur);
 	if (floor)
 		fprintf(f, "; (N×) is the multiple of the xdptx floor");
-	fprintf(f, ".\n\n|  |");
+	fprintf(f, ".\n\n");
+	md_tuning_line(f, run);
+	fprintf(f, "|  |");
 	for (size_t i = 0; i < r->npaths; i++)
 		fprintf(f, " %s |", r->paths[i].name);
 	fprintf(f, "\n|---|");
