@@ -228,7 +228,6 @@ static void fmt_us(char *o, size_t len, const struct lab_pct *p, size_t which,
 
 #define PCT(f) offsetof(struct lab_path, f)
 
-
 static const char *jv_text(const struct jv *v, const char *dflt)
 {
 	return v && (v->type == JV_STR || v->type == JV_NUM) && v->s && v->s[0] ? v->s : dflt;
@@ -245,9 +244,10 @@ static void md_tuning_line(FILE *f, const struct jv *run)
 	bool have_cpu = jv_u64(jv_get(run, "dut_cpu"), &cpu);
 	const struct jv *iso = jv_get(t, "isolated_at_run_time");
 	const struct jv *ports = jv_get(run, "ports");
-	fprintf(f, "Tuning: DUT core %s", have_cpu ? "" : "?");
 	if (have_cpu)
-		fprintf(f, "%llu", (unsigned long long)cpu);
+		fprintf(f, "Tuning: DUT core %llu", (unsigned long long)cpu);
+	else
+		fprintf(f, "Tuning: DUT core ?");
 	fprintf(f, " %s", iso && iso->type == JV_BOOL && iso->b ? "isolated at run time (cpuset, IRQs moved)"
 								 : "not isolated at run time");
 	fprintf(f, "; boot isolation '%s', nohz_full '%s'", jv_text(jv_get(t, "isolated_cpus"), "none"),

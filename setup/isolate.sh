@@ -157,8 +157,8 @@ iso_restore() {
 # timeout to every packet. iso_napi_defer 0 0 turns it off again.
 # Not called by `run`: measured on the veth lab (run --paths kernel --quick, twice each way),
 # 2 / 200000 raised the kernel path's RTT p50 from 8-10 µs to 52 µs and the time inside the DUT
-# from 2.5 to 40 µs, because lab-kern's busy-poll mode does not set SO_PREFER_BUSY_POLL and the
-# deferred NAPI then waits for its timer. Kept for NICs and for a preferred-busy-poll reflector.
+# from 2.5 to 40 µs, although lab-kern sets SO_PREFER_BUSY_POLL (why the veth's deferred NAPI
+# waits for its timer anyway was not pinned down). Kept for trying on real NICs.
 iso_napi_defer() { # defer_hard_irqs gro_flush_timeout_ns
   ns_exists "$NS_DUT" || return 0
   ip netns exec "$NS_DUT" sh -c "echo $1 > /sys/class/net/$DUT_IF/napi_defer_hard_irqs; echo $2 > /sys/class/net/$DUT_IF/gro_flush_timeout" 2>/dev/null || true
