@@ -37,59 +37,88 @@ iso_cpuset_kind() {
   else echo none; fi
 }
 
-iso_apply() { # cpu
-  local cpu=$1 rest mask d kind irq
-  d=$(iso_dir); mkdir -p "$d"
-  read -r rest mask < <(cpus_without "$cpu")
-  [ -n "$rest" ] || { say "isolate: only one core online; nothing to isolate"; return 0; }
-  echo "$cpu" >"$d/cpu"
-  kind=$(iso_cpuset_kind)
-  case $kind in
-    v1)
-      mkdir -p "$ISO_V1/$P-rest" "$ISO_V1/$P-dut"
-      echo "$ISO_V1" >"$d/cpuset.v1"
-      cat "$ISO_V1/cpuset.mems" >"$ISO_V1/$P-rest/cpuset.mems"
-      cat "$ISO_V1/cpuset.mems" >"$ISO_V1/$P-dut/cpuset.mems"
-      echo "$rest" >"$ISO_V1/$P-rest/cpuset.cpus"
-      echo "$cpu" >"$ISO_V1/$P-dut/cpuset.cpus"
-      # every task that can move goes to the rest; per-cpu kernel threads cannot, and stay
-      local t moved=0
-      while read -r t; do
-        echo "$t" >"$ISO_V1/$P-rest/tasks" 2>/dev/null && moved=$((moved + 1)) || true
-      done <"$ISO_V1/tasks"
-      say "isolate: cpuset v1: $moved tasks moved to cpus $rest; cpu $cpu kept for the DUT"
-      ;;
-    v2)
-      echo "+cpuset" >"$ISO_V2/cgroup.subtree_control" 2>/dev/null || true
-      mkdir -p "$ISO_V2/$P-dut"
-      echo "$ISO_V2" >"$d/cpuset.v2"
-      echo "$cpu" >"$ISO_V2/$P-dut/cpuset.cpus"
-      echo isolated >"$ISO_V2/$P-dut/cpuset.cpus.partition" 2>/dev/null ||
-        echo root >"$ISO_V2/$P-dut/cpuset.cpus.partition" 2>/dev/null ||
-        say "isolate: cpuset v2: could not make cpu $cpu a partition; tasks may still run there"
-      say "isolate: cpuset v2: cpu $cpu is partition '$(cat "$ISO_V2/$P-dut/cpuset.cpus.partition" 2>/dev/null)'"
-      ;;
-    *) say "isolate: no cpuset controller mounted; tasks may still run on cpu $cpu" ;;
-  esac
-  # IRQs
-  : >"$d/irq.orig"
-  if [ -f /proc/irq/default_smp_affinity ]; then
-    echo "default $(cat /proc/irq/default_smp_affinity)" >>"$d/irq.orig"
-  fi
+# iso_record FILE CMD...: the originals, written once. A second `isolate` (or one after an apply
+# that died half-way) must not overwrite them with the isolated values, or they are lost for good.
+iso_record() {
+  local f=$1; shift
+  [ -f "$f" ] && return 0
+  "$@" >"$f.tmp" && mv "$f.tmp" "$f"
+}
+iso_list_irqs() {
+  local irq
+  [ -f /proc/irq/default_smp_affinity ] && echo "default $(cat /proc/irq/default_smp_affinity)"
   for irq in /proc/irq/[0-9]*; do
-    [ -f "$irq/smp_affinity_list" ] || continue
-    echo "${irq##*/} $(cat "$irq/smp_affinity_list")" >>"$d/irq.orig"
-    echo "$rest" >"$irq/smp_affinity_list" 2>/dev/null || true
+    [ -f "$irq/smp_affinity_list" ] && echo "${irq##*/} $(cat "$irq/smp_affinity_list")"
   done
-  echo "$mask" >/proc/irq/default_smp_affinity 2>/dev/null || true
-  # governor
+  return 0
+}
+iso_list_governors() {
   local g
   for g in /sys/devices/system/cpu/cpu*/cpufreq/scaling_governor; do
-    [ -f "$g" ] || continue
-    echo "$g $(cat "$g")" >>"$d/governor.orig"
-    echo performance >"$g" 2>/dev/null || true
+    [ -f "$g" ] && echo "$g $(cat "$g")"
   done
-  # busy polling for the kernel path (global sysctls; saved by sysctl_save_set)
+  return 0
+}
+
+iso_cpuset_v1() { # cpu rest
+  local cpu=$1 rest=$2 t moved=0
+  mkdir -p "$ISO_V1/$P-rest" "$ISO_V1/$P-dut"
+  echo "$ISO_V1" >"$(iso_dir)/cpuset.v1"
+  cat "$ISO_V1/cpuset.mems" >"$ISO_V1/$P-rest/cpuset.mems"
+  cat "$ISO_V1/cpuset.mems" >"$ISO_V1/$P-dut/cpuset.mems"
+  echo "$rest" >"$ISO_V1/$P-rest/cpuset.cpus"
+  echo "$cpu" >"$ISO_V1/$P-dut/cpuset.cpus"
+  # every task of the root cpuset that can move goes to the rest; per-cpu kernel threads cannot,
+  # and stay; tasks the user put in cpusets of their own are left where they are
+  while read -r t; do
+    echo "$t" >"$ISO_V1/$P-rest/tasks" 2>/dev/null && moved=$((moved + 1)) || true
+  done <"$ISO_V1/tasks"
+  say "isolate: cpuset v1: $moved tasks moved to cpus $rest; cpu $cpu kept for the DUT"
+}
+
+iso_cpuset_v2() { # cpu
+  local cpu=$1 d; d=$(iso_dir)
+  if ! grep -qw cpuset "$ISO_V2/cgroup.subtree_control" 2>/dev/null; then
+    echo "+cpuset" >"$ISO_V2/cgroup.subtree_control" 2>/dev/null && touch "$d/cpuset.v2.enabled"
+  fi
+  mkdir -p "$ISO_V2/$P-dut"
+  echo "$ISO_V2" >"$d/cpuset.v2"
+  echo "$cpu" >"$ISO_V2/$P-dut/cpuset.cpus"
+  echo isolated >"$ISO_V2/$P-dut/cpuset.cpus.partition" 2>/dev/null ||
+    echo root >"$ISO_V2/$P-dut/cpuset.cpus.partition" 2>/dev/null ||
+    say "isolate: cpuset v2: could not make cpu $cpu a partition; tasks may still run there"
+  say "isolate: cpuset v2: cpu $cpu is partition '$(cat "$ISO_V2/$P-dut/cpuset.cpus.partition" 2>/dev/null)'"
+}
+
+# iso_apply CPU: idempotent. A second call for the same cpu changes nothing; for another cpu it
+# is refused (exit 2). Every original is written down before anything is changed.
+iso_apply() {
+  local cpu=$1 rest mask d irq g
+  d=$(iso_dir); mkdir -p "$d"
+  if [ -f "$d/applied" ]; then
+    [ "$(cat "$d/cpu")" = "$cpu" ] ||
+      EXIT=2 die "isolate: cpu $(cat "$d/cpu") is isolated already; 'setup/lab unisolate' first"
+    say "isolate: cpu $cpu is isolated already; nothing changed ('setup/lab unisolate' puts it back)"
+    return 0
+  fi
+  read -r rest mask < <(cpus_without "$cpu")
+  [ -n "$rest" ] || { say "isolate: only one core online; nothing to isolate"; return 0; }
+  iso_record "$d/irq.orig" iso_list_irqs
+  iso_record "$d/governor.orig" iso_list_governors
+  echo "$cpu" >"$d/cpu"
+  case $(iso_cpuset_kind) in
+    v1) iso_cpuset_v1 "$cpu" "$rest" ;;
+    v2) iso_cpuset_v2 "$cpu" ;;
+    *) say "isolate: no cpuset controller mounted; tasks may still run on cpu $cpu" ;;
+  esac
+  for irq in /proc/irq/[0-9]*; do
+    [ -f "$irq/smp_affinity_list" ] && { echo "$rest" >"$irq/smp_affinity_list"; } 2>/dev/null || true
+  done
+  echo "$mask" >/proc/irq/default_smp_affinity 2>/dev/null || true
+  for g in /sys/devices/system/cpu/cpu*/cpufreq/scaling_governor; do
+    [ -f "$g" ] && { echo performance >"$g"; } 2>/dev/null || true
+  done
+  # busy polling for the kernel path (global sysctls; sysctl_save_set keeps the first original)
   sysctl_save_set net.core.busy_read 50
   sysctl_save_set net.core.busy_poll 50
   touch "$d/applied"
@@ -123,6 +152,11 @@ iso_exec() {
   fi
 }
 
+iso_move_tasks() { # FROM TO: every task listed in FROM written to TO
+  local t
+  while read -r t; do echo "$t" >"$2" 2>/dev/null || true; done <"$1"
+}
+
 iso_restore() {
   local d t irq aff g v
   d=$(iso_dir)
@@ -130,14 +164,22 @@ iso_restore() {
   if [ -f "$d/cpuset.v1" ]; then
     for v in "$P-dut" "$P-rest"; do
       [ -d "$ISO_V1/$v" ] || continue
-      while read -r t; do echo "$t" >"$ISO_V1/tasks" 2>/dev/null || true; done <"$ISO_V1/$v/tasks"
-      rmdir "$ISO_V1/$v" 2>/dev/null || say "isolate: could not remove cpuset $v (tasks left in it?)"
+      # tasks still in it fork while they are moved: move again until it is empty (bounded)
+      for t in 1 2 3 4 5 6 7 8 9 10; do
+        iso_move_tasks "$ISO_V1/$v/tasks" "$ISO_V1/tasks"
+        rmdir "$ISO_V1/$v" 2>/dev/null && break
+        sleep 0.1
+      done
+      [ ! -d "$ISO_V1/$v" ] || say "isolate: could not remove cpuset $v: tasks $(paste -sd' ' "$ISO_V1/$v/tasks") left in it"
     done
   fi
   if [ -f "$d/cpuset.v2" ] && [ -d "$ISO_V2/$P-dut" ]; then
-    while read -r t; do echo "$t" >"$ISO_V2/cgroup.procs" 2>/dev/null || true; done <"$ISO_V2/$P-dut/cgroup.procs"
+    iso_move_tasks "$ISO_V2/$P-dut/cgroup.procs" "$ISO_V2/cgroup.procs"
     echo member >"$ISO_V2/$P-dut/cpuset.cpus.partition" 2>/dev/null || true
     rmdir "$ISO_V2/$P-dut" 2>/dev/null || true
+  fi
+  if [ -f "$d/cpuset.v2.enabled" ]; then
+    echo "-cpuset" >"$ISO_V2/cgroup.subtree_control" 2>/dev/null || true
   fi
   if [ -f "$d/irq.orig" ]; then
     while read -r irq aff; do

@@ -44,7 +44,8 @@ EOF
 }
 
 RUN_PIDS=()
-RUN_ISOLATED=0
+RUN_ISOLATED=0   # this run isolated the DUT core (and puts it back)
+RUN_USER_ISO=0   # the user had isolated it before the run (`setup/lab isolate`): left as found
 RUN_BROUGHT_UP=0
 RUN_DIR=""
 
@@ -58,7 +59,9 @@ run_cleanup() {
   RUN_PIDS=()
   iso_release_cstate
   if [ "$RUN_ISOLATED" = 1 ]; then iso_restore; sysctl_restore; RUN_ISOLATED=0; fi
-  if [ "$RUN_BROUGHT_UP" = 1 ]; then LAB_QUIET=1 cmd_down || true; RUN_BROUGHT_UP=0; fi
+  if [ "$RUN_BROUGHT_UP" = 1 ]; then
+    LAB_QUIET=1 LAB_DOWN_KEEP_ISO=$RUN_USER_ISO cmd_down || true; RUN_BROUGHT_UP=0
+  fi
 }
 
 run_interrupted() {
@@ -188,32 +191,29 @@ write_run_json() {
   fi
   gdrv=$(ip netns exec "$NS_GEN" ethtool -i "$GEN_IF" 2>/dev/null | awk '/^driver:/{print $2}')
   ddrv=$(ip netns exec "$NS_DUT" ethtool -i "$DUT_IF" 2>/dev/null | awk '/^driver:/{print $2}')
-  python3 - "$RUN_DIR/run.json" <<PY
+  # values go in through the environment, never pasted into the Python source
+  RJ_RATE=$RUN_RATE RJ_PATTERN=$RUN_PATTERN RJ_SIZE=$RUN_SIZE RJ_DURATION=$RUN_DURATION \
+  RJ_SEED=$RUN_SEED RJ_BURST_SIZE=$RUN_BURST_SIZE RJ_BURST_GAP_US=$RUN_BURST_GAP_US \
+  RJ_PATHS=$RUN_PATHS RJ_QUICK=$RUN_QUICK RJ_DUT_CPU=$DUT_CPU RJ_GEN_CPU=$GEN_CPU \
+  RJ_KIND=$kind RJ_GEN=$gname RJ_DUT=$dname RJ_GEN_DRIVER=$gdrv RJ_DUT_DRIVER=$ddrv \
+  RJ_ISOLATED=$(( RUN_ISOLATED || RUN_USER_ISO )) RJ_CSTATE=$([ -n "$ISO_CSTATE_FD" ] && echo 1 || echo 0) \
+  RJ_NOISE_DIR="$RUN_DIR/noise" RJ_TUNING="$LAB_ROOT/setup/tuning.py" \
+  python3 - "$RUN_DIR/run.json" <<'PY'
 import json, os, sys, platform, subprocess
-def rd(p, default=None):
-    try:
-        return open(p).read().strip()
-    except OSError:
-        return default
-cmdline = rd("/proc/cmdline", "")
-iso = {k: v for k, v in (a.split("=", 1) for a in cmdline.split() if "=" in a)
-       if k in ("isolcpus", "nohz_full", "rcu_nocbs", "irqaffinity", "intel_idle.max_cstate",
-                "processor.max_cstate", "idle")}
-gov = rd("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor")
-mi = dict(l.split(":", 1) for l in open("/proc/meminfo"))
+e = os.environ
 run = {
-  "rate_pps": int("$RUN_RATE"), "pattern": "$RUN_PATTERN", "frame_size": int("$RUN_SIZE"),
-  "duration_s": float("$RUN_DURATION"), "seed": int("$RUN_SEED"),
-  "burst_size": int("$RUN_BURST_SIZE"), "burst_gap_us": int("$RUN_BURST_GAP_US"),
-  "paths": "$RUN_PATHS".split(), "quick": bool(int("$RUN_QUICK")),
+  "rate_pps": int(e["RJ_RATE"]), "pattern": e["RJ_PATTERN"], "frame_size": int(e["RJ_SIZE"]),
+  "duration_s": float(e["RJ_DURATION"]), "seed": int(e["RJ_SEED"]),
+  "burst_size": int(e["RJ_BURST_SIZE"]), "burst_gap_us": int(e["RJ_BURST_GAP_US"]),
+  "paths": e["RJ_PATHS"].split(), "quick": bool(int(e["RJ_QUICK"])),
   "kernel": platform.release(), "cpus": os.cpu_count(),
   "cpu_model": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown"),
-  "dut_cpu": int("$DUT_CPU"), "gen_cpu": int("$GEN_CPU"),
-  "ports": {"kind": "$kind", "gen": "$gname", "dut": "$dname", "gen_driver": "$gdrv", "dut_driver": "$ddrv"},
+  "dut_cpu": int(e["RJ_DUT_CPU"]), "gen_cpu": int(e["RJ_GEN_CPU"]),
+  "ports": {"kind": e["RJ_KIND"], "gen": e["RJ_GEN"], "dut": e["RJ_DUT"],
+            "gen_driver": e["RJ_GEN_DRIVER"], "dut_driver": e["RJ_DUT_DRIVER"]},
   # one definition with bench/all: setup/tuning.py
-  "tuning": json.loads(subprocess.check_output(["$LAB_ROOT/setup/tuning.py", "--dut-cpu", "$DUT_CPU",
-      "--isolated", "$RUN_ISOLATED", "--cstate-held", "1" if "$ISO_CSTATE_FD" else "0",
-      "--noise-dir", "$RUN_DIR/noise"])),
+  "tuning": json.loads(subprocess.check_output([e["RJ_TUNING"], "--dut-cpu", e["RJ_DUT_CPU"],
+      "--isolated", e["RJ_ISOLATED"], "--cstate-held", e["RJ_CSTATE"], "--noise-dir", e["RJ_NOISE_DIR"]])),
 }
 json.dump({"run": run}, open(sys.argv[1], "w"), indent=2)
 PY
@@ -222,7 +222,7 @@ PY
 cmd_run() {
   RUN_PATHS=$RUN_PATHS_ALL RUN_RATE=10000 RUN_PATTERN=const RUN_BURST_SIZE=32 RUN_BURST_GAP_US=1000
   RUN_DURATION="" RUN_SIZE=128 RUN_SEED=1 RUN_QUICK=0 RUN_GEN_BACKEND="" RUN_ISOLATE=1
-  local out="$LAB_ROOT/results" ncpu
+  local out="$LAB_ROOT/results" ncpu dut_cpu_given=0
   ncpu=$(nproc)
   DUT_CPU=$((ncpu - 1)) GEN_CPU=0
   while [ $# -gt 0 ]; do
@@ -238,7 +238,7 @@ cmd_run() {
       --seed) RUN_SEED=${2:?}; shift ;;
       --quick) RUN_QUICK=1 ;;
       --out) out=${2:?}; shift ;;
-      --dut-cpu) DUT_CPU=${2:?}; shift ;;
+      --dut-cpu) DUT_CPU=${2:?}; dut_cpu_given=1; shift ;;
       --gen-cpu) GEN_CPU=${2:?}; shift ;;
       --gen-backend) RUN_GEN_BACKEND=${2:?}; shift ;;
       --no-isolate) RUN_ISOLATE=0 ;;
@@ -260,11 +260,20 @@ cmd_run() {
   [[ $RUN_DURATION =~ ^[0-9]+$ ]] && [ "$RUN_DURATION" -ge 1 ] && [ "$RUN_DURATION" -le 3600 ] ||
     usage_die "run: --duration is 1 to 3600 seconds"
   [ "$DUT_CPU" -lt "$ncpu" ] && [ "$GEN_CPU" -lt "$ncpu" ] || usage_die "run: this machine has cores 0 to $((ncpu - 1))"
+  if [ -f "$(iso_dir)/applied" ]; then
+    # isolated by hand before the run: use it, and leave it as it is afterwards
+    local icpu; icpu=$(cat "$(iso_dir)/cpu")
+    [ "$dut_cpu_given" = 0 ] || [ "$DUT_CPU" = "$icpu" ] ||
+      usage_die "run: cpu $icpu is isolated ('setup/lab isolate'); run with --dut-cpu $icpu, or 'setup/lab unisolate' first"
+    DUT_CPU=$icpu RUN_USER_ISO=1
+  fi
   GEN_BOUND=$((RUN_DURATION + 30))
   REFL_BOUND=$((RUN_DURATION + 60))
 
   cmd_deps
   cmd_build
+  # every process the run starts carries this mark: `down` finds them by it (setup/lib.sh)
+  export LLAB_OWNER=$P
   trap run_interrupted INT TERM
   trap run_cleanup EXIT
   if ! ns_exists "$NS_DUT"; then RUN_BROUGHT_UP=1; fi
@@ -276,11 +285,15 @@ cmd_run() {
   echo "== check"
   cmd_check || true
 
-  local id; id=$(date +%Y%m%d-%H%M%S)
+  local id
   mkdir -p "$out"
-  RUN_DIR="$(cd "$out" && pwd)/$id"
+  out=$(cd "$out" && pwd)
+  id=$(next_run_id "$out") || die "run: cannot make a run directory under $out"
+  RUN_DIR="$out/$id"
   mkdir -p "$RUN_DIR"/{records,gen,counters,softnet,skipped,logs,noise,tmp}
-  if [ "$RUN_ISOLATE" = 1 ] && [ "$ncpu" -gt 1 ]; then
+  if [ "$RUN_USER_ISO" = 1 ]; then
+    say "run: cpu $DUT_CPU was isolated before the run ('setup/lab isolate'); left as it is"
+  elif [ "$RUN_ISOLATE" = 1 ] && [ "$ncpu" -gt 1 ]; then
     RUN_ISOLATED=1
     LAB_QUIET=1 iso_apply "$DUT_CPU"
     say "run: cpu $DUT_CPU isolated at run time (tasks, IRQs moved; busy-poll on; C-states held shallow)"
@@ -294,7 +307,7 @@ cmd_run() {
   rm -rf "$RUN_DIR/tmp"
   run_cleanup
   trap - INT TERM EXIT
-  ln -sfn "$id" "$out/latest"
+  point_latest "$out" "$id"
   echo "== analysis"
   "$BUILD/analysis/lab-analyze" "$RUN_DIR" || die "run: lab-analyze failed; the raw results are in $RUN_DIR"
   cat "$RUN_DIR/summary.md"

@@ -6,6 +6,7 @@
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 netns_require_root
+trap '"$LAB" down >/dev/null 2>&1; LLAB_PREFIX=${LLAB_PREFIX}1 "$LAB" down >/dev/null 2>&1' EXIT
 
 HP_BEFORE=$(cat /proc/sys/vm/nr_hugepages)
 fails=0
@@ -22,12 +23,30 @@ ip netns exec "$NS_GEN" ping -6 -c1 -W2 2001:2::2 >/dev/null || { echo "not ok: 
 if ip -n "$NS_GEN" route show default | grep -q . ; then echo "not ok: default route in $NS_GEN"; fails=$((fails+1)); fi
 ip netns exec "$NS_GEN" ethtool -k gen0 | grep -q '^tx-checksumming: off' || { echo "not ok: tx offload on"; fails=$((fails+1)); }
 "$LAB" up || { echo "not ok: second up (idempotent) failed"; fails=$((fails+1)); }
-# a leftover as a crash would leave it: a DPDK runtime dir and a hugepage file of ours
-mkdir -p "/var/run/dpdk/${LLAB_PREFIX}x"
+# a leftover as a crash would leave it: a DPDK runtime dir and a hugepage file of ours (named as
+# lab-dpdk names them: EAL file prefix "$P-dpdk"); and the same of prefix "${P}1", up at the same
+# time: down for $P must leave its files alone (a bare "$P*" glob took them)
+OTHER="${LLAB_PREFIX}1"
+LLAB_PREFIX=$OTHER "$LAB" up || { echo "not ok: up of a second prefix $OTHER failed"; fails=$((fails+1)); }
+mkdir -p "/var/run/dpdk/${LLAB_PREFIX}-dpdk" "/var/run/dpdk/${OTHER}-dpdk"
 hm=$(awk '$3 == "hugetlbfs" {print $2; exit}' /proc/mounts)
-[ -n "$hm" ] && touch "$hm/${LLAB_PREFIX}xmap_0"
+touch "$hm/${LLAB_PREFIX}-dpdkmap_0" "$hm/${OTHER}-dpdkmap_0"
+# held as a live DPDK process holds its pages: a DPDK primary starting elsewhere clears every
+# unlocked "*map_*" file of the hugepage dir, whatever its prefix
+exec {LK}<"$hm/${OTHER}-dpdkmap_0"; flock -s "$LK"
+"$LAB" residue | grep -q "${LLAB_PREFIX}-dpdk" || { echo "not ok: residue does not list our DPDK dir"; fails=$((fails+1)); }
+"$LAB" residue | grep -q "$OTHER" && { echo "not ok: residue of $LLAB_PREFIX lists $OTHER's files"; fails=$((fails+1)); }
 "$LAB" down || { echo "not ok: down failed"; fails=$((fails+1)); }
 check_clean "up, crash leftovers, down"
+if [ -d "/var/run/dpdk/${OTHER}-dpdk" ] && [ -e "$hm/${OTHER}-dpdkmap_0" ]; then
+  echo "ok: down for $LLAB_PREFIX left prefix $OTHER's files alone"
+else
+  echo "not ok: down for $LLAB_PREFIX deleted prefix $OTHER's files"; fails=$((fails+1))
+fi
+exec {LK}<&-
+LLAB_PREFIX=$OTHER "$LAB" down || { echo "not ok: down of $OTHER failed"; fails=$((fails+1)); }
+r=$(LLAB_PREFIX=$OTHER "$LAB" residue 2>&1)
+[ -z "$r" ] && echo "ok: clean after down of $OTHER" || { echo "not ok: residue of $OTHER: $r"; fails=$((fails+1)); }
 "$LAB" down || { echo "not ok: second down (idempotent) failed"; fails=$((fails+1)); }
 
 # an up that fails half-way, at every step, then down
