@@ -17,6 +17,7 @@
 #include "json_in.h"
 #include "pcap_in.h"
 #include "pcap_out.h"
+#include "run.h"
 
 void lab_path_note(struct lab_path *p, const char *fmt, ...)
 {
@@ -67,6 +68,22 @@ static int add_drop(struct lab_path *p, const char *name, uint64_t v, bool in_su
 	d->value = v;
 	d->in_sum = in_sum;
 	return 0;
+}
+
+/* A drop point the registry (common/paths.tsv) lists for this path but the reflector did not
+ * report is a loss the lab could not place: said, never taken as 0. */
+static void note_missing_drop_points(struct lab_path *p, const char *name, const char *file)
+{
+	const char *const *want = lab_path_drop_points(name);
+	if (!p->have_counters || !want)
+		return;
+	for (; *want; want++) {
+		size_t i = 0;
+		while (i < p->ndrops && strcmp(p->drops[i].name, *want))
+			i++;
+		if (i == p->ndrops)
+			lab_path_note(p, "%s lacks drop point %s (common/paths.tsv lists it)", file, *want);
+	}
 }
 
 /* The `drops` object of a reflector's or lab-gen's stats file: every member a count. */
@@ -478,6 +495,7 @@ int lab_analyze_path(const char *run_dir, const char *name, const struct lab_ana
 	snprintf(file, sizeof(file), "%s/counters/%s.json", run_dir, name);
 	if (read_drops(p, file, "", true, err, errlen) < 0)
 		goto out;
+	note_missing_drop_points(p, name, file);
 	p->in_flight = -1;
 	snprintf(file, sizeof(file), "%s/gen/%s.json", run_dir, name);
 	if (read_drops(p, file, "gen_", false, err, errlen) < 0)

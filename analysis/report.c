@@ -224,7 +224,7 @@ static void drops(FILE *f, const struct lab_run *r)
 static void table(FILE *f, const struct lab_run *r)
 {
 	static const char *const names[] = {"min", "p50", "p90", "p99", "p99.9", "p99.99", "max"};
-	const struct lab_path *floor = lab_run_find(r, "xdptx");
+	const struct lab_path *floor = lab_run_floor(r);
 	fprintf(f, "<table>\n<tr><th></th>");
 	for (size_t i = 0; i < r->npaths; i++) {
 		fputs("<th>", f);

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char *const known_paths[] = {"kernel", "xsk", "dpdk", "xdptx"};
+#include "lab_paths.h"
 
 void lab_run_note(struct lab_run *r, const char *fmt, ...)
 {
@@ -92,12 +92,29 @@ static int scan(const char *dir, const char *prefix, const char *suffix, int kin
 	return 0;
 }
 
+/* The registry's order (common/paths.tsv); paths it does not know come after, by name. */
 static int rank(const char *name)
 {
-	for (int i = 0; i < 4; i++)
-		if (strcmp(name, known_paths[i]) == 0)
+	for (int i = 0; i < LAB_NPATH_DEFS; i++)
+		if (strcmp(name, lab_path_defs[i].name) == 0)
 			return i;
-	return 4;
+	return LAB_NPATH_DEFS;
+}
+
+const struct lab_path *lab_run_floor(const struct lab_run *r)
+{
+	for (int i = 0; i < LAB_NPATH_DEFS; i++)
+		if (lab_path_defs[i].floor)
+			return lab_run_find(r, lab_path_defs[i].name);
+	return NULL;
+}
+
+const char *const *lab_path_drop_points(const char *name)
+{
+	for (int i = 0; i < LAB_NPATH_DEFS; i++)
+		if (strcmp(name, lab_path_defs[i].name) == 0)
+			return lab_path_defs[i].drops;
+	return NULL;
 }
 
 static int cmp_found(const void *a, const void *b)

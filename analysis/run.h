@@ -26,6 +26,10 @@ void lab_run_note(struct lab_run *r, const char *fmt, ...) __attribute__((format
 
 /* The path of that name that was analyzed (not skipped), or NULL. */
 const struct lab_path *lab_run_find(const struct lab_run *r, const char *name);
+/* The floor path of the registry (common/paths.tsv, role floor) when the run has it, else NULL. */
+const struct lab_path *lab_run_floor(const struct lab_run *r);
+/* The drop points the registry lists for a path (NULL-terminated), NULL for a path it lacks. */
+const char *const *lab_path_drop_points(const char *name);
 
 /* Writers: each returns 0, or -1 with a reason naming the file. */
 int lab_write_summary_json(const struct lab_run *r, char *err, size_t errlen);

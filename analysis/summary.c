@@ -290,7 +290,7 @@ static void md_tuning_line(FILE *f, const struct jv *run)
 int lab_write_summary_md(const struct lab_run *r, char *err, size_t errlen)
 {
 	char path[4200], tmp[4300], cell[128];
-	const struct lab_path *floor = lab_run_find(r, "xdptx");
+	const struct lab_path *floor = lab_run_floor(r);
 	snprintf(path, sizeof(path), "%s/summary.md", r->dir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	FILE *f = fopen(tmp, "w");
@@ -319,7 +319,7 @@ int lab_write_summary_md(const struct lab_run *r, char *err, size_t errlen)
 	fprintf(f, "%s pps, %s pattern, %s-byte frames, %s s per path. Latencies in µs", rate,
 		pattern, size, dur);
 	if (floor)
-		fprintf(f, "; (N×) is the multiple of the xdptx floor");
+		fprintf(f, "; (N×) is the multiple of the %s floor", floor->name);
 	fprintf(f, ".\n\n");
 	md_tuning_line(f, run);
 	fprintf(f, "|  |");

@@ -7,7 +7,8 @@
 # Whatever happens — a failing step, Ctrl-C — everything started is stopped and, when the lab
 # was not up before, it is brought down again.
 
-RUN_PATHS_ALL="kernel xsk dpdk xdptx"
+. "$LAB_ROOT/setup/paths.sh"
+RUN_PATHS_ALL=$(lab_path_names)
 
 run_usage() {
   cat <<EOF
@@ -16,7 +17,8 @@ usage: setup/lab run [options]
 Sends the same seeded, open-loop schedule through each path and compares them.
 
 options:
-  --paths LIST        comma-separated: kernel,xsk,dpdk,xdptx (default: all four)
+  --paths LIST        comma-separated, from: ${RUN_PATHS_ALL// /,} (default: all;
+                      common/paths.tsv defines them)
   --rate PPS          packets per second offered (default 10000)
   --pattern P         const | poisson | burst (default const)
   --burst-size N      packets per burst, back to back (pattern burst; default 32)
@@ -100,25 +102,12 @@ forget_pid() {
   RUN_PIDS=("${n[@]}")
 }
 
-# The reflector command for a path (prints it); empty when the path cannot run here.
+# The DUT command of a path: the registry's (common/paths.tsv), with the shared reflector flags.
 reflector_cmd() {
   local path=$1 d=$RUN_DIR
-  local common=(--iface dut0 --cpu "$DUT_CPU" --ready-file "$d/tmp/$path.ready"
-                --stats-json "$d/counters/$path.json" --duration "$REFL_BOUND")
-  case $path in
-    kernel) echo "$BUILD/kernelpath/lab-kern" --mode busy-poll "${common[@]}" ;;
-    xsk)    echo "$BUILD/xdp/lab-xsk" --mode xsk --busy-poll "${common[@]}" ;;
-    xdptx)  echo "$BUILD/xdp/lab-xsk" --mode xdptx "${common[@]}" ;;
-    dpdk)   echo "$BUILD/dataplane/lab-dpdk" --prefix "$P" "${common[@]}" ;;
-  esac
-}
-
-path_binary() {
-  case $1 in
-    kernel) echo "$BUILD/kernelpath/lab-kern" ;;
-    xsk|xdptx) echo "$BUILD/xdp/lab-xsk" ;;
-    dpdk) echo "$BUILD/dataplane/lab-dpdk" ;;
-  esac
+  lab_path_argv "$path" "$BUILD" "$P"
+  echo "${LAB_PATH_ARGV[@]}" --iface dut0 --cpu "$DUT_CPU" --ready-file "$d/tmp/$path.ready" \
+    --stats-json "$d/counters/$path.json" --duration "$REFL_BOUND"
 }
 
 skip_path() { # path reason
@@ -127,14 +116,9 @@ skip_path() { # path reason
 }
 
 run_one_path() {
-  local path=$1 bin refl_pid samp_pid gen_rc=0 refl_rc=0 log="$RUN_DIR/logs"
-  bin=$(path_binary "$path")
-  if [ ! -x "$bin" ]; then
-    skip_path "$path" "$(basename "$bin") was not built on this machine (see 'meson setup' components)"
-    return 0
-  fi
-  if [ "$path" = dpdk ] && [ "$(awk '/HugePages_Free/{print $2}' /proc/meminfo)" -lt 64 ]; then
-    skip_path "$path" "fewer than 64 free hugepages (setup/lab check)"
+  local path=$1 why refl_pid samp_pid gen_rc=0 refl_rc=0 log="$RUN_DIR/logs"
+  if why=$(lab_path_unavailable "$path" "$BUILD"); then
+    skip_path "$path" "$why"
     return 0
   fi
   if [ -x "$BUILD/setup/lab-noise" ]; then
@@ -250,7 +234,7 @@ cmd_run() {
   done
   local p
   for p in $RUN_PATHS; do
-    case " $RUN_PATHS_ALL " in *" $p "*) ;; *) usage_die "run: unknown path '$p' (kernel, xsk, dpdk, xdptx)" ;; esac
+    lab_path_known "$p" || usage_die "run: unknown path '$p' (${RUN_PATHS_ALL// /, })"
   done
   for v in RUN_RATE RUN_BURST_SIZE RUN_BURST_GAP_US RUN_SIZE RUN_SEED DUT_CPU GEN_CPU; do
     [[ ${!v} =~ ^[0-9]+$ ]] || usage_die "run: --$(echo "${v#RUN_}" | tr 'A-Z_' 'a-z-') must be a whole number (got '${!v}')"

@@ -1,0 +1,56 @@
+# setup/paths.sh — the path registry (common/paths.tsv) for the shell: setup/run.sh, bench/* and
+# the tests take every path's name, DUT command line and needs from here. Sourced; needs
+# LAB_ROOT (the source tree). Nothing here changes the machine.
+
+LAB_PATHS_TSV=${LAB_PATHS_TSV:-$LAB_ROOT/common/paths.tsv}
+
+# lab_path_names: the registered paths, in order, space-separated
+lab_path_names() {
+  awk -F'\t' '!/^#/ && NF >= 7 {printf "%s%s", sep, $1; sep = " "} END {print ""}' "$LAB_PATHS_TSV"
+}
+
+# lab_path_field NAME FIELD: FIELD is binary, args, needs, drops, role or description
+lab_path_field() {
+  local col
+  case $2 in
+    binary) col=2 ;; args) col=3 ;; needs) col=4 ;; drops) col=5 ;; role) col=6 ;; description) col=7 ;;
+    *) echo "lab_path_field: no field '$2'" >&2; return 2 ;;
+  esac
+  awk -F'\t' -v n="$1" -v c="$col" '!/^#/ && $1 == n {print $c; f = 1} END {exit !f}' "$LAB_PATHS_TSV"
+}
+
+lab_path_known() { lab_path_field "$1" binary >/dev/null 2>&1; }
+
+# lab_path_argv NAME BUILD PREFIX: LAB_PATH_ARGV=(binary args...), the DUT process of the path
+# without the shared reflector flags (--iface --cpu --ready-file --stats-json --duration)
+lab_path_argv() {
+  local bin args
+  bin=$(lab_path_field "$1" binary) || return 1
+  args=$(lab_path_field "$1" args)
+  args=${args//\{prefix\}/$3}
+  # shellcheck disable=SC2206 # the registry's args are single words by design
+  LAB_PATH_ARGV=("$2/$bin" $args)
+}
+
+# lab_path_unavailable NAME BUILD: prints why the path cannot run on this machine and returns 0;
+# returns 1 (printing nothing) when it can
+lab_path_unavailable() {
+  local bin needs n free
+  bin=$(lab_path_field "$1" binary) || { echo "no path '$1' in common/paths.tsv"; return 0; }
+  if [ ! -x "$2/$bin" ]; then
+    echo "$(basename "$bin") was not built on this machine (see 'meson setup' components)"
+    return 0
+  fi
+  needs=$(lab_path_field "$1" needs)
+  for n in $needs; do
+    case $n in
+      hugepages=*)
+        free=$(awk '/HugePages_Free/{print $2}' /proc/meminfo)
+        if [ "${free:-0}" -lt "${n#hugepages=}" ]; then
+          echo "fewer than ${n#hugepages=} free hugepages (setup/lab check)"
+          return 0
+        fi ;;
+    esac
+  done
+  return 1
+}
