@@ -17,24 +17,22 @@ trap 'rm -rf "$T"' EXIT
 fails=0
 fail() { echo "not ok: $*"; fails=$((fails+1)); }
 
-# The reflector paths this build has (lab-kern only once it exists; dpdk needs hugepages).
+# The paths of the registry (common/paths.tsv) whose DUT binary this build has.
+. "$LAB_ROOT/setup/paths.sh"
 faults_paths() {
-  local p=""
-  [ -x "$KERN" ] && p="$p kernel"
-  [ -x "$XSK" ] && p="$p xsk xdptx"
-  [ -x "$DPDK" ] && p="$p dpdk"
-  echo $p
+  local p out=()
+  for p in $(lab_path_names); do
+    [ -x "$LAB_BUILD/$(lab_path_field "$p" binary)" ] && out+=("$p")
+  done
+  echo "${out[@]}"
 }
 
-# refl_cmd PATH NAME: the reflector's command line, as setup/run.sh starts it (no --cpu)
+# refl_cmd PATH NAME: the reflector's command line as setup/run.sh starts it (the registry's),
+# without --cpu
 refl_cmd() {
-  local common=(--iface dut0 --ready-file "$T/$2.ready" --stats-json "$T/$2.refl.json" --duration 60)
-  case $1 in
-    kernel) echo "$KERN" --mode busy-poll "${common[@]}" ;;
-    xsk)    echo "$XSK" --mode xsk "${common[@]}" ;;
-    xdptx)  echo "$XSK" --mode xdptx "${common[@]}" ;;
-    dpdk)   echo "$DPDK" --prefix "$LLAB_PREFIX" --stats-interval 0 "${common[@]}" ;;
-  esac
+  lab_path_argv "$1" "$LAB_BUILD" "$LLAB_PREFIX"
+  echo "${LAB_PATH_ARGV[@]}" --iface dut0 --ready-file "$T/$2.ready" --stats-json "$T/$2.refl.json" \
+    --stats-interval 0 --duration 60
 }
 
 # refl_start PATH NAME: start it in the DUT namespace and wait for its ready file (REFL_PID)
