@@ -2,7 +2,7 @@
 # dpdk-ops.sh — lab-dpdk's operations: usage exit codes; a second instance on the same file prefix
 # or the same interface is refused with a clear line; the af_packet fallback path reflects; after
 # kill -9 the XDP program, runtime dir and hugepage files are left, and `setup/lab down` removes
-# them all.
+# them all (the program: no longer loaded in the kernel, not only gone from dut0).
 #
 #   netns ltNNNN-gen                                  netns ltNNNN-dut
 #   +-------------------------------+    veth    +---------------------------------+
@@ -37,15 +37,35 @@ send --dst 198.18.0.2 --count 512 --size 128 --stamp --check >/dev/null && ok "a
 dp_stop_int || true
 [ "$(jget "$WORK/pkt.json" 'd["reflected"]')" = 512 ] && ok "af_packet: reflected 512" || nok "af_packet counters: $(jget "$WORK/pkt.json" 'd["reflected"]')"
 
-# kill -9: leftovers exist, then setup/lab down removes them
+# kill -9: leftovers exist, then setup/lab down removes them. The net_af_xdp port's XDP program
+# is attached through netlink (not a bpf_link), so it stays on dut0 when its process is killed:
+# nothing of lab-dpdk runs at SIGKILL. Removing it is setup/lab down's promise (README: "down
+# removes everything of ours ... also after a crash"; lab-dpdk --help: "'setup/lab down' cleans
+# after a crash"), so the program must be there after kill -9 and gone from the kernel after down.
+command -v bpftool >/dev/null || PATH=$PATH:/usr/sbin
 dp_start killed || { echo "not ok: start"; exit 1; }
+grep -q "via net_af_xdp" "$WORK/killed.log" && ok "killed instance: net_af_xdp port" ||
+  nok "killed instance is not on net_af_xdp (no XDP program to check): $(grep reflecting "$WORK/killed.log")"
 kill -KILL "$DP_PID"; wait "$DP_PID" 2>/dev/null
 left=$(dpdk_leftovers)
 [ -n "$left" ] && ok "kill -9 leaves runtime files ($(echo "$left" | wc -l) lines)" || nok "kill -9 left nothing (test cannot see the cleanup)"
-ip -n "$NS_DUT" link show dut0 | grep -q "prog/xdp" && ok "kill -9 leaves the XDP program" || echo "note: no XDP program left after kill -9"
+xdp_id=$(ip -n "$NS_DUT" link show dut0 | sed -n 's/.*prog\/xdp[a-z]* id \([0-9]*\).*/\1/p')
+if [ -n "$xdp_id" ] && bpftool prog show id "$xdp_id" >/dev/null 2>&1; then
+  ok "kill -9 leaves the XDP program (id $xdp_id, $(bpftool prog show id "$xdp_id" | sed -n 's/.* name \([^ ]*\).*/\1/p;q'))"
+else
+  nok "kill -9 left no XDP program on dut0 (test cannot see setup/lab down remove it)"
+fi
 "$LAB" down >/dev/null 2>&1 || nok "setup/lab down failed"
 r=$("$LAB" residue 2>&1)
 [ -z "$r" ] && ok "setup/lab down after kill -9: nothing left" || nok "after down: $r"
+if [ -n "$xdp_id" ]; then
+  for _ in $(seq 40); do bpftool prog show id "$xdp_id" >/dev/null 2>&1 || break; sleep 0.05; done
+  if bpftool prog show id "$xdp_id" >/dev/null 2>&1; then
+    nok "setup/lab down after kill -9: XDP program id $xdp_id still loaded: $(bpftool prog show id "$xdp_id" | head -n 1)"
+  else
+    ok "setup/lab down after kill -9: XDP program id $xdp_id gone from the kernel"
+  fi
+fi
 
 [ $FAILS -eq 0 ] && echo "dpdk-ops: all ok" || echo "dpdk-ops: $FAILS failure(s)"
 [ $FAILS -eq 0 ]

@@ -95,14 +95,30 @@ check_scope lab-gen "$GEN" --iface lo --count 1 --backend udp
 # --hw with something that is not a NIC: refused too
 [ -x "$XSK" ] && { out=$(ip netns exec "$NS_DUT" "$XSK" --hw --duration 1 2>&1); [ $? -eq 2 ] || fail "lab-xsk --hw on a veth: not refused: $out"; }
 
-# file modes: everything written above, and a whole results dir rebuilt by lab-analyze
+# file modes: everything written above, and a whole results dir rebuilt by lab-analyze, which
+# must succeed and write its files: a failed analysis would leave nothing of its own to check
 mkdir -p "$T/run/records" "$T/run/gen"
-cp "$T/p.xsk.udp.rec" "$T/run/records/xsk.rec" 2>/dev/null || cp "$T"/p.*.rec "$T/run/records/xsk.rec"
-"$ANALYZE" "$T/run" >"$T/analyze.log" 2>&1 || echo "# lab-analyze RESULTS_DIR: $(tail -n 1 "$T/analyze.log")"
-# (the *.log files are the shell's own redirections, under its umask 000: not checked)
-loose=$(find "$T" -type f -perm /0022 \( -name '*.rec' -o -name '*.json' -o -name '*.pcap' -o -name '*.txt' -o -name '*.md' -o -name '*.html' -o -name '*.csv' \) -printf '%m %p\n')
+rec=$(ls "$T"/p.xsk.udp.rec "$T"/p.*.rec 2>/dev/null | head -n 1)
+if [ -z "$rec" ]; then
+  fail "no record file from the lab-gen runs above to analyze"
+else
+  cp "$rec" "$T/run/records/xsk.rec"
+  [ -f "${rec%.rec}.json" ] && cp "${rec%.rec}.json" "$T/run/gen/xsk.json"
+  "$ANALYZE" "$T/run" >"$T/analyze.log" 2>&1 || fail "lab-analyze RESULTS_DIR exited $?: $(tail -n 2 "$T/analyze.log" | tr '\n' ' ')"
+fi
+for f in summary.json summary.md report.html softnet.csv; do
+  [ -f "$T/run/$f" ] || fail "lab-analyze RESULTS_DIR did not write $f"
+done
+# (the *.log files are the shell's own redirections, under its umask 000: not checked; every
+# file of the results dir is)
+written() { find "$T" -type f \( -path "$T/run/*" -o -name '*.rec' -o -name '*.json' -o -name '*.pcap' -o -name '*.txt' -o -name '*.md' -o -name '*.html' -o -name '*.csv' \) "$@"; }
+nfiles=$(written | wc -l)
+nanalyze=$(find "$T/run" -type f ! -path "$T/run/records/*" ! -path "$T/run/gen/*" | wc -l)
+[ "$nfiles" -gt 0 ] || fail "file modes: no file was checked"
+[ "$nanalyze" -ge 4 ] || fail "file modes: only $nanalyze file(s) of lab-analyze's own were checked"
+loose=$(written -perm /0022 -printf '%m %p\n')
 [ -z "$loose" ] || fail "group/world-writable files: $(echo "$loose" | sort -u | tr '\n' ' ')"
-echo "# files written under umask 000: $(find "$T" -type f \( -name '*.rec' -o -name '*.json' -o -name '*.pcap' -o -name '*.txt' -o -name '*.md' -o -name '*.html' -o -name '*.csv' \) | wc -l), modes: $(find "$T" -type f \( -name '*.rec' -o -name '*.json' -o -name '*.pcap' -o -name '*.txt' -o -name '*.md' -o -name '*.html' -o -name '*.csv' \) -printf '%m\n' | sort | uniq -c | tr '\n' ' ')"
+echo "# files written under umask 000: $nfiles ($nanalyze by lab-analyze RESULTS_DIR), modes: $(written -printf '%m\n' | sort | uniq -c | tr '\n' ' ')"
 "$LAB" down >/dev/null 2>&1
 lab_residue_empty "privs"
 [ $fails -eq 0 ] && echo "ok: capabilities dropped to what cleanup needs, outside destinations and interfaces refused, files 0644 or tighter"
