@@ -14,6 +14,8 @@
 #include "frame.h"
 
 #define DP_BURST 32
+/* EAL arguments lab-dpdk passes on, its own name included (eal_argv has one more, the NULL) */
+#define DP_MAX_EAL_ARGS 63
 
 struct dp_config {
 	const char *iface;        /* vdev mode: the Linux interface (dut0) */

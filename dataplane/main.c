@@ -45,8 +45,8 @@ static void usage(FILE *f)
 "\n"
 "Without EAL args, the flags below build the EAL command line: -l <main>,<worker> (or one lcore),\n"
 "--file-prefix <prefix>-dpdk, --no-pci and a net_af_xdp vdev on --iface (net_af_packet when\n"
-"af_xdp cannot start), or -a <pci> with --pci. EAL args before \"--\" are passed as they are;\n"
-"a port they create (-a, --vdev) is used, else the --iface vdev is added.\n"
+"af_xdp cannot start), or -a <pci> with --pci. EAL args before \"--\" (at most %d) are passed\n"
+"as they are; a port they create (-a, --vdev) is used, else the --iface vdev is added.\n"
 "\n"
 "Lab flags:\n"
 "  --iface IF            Linux interface for the vdev (default dut0; run inside its namespace)\n"
@@ -74,7 +74,7 @@ static void usage(FILE *f)
 "Live counters: dpdk-telemetry.py -f <prefix>-dpdk, then /lab/stats.\n"
 "Capture: dpdk-dumpcap --file-prefix=<prefix>-dpdk -i <port name> (pdump is initialised).\n"
 "Exit: 0 stopped normally (also by SIGINT/SIGTERM), 1 runtime failure, 2 usage error.\n",
-		DP_BURST, LAB_PORT_DUT);
+		DP_BURST, DP_MAX_EAL_ARGS - 1, LAB_PORT_DUT);
 }
 
 enum {
@@ -413,7 +413,7 @@ static void check_scope(int eal_argc, char **eal_argv)
 
 int main(int argc, char **argv)
 {
-	char *eal_argv[64], eal_buf[512];
+	char *eal_argv[DP_MAX_EAL_ARGS + 1], eal_buf[512];
 	int eal_argc = 0, lab_argc, dashdash = -1, rc = LAB_EXIT_OK;
 
 	lab_log_init("lab-dpdk");
@@ -431,7 +431,10 @@ int main(int argc, char **argv)
 
 	if (dp.cfg.expert_eal) {
 		eal_argc = dashdash;
-		for (int i = 0; i < eal_argc && i < 63; i++)
+		if (eal_argc > DP_MAX_EAL_ARGS)
+			lab_die(LAB_EXIT_USAGE, "too many EAL arguments before \"--\" (%d, at most %d);"
+				" see --help", eal_argc - 1, DP_MAX_EAL_ARGS - 1);
+		for (int i = 0; i < eal_argc; i++)
 			eal_argv[i] = argv[i];
 		eal_argv[eal_argc] = NULL;
 		for (int i = 1; i < eal_argc; i++)
@@ -441,7 +444,7 @@ int main(int argc, char **argv)
 					snprintf(dp.file_prefix, sizeof(dp.file_prefix), "%s", v);
 			}
 	} else {
-		eal_argc = build_eal_args(eal_argv, 64, eal_buf, sizeof(eal_buf));
+		eal_argc = build_eal_args(eal_argv, DP_MAX_EAL_ARGS + 1, eal_buf, sizeof(eal_buf));
 	}
 	check_scope(eal_argc, eal_argv);
 	refuse_same_prefix();

@@ -16,6 +16,22 @@ set -u
 "$DPDK" --no-such-flag 2>/dev/null; [ $? -eq 2 ] && ok "bad flag exits 2" || nok "bad flag exit code"
 "$DPDK" --port 70000 2>/dev/null; [ $? -eq 2 ] && ok "bad --port exits 2" || nok "bad --port exit code"
 
+# EAL args before "--": lab-dpdk holds 62 of them (63 with its name, then the NULL); more are
+# refused with one usage line before anything is set up (was a write past the end of eal_argv)
+eal_many() { local n=$1; shift; "$DPDK" $(seq -f "--lab-test-eal-arg-%g" "$n") -- --calib-ms 10 "$@"; }
+msg=$(eal_many 70 2>&1 >/dev/null); rc=$?
+echo "70 EAL args: rc $rc: $msg"
+[ $rc -eq 2 ] && [ "$(printf '%s\n' "$msg" | wc -l)" -eq 1 ] &&
+  echo "$msg" | grep -q "too many EAL arguments before \"--\" (70, at most 62)" &&
+  ok "70 EAL args: exit 2, one line" || nok "70 EAL args: rc $rc: $msg"
+msg=$(eal_many 63 2>&1 >/dev/null); rc=$?
+[ $rc -eq 2 ] && echo "$msg" | grep -q "too many EAL arguments" && ok "63 EAL args refused" || nok "63 EAL args: rc $rc: $msg"
+msg=$(eal_many 62 2>&1 >/dev/null); rc=$?
+echo "$msg" | grep -q "too many EAL arguments" && nok "62 EAL args refused" ||
+  { [ $rc -lt 128 ] && ok "62 EAL args pass the count check (rc $rc)" || nok "62 EAL args: rc $rc"; }
+r=$(ls -d "/var/run/dpdk/$LLAB_PREFIX-dpdk" 2>/dev/null)
+[ -z "$r" ] && ok "nothing set up by refused EAL args" || { nok "left: $r"; rm -rf "$r"; }
+
 dp_setup
 dp_start first || { echo "not ok: start"; exit 1; }
 FIRST=$DP_PID
