@@ -16,6 +16,13 @@
 #define DP_BURST 32
 /* EAL arguments lab-dpdk passes on, its own name included (eal_argv has one more, the NULL) */
 #define DP_MAX_EAL_ARGS 63
+/* Memory a DPDK secondary such as dpdk-dumpcap allocates (its ring, and a pool of 2 x 2048 mbufs
+ * of ~2.4 KB by default: ~10 MB) is mapped by the primary, on request, while it runs: after
+ * lab-dpdk dropped its capabilities. Mapping a new hugepage then fails when IOVA addresses are
+ * physical (PA: the EAL reads them from /proc/self/pagemap, which needs CAP_SYS_ADMIN), and
+ * vfio pins it against RLIMIT_MEMLOCK without CAP_IPC_LOCK. So vdevs (no DMA) run with
+ * --iova-mode=va, and a PCI port gets -m: this much beyond our own pool, mapped at start. */
+#define DP_CAPTURE_RESERVE_MB 48u
 
 struct dp_config {
 	const char *iface;        /* vdev mode: the Linux interface (dut0) */

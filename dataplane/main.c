@@ -32,6 +32,17 @@
 
 struct dp_state dp;
 
+#if defined(__SANITIZE_ADDRESS__)
+#define DP_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DP_ASAN 1
+#endif
+#endif
+#ifndef DP_ASAN
+#define DP_ASAN 0
+#endif
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -44,9 +55,10 @@ static void usage(FILE *f)
 "valid) and sent back; anything else is counted and dropped.\n"
 "\n"
 "Without EAL args, the flags below build the EAL command line: -l <main>,<worker> (or one lcore),\n"
-"--file-prefix <prefix>-dpdk, --no-pci and a net_af_xdp vdev on --iface (net_af_packet when\n"
-"af_xdp cannot start), or -a <pci> with --pci. EAL args before \"--\" (at most %d) are passed\n"
-"as they are; a port they create (-a, --vdev) is used, else the --iface vdev is added.\n"
+"--file-prefix <prefix>-dpdk, --no-pci --iova-mode=va and a net_af_xdp vdev on --iface\n"
+"(net_af_packet when af_xdp cannot start), or -a <pci> -m <MB> with --pci. EAL args before \"--\"\n"
+"(at most %d) are passed as they are; a port they create (-a, --vdev) is used, else the --iface\n"
+"vdev is added.\n"
 "\n"
 "Lab flags:\n"
 "  --iface IF            Linux interface for the vdev (default dut0; run inside its namespace)\n"
@@ -72,9 +84,14 @@ static void usage(FILE *f)
 "  -h, --help            this text\n"
 "\n"
 "Live counters: dpdk-telemetry.py -f <prefix>-dpdk, then /lab/stats.\n"
-"Capture: dpdk-dumpcap --file-prefix=<prefix>-dpdk -i <port name> (pdump is initialised).\n"
+"Capture: dpdk-dumpcap --file-prefix=<prefix>-dpdk -i <port name> -w FILE.pcapng, from any\n"
+"network namespace (pdump is initialised). Its pool (~10 MB of hugepages) is mapped by us after\n"
+"we dropped our capabilities: that needs IOVA as VA (the vdev default) or memory reserved at\n"
+"start (--pci's -m: our pool + %u MB), as IOVA as PA reads /proc/self/pagemap (CAP_SYS_ADMIN)\n"
+"and vfio pins pages against RLIMIT_MEMLOCK. With EAL args of your own for a PCI port, give -m\n"
+"too, or dpdk-dumpcap fails with \"Mempool (capture_N) creation failed: Cannot allocate memory\".\n"
 "Exit: 0 stopped normally (also by SIGINT/SIGTERM), 1 runtime failure, 2 usage error.\n",
-		DP_BURST, DP_MAX_EAL_ARGS - 1, LAB_PORT_DUT);
+		DP_BURST, DP_MAX_EAL_ARGS - 1, LAB_PORT_DUT, DP_CAPTURE_RESERVE_MB);
 }
 
 enum {
@@ -258,6 +275,12 @@ static long hugepages_free(void)
 	return v;
 }
 
+/* -m for a PCI port: our pool (an mbuf with its headers is under 2.5 KB) and the capture reserve */
+static unsigned dp_reserve_mb(void)
+{
+	return (unsigned)(((uint64_t)dp.cfg.mbufs * 2560 + (1u << 20) - 1) >> 20) + DP_CAPTURE_RESERVE_MB;
+}
+
 /* The EAL command line for the common case. */
 static int build_eal_args(char **out, int max, char *buf, size_t bufsz)
 {
@@ -309,12 +332,22 @@ static int build_eal_args(char **out, int max, char *buf, size_t bufsz)
 	ADD("--file-prefix");
 	ADD(dp.file_prefix);
 	ADD("--proc-type=primary");
+	/* memory a secondary (dpdk-dumpcap) asks for is mapped by us after the capability drop:
+	 * see DP_CAPTURE_RESERVE_MB in dp.h */
 	if (dp.cfg.pci) {
 		ADD("-a");
 		ADD((char *)dp.cfg.pci);
+		ADD("-m");
+		ADD(FMT("%u", dp_reserve_mb()));
 	} else {
 		ADD("--no-pci");
+		ADD("--iova-mode=va");
 	}
+#if DP_ASAN
+	/* ASan's shadow covers the EAL's default base (4 GiB): its memory would land among the
+	 * libraries, where a secondary often cannot map it at the same address (and crashes) */
+	ADD("--base-virtaddr=0x200000000000");
+#endif
 	out[n] = NULL;
 	return n;
 #undef ADD
@@ -392,6 +425,20 @@ static void print_start(void)
 	fflush(stdout);
 }
 
+/* EAL args of the user's own: IOVA as PA without memory reserved at start leaves a secondary
+ * (dpdk-dumpcap) no memory once we dropped our capabilities (DP_CAPTURE_RESERVE_MB). */
+static void note_capture_memory(int eal_argc, char **eal_argv)
+{
+	if (rte_eal_iova_mode() != RTE_IOVA_PA)
+		return;
+	for (int i = 1; i < eal_argc; i++)
+		if (!strcmp(eal_argv[i], "-m") || !strncmp(eal_argv[i], "--socket-mem", 12) ||
+		    !strcmp(eal_argv[i], "--legacy-mem"))
+			return;
+	lab_warn("IOVA mode PA and no -m/--socket-mem: dpdk-dumpcap will find no memory once"
+		 " capabilities are dropped; give -m %u (MB) or --iova-mode=va", dp_reserve_mb());
+}
+
 /* The Linux interfaces we would open (--iface, and any iface= of an EAL vdev) must be in a lab
  * namespace unless --hw names a real NIC; a PCI port (--pci, -a) is hardware by name. */
 static void check_scope(int eal_argc, char **eal_argv)
@@ -463,6 +510,7 @@ int main(int argc, char **argv)
 	if (ret < 0)
 		lab_die(LAB_EXIT_RUNTIME, "EAL init failed: %s (file prefix %s; hugepages free? run as"
 			" root; see the EAL lines above)", rte_strerror(rte_errno), dp.file_prefix);
+	note_capture_memory(eal_argc, eal_argv);
 	/* the EAL's runtime dir and hugepage files are ours from here: every exit cleans them */
 	char runtime_dir[256];
 	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());

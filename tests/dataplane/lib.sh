@@ -30,7 +30,7 @@ dp_start() {
     kill -0 "$DP_PID" 2>/dev/null || break
     sleep 0.1
   done
-  echo "lab-dpdk did not become ready:"; tail -n 5 "$WORK/$name.log"
+  echo "lab-dpdk did not become ready:"; grep -vE "^[0-9]+: " "$WORK/$name.log" | tail -n 5 # no stack
   return 1
 }
 
