@@ -186,6 +186,140 @@ static int cmp_tpkt(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* What a burst pcap writer returns besides 0: a write to the pcap failed (the caller reports
+ * it), anything else failed (err says why), or the run's flow gives no frame (no pcap). */
+enum { BURST_PCAP_WRITE_FAILED = -1, BURST_PCAP_FAILED = -2, BURST_PCAP_NONE = 1 };
+
+/* The packets of lab-gen's capture that fall in a burst, as captured. */
+static int copy_captured_bursts(const char *cap, struct lab_path *p, const struct lab_rec *recs,
+				size_t n, bool dut, struct lab_pcap_out *po, char *err, size_t errlen)
+{
+	const uint8_t *buf;
+	size_t len;
+	struct pcapr r;
+	struct pcapr_pkt pk;
+	char why[300];
+	int rc = 0;
+
+	p->pcap_frames = "capture";
+	if (pcapr_map(cap, &buf, &len, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s", why);
+		return BURST_PCAP_FAILED;
+	}
+	int g = pcapr_init(&r, buf, len);
+	while (g >= 0 && (g = pcapr_next(&r, &pk)) == 1) {
+		/* match by the lab header's sequence number, not the capture's clock: the
+		 * capture may be taken elsewhere than where the bursts were seen */
+		uint8_t fb[2048];
+		struct lab_parsed ps;
+		if (pk.linktype != 1 || pk.caplen > sizeof(fb))
+			continue;
+		memcpy(fb, pk.data, pk.caplen);
+		if (lab_frame_parse(fb, pk.caplen, 0, &ps) != LAB_OK)
+			continue;
+		uint32_t seq = ntohl(ps.hdr->seq);
+		if (seq >= n || !in_series(&recs[seq], dut) ||
+		    burst_of(p->bursts, p->nbursts, series_t(&recs[seq], dut)) < 0)
+			continue;
+		if (p->pcap_packets >= LAB_BURST_PCAP_MAX)
+			break;
+		if (lab_pcap_out_write(po, pk.ts_ns, pk.data, pk.caplen, pk.len) < 0) {
+			rc = BURST_PCAP_WRITE_FAILED;
+			break;
+		}
+		p->pcap_packets++;
+	}
+	if (g < 0)
+		snprintf(err, errlen, "%s: %s", cap, r.err);
+	pcapr_unmap(buf, len);
+	return g < 0 ? BURST_PCAP_FAILED : rc;
+}
+
+/* The frame every rebuilt packet starts from: the lab's flow at the run's frame size. Returns
+ * its length, 0 when the run's destination is no address (noted), or (size_t)-1. */
+static size_t burst_frame_template(struct lab_path *p, uint8_t *tmpl, size_t tmpl_len,
+				   const char *out, char *err, size_t errlen)
+{
+	struct lab_flow fl = {
+		.src_mac = {0x02, 0x4c, 0x42, 0, 0, 1},
+		.dst_mac = {0x02, 0x4c, 0x42, 0, 0, 2},
+		.family = p->hdr.family == 6 ? AF_INET6 : AF_INET,
+		.sport = LAB_PORT_GEN,
+		.dport = LAB_PORT_DUT,
+		.vlan_id = -1,
+	};
+	const char *src = fl.family == AF_INET6 ? "2001:2::1" : "198.18.0.1";
+	const char *dst = p->hdr.dst[0] ? p->hdr.dst : fl.family == AF_INET6 ? "2001:2::2" : "198.18.0.2";
+	bool stamp = p->stamped_run;
+	size_t flen = p->hdr.frame_size;
+	if (inet_pton(fl.family, src, &fl.src) != 1 || inet_pton(fl.family, dst, &fl.dst) != 1) {
+		lab_path_note(p, "burst pcap: destination '%s' is not an IPv%d address; none written",
+			      dst, fl.family == AF_INET6 ? 6 : 4);
+		return 0;
+	}
+	if (flen < lab_frame_min_len(&fl, stamp))
+		flen = lab_frame_min_len(&fl, stamp);
+	if (flen > tmpl_len)
+		flen = tmpl_len;
+	if (!lab_frame_build(tmpl, tmpl_len, &fl, flen, 0, stamp ? LAB_F_STAMP : 0)) {
+		snprintf(err, errlen, "%s: cannot build a %zu-byte frame for the burst pcap", out, flen);
+		return (size_t)-1;
+	}
+	return flen;
+}
+
+/* Frames rebuilt from the records of the packets in a burst, in time order as a capture would
+ * be (arrivals in sequence order are not). */
+static int rebuild_burst_frames(struct lab_path *p, const struct lab_rec *recs, size_t n, bool dut,
+				struct lab_pcap_out *po, const char *out, char *err, size_t errlen)
+{
+	uint8_t tmpl[2048], fr[2048];
+	struct lab_parsed ps;
+	int64_t off = p->hdr.realtime_off_ns;
+	int rc = 0;
+
+	p->pcap_frames = "reconstructed";
+	size_t flen = burst_frame_template(p, tmpl, sizeof(tmpl), out, err, errlen);
+	if (flen == 0)
+		return BURST_PCAP_NONE;
+	if (flen == (size_t)-1)
+		return BURST_PCAP_FAILED;
+	struct tpkt {
+		int64_t t;
+		size_t i;
+	} *tp = malloc((p->burst_packets ? p->burst_packets : 1) * sizeof(*tp));
+	size_t nt = 0;
+	if (!tp) {
+		snprintf(err, errlen, "%s: out of memory", out);
+		return BURST_PCAP_FAILED;
+	}
+	for (size_t i = 0; i < n && nt < p->burst_packets; i++) {
+		if (!in_series(&recs[i], dut))
+			continue;
+		int64_t t = series_t(&recs[i], dut);
+		if (burst_of(p->bursts, p->nbursts, t) >= 0)
+			tp[nt++] = (struct tpkt){t, i};
+	}
+	qsort(tp, nt, sizeof(*tp), cmp_tpkt);
+	for (size_t k = 0; k < nt && p->pcap_packets < LAB_BURST_PCAP_MAX; k++) {
+		const struct lab_rec *rc_ = &recs[tp[k].i];
+		int64_t t = tp[k].t;
+		memcpy(fr, tmpl, flen);
+		if (lab_frame_parse(fr, flen, 0, &ps) != LAB_OK)
+			break;
+		lab_frame_set_times(fr, &ps, rc_->seq, rc_->sent_ns, rc_->intended_ns);
+		if (!dut) /* back at the generator: the reflected frame */
+			lab_frame_reflect(fr, &ps, rc_->dut_rx_ns, rc_->dut_tx_ns);
+		if (lab_pcap_out_write(po, (uint64_t)(t + off), fr, (uint32_t)flen, (uint32_t)flen) < 0) {
+			rc = BURST_PCAP_WRITE_FAILED;
+			break;
+		}
+		p->pcap_packets++;
+	}
+	free(tp);
+	return rc;
+}
+
 /* bursts/<name>.pcap from lab-gen's capture when there is one (its packets, as captured), else
  * frames rebuilt from the records on the lab's flow. Written even with no burst (header only)
  * so the file list of a run does not depend on the traffic. */
@@ -194,7 +328,6 @@ static int write_burst_pcap(const char *run_dir, struct lab_path *p, const struc
 {
 	char dir[4096], out[4200], cap[4200];
 	struct lab_pcap_out po;
-	int64_t off = p->hdr.realtime_off_ns;
 
 	snprintf(dir, sizeof(dir), "%s/bursts", run_dir);
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
@@ -209,120 +342,21 @@ static int write_burst_pcap(const char *run_dir, struct lab_path *p, const struc
 	}
 	snprintf(p->pcap_rel, sizeof(p->pcap_rel), "bursts/%s.pcap", p->name);
 	int rc = 0;
-	if (file_exists(cap)) {
-		const uint8_t *buf;
-		size_t len;
-		struct pcapr r;
-		struct pcapr_pkt pk;
-		char why[300];
-		p->pcap_frames = "capture";
-		if (pcapr_map(cap, &buf, &len, why, sizeof(why)) < 0) {
-			snprintf(err, errlen, "%s", why);
-			lab_pcap_out_close(&po);
-			return -1;
-		}
-		int g = pcapr_init(&r, buf, len);
-		while (g >= 0 && (g = pcapr_next(&r, &pk)) == 1) {
-			/* match by the lab header's sequence number, not the capture's clock: the
-			 * capture may be taken elsewhere than where the bursts were seen */
-			uint8_t fb[2048];
-			struct lab_parsed ps;
-			if (pk.linktype != 1 || pk.caplen > sizeof(fb))
-				continue;
-			memcpy(fb, pk.data, pk.caplen);
-			if (lab_frame_parse(fb, pk.caplen, 0, &ps) != LAB_OK)
-				continue;
-			uint32_t seq = ntohl(ps.hdr->seq);
-			if (seq >= n || !in_series(&recs[seq], dut) ||
-			    burst_of(p->bursts, p->nbursts, series_t(&recs[seq], dut)) < 0)
-				continue;
-			if (p->pcap_packets >= LAB_BURST_PCAP_MAX)
-				break;
-			if (lab_pcap_out_write(&po, pk.ts_ns, pk.data, pk.caplen, pk.len) < 0) {
-				rc = -1;
-				break;
-			}
-			p->pcap_packets++;
-		}
-		if (g < 0)
-			snprintf(err, errlen, "%s: %s", cap, r.err);
-		pcapr_unmap(buf, len);
-		if (g < 0) {
-			lab_pcap_out_close(&po);
-			return -1;
-		}
-	} else if (p->nbursts) {
-		struct lab_flow fl = {
-			.src_mac = {0x02, 0x4c, 0x42, 0, 0, 1},
-			.dst_mac = {0x02, 0x4c, 0x42, 0, 0, 2},
-			.family = p->hdr.family == 6 ? AF_INET6 : AF_INET,
-			.sport = LAB_PORT_GEN,
-			.dport = LAB_PORT_DUT,
-			.vlan_id = -1,
-		};
-		const char *src = fl.family == AF_INET6 ? "2001:2::1" : "198.18.0.1";
-		const char *dst = p->hdr.dst[0] ? p->hdr.dst : fl.family == AF_INET6 ? "2001:2::2" : "198.18.0.2";
-		uint8_t tmpl[2048], fr[2048];
-		struct lab_parsed ps;
-		bool stamp = p->stamped_run;
-		size_t flen = p->hdr.frame_size;
+	if (file_exists(cap))
+		rc = copy_captured_bursts(cap, p, recs, n, dut, &po, err, errlen);
+	else if (p->nbursts)
+		rc = rebuild_burst_frames(p, recs, n, dut, &po, out, err, errlen);
+	else
 		p->pcap_frames = "reconstructed";
-		if (inet_pton(fl.family, src, &fl.src) != 1 || inet_pton(fl.family, dst, &fl.dst) != 1) {
-			lab_path_note(p, "burst pcap: destination '%s' is not an IPv%d address; none written",
-				      dst, fl.family == AF_INET6 ? 6 : 4);
-			lab_pcap_out_close(&po);
-			unlink(out);
-			p->pcap_rel[0] = '\0';
-			return 0;
-		}
-		if (flen < lab_frame_min_len(&fl, stamp))
-			flen = lab_frame_min_len(&fl, stamp);
-		if (flen > sizeof(tmpl))
-			flen = sizeof(tmpl);
-		if (!lab_frame_build(tmpl, sizeof(tmpl), &fl, flen, 0, stamp ? LAB_F_STAMP : 0)) {
-			lab_pcap_out_close(&po);
-			snprintf(err, errlen, "%s: cannot build a %zu-byte frame for the burst pcap",
-				 out, flen);
-			return -1;
-		}
-		/* in time order, as a capture would be: arrivals in sequence order are not */
-		struct tpkt {
-			int64_t t;
-			size_t i;
-		} *tp = malloc((p->burst_packets ? p->burst_packets : 1) * sizeof(*tp));
-		size_t nt = 0;
-		if (!tp) {
-			lab_pcap_out_close(&po);
-			snprintf(err, errlen, "%s: out of memory", out);
-			return -1;
-		}
-		for (size_t i = 0; i < n && nt < p->burst_packets; i++) {
-			if (!in_series(&recs[i], dut))
-				continue;
-			int64_t t = series_t(&recs[i], dut);
-			if (burst_of(p->bursts, p->nbursts, t) >= 0)
-				tp[nt++] = (struct tpkt){t, i};
-		}
-		qsort(tp, nt, sizeof(*tp), cmp_tpkt);
-		for (size_t k = 0; k < nt && p->pcap_packets < LAB_BURST_PCAP_MAX; k++) {
-			const struct lab_rec *rc_ = &recs[tp[k].i];
-			int64_t t = tp[k].t;
-			memcpy(fr, tmpl, flen);
-			if (lab_frame_parse(fr, flen, 0, &ps) != LAB_OK)
-				break;
-			lab_frame_set_times(fr, &ps, rc_->seq, rc_->sent_ns, rc_->intended_ns);
-			if (!dut) /* back at the generator: the reflected frame */
-				lab_frame_reflect(fr, &ps, rc_->dut_rx_ns, rc_->dut_tx_ns);
-			if (lab_pcap_out_write(&po, (uint64_t)(t + off), fr, (uint32_t)flen,
-					       (uint32_t)flen) < 0) {
-				rc = -1;
-				break;
-			}
-			p->pcap_packets++;
-		}
-		free(tp);
-	} else {
-		p->pcap_frames = "reconstructed";
+	if (rc == BURST_PCAP_FAILED) {
+		lab_pcap_out_close(&po);
+		return -1;
+	}
+	if (rc == BURST_PCAP_NONE) {
+		lab_pcap_out_close(&po);
+		unlink(out);
+		p->pcap_rel[0] = '\0';
+		return 0;
 	}
 	if (p->pcap_packets >= LAB_BURST_PCAP_MAX)
 		lab_path_note(p, "burst pcap stops at %d packets", LAB_BURST_PCAP_MAX);
@@ -333,35 +367,25 @@ static int write_burst_pcap(const char *run_dir, struct lab_path *p, const struc
 	return 0;
 }
 
-int lab_analyze_path(const char *run_dir, const char *name, const struct lab_analyze_opts *o,
-		     struct lab_path *p, char *err, size_t errlen)
+/* The record file of a path: its header into p, mapped in f. */
+static int load_records(const char *file, struct lab_path *p, struct lab_rec_file *f, char *err,
+			size_t errlen)
 {
-	char file[4200];
-	struct lab_rec_file f;
-	int64_t *buf = NULL;
-	int rc = -1;
-
-	memset(p, 0, sizeof(*p));
-	snprintf(p->name, sizeof(p->name), "%s", name);
-	snprintf(file, sizeof(file), "%s/records/%s.rec", run_dir, name);
-	if (lab_rec_open(file, &f, err, errlen) < 0)
+	if (lab_rec_open(file, f, err, errlen) < 0)
 		return -1;
-	p->hdr = f.hdr;
-	p->complete = f.complete;
-	p->stamped_run = f.hdr.flags & LAB_RECF_STAMP;
-	if (!f.complete)
+	p->hdr = f->hdr;
+	p->complete = f->complete;
+	p->stamped_run = f->hdr.flags & LAB_RECF_STAMP;
+	if (!f->complete)
 		lab_path_note(p, "%s was not finished by lab-gen (killed?): %llu records from its size",
-			      file, (unsigned long long)f.count);
-	const struct lab_rec *recs = f.recs;
-	size_t n = (size_t)f.count;
-	p->records = n;
-	buf = malloc((n ? n : 1) * sizeof(*buf));
-	if (!buf) {
-		snprintf(err, errlen, "%s: out of memory for %zu records", file, n);
-		goto out;
-	}
+			      file, (unsigned long long)f->count);
+	p->records = (size_t)f->count;
+	return 0;
+}
 
-	/* pass 1: counts, RTT from the intended send time, the time span */
+/* pass 1: counts, RTT from the intended send time, the time span */
+static void count_and_rtt(struct lab_path *p, const struct lab_rec *recs, size_t n, int64_t *buf)
+{
 	uint64_t t0 = n ? recs[0].intended_ns : 0, tmax = t0;
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -389,9 +413,14 @@ int lab_analyze_path(const char *run_dir, const char *name, const struct lab_ana
 	lab_percentiles(buf, k, &p->rtt);
 	p->t0_ns = t0;
 	p->span_ns = tmax - t0 + 1;
+}
 
-	/* pass 2: RTT from the actual send time, and the binned series of the report */
-	k = 0;
+/* pass 2: RTT from the actual send time, and the binned series of the report */
+static void actual_rtt_and_bins(struct lab_path *p, const struct lab_rec *recs, size_t n,
+				int64_t *buf)
+{
+	uint64_t t0 = p->t0_ns;
+	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct lab_rec *r = &recs[i];
 		if (!(r->flags & LAB_REC_RECEIVED))
@@ -410,10 +439,13 @@ int lab_analyze_path(const char *run_dir, const char *name, const struct lab_ana
 		}
 	}
 	lab_percentiles(buf, k, &p->rtt_actual);
+}
 
-	/* one-way: gen -> DUT, inside the DUT, DUT -> gen (one clock on the one-host lab) */
+/* one-way: gen -> DUT, inside the DUT, DUT -> gen (one clock on the one-host lab) */
+static void oneway_legs(struct lab_path *p, const struct lab_rec *recs, size_t n, int64_t *buf)
+{
 	for (int w = 0; w < 3; w++) {
-		k = 0;
+		size_t k = 0;
 		for (size_t i = 0; i < n; i++) {
 			const struct lab_rec *r = &recs[i];
 			if ((r->flags & (LAB_REC_RECEIVED | LAB_REC_STAMPED)) !=
@@ -427,16 +459,26 @@ int lab_analyze_path(const char *run_dir, const char *name, const struct lab_ana
 	}
 	if (p->stamped_run && p->received && !p->stamped)
 		lab_path_note(p, "stamps were asked for but no reflection carried them: no one-way split");
+}
 
-	/* rates over the schedule's duration, so achieved / offered is the delivery ratio */
-	uint64_t dur_ns = f.hdr.duration_ns ? f.hdr.duration_ns : (n > 1 ? recs[n - 1].intended_ns - t0 : 0);
+/* rates over the schedule's duration, so achieved / offered is the delivery ratio */
+static void path_rates(struct lab_path *p, const struct lab_rec *recs, size_t n)
+{
+	uint64_t t0 = p->t0_ns;
+	uint64_t dur_ns = p->hdr.duration_ns ? p->hdr.duration_ns : (n > 1 ? recs[n - 1].intended_ns - t0 : 0);
 	p->duration_s = (double)dur_ns / 1e9;
 	p->offered_pps = dur_ns ? (double)n * 1e9 / (double)dur_ns : 0;
 	p->achieved_pps = dur_ns ? (double)p->received * 1e9 / (double)dur_ns : 0;
+}
 
-	/* microbursts */
+/* microbursts: on the DUT's arrivals when stamped (kept) and back at the generator (counted),
+ * else on the generator's arrivals only */
+static int find_path_bursts(struct lab_path *p, const struct lab_analyze_opts *o,
+			    const struct lab_rec *recs, size_t n, int64_t *buf, const char *file,
+			    char *err, size_t errlen)
+{
 	bool dut = p->stamped > 0;
-	double mean_pps = f.hdr.rate_pps ? (double)f.hdr.rate_pps : p->offered_pps;
+	double mean_pps = p->hdr.rate_pps ? (double)p->hdr.rate_pps : p->offered_pps;
 	lab_burst_default(mean_pps, &p->bcfg);
 	if (o->window_ns)
 		p->bcfg.window_ns = o->window_ns;
@@ -449,7 +491,7 @@ int lab_analyze_path(const char *run_dir, const char *name, const struct lab_ana
 		size_t len = fill_series(recs, n, at_dut, buf);
 		if (len == (size_t)-1) {
 			snprintf(err, errlen, "%s: out of memory sorting arrivals", file);
-			goto out;
+			return -1;
 		}
 		size_t nb = 0;
 		b = NULL;
@@ -457,7 +499,7 @@ int lab_analyze_path(const char *run_dir, const char *name, const struct lab_ana
 			nb = lab_bursts_find(buf, len, &p->bcfg, &b);
 		if (nb == (size_t)-1) {
 			snprintf(err, errlen, "%s: out of memory finding bursts", file);
-			goto out;
+			return -1;
 		}
 		if (at_dut)
 			p->nbursts_dut = nb;
@@ -472,8 +514,13 @@ int lab_analyze_path(const char *run_dir, const char *name, const struct lab_ana
 			free(b);
 		}
 	}
+	return 0;
+}
 
-	/* latency inside against outside bursts: one array, filled from both ends */
+/* latency inside against outside bursts: one array, filled from both ends */
+static void burst_latency_split(struct lab_path *p, const struct lab_rec *recs, size_t n,
+				bool dut, int64_t *buf)
+{
 	size_t nin = 0, nout = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct lab_rec *r = &recs[i];
@@ -487,23 +534,26 @@ int lab_analyze_path(const char *run_dir, const char *name, const struct lab_ana
 	}
 	lab_percentiles(buf, nin, &p->rtt_in_burst);
 	lab_percentiles(buf + n - nout, nout, &p->rtt_out_burst);
+}
 
-	if (o->write_pcap && write_burst_pcap(run_dir, p, recs, n, dut, err, errlen) < 0)
-		goto out;
+/* drops: the reflector's drop points, lab-gen's own, the softnet deltas; then what is left */
+static int read_path_drops(const char *run_dir, const char *name, struct lab_path *p, char *err,
+			   size_t errlen)
+{
+	char file[4200];
 
-	/* drops: the reflector's drop points, lab-gen's own, the softnet deltas */
 	snprintf(file, sizeof(file), "%s/counters/%s.json", run_dir, name);
 	if (read_drops(p, file, "", true, err, errlen) < 0)
-		goto out;
+		return -1;
 	note_missing_drop_points(p, name, file);
 	p->in_flight = -1;
 	snprintf(file, sizeof(file), "%s/gen/%s.json", run_dir, name);
 	if (read_drops(p, file, "gen_", false, err, errlen) < 0)
-		goto out;
+		return -1;
 	snprintf(file, sizeof(file), "%s/softnet/%s.txt", run_dir, name);
 	if (file_exists(file)) {
 		if (sn_load_samples(file, &p->softnet, err, errlen) < 0)
-			goto out;
+			return -1;
 		p->have_softnet = true;
 		if (p->softnet.nsnaps < 2)
 			lab_path_note(p, "%s has %zu snapshot(s): no softnet delta", file,
@@ -521,6 +571,42 @@ int lab_analyze_path(const char *run_dir, const char *name, const struct lab_ana
 		if (p->drops[i].in_sum)
 			un -= (int64_t)p->drops[i].value;
 	p->unaccounted = un;
+	return 0;
+}
+
+int lab_analyze_path(const char *run_dir, const char *name, const struct lab_analyze_opts *o,
+		     struct lab_path *p, char *err, size_t errlen)
+{
+	char file[4200];
+	struct lab_rec_file f;
+	int64_t *buf = NULL;
+	int rc = -1;
+
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	snprintf(file, sizeof(file), "%s/records/%s.rec", run_dir, name);
+	if (load_records(file, p, &f, err, errlen) < 0)
+		return -1;
+	const struct lab_rec *recs = f.recs;
+	size_t n = (size_t)f.count;
+	buf = malloc((n ? n : 1) * sizeof(*buf));
+	if (!buf) {
+		snprintf(err, errlen, "%s: out of memory for %zu records", file, n);
+		goto out;
+	}
+
+	count_and_rtt(p, recs, n, buf);
+	actual_rtt_and_bins(p, recs, n, buf);
+	oneway_legs(p, recs, n, buf);
+	path_rates(p, recs, n);
+	if (find_path_bursts(p, o, recs, n, buf, file, err, errlen) < 0)
+		goto out;
+	bool dut = p->stamped > 0;
+	burst_latency_split(p, recs, n, dut, buf);
+	if (o->write_pcap && write_burst_pcap(run_dir, p, recs, n, dut, err, errlen) < 0)
+		goto out;
+	if (read_path_drops(run_dir, name, p, err, errlen) < 0)
+		goto out;
 
 	/* the generator's own counts should agree with its records; say so when not */
 	if (f.complete && (f.hdr.sent != p->sent || f.hdr.received != p->received))

@@ -59,7 +59,19 @@ static void usage(FILE *f)
 enum { O_PCAP = 256, O_WINDOW, O_THRESH, O_JSON, O_WRITE, O_MARGIN, O_SAMPLE, O_INTERVAL,
        O_DURATION, O_SOURCE, O_NOPCAP };
 
-int main(int argc, char **argv)
+/* The command line: which mode, and the flags that belong to each. */
+struct ana_cli {
+	const char *pcap, *sample, *source;
+	struct lab_scan_opts so;
+	struct lab_analyze_opts ao;
+	uint64_t interval_ms, window_us, margin_us;
+	double duration_s, threshold;
+	bool scan_only, sample_only, run_only; /* a flag of that mode only was given */
+};
+
+/* The flags into cli. Returns -1 to go on, or the exit code when the command is done (--help,
+ * --version). Bad flags end the process with exit 2. */
+static int parse_cli(int argc, char **argv, struct ana_cli *cli)
 {
 	static const struct option opts[] = {
 		{"pcap", required_argument, NULL, O_PCAP},
@@ -78,32 +90,21 @@ int main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *pcap = NULL, *sample = NULL, *source = "/proc/net/softnet_stat";
-	struct lab_scan_opts so = {0};
-	struct lab_analyze_opts ao = {.write_pcap = true};
-	uint64_t interval_ms = 100, window_us = 0, margin_us = 0;
-	double duration_s = 0, threshold = 0;
-	bool scan_only = false, sample_only = false, run_only = false;
-	char err[1024];
 	int c;
 
-	lab_log_init("lab-analyze");
-	/* report.html, summary.md and softnet.csv go through fopen (0666 & ~umask): whatever the
-	 * caller's umask, nothing we write is group- or world-writable */
-	umask(umask(0) | 022);
 	while ((c = getopt_long(argc, argv, ":vVh", opts, NULL)) != -1) {
 		switch (c) {
-		case O_PCAP: pcap = optarg; break;
-		case O_WINDOW: window_us = lab_parse_u64("window-us", optarg, 1, 60000000); break;
-		case O_THRESH: threshold = lab_parse_double("threshold-pps", optarg, 1, 1e12); break;
-		case O_JSON: so.json = true; scan_only = true; break;
-		case O_WRITE: so.write = optarg; scan_only = true; break;
-		case O_MARGIN: margin_us = lab_parse_u64("margin-us", optarg, 0, 60000000); scan_only = true; break;
-		case O_SAMPLE: sample = optarg; break;
-		case O_INTERVAL: interval_ms = lab_parse_u64("interval-ms", optarg, 1, 3600000); sample_only = true; break;
-		case O_DURATION: duration_s = lab_parse_double("duration", optarg, 0, 1e7); sample_only = true; break;
-		case O_SOURCE: source = optarg; sample_only = true; break;
-		case O_NOPCAP: ao.write_pcap = false; run_only = true; break;
+		case O_PCAP: cli->pcap = optarg; break;
+		case O_WINDOW: cli->window_us = lab_parse_u64("window-us", optarg, 1, 60000000); break;
+		case O_THRESH: cli->threshold = lab_parse_double("threshold-pps", optarg, 1, 1e12); break;
+		case O_JSON: cli->so.json = true; cli->scan_only = true; break;
+		case O_WRITE: cli->so.write = optarg; cli->scan_only = true; break;
+		case O_MARGIN: cli->margin_us = lab_parse_u64("margin-us", optarg, 0, 60000000); cli->scan_only = true; break;
+		case O_SAMPLE: cli->sample = optarg; break;
+		case O_INTERVAL: cli->interval_ms = lab_parse_u64("interval-ms", optarg, 1, 3600000); cli->sample_only = true; break;
+		case O_DURATION: cli->duration_s = lab_parse_double("duration", optarg, 0, 1e7); cli->sample_only = true; break;
+		case O_SOURCE: cli->source = optarg; cli->sample_only = true; break;
+		case O_NOPCAP: cli->ao.write_pcap = false; cli->run_only = true; break;
 		case 'v': lab_set_verbose(true); break;
 		case 'V': printf("lab-analyze %s\n", LAB_VERSION_STRING); return LAB_EXIT_OK;
 		case 'h': usage(stdout); return LAB_EXIT_OK;
@@ -113,45 +114,53 @@ int main(int argc, char **argv)
 			lab_die(LAB_EXIT_USAGE, "unknown option '%s' (see --help)", argv[optind - 1]);
 		}
 	}
-	if (pcap && sample)
+	if (cli->pcap && cli->sample)
 		lab_die(LAB_EXIT_USAGE, "--pcap and --sample-softnet are two different modes: give one");
-	if (sample) {
-		if (scan_only || run_only || window_us || threshold > 0 || optind < argc)
-			lab_die(LAB_EXIT_USAGE, "--sample-softnet takes only --interval-ms, --duration "
-						"and --source");
-		lab_install_stop_signals();
-		/* the sampler runs as long as a whole run: it needs no privilege at all
-		 * (/proc/net/softnet_stat is world-readable), so it keeps none */
-		if (lab_caps_keep(NULL, 0, err, sizeof(err)) < 0)
-			lab_die(LAB_EXIT_RUNTIME, "dropping capabilities: %s", err);
-		if (sn_sample(sample, source, interval_ms * 1000000ull,
-			      (uint64_t)llround(duration_s * 1e9), err, sizeof(err)) < 0)
-			lab_die(LAB_EXIT_RUNTIME, "softnet sampler: %s", err);
-		return LAB_EXIT_OK;
-	}
-	if (sample_only)
-		lab_die(LAB_EXIT_USAGE, "--interval-ms, --duration and --source go with --sample-softnet");
-	if (pcap) {
-		if (run_only || optind < argc)
-			lab_die(LAB_EXIT_USAGE, "--pcap FILE takes no results directory (and no --no-pcap)");
-		if (margin_us && !so.write)
-			lab_die(LAB_EXIT_USAGE, "--margin-us goes with --write OUT.pcap");
-		so.window_ns = window_us * 1000;
-		so.threshold_pps = threshold;
-		so.margin_ns = margin_us * 1000;
-		if (lab_pcap_scan(pcap, &so, stdout, err, sizeof(err)) < 0)
-			lab_die(LAB_EXIT_RUNTIME, "%s", err);
-		return LAB_EXIT_OK;
-	}
-	if (scan_only)
-		lab_die(LAB_EXIT_USAGE, "--json, --write and --margin-us go with --pcap FILE");
-	if (optind != argc - 1)
-		lab_die(LAB_EXIT_USAGE, "give one results directory (or --pcap FILE); see --help");
+	return -1;
+}
 
+static int sample_softnet(const struct ana_cli *cli, int argc)
+{
+	char err[1024];
+
+	if (cli->scan_only || cli->run_only || cli->window_us || cli->threshold > 0 || optind < argc)
+		lab_die(LAB_EXIT_USAGE, "--sample-softnet takes only --interval-ms, --duration "
+					"and --source");
+	lab_install_stop_signals();
+	/* the sampler runs as long as a whole run: it needs no privilege at all
+	 * (/proc/net/softnet_stat is world-readable), so it keeps none */
+	if (lab_caps_keep(NULL, 0, err, sizeof(err)) < 0)
+		lab_die(LAB_EXIT_RUNTIME, "dropping capabilities: %s", err);
+	if (sn_sample(cli->sample, cli->source, cli->interval_ms * 1000000ull,
+		      (uint64_t)llround(cli->duration_s * 1e9), err, sizeof(err)) < 0)
+		lab_die(LAB_EXIT_RUNTIME, "softnet sampler: %s", err);
+	return LAB_EXIT_OK;
+}
+
+static int scan_capture(struct ana_cli *cli, int argc)
+{
+	char err[1024];
+
+	if (cli->run_only || optind < argc)
+		lab_die(LAB_EXIT_USAGE, "--pcap FILE takes no results directory (and no --no-pcap)");
+	if (cli->margin_us && !cli->so.write)
+		lab_die(LAB_EXIT_USAGE, "--margin-us goes with --write OUT.pcap");
+	cli->so.window_ns = cli->window_us * 1000;
+	cli->so.threshold_pps = cli->threshold;
+	cli->so.margin_ns = cli->margin_us * 1000;
+	if (lab_pcap_scan(cli->pcap, &cli->so, stdout, err, sizeof(err)) < 0)
+		lab_die(LAB_EXIT_RUNTIME, "%s", err);
+	return LAB_EXIT_OK;
+}
+
+static int analyze_run(struct ana_cli *cli, const char *dir)
+{
 	struct lab_run run;
-	ao.window_ns = window_us * 1000;
-	ao.threshold_pps = threshold;
-	if (lab_run_load(argv[optind], &ao, &run, err, sizeof(err)) < 0)
+	char err[1024];
+
+	cli->ao.window_ns = cli->window_us * 1000;
+	cli->ao.threshold_pps = cli->threshold;
+	if (lab_run_load(dir, &cli->ao, &run, err, sizeof(err)) < 0)
 		lab_die(LAB_EXIT_RUNTIME, "%s", err);
 	if (lab_write_summary_json(&run, err, sizeof(err)) < 0 ||
 	    lab_write_summary_md(&run, err, sizeof(err)) < 0 ||
@@ -164,4 +173,32 @@ int main(int argc, char **argv)
 		 run.dir);
 	lab_run_free(&run);
 	return LAB_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct ana_cli cli = {
+		.source = "/proc/net/softnet_stat",
+		.ao = {.write_pcap = true},
+		.interval_ms = 100,
+	};
+	int rc;
+
+	lab_log_init("lab-analyze");
+	/* report.html, summary.md and softnet.csv go through fopen (0666 & ~umask): whatever the
+	 * caller's umask, nothing we write is group- or world-writable */
+	umask(umask(0) | 022);
+	if ((rc = parse_cli(argc, argv, &cli)) >= 0)
+		return rc;
+	if (cli.sample)
+		return sample_softnet(&cli, argc);
+	if (cli.sample_only)
+		lab_die(LAB_EXIT_USAGE, "--interval-ms, --duration and --source go with --sample-softnet");
+	if (cli.pcap)
+		return scan_capture(&cli, argc);
+	if (cli.scan_only)
+		lab_die(LAB_EXIT_USAGE, "--json, --write and --margin-us go with --pcap FILE");
+	if (optind != argc - 1)
+		lab_die(LAB_EXIT_USAGE, "give one results directory (or --pcap FILE); see --help");
+	return analyze_run(&cli, argv[optind]);
 }

@@ -287,17 +287,9 @@ static void md_tuning_line(FILE *f, const struct jv *run)
 	fprintf(f, ".\n\n");
 }
 
-int lab_write_summary_md(const struct lab_run *r, char *err, size_t errlen)
+/* The title, the run's configuration, the tuning line and the table's head. */
+static void md_header(FILE *f, const struct lab_run *r, const struct lab_path *floor)
 {
-	char path[4200], tmp[4300], cell[128];
-	const struct lab_path *floor = lab_run_floor(r);
-	snprintf(path, sizeof(path), "%s/summary.md", r->dir);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		return -1;
-	}
 	const struct lab_path *fp = first_analyzed(r);
 	const struct jv *run = r->run;
 	char rate[64] = "?", pattern[32] = "?", size[32] = "?", dur[32] = "?";
@@ -329,7 +321,59 @@ int lab_write_summary_md(const struct lab_run *r, char *err, size_t errlen)
 	for (size_t i = 0; i < r->npaths; i++)
 		fprintf(f, "---:|");
 	fprintf(f, "\n");
+}
 
+static void md_row_begin(FILE *f, const char *label)
+{
+	fprintf(f, "| %s |", label);
+}
+
+/* A skipped path's cell: written here, and the caller writes nothing for it. */
+static bool md_cell_skipped(FILE *f, const struct lab_path *p)
+{
+	if (p->skipped)
+		fprintf(f, " skipped |");
+	return p->skipped;
+}
+
+/* sent, received, lost, reordered, duplicated; offered / achieved rate */
+static void md_count_rows(FILE *f, const struct lab_run *r)
+{
+	static const struct {
+		const char *label;
+		size_t off;
+	} count_rows[] = {
+		{"sent", offsetof(struct lab_path, sent)},
+		{"received", offsetof(struct lab_path, received)},
+		{"lost", offsetof(struct lab_path, lost)},
+		{"reordered", offsetof(struct lab_path, reordered)},
+		{"duplicated", offsetof(struct lab_path, duplicated)},
+	};
+
+	for (size_t k = 0; k < sizeof(count_rows) / sizeof(count_rows[0]); k++) {
+		md_row_begin(f, count_rows[k].label);
+		for (size_t i = 0; i < r->npaths; i++) {
+			const struct lab_path *p = &r->paths[i];
+			if (md_cell_skipped(f, p))
+				continue;
+			fprintf(f, " %llu |",
+				(unsigned long long)*(const uint64_t *)((const char *)p + count_rows[k].off));
+		}
+		fprintf(f, "\n");
+	}
+	md_row_begin(f, "offered / achieved pps");
+	for (size_t i = 0; i < r->npaths; i++) {
+		const struct lab_path *p = &r->paths[i];
+		if (md_cell_skipped(f, p))
+			continue;
+		fprintf(f, " %.0f / %.0f |", p->offered_pps, p->achieved_pps);
+	}
+	fprintf(f, "\n");
+}
+
+/* RTT (every percentile) and the one-way legs (p50, p99, max), each with its floor multiple */
+static void md_pct_rows(FILE *f, const struct lab_run *r, const struct lab_path *floor)
+{
 	static const char *const pct_names[] = {"min", "p50", "p90", "p99", "p99.9", "p99.99", "max"};
 	static const struct {
 		const char *label;
@@ -342,49 +386,18 @@ int lab_write_summary_md(const struct lab_run *r, char *err, size_t errlen)
 		{"one-way inside DUT", PCT(in_dut), false},
 		{"one-way DUT → gen", PCT(from_dut), false},
 	};
-	static const struct {
-		const char *label;
-		size_t off;
-	} count_rows[] = {
-		{"sent", offsetof(struct lab_path, sent)},
-		{"received", offsetof(struct lab_path, received)},
-		{"lost", offsetof(struct lab_path, lost)},
-		{"reordered", offsetof(struct lab_path, reordered)},
-		{"duplicated", offsetof(struct lab_path, duplicated)},
-	};
+	char cell[128];
 
-#define ROW_BEGIN(lbl) fprintf(f, "| %s |", lbl)
-#define CELL_SKIP(pp) (pp)->skipped ? fprintf(f, " skipped |"), 1 : 0
-
-	for (size_t k = 0; k < sizeof(count_rows) / sizeof(count_rows[0]); k++) {
-		ROW_BEGIN(count_rows[k].label);
-		for (size_t i = 0; i < r->npaths; i++) {
-			const struct lab_path *p = &r->paths[i];
-			if (CELL_SKIP(p))
-				continue;
-			fprintf(f, " %llu |",
-				(unsigned long long)*(const uint64_t *)((const char *)p + count_rows[k].off));
-		}
-		fprintf(f, "\n");
-	}
-	ROW_BEGIN("offered / achieved pps");
-	for (size_t i = 0; i < r->npaths; i++) {
-		const struct lab_path *p = &r->paths[i];
-		if (CELL_SKIP(p))
-			continue;
-		fprintf(f, " %.0f / %.0f |", p->offered_pps, p->achieved_pps);
-	}
-	fprintf(f, "\n");
 	for (size_t k = 0; k < sizeof(pct_rows) / sizeof(pct_rows[0]); k++) {
 		for (size_t w = 0; w < 7; w++) {
 			char lbl[96];
 			if (!pct_rows[k].full && w != 1 && w != 3 && w != 6)
 				continue;
 			snprintf(lbl, sizeof(lbl), "%s %s", pct_rows[k].label, pct_names[w]);
-			ROW_BEGIN(lbl);
+			md_row_begin(f, lbl);
 			for (size_t i = 0; i < r->npaths; i++) {
 				const struct lab_path *p = &r->paths[i];
-				if (CELL_SKIP(p))
+				if (md_cell_skipped(f, p))
 					continue;
 				const struct lab_pct *pc =
 					(const struct lab_pct *)((const char *)p + pct_rows[k].off);
@@ -398,18 +411,23 @@ int lab_write_summary_md(const struct lab_run *r, char *err, size_t errlen)
 			fprintf(f, "\n");
 		}
 	}
-	ROW_BEGIN("microbursts (count / packets)");
+}
+
+/* microbursts: how many, and the RTT p99 inside against outside them */
+static void md_burst_rows(FILE *f, const struct lab_run *r)
+{
+	md_row_begin(f, "microbursts (count / packets)");
 	for (size_t i = 0; i < r->npaths; i++) {
 		const struct lab_path *p = &r->paths[i];
-		if (CELL_SKIP(p))
+		if (md_cell_skipped(f, p))
 			continue;
 		fprintf(f, " %zu / %llu |", p->nbursts, (unsigned long long)p->burst_packets);
 	}
 	fprintf(f, "\n");
-	ROW_BEGIN("RTT p99 inside / outside bursts");
+	md_row_begin(f, "RTT p99 inside / outside bursts");
 	for (size_t i = 0; i < r->npaths; i++) {
 		const struct lab_path *p = &r->paths[i];
-		if (CELL_SKIP(p))
+		if (md_cell_skipped(f, p))
 			continue;
 		if (p->rtt_in_burst.n)
 			fprintf(f, " %.2f / ", (double)p->rtt_in_burst.p99 / 1e3);
@@ -421,50 +439,63 @@ int lab_write_summary_md(const struct lab_run *r, char *err, size_t errlen)
 			fprintf(f, "– |");
 	}
 	fprintf(f, "\n");
-	/* drops: the union of every path's drop points, one row each */
-	for (size_t i = 0; i < r->npaths; i++) {
-		for (size_t k = 0; k < r->paths[i].ndrops; k++) {
-			const char *dn = r->paths[i].drops[k].name;
-			bool seen = false;
-			for (size_t i2 = 0; i2 <= i && !seen; i2++)
-				for (size_t k2 = 0; k2 < r->paths[i2].ndrops; k2++) {
-					if (i2 == i && k2 >= k)
-						break;
-					if (strcmp(r->paths[i2].drops[k2].name, dn) == 0) {
-						seen = true;
-						break;
-					}
-				}
-			if (seen)
-				continue;
-			char lbl[96];
-			snprintf(lbl, sizeof(lbl), "drops: %s", dn);
-			ROW_BEGIN(lbl);
-			for (size_t j = 0; j < r->npaths; j++) {
-				const struct lab_path *p = &r->paths[j];
-				if (CELL_SKIP(p))
-					continue;
-				size_t m;
-				for (m = 0; m < p->ndrops; m++)
-					if (strcmp(p->drops[m].name, dn) == 0)
-						break;
-				if (m < p->ndrops)
-					fprintf(f, " %llu |", (unsigned long long)p->drops[m].value);
-				else
-					fprintf(f, " – |");
-			}
-			fprintf(f, "\n");
+}
+
+/* Whether drop point k of path i was listed by an earlier path, or earlier in path i. */
+static bool drop_seen_before(const struct lab_run *r, size_t i, size_t k)
+{
+	const char *dn = r->paths[i].drops[k].name;
+	for (size_t i2 = 0; i2 <= i; i2++)
+		for (size_t k2 = 0; k2 < r->paths[i2].ndrops; k2++) {
+			if (i2 == i && k2 >= k)
+				break;
+			if (strcmp(r->paths[i2].drops[k2].name, dn) == 0)
+				return true;
 		}
+	return false;
+}
+
+static void md_drop_row(FILE *f, const struct lab_run *r, const char *dn)
+{
+	char lbl[96];
+	snprintf(lbl, sizeof(lbl), "drops: %s", dn);
+	md_row_begin(f, lbl);
+	for (size_t j = 0; j < r->npaths; j++) {
+		const struct lab_path *p = &r->paths[j];
+		if (md_cell_skipped(f, p))
+			continue;
+		size_t m;
+		for (m = 0; m < p->ndrops; m++)
+			if (strcmp(p->drops[m].name, dn) == 0)
+				break;
+		if (m < p->ndrops)
+			fprintf(f, " %llu |", (unsigned long long)p->drops[m].value);
+		else
+			fprintf(f, " – |");
 	}
-	ROW_BEGIN("unaccounted");
+	fprintf(f, "\n");
+}
+
+/* drops: the union of every path's drop points, one row each; then what none of them places */
+static void md_drop_rows(FILE *f, const struct lab_run *r)
+{
+	for (size_t i = 0; i < r->npaths; i++)
+		for (size_t k = 0; k < r->paths[i].ndrops; k++)
+			if (!drop_seen_before(r, i, k))
+				md_drop_row(f, r, r->paths[i].drops[k].name);
+	md_row_begin(f, "unaccounted");
 	for (size_t i = 0; i < r->npaths; i++) {
 		const struct lab_path *p = &r->paths[i];
-		if (CELL_SKIP(p))
+		if (md_cell_skipped(f, p))
 			continue;
 		fprintf(f, " %lld |", (long long)p->unaccounted);
 	}
 	fprintf(f, "\n\n");
+}
 
+/* The notes of the paths and the run, then the line on how the figures were made. */
+static void md_footer(FILE *f, const struct lab_run *r)
+{
 	bool any = r->nnotes > 0;
 	for (size_t i = 0; i < r->npaths; i++)
 		any |= r->paths[i].skipped || r->paths[i].nnotes;
@@ -484,6 +515,25 @@ int lab_write_summary_md(const struct lab_run *r, char *err, size_t errlen)
 	fprintf(f, "Percentiles are exact (nearest rank over every packet). `unaccounted` = sent − "
 		   "received − drops, softnet_time_squeeze left out (not packets). Microbursts: "
 		   "arrivals at the DUT when stamped, else back at the generator.\n");
+}
+
+int lab_write_summary_md(const struct lab_run *r, char *err, size_t errlen)
+{
+	char path[4200], tmp[4300];
+	const struct lab_path *floor = lab_run_floor(r);
+	snprintf(path, sizeof(path), "%s/summary.md", r->dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	md_header(f, r, floor);
+	md_count_rows(f, r);
+	md_pct_rows(f, r, floor);
+	md_burst_rows(f, r);
+	md_drop_rows(f, r);
+	md_footer(f, r);
 	if (fclose(f) != 0 || rename(tmp, path) != 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		unlink(tmp);

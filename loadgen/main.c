@@ -150,20 +150,22 @@ static int parse_addr(const char *text, struct in6_addr *a)
 	return -1;
 }
 
-int main(int argc, char **argv)
-{
-	struct gen_run g;
-	struct gen_cfg *c = &g.cfg;
-	const char *src_text = NULL, *dst_mac_text = NULL, *backend = GEN_HAVE_XSK ? "xsk" : "udp";
-	bool allow_dst = false, hw = false, iface_given = false, have_dur = false, have_count = false;
-	bool have_gap = false, have_rate = false, have_cap_rate = false;
-	double duration_s = 10.0;
-	uint64_t cap_rate = 0;
-	int opt, rc;
-	char err[512];
+/* What the command line says beyond gen_cfg: the choices checked once every flag is read. */
+struct gen_cli {
+	const char *src_text, *dst_mac_text, *backend;
+	bool allow_dst, hw, iface_given, have_dur, have_count, have_gap, have_rate, have_cap_rate;
+	double duration_s;
+	uint64_t cap_rate;
+};
 
-	lab_log_init(argv[0]);
-	memset(&g, 0, sizeof(g));
+static void cfg_defaults(struct gen_run *g, struct gen_cli *cli)
+{
+	struct gen_cfg *c = &g->cfg;
+
+	memset(g, 0, sizeof(*g));
+	memset(cli, 0, sizeof(*cli));
+	cli->backend = GEN_HAVE_XSK ? "xsk" : "udp";
+	cli->duration_s = 10.0;
 	c->iface = "gen0";
 	c->dst_text = "198.18.0.2";
 	c->path = "unnamed";
@@ -185,19 +187,37 @@ int main(int argc, char **argv)
 	c->cap_snaplen = 128;
 	c->cap_window_ns = 100000;
 	c->cap_max_events = 64;
+}
+
+static int parse_xdp_mode(const char *text)
+{
+	if (!strcmp(text, "auto"))
+		return 0;
+	if (!strcmp(text, "native"))
+		return 1;
+	if (!strcmp(text, "generic"))
+		return 2;
+	lab_die(LAB_EXIT_USAGE, "--xdp-mode: '%s' is not native, generic or auto", text);
+}
+
+/* The flags into c and cli. Returns -1 to go on, or the exit code when the command is done
+ * (--help, --version, an unknown flag). Bad values end the process with exit 2. */
+static int parse_cli(int argc, char **argv, struct gen_cfg *c, struct gen_cli *cli)
+{
+	int opt;
 
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
-		case O_IFACE: c->iface = optarg; iface_given = true; break;
+		case O_IFACE: c->iface = optarg; cli->iface_given = true; break;
 		case O_DST: c->dst_text = optarg; break;
-		case O_SRC: src_text = optarg; break;
-		case O_DSTMAC: dst_mac_text = optarg; break;
+		case O_SRC: cli->src_text = optarg; break;
+		case O_DSTMAC: cli->dst_mac_text = optarg; break;
 		case O_PORT: c->flow.dport = (uint16_t)lab_parse_u64("port", optarg, 1, 65535); break;
-		case O_ALLOW: allow_dst = true; break;
-		case O_HW: hw = true; break;
+		case O_ALLOW: cli->allow_dst = true; break;
+		case O_HW: cli->hw = true; break;
 		case O_RATE:
 			c->sched.rate_pps = lab_parse_u64("rate", optarg, 1, 100000000);
-			have_rate = true;
+			cli->have_rate = true;
 			break;
 		case O_PATTERN:
 			if (gen_pattern_parse(optarg, &c->sched.pattern) < 0)
@@ -207,36 +227,27 @@ int main(int argc, char **argv)
 		case O_BSIZE: c->sched.burst_size = (uint32_t)lab_parse_u64("burst-size", optarg, 1, 1000000); break;
 		case O_BGAP:
 			c->sched.burst_gap_ns = lab_parse_u64("burst-gap-us", optarg, 1, 3600000000ull) * 1000;
-			have_gap = true;
+			cli->have_gap = true;
 			break;
 		case O_DUR:
-			duration_s = lab_parse_double("duration", optarg, 0.000001, 86400 * 7);
-			have_dur = true;
+			cli->duration_s = lab_parse_double("duration", optarg, 0.000001, 86400 * 7);
+			cli->have_dur = true;
 			break;
 		case O_COUNT:
 			c->count = lab_parse_u64("count", optarg, 1, 1ull << 36);
-			have_count = true;
+			cli->have_count = true;
 			break;
 		case O_SEED: c->sched.seed = lab_parse_u64("seed", optarg, 0, UINT64_MAX); break;
 		case O_SIZE: c->frame_size = (uint32_t)lab_parse_u64("size", optarg, 1, 65535); break;
 		case O_STAMP: c->stamp = true; break;
-		case O_BACKEND: backend = optarg; break;
+		case O_BACKEND: cli->backend = optarg; break;
 		case O_CPU: c->cpu = (int)lab_parse_u64("cpu", optarg, 0, 1023); break;
 		case O_BATCH: c->batch = (uint32_t)lab_parse_u64("batch", optarg, 1, 256); break;
 		case O_SPIN: c->spin_ns = (uint32_t)lab_parse_u64("spin-us", optarg, 0, 1000000) * 1000; break;
 		case O_QUEUE: c->queue = (uint32_t)lab_parse_u64("queue", optarg, 0, 63); break;
 		case O_COPY: c->copy_mode = 1; break;
 		case O_ZC: c->copy_mode = 2; break;
-		case O_XDPMODE:
-			if (!strcmp(optarg, "auto"))
-				c->attach_mode = 0;
-			else if (!strcmp(optarg, "native"))
-				c->attach_mode = 1;
-			else if (!strcmp(optarg, "generic"))
-				c->attach_mode = 2;
-			else
-				lab_die(LAB_EXIT_USAGE, "--xdp-mode: '%s' is not native, generic or auto", optarg);
-			break;
+		case O_XDPMODE: c->attach_mode = parse_xdp_mode(optarg); break;
 		case O_NOBP: c->busy_poll = false; break;
 		case O_NOTXTS: c->no_tx_tstamp = true; break;
 		case O_UNMARKED: c->accept_unmarked = true; break;
@@ -250,7 +261,7 @@ int main(int argc, char **argv)
 			break;
 		case O_QUIET: c->quiet = true; break;
 		case O_CAP: c->capture = optarg; break;
-		case O_CAPRATE: cap_rate = lab_parse_u64("capture-rate-pps", optarg, 0, 1000000000); have_cap_rate = true; break;
+		case O_CAPRATE: cli->cap_rate = lab_parse_u64("capture-rate-pps", optarg, 0, 1000000000); cli->have_cap_rate = true; break;
 		case O_CAPWIN: c->cap_window_ns = lab_parse_u64("capture-window-us", optarg, 1, 10000000) * 1000; break;
 		case O_CAPLAT: c->cap_latency_ns = lab_parse_u64("capture-latency-us", optarg, 0, 100000000) * 1000; break;
 		case O_CAPBEF: c->cap_ring = (uint32_t)lab_parse_u64("capture-before", optarg, 1, 1000000); break;
@@ -269,37 +280,49 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		lab_die(LAB_EXIT_USAGE, "unexpected argument '%s' (see --help)", argv[optind]);
-	if (have_dur && have_count)
+	if (cli->have_dur && cli->have_count)
 		lab_die(LAB_EXIT_USAGE, "--duration and --count: give one of them");
+	return -1;
+}
 
-	/* the guard comes first: nothing is opened, let alone sent, for a refused destination */
+/* The guard: the destination is in the benchmarking ranges, or real hardware was named and the
+ * way out asked for; the interface is in a lab namespace (or a NIC) and exists here. */
+static void check_destination(struct gen_cfg *c, const struct gen_cli *cli)
+{
+	char err[512];
+
 	c->flow.family = parse_addr(c->dst_text, &c->flow.dst);
 	if (c->flow.family < 0)
 		lab_die(LAB_EXIT_USAGE, "--dst: '%s' is not an IPv4 or IPv6 address", c->dst_text);
 	if (!lab_addr_is_benchmark(c->flow.family, &c->flow.dst)) {
-		if (!allow_dst)
+		if (!cli->allow_dst)
 			lab_die(LAB_EXIT_USAGE, "--dst %s is outside the lab's 198.18.0.0/15 and "
 				"2001:2::/48: refused (real hardware only: --hw --iface IF --allow-dst)",
 				c->dst_text);
-		if (!hw || !iface_given)
+		if (!cli->hw || !cli->iface_given)
 			lab_die(LAB_EXIT_USAGE, "--allow-dst needs --hw and a hardware interface named "
 				"with --iface");
 	}
-	if (hw) {
-		if (!iface_given)
+	if (cli->hw) {
+		if (!cli->iface_given)
 			lab_die(LAB_EXIT_USAGE, "--hw needs the interface named with --iface");
 		if (!gen_if_is_hw(c->iface))
 			lab_die(LAB_EXIT_USAGE, "--hw: %s is not a hardware interface (no "
 				"/sys/class/net/%s/device)", c->iface, c->iface);
 	}
-	if (!hw && lab_scope_check_iface(c->iface, false, err, sizeof(err)) < 0)
+	if (!cli->hw && lab_scope_check_iface(c->iface, false, err, sizeof(err)) < 0)
 		lab_die(LAB_EXIT_USAGE, "%s", err);
 	if (!if_nametoindex(c->iface))
 		lab_die(LAB_EXIT_USAGE, "no interface %s here (run inside the generator's namespace: "
 			"ip netns exec llab-gen lab-gen ...; or name another with --iface)", c->iface);
-	if (src_text) {
-		if (parse_addr(src_text, &c->flow.src) != c->flow.family)
-			lab_die(LAB_EXIT_USAGE, "--src: '%s' is not an %s address", src_text,
+}
+
+/* Source address and MAC from the flags or the interface; the next hop's MAC when known. */
+static void resolve_addresses(struct gen_cfg *c, const struct gen_cli *cli)
+{
+	if (cli->src_text) {
+		if (parse_addr(cli->src_text, &c->flow.src) != c->flow.family)
+			lab_die(LAB_EXIT_USAGE, "--src: '%s' is not an %s address", cli->src_text,
 				c->flow.family == AF_INET ? "IPv4" : "IPv6");
 	} else if (gen_if_addr(c->iface, c->flow.family, &c->flow.src) < 0) {
 		lab_die(LAB_EXIT_USAGE, "%s has no %s address: give one with --src", c->iface,
@@ -307,16 +330,19 @@ int main(int argc, char **argv)
 	}
 	if (gen_if_mac(c->iface, c->flow.src_mac) < 0)
 		lab_die(LAB_EXIT_USAGE, "cannot read the MAC of %s", c->iface);
-	if (dst_mac_text) {
-		if (gen_parse_mac(dst_mac_text, c->flow.dst_mac) < 0)
-			lab_die(LAB_EXIT_USAGE, "--dst-mac: '%s' is not a MAC address", dst_mac_text);
+	if (cli->dst_mac_text) {
+		if (gen_parse_mac(cli->dst_mac_text, c->flow.dst_mac) < 0)
+			lab_die(LAB_EXIT_USAGE, "--dst-mac: '%s' is not a MAC address", cli->dst_mac_text);
 		c->have_dst_mac = true;
 	} else {
 		c->have_dst_mac = gen_neigh_mac(c->iface, c->flow.family, &c->flow.dst,
 						c->flow.dst_mac) == 0;
 	}
+}
 
-	/* frame size: room for the headers, at most what the interface carries */
+/* frame size: room for the headers, at most what the interface carries */
+static void check_frame_size(const struct gen_cfg *c)
+{
 	uint32_t mtu = 1500;
 	gen_if_mtu(c->iface, &mtu);
 	size_t min = lab_frame_min_len(&c->flow, c->stamp);
@@ -329,20 +355,23 @@ int main(int argc, char **argv)
 	if (c->frame_size > mtu + LAB_ETH_LEN)
 		lab_die(LAB_EXIT_USAGE, "--size %u is larger than %s's MTU allows (%u)", c->frame_size,
 			c->iface, mtu + LAB_ETH_LEN);
+}
 
-	/* the schedule */
+/* the schedule: the bursts' period, and the packet count and planned length */
+static void plan_schedule(struct gen_cfg *c, const struct gen_cli *cli)
+{
 	if (c->sched.pattern == GEN_PAT_BURST) {
-		if (!have_gap)
+		if (!cli->have_gap)
 			c->sched.burst_gap_ns = (uint64_t)c->sched.burst_size * 1000000000ull /
 						c->sched.rate_pps;
-		else if (have_rate && !c->quiet)
+		else if (cli->have_rate && !c->quiet)
 			lab_info("burst: %u packets every %.0f us (mean %.0f pps); --rate not used",
 				 c->sched.burst_size, (double)c->sched.burst_gap_ns / 1e3,
 				 gen_sched_mean_pps(&c->sched));
 		if (c->sched.burst_gap_ns == 0)
 			lab_die(LAB_EXIT_USAGE, "--burst-gap-us: the bursts need a period above 0");
 	}
-	if (have_count) {
+	if (cli->have_count) {
 		struct gen_sched s;
 		gen_sched_init(&s, &c->sched);
 		for (uint64_t i = 0; i < c->count; i++)
@@ -350,61 +379,124 @@ int main(int argc, char **argv)
 		/* the planned length ends one mean gap after the last packet */
 		c->duration_ns = gen_sched_next(&s);
 	} else {
-		c->duration_ns = (uint64_t)llround(duration_s * 1e9);
+		c->duration_ns = (uint64_t)llround(cli->duration_s * 1e9);
 		c->count = gen_sched_count_for(&c->sched, c->duration_ns);
 		if (c->count == 0)
-			lab_die(LAB_EXIT_USAGE, "--duration %g s holds no packet at this rate", duration_s);
+			lab_die(LAB_EXIT_USAGE, "--duration %g s holds no packet at this rate",
+				cli->duration_s);
 	}
+}
 
-	if (!strcmp(backend, "udp"))
-		g.be = &gen_backend_udp;
+static const struct gen_backend *pick_backend(const char *name)
+{
+	if (!strcmp(name, "udp"))
+		return &gen_backend_udp;
 #if GEN_HAVE_XSK
-	else if (!strcmp(backend, "xsk"))
-		g.be = &gen_backend_xsk;
+	if (!strcmp(name, "xsk"))
+		return &gen_backend_xsk;
 #endif
-	else if (!strcmp(backend, "xsk"))
+	if (!strcmp(name, "xsk"))
 		lab_die(LAB_EXIT_USAGE, "--backend xsk: this build has no AF_XDP (needs libbpf, "
 			"libxdp, clang, bpftool); use --backend udp");
-	else
-		lab_die(LAB_EXIT_USAGE, "--backend: '%s' is not udp or xsk", backend);
-	if (c->capture && !have_cap_rate)
-		cap_rate = (uint64_t)llround(2 * gen_sched_mean_pps(&c->sched));
-	c->cap_rate_pps = cap_rate;
-	c->progress = !c->quiet && isatty(STDERR_FILENO);
+	lab_die(LAB_EXIT_USAGE, "--backend: '%s' is not udp or xsk", name);
+}
 
-	/* setup: anything failing here is a configuration problem, and nothing was sent */
+/* setup: anything failing here is a configuration problem, and nothing was sent. Returns the
+ * record file's descriptor (-1 without --out). */
+static int open_run(struct gen_run *g)
+{
+	struct gen_cfg *c = &g->cfg;
+	char err[512];
+	int rc;
+
 	lab_install_stop_signals();
 	prctl(PR_SET_TIMERSLACK, 1UL); /* the short waits before a send must wake on time */
 	if ((rc = lab_pin_cpu(c->cpu)) < 0)
 		lab_die(LAB_EXIT_USAGE, "--cpu %d: cannot pin: %s", c->cpu, strerror(-rc));
 	uint64_t off_err;
-	g.rt_off_ns = lab_realtime_offset_ns(&off_err);
-	if (gen_run_alloc(&g) < 0)
+	g->rt_off_ns = lab_realtime_offset_ns(&off_err);
+	if (gen_run_alloc(g) < 0)
 		lab_die(LAB_EXIT_RUNTIME, "no memory for %" PRIu64 " records (%.0f MiB): shorten "
 			"--duration or lower --rate", c->count, (double)c->count * 56 / 1048576);
 	int rec_fd = -1;
 	if (c->out) {
 		struct lab_rec_hdr h;
-		gen_rec_hdr_fill(&g, &h);
+		gen_rec_hdr_fill(g, &h);
 		if ((rec_fd = lab_rec_create(c->out, &h)) < 0)
 			lab_die(LAB_EXIT_USAGE, "--out %s: %s", c->out, strerror(errno));
 	}
-	if (c->capture && !(g.cap = gen_capture_open(&g, c->capture, err, sizeof(err))))
+	if (c->capture && !(g->cap = gen_capture_open(g, c->capture, err, sizeof(err))))
 		lab_die(LAB_EXIT_USAGE, "--capture: %s", err);
-	if ((rc = g.be->open(&g, err, sizeof(err))) < 0) {
-		g.be->close(&g);
+	if ((rc = g->be->open(g, err, sizeof(err))) < 0) {
+		g->be->close(g);
 		lab_die(rc == -EINVAL || rc == -ENODEV || rc == -EEXIST || rc == -EBUSY ? LAB_EXIT_USAGE
 											: LAB_EXIT_RUNTIME,
-			"%s backend: %s", g.be->name, err);
+			"%s backend: %s", g->be->name, err);
 	}
 	/* set up: sending and receiving need no privilege; the xsk backend's close detaches its
 	 * XDP program from --iface, a netlink request that needs CAP_NET_ADMIN */
 	static const int keep_xsk[] = {CAP_NET_ADMIN};
-	bool be_xsk = !strcmp(g.be->name, "xsk");
+	bool be_xsk = !strcmp(g->be->name, "xsk");
 	if (lab_caps_keep(keep_xsk, be_xsk ? 1 : 0, err, sizeof(err)) < 0) {
-		g.be->close(&g);
+		g->be->close(g);
 		lab_die(LAB_EXIT_RUNTIME, "dropping capabilities: %s", err);
 	}
+	return rec_fd;
+}
+
+/* The records, the stats, the capture and the summary line. Returns the exit code. */
+static int write_outputs(struct gen_run *g, int rec_fd, int exit_code)
+{
+	const struct gen_cfg *c = &g->cfg;
+
+	if (rec_fd >= 0) {
+		if (gen_rec_write(g, rec_fd) < 0) {
+			lab_err("--out %s: writing the records failed: %s", c->out, strerror(errno));
+			exit_code = LAB_EXIT_RUNTIME;
+		}
+		close(rec_fd);
+	}
+	/* the stats first: they hold the capture's counters, freed by its close */
+	if (c->stats_json && gen_stats_write(g, c->stats_json) < 0) {
+		lab_err("--stats-json %s: %s", c->stats_json, strerror(errno));
+		exit_code = LAB_EXIT_RUNTIME;
+	}
+	if (g->cap && gen_capture_close(g->cap) < 0) {
+		lab_err("--capture %s: writing the pcap failed", c->capture);
+		exit_code = LAB_EXIT_RUNTIME;
+	}
+	g->cap = NULL;
+	if (!c->quiet)
+		gen_summary(g);
+	/* the backend's state outlives its close for the stats above; nothing reads it now */
+	free(g->be_priv);
+	g->be_priv = NULL;
+	return exit_code;
+}
+
+int main(int argc, char **argv)
+{
+	struct gen_run g;
+	struct gen_cfg *c = &g.cfg;
+	struct gen_cli cli;
+	int rc;
+
+	lab_log_init(argv[0]);
+	cfg_defaults(&g, &cli);
+	if ((rc = parse_cli(argc, argv, c, &cli)) >= 0)
+		return rc;
+	/* the guard comes first: nothing is opened, let alone sent, for a refused destination */
+	check_destination(c, &cli);
+	resolve_addresses(c, &cli);
+	check_frame_size(c);
+	plan_schedule(c, &cli);
+	g.be = pick_backend(cli.backend);
+	if (c->capture && !cli.have_cap_rate)
+		cli.cap_rate = (uint64_t)llround(2 * gen_sched_mean_pps(&c->sched));
+	c->cap_rate_pps = cli.cap_rate;
+	c->progress = !c->quiet && isatty(STDERR_FILENO);
+
+	int rec_fd = open_run(&g);
 	if (!c->quiet)
 		lab_info("%s: %" PRIu64 " packets, %s at %.0f pps, %u-byte frames to %s port %u via %s "
 			 "[%s], send time: %s, receive time: %s",
@@ -416,29 +508,5 @@ int main(int argc, char **argv)
 	g.interrupted = lab_stop != 0;
 	g.be->close(&g);
 	gen_run_figures(&g);
-
-	int exit_code = rc < 0 ? LAB_EXIT_RUNTIME : LAB_EXIT_OK;
-	if (rec_fd >= 0) {
-		if (gen_rec_write(&g, rec_fd) < 0) {
-			lab_err("--out %s: writing the records failed: %s", c->out, strerror(errno));
-			exit_code = LAB_EXIT_RUNTIME;
-		}
-		close(rec_fd);
-	}
-	/* the stats first: they hold the capture's counters, freed by its close */
-	if (c->stats_json && gen_stats_write(&g, c->stats_json) < 0) {
-		lab_err("--stats-json %s: %s", c->stats_json, strerror(errno));
-		exit_code = LAB_EXIT_RUNTIME;
-	}
-	if (g.cap && gen_capture_close(g.cap) < 0) {
-		lab_err("--capture %s: writing the pcap failed", c->capture);
-		exit_code = LAB_EXIT_RUNTIME;
-	}
-	g.cap = NULL;
-	if (!c->quiet)
-		gen_summary(&g);
-	/* the backend's state outlives its close for the stats above; nothing reads it now */
-	free(g.be_priv);
-	g.be_priv = NULL;
-	return exit_code;
+	return write_outputs(&g, rec_fd, rc < 0 ? LAB_EXIT_RUNTIME : LAB_EXIT_OK);
 }
