@@ -2,6 +2,7 @@
  * concurrent processes do not interleave. */
 #include "log.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,23 @@
 
 static const char *prog_name = "lab";
 static bool verbose;
+
+int lab_exit_for_errno(int err)
+{
+	switch (err < 0 ? -err : err) {
+	case 0: return LAB_EXIT_OK;
+	case EINVAL:        /* a bad value */
+	case ENODEV:        /* no such interface */
+	case EEXIST:        /* someone else's XDP program on it */
+	case EBUSY:         /* another lab port holds it */
+	case EADDRINUSE:    /* another reflector on the port */
+	case EADDRNOTAVAIL: /* an address this namespace does not have */
+	case EPERM:         /* needs root or a capability */
+		return LAB_EXIT_USAGE;
+	default:
+		return LAB_EXIT_RUNTIME;
+	}
+}
 
 void lab_log_init(const char *prog)
 {

@@ -11,6 +11,11 @@ enum lab_exit {
 	LAB_EXIT_USAGE = 2,   /* bad flags or configuration: nothing was done */
 };
 
+/* The exit code for a failure reported as an errno (either sign; 0 is success): what names a
+ * setting the user can change (no such interface, bad value, something else already holds it,
+ * not permitted) is LAB_EXIT_USAGE, anything else LAB_EXIT_RUNTIME. */
+int lab_exit_for_errno(int err);
+
 void lab_log_init(const char *prog);
 const char *lab_prog(void);
 void lab_set_verbose(bool on);

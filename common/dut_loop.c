@@ -1,0 +1,57 @@
+/* dut_loop.c — the DUT programs' control loop: when the run started, when it ends (--duration
+ * or a stop signal), and when an interval line is due. Everything here runs on the one control
+ * thread; the poller (the same thread, or another) only reads the counters it writes itself. */
+#include <errno.h>
+#include <string.h>
+
+#include "clock.h"
+#include "dut.h"
+#include "log.h"
+
+static void arm(struct lab_dut *d)
+{
+	d->next_ns = d->end_ns < d->next_stats_ns ? d->end_ns : d->next_stats_ns;
+}
+
+int lab_dut_start(struct lab_dut *d)
+{
+	char err[256];
+	d->start_ns = d->last_ns = lab_now_ns();
+	d->end_ns = d->cfg.duration_s > 0 ? d->start_ns + (uint64_t)(d->cfg.duration_s * 1e9) : UINT64_MAX;
+	d->interval_ns = (uint64_t)(d->cfg.stats_interval_s * 1e9);
+	d->next_stats_ns = d->interval_ns ? d->start_ns + d->interval_ns : UINT64_MAX;
+	arm(d);
+	memset(&d->last, 0, sizeof(d->last));
+	d->ops->sample(d->priv, &d->last);
+	/* the analysis places losses at the registry's drop points: say so when ours differ */
+	if (lab_dut_drops_registered(d->ops->path(d->priv), &d->last, err, sizeof(err)) < 0)
+		lab_warn("%s", err);
+	if (d->cfg.ready_file && lab_write_ready_file(d->cfg.ready_file) < 0) {
+		lab_err("--ready-file %s: %s", d->cfg.ready_file, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void print_interval(struct lab_dut *d, uint64_t now_ns)
+{
+	struct lab_dut_sample s = {0};
+	char line[1024];
+	d->ops->sample(d->priv, &s);
+	lab_dut_format_line(d, &s, &d->last, (double)(now_ns - d->last_ns) / 1e9, line, sizeof(line));
+	fputs(line, stderr);
+	d->last = s;
+	d->last_ns = now_ns;
+}
+
+bool lab_dut_tick_due(struct lab_dut *d, uint64_t now_ns)
+{
+	if (lab_stop || now_ns >= d->end_ns)
+		return true;
+	if (now_ns >= d->next_stats_ns) {
+		print_interval(d, now_ns);
+		d->next_stats_ns = now_ns + d->interval_ns;
+	}
+	arm(d);
+	return false;
+}
