@@ -60,7 +60,7 @@ int kern_sock_open(struct kern_sock *s, const struct kern_sock_opts *o, char *er
 	socklen_t sl;
 	char host[INET6_ADDRSTRLEN] = "::";
 	bool wildcard = true;
-	int one = 1, zero = 0, rc = -1;
+	int one = 1, zero = 0, rc;
 
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
@@ -75,7 +75,7 @@ int kern_sock_open(struct kern_sock *s, const struct kern_sock_opts *o, char *er
 			wildcard = IN6_IS_ADDR_UNSPECIFIED(&a6->sin6_addr);
 		} else {
 			snprintf(err, errlen, "--addr: '%s' is not an IPv4 or IPv6 address", o->addr);
-			return -2;
+			return -EINVAL;
 		}
 		snprintf(host, sizeof(host), "%s", o->addr);
 	}
@@ -99,10 +99,11 @@ int kern_sock_open(struct kern_sock *s, const struct kern_sock_opts *o, char *er
 	s->fd = socket(s->family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (s->fd < 0) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -1;
+		return -errno;
 	}
 	if (s->family == AF_INET6 &&
 	    setsockopt(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, s->dual ? &zero : &one, sizeof(int)) < 0) {
+		rc = -errno;
 		snprintf(err, errlen, "IPV6_V6ONLY: %s", strerror(errno));
 		goto fail;
 	}
@@ -110,10 +111,11 @@ int kern_sock_open(struct kern_sock *s, const struct kern_sock_opts *o, char *er
 		if (!if_nametoindex(o->iface)) {
 			snprintf(err, errlen, "--iface %s: no such interface in this network namespace "
 				 "(run inside the DUT namespace: ip netns exec <prefix>-dut ...)", o->iface);
-			rc = -2;
+			rc = -ENODEV;
 			goto fail;
 		}
 		if (setsockopt(s->fd, SOL_SOCKET, SO_BINDTODEVICE, o->iface, (socklen_t)strlen(o->iface)) < 0) {
+			rc = -errno;
 			snprintf(err, errlen, "SO_BINDTODEVICE %s: %s", o->iface, strerror(errno));
 			goto fail;
 		}
@@ -140,6 +142,7 @@ int kern_sock_open(struct kern_sock *s, const struct kern_sock_opts *o, char *er
 			? setsockopt(s->fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one))
 			: setsockopt(s->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
 		if (r < 0) {
+			rc = -errno;
 			snprintf(err, errlen, "%s: %s", s->family == AF_INET ? "IP_PKTINFO" : "IPV6_RECVPKTINFO",
 				 strerror(errno));
 			goto fail;
@@ -156,7 +159,7 @@ int kern_sock_open(struct kern_sock *s, const struct kern_sock_opts *o, char *er
 		snprintf(err, errlen, "bind %s: %s%s", s->desc, strerror(e),
 			 e == EADDRINUSE ? " (another reflector on this port? stop it first)"
 			 : e == EADDRNOTAVAIL ? " (--addr is not an address of this namespace)" : "");
-		rc = e == EADDRINUSE || e == EADDRNOTAVAIL ? -2 : -1;
+		rc = -e;
 		goto fail;
 	}
 	return 0;

@@ -38,8 +38,9 @@ struct kern_sock {
 	struct kern_opt_state busy_poll, prefer_busy_poll, busy_poll_budget, timestamping, rxq_ovfl;
 };
 
-/* Returns 0, or -2 for a configuration error (bad --addr, no such --iface, address not
- * here) or -1 for any other failure; err says which and why. */
+/* Returns 0, or -errno (-EINVAL: bad --addr, -ENODEV: no such --iface, -EADDRINUSE: the port
+ * is taken, -EADDRNOTAVAIL: the address is not here; lab_exit_for_errno() maps them to exit
+ * codes); err says which and why. */
 int kern_sock_open(struct kern_sock *s, const struct kern_sock_opts *o, char *err, size_t errlen);
 void kern_sock_close(struct kern_sock *s);
 /* sk_drops now (SO_MEMINFO): the count SO_RXQ_OVFL reports, also after the last datagram. */

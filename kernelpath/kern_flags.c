@@ -1,0 +1,104 @@
+/* kern_flags.c — lab-kern's own flags and --help text (the shared ones are the DUT driver's),
+ * and the ops table that hands lab-kern to the driver. */
+#include <stdio.h>
+
+#include "kern_run.h"
+#include "log.h"
+
+const char *const kern_mode_names[] = {"blocking", "busy-poll", "epoll", NULL};
+
+#define K(field) LAB_FIELD(struct kern_run, field)
+static const struct lab_opt kern_opts[] = {
+	{.name = "mode", .kind = LAB_OPT_ENUM, K(mode), .arg = "M", .names = kern_mode_names,
+	 .help = "blocking: recvmmsg/sendmmsg in batches, asleep in recvmmsg when idle; busy-poll: "
+		 "SO_BUSY_POLL + SO_PREFER_BUSY_POLL + SO_BUSY_POLL_BUDGET and a non-blocking receive "
+		 "spin (one core at 100%); epoll: epoll_wait, then non-blocking recvmmsg until empty"},
+	{.name = "addr", .kind = LAB_OPT_STR, K(so.addr), .arg = "ADDR",
+	 .unset = "[::], one dual-stack socket for IPv4 and IPv6",
+	 .help = "bind this one address (IPv4 or IPv6). Replies leave from the address the request "
+		 "was sent to"},
+	{.name = "batch", .kind = LAB_OPT_UINT, K(batch), .arg = "N", .min = 1, .max = KERN_BATCH_MAX,
+	 .range = true, .help = "datagrams per recvmmsg/sendmmsg"},
+	{.name = "rcvbuf", .kind = LAB_OPT_UINT, K(so.rcvbuf_bytes), .arg = "BYTES", .max = 1 << 30,
+	 .help = "socket receive buffer; 0 = the system's"},
+	{.name = "sndbuf", .kind = LAB_OPT_UINT, K(so.sndbuf_bytes), .arg = "BYTES", .max = 1 << 30,
+	 .help = "socket send buffer; 0 = the system's"},
+	{.name = "busy-poll-us", .kind = LAB_OPT_UINT, K(so.busy_poll_us), .arg = "N", .min = 1,
+	 .max = 1000000, .help = "busy-poll: SO_BUSY_POLL microseconds"},
+	{.name = "busy-poll-budget", .kind = LAB_OPT_UINT, K(so.busy_poll_budget), .arg = "N", .min = 1,
+	 .max = 65535, .help = "busy-poll: SO_BUSY_POLL_BUDGET packets per poll"},
+	{.name = "fifo", .kind = LAB_OPT_INT, K(fifo_prio), .arg = "PRIO", .min = 1, .max = 99,
+	 .range = true, .unset = "SCHED_OTHER",
+	 .help = "run as SCHED_FIFO at PRIO. With busy-poll this holds the CPU: only the kernel's RT "
+		 "throttling lets others run"},
+	{.name = "clock-interval", .kind = LAB_OPT_DBL, K(clock_interval_s), .arg = "S", .dmin = 0.01,
+	 .dmax = 3600, .help = "re-measure the realtime->monotonic offset every S seconds"},
+	{.name = "json", .kind = LAB_OPT_ALIAS, .alias = "stats-json", .arg = "PATH"},
+	{0},
+};
+
+static void about(FILE *f)
+{
+	lab_opts_wrap(f,
+"The lab's kernel-path reflector: lab UDP (a lab header at the start of the payload) arriving "
+"on --port is marked reflected and sent back to its sender's address and port through the "
+"ordinary socket API (the kernel swaps addresses and keeps the checksum). When the sender asks "
+"(LAB_F_STAMP), the DUT receive time (the socket's SO_TIMESTAMPING software receive stamp, "
+"CLOCK_REALTIME, converted to CLOCK_MONOTONIC with an offset re-measured every "
+"--clock-interval) and transmit time (CLOCK_MONOTONIC read just before sendmmsg) are written "
+"into it. A payload already marked reflected is never echoed (counted as not_lab); a broken lab "
+"header is counted as malformed, by reason. Run it inside the DUT's network namespace.\n"
+"--iface is bound with SO_BINDTODEVICE ('' = any interface); --cpu pins the reflector.", 0, 0);
+}
+
+static void notes(FILE *f)
+{
+	lab_opts_wrap(f,
+"Counters: received (every datagram read), reflected (accepted by sendmmsg), not_lab (already "
+"reflected: not_lab_by.already_reflected), malformed (by verdict in malformed_by: lab_truncated, "
+"lab_magic, lab_version, lab_flags, stamp_truncated), tx_errors (refused by sendmmsg), and the "
+"drops before us, each packet in one key only so that they add up: drops.udp_rcvbuf_errors (UDP "
+"and UDP6 RcvbufErrors of /proc/net/snmp and snmp6, the change since start, for the whole "
+"namespace) and drops.socket_rxq_ovfl (this socket's sk_drops, from SO_RXQ_OVFL and SO_MEMINFO, "
+"beyond those RcvbufErrors: a buffer overflow raises both). drops_raw holds both counts as read.\n"
+"The conversion error of the receive stamps is reported as clock.rt_offset_err_ns (widest "
+"bracket half-width of an offset measurement) and clock.rt_offset_drift_ns (largest change of "
+"the offset between two measurements).", 0, 0);
+}
+
+const struct lab_dut_ops kern_dut_ops = {
+	.prog = "lab-kern",
+	.usage = "[flags]",
+	.cpu_default = "not pinned",
+	.stop_ms = 2 * KERN_WAIT_MS,
+	.opts = kern_opts,
+	.about = about,
+	.notes = notes,
+	.path = kern_path,
+	.mode = kern_mode,
+	.sample = kern_sample,
+	.line = kern_line,
+	.json = kern_json,
+};
+
+void kern_defaults(struct kern_run *r)
+{
+	r->mode = KERN_MODE_BLOCKING;
+	r->so.rcvbuf_bytes = 4 << 20;
+	r->so.sndbuf_bytes = 4 << 20;
+	r->so.busy_poll_us = 50;
+	r->so.busy_poll_budget = 64;
+	r->so.rcvtimeo_ms = KERN_WAIT_MS;
+	r->fifo_prio = -1;
+	r->batch = 32;
+	r->clock_interval_s = 1;
+}
+
+/* After parsing: the shared flags the socket needs, and the interface's scope. */
+void kern_check_flags(struct kern_run *r)
+{
+	r->so.iface = r->dut.cfg.iface;
+	r->so.port = r->dut.cfg.port;
+	r->so.busy_poll = r->mode == KERN_MODE_BUSY_POLL;
+	lab_dut_check_iface(&r->dut, r->so.iface);
+}
