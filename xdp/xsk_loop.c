@@ -1,0 +1,89 @@
+/* xsk_loop.c — lab-xsk's reflector loop on its AF_XDP port: take a batch, classify, stamp
+ * receive and transmit times, send back; give back what is not ours; sleep (or spin) when idle. */
+#include <errno.h>
+#include <string.h>
+
+#include "clock.h"
+#include "frame.h"
+#include "log.h"
+#include "xsk_run.h"
+
+/* One RX batch: classify, stamp rx at receipt and tx just before the kick, send back. */
+static void reflect_batch(struct xsk_run *r, struct xsk_port_desc *d, unsigned n)
+{
+	struct xsk_port_desc keep[XSK_BATCH_MAX];
+	struct lab_parsed pp[XSK_BATCH_MAX];
+	uint64_t drop[XSK_BATCH_MAX];
+	unsigned m = 0, nd = 0, k;
+	uint64_t rx_ns = lab_now_ns(), tx_ns;
+
+	r->c.received += n;
+	for (unsigned i = 0; i < n; i++) {
+		enum lab_verdict v = lab_frame_parse(d[i].data, d[i].len, r->po.port, &pp[m]);
+		bool again = v == LAB_OK && (pp[m].hdr->flags & LAB_F_REFLECTED);
+		if (v == LAB_OK && !again) {
+			keep[m++] = d[i];
+			continue;
+		}
+		if (lab_verdict_malformed(v))
+			r->c.malformed++;
+		else
+			r->c.not_lab++;
+		r->c.already_reflected += again;
+		drop[nd++] = d[i].addr;
+	}
+	if (nd)
+		xsk_port_release(r->port, drop, nd);
+	if (!m)
+		return;
+	tx_ns = lab_now_ns();
+	for (unsigned i = 0; i < m; i++)
+		lab_frame_reflect(keep[i].data, &pp[i], rx_ns, tx_ns);
+	k = xsk_port_tx(r->port, keep, m);
+	r->c.reflected += k;
+	if (k < m) {
+		r->c.tx_errors += m - k;
+		for (unsigned i = k; i < m; i++)
+			drop[i - k] = keep[i].addr;
+		xsk_port_release(r->port, drop, m - k);
+	}
+}
+
+/* Nothing arrived: spin (drive the RX side with busy polling), or sleep in poll() until traffic,
+ * at most XSK_WAIT_MS: a stop signal interrupts it, the bound keeps the control loop on time. */
+static int idle(struct xsk_run *r)
+{
+	int rc;
+	if (r->spin || r->po.busy_poll) {
+		if ((rc = xsk_port_wakeup_rx(r->port)) < 0)
+			lab_err("%s: RX wakeup failed: %s", r->po.iface, strerror(-rc));
+		return rc;
+	}
+	rc = xsk_port_poll(r->port, XSK_WAIT_MS);
+	if (rc < 0 && rc != -EINTR) {
+		lab_err("%s: poll: %s", r->po.iface, strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+int xsk_run_loop(struct xsk_run *r)
+{
+	struct xsk_port_desc d[XSK_BATCH_MAX];
+	int rc;
+
+	for (;;) {
+		unsigned n = r->xdptx ? 0 : xsk_port_rx(r->port, d, r->batch);
+		if (n)
+			reflect_batch(r, d, n);
+		if ((rc = xsk_port_kick(r->port)) < 0) {
+			lab_err("%s: transmit kick failed: %s", r->po.iface, strerror(-rc));
+			return rc;
+		}
+		xsk_port_complete(r->port);
+		if (lab_dut_tick(&r->dut, lab_now_ns()))
+			return 0;
+		if (!n && (rc = idle(r)) < 0)
+			return rc;
+	}
+}

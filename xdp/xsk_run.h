@@ -1,0 +1,42 @@
+/* xsk_run.h — what lab-xsk's files share: its own settings (beside the DUT driver's shared
+ * flags), the AF_XDP port and the counters of the userspace reflector. */
+#ifndef XSK_RUN_H
+#define XSK_RUN_H
+
+#include <stdbool.h>
+
+#include "dut.h"
+#include "xsk_port.h"
+
+#define XSK_BATCH_MAX 256
+/* The longest sleep in poll() when idle: a stop signal or the next interval line is noticed
+ * within it. */
+#define XSK_WAIT_MS 100
+
+struct xsk_run {
+	struct lab_dut dut;       /* the shared flags, the control loop, the stats */
+	struct xsk_port_opts po;  /* .iface and .port come from the shared flags */
+	bool xdptx;               /* --mode xdptx: the program reflects, we only hold and count */
+	unsigned batch;
+	bool spin;
+	struct xsk_port *port;
+	struct lab_dut_counts c;  /* the userspace reflector's (xsk mode) */
+	struct xsk_port_stats st; /* the port's, as last read */
+	int stats_err;            /* the last failure reading them, said once */
+};
+
+/* xsk_flags.c: its own flags and --help text, and the DUT ops table */
+extern const struct lab_dut_ops xsk_dut_ops;
+void xsk_check_flags(struct xsk_run *r);
+
+/* xsk_report.c: the ops hooks */
+const char *xsk_path(void *priv);
+const char *xsk_mode(void *priv);
+void xsk_sample(void *priv, struct lab_dut_sample *s);
+void xsk_line(void *priv, bool totals, char *buf, size_t len);
+void xsk_json(void *priv, struct lab_json *j);
+
+/* xsk_loop.c: receive, reflect, send until the driver says stop. 0, or -errno (logged). */
+int xsk_run_loop(struct xsk_run *r);
+
+#endif
