@@ -50,14 +50,22 @@ static void reflect_batch(struct xsk_run *r, struct xsk_port_desc *d, unsigned n
 }
 
 /* Nothing arrived: spin (drive the RX side with busy polling), or sleep in poll() until traffic,
- * at most XSK_WAIT_MS: a stop signal interrupts it, the bound keeps the control loop on time. */
+ * at most XSK_WAIT_MS: a stop signal interrupts it, the bound keeps the control loop on time.
+ * An interface deleted or down under a spinning port is not our failure: it sleeps then, and
+ * spins again when the interface is back, until the stop signal. */
 static int idle(struct xsk_run *r)
 {
 	int rc;
 	if (r->spin || r->po.busy_poll) {
-		if ((rc = xsk_port_wakeup_rx(r->port)) < 0)
-			lab_err("%s: RX wakeup failed: %s", r->po.iface, strerror(-rc));
-		return rc;
+		rc = xsk_port_wakeup_rx(r->port);
+		if (rc != -ENXIO && rc != -ENETDOWN) {
+			if (rc < 0)
+				lab_err("%s: RX wakeup failed: %s", r->po.iface, strerror(-rc));
+			return rc;
+		}
+		if (!r->link_gone_said)
+			lab_warn("%s: %s: waiting for it (or a stop signal) asleep", r->po.iface, strerror(-rc));
+		r->link_gone_said = true;
 	}
 	rc = xsk_port_poll(r->port, XSK_WAIT_MS);
 	if (rc < 0 && rc != -EINTR) {

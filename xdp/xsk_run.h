@@ -23,6 +23,7 @@ struct xsk_run {
 	struct lab_dut_counts c;  /* the userspace reflector's (xsk mode) */
 	struct xsk_port_stats st; /* the port's, as last read */
 	int stats_err;            /* the last failure reading them, said once */
+	bool link_gone_said;      /* the interface went away under the spinning loop: said once */
 };
 
 /* xsk_flags.c: its own flags and --help text, and the DUT ops table */
