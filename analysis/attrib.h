@@ -1,0 +1,83 @@
+/* attrib.h — tail attribution: which IRQ, softirq, NMI, task or hypervisor gap took the time of
+ * each slow packet, on which core.
+ *
+ * Each core's time is cut into exclusive segments, each owned by the innermost thing running:
+ * an NMI over an IRQ over a softirq over a task (an IRQ nested in another task's window is the
+ * IRQ's time, not the task's). The core's occupant (the thread on it longest: the generator or
+ * the poller) is the work itself, not a cause; the idle task is no cause either. A gap in a
+ * spinning lab loop that no traced guest event covers is the hypervisor's (or the firmware's):
+ * the rule of the kernel's osnoise tracer.
+ *
+ * A packet is slow when its RTT from the intended send time is above the threshold. Its legs run
+ * on known cores: the generator's lateness and its send, the veth's softirq of both directions
+ * and the receive on the generator's core (the veth runs a frame's receive on the core that sent
+ * it), the DUT's pickup, its time inside and its send on the DUT core. Since an open-loop packet
+ * can wait behind earlier ones, its window on a core starts where its run of consecutive slow
+ * packets started (at most LAB_ATTRIB_LOOKBACK_NS back): the stall that began the backlog is in
+ * the window of every packet that waited behind it. Every segment overlapping the windows is
+ * charged to the packet by overlap time; its top cause is the one with the most. A packet whose
+ * charged time is under min_cover of its excess over the median is unattributed: never guessed.
+ */
+#ifndef LAB_ATTRIB_H
+#define LAB_ATTRIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lab_events.h"
+#include "rec.h"
+
+#define LAB_ATTRIB_LOOKBACK_NS 10000000ull /* 10 ms */
+#define LAB_TAIL_DEFAULT_ABOVE_P50_NS 10000ull
+
+enum lab_cause_kind { LAB_CAUSE_IRQ, LAB_CAUSE_SOFTIRQ, LAB_CAUSE_NMI, LAB_CAUSE_TASK,
+		      LAB_CAUSE_HYPERVISOR, LAB_CAUSE_LAB, LAB_CAUSE_KINDS };
+
+struct lab_cause {
+	int core;
+	enum lab_cause_kind kind;
+	char name[24];
+	uint64_t packets;    /* slow packets whose top cause this is */
+	uint64_t touched;    /* slow packets it overlapped at all */
+	uint64_t charged_ns; /* overlap with slow packets' windows, summed */
+	uint64_t total_ns;   /* its exclusive time on the core over the whole trace */
+	uint64_t count;      /* its events (segments merged) over the whole trace */
+};
+
+struct lab_core_noise {
+	int core;
+	bool have_gaps;      /* a spinning loop logged its gaps on this core */
+	double seconds;      /* span of the gap log */
+	uint64_t gaps_1us, gaps_5us, gaps_10us;
+	uint64_t max_gap_ns, gap_ns;
+};
+
+struct lab_attrib_opts {
+	uint64_t threshold_ns; /* 0: the path's p50 + LAB_TAIL_DEFAULT_ABOVE_P50_NS */
+	double min_cover;      /* share of a packet's excess over p50 the charged time must reach */
+	int gen_cpu, dut_cpu;  /* -1: unknown */
+	uint64_t span_start_ns, span_end_ns; /* what the trace covered (for noise per second) */
+};
+
+struct lab_tail {
+	uint64_t threshold_ns, p50_ns;
+	uint64_t slow, attributed;
+	struct lab_cause *causes; /* sorted: packets, then charged_ns, descending */
+	size_t ncauses;
+	struct lab_core_noise noise[2];
+	int nnoise;
+	int occupant_tid[2];
+	char occupant[2][16];
+};
+
+/* Attribute the slow packets of recs[0..n) to events ev[0..nev). p50_ns: the RTT median from
+ * the intended send time. Returns 0, or -1 (out of memory) with err set. */
+int lab_attribute(const struct lab_rec *recs, size_t n, uint64_t p50_ns, const struct lab_evt *ev,
+		  size_t nev, const struct lab_attrib_opts *o, struct lab_tail *out, char *err,
+		  size_t errlen);
+void lab_tail_free(struct lab_tail *t);
+
+const char *lab_cause_kind_name(enum lab_cause_kind k);
+
+#endif

@@ -1,0 +1,47 @@
+/* gaplog.h — the gaps of a spinning loop: a loop that reads the clock every iteration and finds
+ * more than the threshold since the last read did not run in between (an IRQ, another task, the
+ * hypervisor). Each gap is kept in memory (no I/O on the hot path) and written at the end as
+ * LAB_EVT_GAP records of an event file (lab_events.h); lab-analyze charges the gaps that no
+ * traced kernel event explains to the hypervisor, the rule the kernel's osnoise tracer uses.
+ * A loop that sleeps on purpose calls lab_gap_pause() first: the sleep is not a gap. */
+#ifndef LAB_GAPLOG_H
+#define LAB_GAPLOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lab_events.h"
+
+struct lab_gaplog {
+	const char *path;    /* NULL: off */
+	uint64_t thr_ns;
+	uint64_t last_ns;    /* 0: paused */
+	uint64_t start_ns;
+	struct lab_evt *buf;
+	size_t n, cap, max;
+	uint64_t lost;       /* gaps beyond max */
+	int cpu;
+	uint32_t pid;
+	char name[16];
+};
+
+/* Set up (nothing is allocated until the first gap). path NULL leaves it off. */
+void lab_gap_init(struct lab_gaplog *g, const char *path, uint64_t thr_ns, int cpu, const char *name);
+void lab_gap_record(struct lab_gaplog *g, uint64_t from_ns, uint64_t to_ns);
+/* Write the file (an event file with GAP records). Returns 0 or -errno; frees the memory. */
+int lab_gap_finish(struct lab_gaplog *g);
+
+static inline void lab_gap_tick(struct lab_gaplog *g, uint64_t now_ns)
+{
+	if (g->last_ns && now_ns - g->last_ns > g->thr_ns && g->path)
+		lab_gap_record(g, g->last_ns, now_ns);
+	g->last_ns = now_ns;
+}
+
+static inline void lab_gap_pause(struct lab_gaplog *g)
+{
+	g->last_ns = 0;
+}
+
+#endif
