@@ -18,6 +18,7 @@
 #include "pcap_in.h"
 #include "pcap_out.h"
 #include "run.h"
+#include "tail.h"
 
 void lab_path_note(struct lab_path *p, const char *fmt, ...)
 {
@@ -607,6 +608,7 @@ int lab_analyze_path(const char *run_dir, const char *name, const struct lab_ana
 		goto out;
 	if (read_path_drops(run_dir, name, p, err, errlen) < 0)
 		goto out;
+	lab_path_tail(run_dir, name, o, p, recs, n);
 
 	/* the generator's own counts should agree with its records; say so when not */
 	if (f.complete && (f.hdr.sent != p->sent || f.hdr.received != p->received))
@@ -625,5 +627,6 @@ void lab_path_free(struct lab_path *p)
 {
 	free(p->bursts);
 	p->bursts = NULL;
+	lab_tail_free(&p->tail);
 	sn_series_free(&p->softnet);
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "attrib.h"
 #include "bursts.h"
 #include "rec.h"
 #include "select.h"
@@ -31,6 +32,10 @@ struct lab_analyze_opts {
 	uint64_t window_ns;     /* 0: default from the offered rate */
 	double threshold_pps;   /* 0: default */
 	bool write_pcap;
+	/* tail attribution (attrib.h) */
+	uint64_t tail_threshold_ns; /* 0: the path's p50 + 10 µs */
+	double tail_min_cover;      /* 0: 0.5 */
+	int gen_cpu, dut_cpu;       /* from run.json; -1 unknown */
 };
 
 struct lab_path {
@@ -66,6 +71,13 @@ struct lab_path {
 	uint64_t t0_ns, span_ns; /* time base of the binned series (intended send times) */
 	uint32_t heat[LAB_HEAT_T][LAB_HEAT_L];
 	uint32_t rate_dut[LAB_RATE_BINS], rate_gen[LAB_RATE_BINS];
+
+	/* tail attribution: trace/<path>.evt and gaps/<path>.*.gap (tail.c) */
+	bool tail_on;
+	char tail_why[640];       /* why there is none, when !tail_on */
+	struct lab_tail tail;
+	uint64_t tail_events, tail_lost;
+	uint32_t tail_sources;
 
 	char notes[8][256];
 	int nnotes;

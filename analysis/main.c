@@ -34,6 +34,17 @@ static void usage(FILE *f)
 "                       the offered rate, in a capture its mean over the whole file)\n"
 "  --no-pcap            RESULTS_DIR: do not write bursts/<path>.pcap\n"
 "\n"
+"Tail attribution (RESULTS_DIR with trace/<path>.evt from lab-trace and gaps/<path>.*.gap from\n"
+"the spinning loops): each packet slower than the threshold (RTT from the intended send) is\n"
+"charged to the IRQs, softirqs, NMIs, other tasks and unexplained gaps (the hypervisor) that\n"
+"overlap its legs on the generator's and the DUT's cores; summary.json paths.<p>.tail and\n"
+"summary.md's \"What slowed the slowest packets\", with the tuning change for each cause.\n"
+"  --tail-threshold-us N  slow above N us (default: the path's RTT p50 + 10 us)\n"
+"  --tail-min-cover F   a packet is attributed when the events overlapping it cover at\n"
+"                       least F of its excess over the median (0-1, default 0.5); less is\n"
+"                       counted as unattributed, never guessed\n"
+"  --gen-cpu N, --dut-cpu N  the cores (default: run.json's gen_cpu and dut_cpu)\n"
+"\n"
 "Captures (pcap micro- or nanosecond, either byte order, or pcapng: tcpdump, xdpdump,\n"
 "dpdk-dumpcap, Wireshark):\n"
 "  --pcap FILE          list the bursts of FILE\n"
@@ -57,7 +68,7 @@ static void usage(FILE *f)
 }
 
 enum { O_PCAP = 256, O_WINDOW, O_THRESH, O_JSON, O_WRITE, O_MARGIN, O_SAMPLE, O_INTERVAL,
-       O_DURATION, O_SOURCE, O_NOPCAP };
+       O_DURATION, O_SOURCE, O_NOPCAP, O_TAIL_THR, O_TAIL_COVER, O_GEN_CPU, O_DUT_CPU };
 
 /* The command line: which mode, and the flags that belong to each. */
 struct ana_cli {
@@ -85,6 +96,10 @@ static int parse_cli(int argc, char **argv, struct ana_cli *cli)
 		{"duration", required_argument, NULL, O_DURATION},
 		{"source", required_argument, NULL, O_SOURCE},
 		{"no-pcap", no_argument, NULL, O_NOPCAP},
+		{"tail-threshold-us", required_argument, NULL, O_TAIL_THR},
+		{"tail-min-cover", required_argument, NULL, O_TAIL_COVER},
+		{"gen-cpu", required_argument, NULL, O_GEN_CPU},
+		{"dut-cpu", required_argument, NULL, O_DUT_CPU},
 		{"verbose", no_argument, NULL, 'v'},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
@@ -105,6 +120,16 @@ static int parse_cli(int argc, char **argv, struct ana_cli *cli)
 		case O_DURATION: cli->duration_s = lab_parse_double("duration", optarg, 0, 1e7); cli->sample_only = true; break;
 		case O_SOURCE: cli->source = optarg; cli->sample_only = true; break;
 		case O_NOPCAP: cli->ao.write_pcap = false; cli->run_only = true; break;
+		case O_TAIL_THR:
+			cli->ao.tail_threshold_ns = lab_parse_u64("tail-threshold-us", optarg, 1, 60000000) * 1000;
+			cli->run_only = true;
+			break;
+		case O_TAIL_COVER:
+			cli->ao.tail_min_cover = lab_parse_double("tail-min-cover", optarg, 0.001, 1);
+			cli->run_only = true;
+			break;
+		case O_GEN_CPU: cli->ao.gen_cpu = (int)lab_parse_u64("gen-cpu", optarg, 0, 4095); cli->run_only = true; break;
+		case O_DUT_CPU: cli->ao.dut_cpu = (int)lab_parse_u64("dut-cpu", optarg, 0, 4095); cli->run_only = true; break;
 		case 'v': lab_set_verbose(true); break;
 		case 'V': printf("lab-analyze %s\n", LAB_VERSION_STRING); return LAB_EXIT_OK;
 		case 'h': usage(stdout); return LAB_EXIT_OK;
@@ -179,7 +204,7 @@ int main(int argc, char **argv)
 {
 	struct ana_cli cli = {
 		.source = "/proc/net/softnet_stat",
-		.ao = {.write_pcap = true},
+		.ao = {.write_pcap = true, .gen_cpu = -1, .dut_cpu = -1},
 		.interval_ms = 100,
 	};
 	int rc;

@@ -141,6 +141,18 @@ static void first_line(const char *path, char *out, size_t len)
 	fclose(f);
 }
 
+/* gen_cpu and dut_cpu of run.json, unless given on the command line */
+static void run_cores(const struct lab_run *r, struct lab_analyze_opts *o)
+{
+	int64_t v;
+	if (!r->run)
+		return;
+	if (o->gen_cpu < 0 && jv_i64(jv_get(r->run, "gen_cpu"), &v) && v >= 0 && v < 4096)
+		o->gen_cpu = (int)v;
+	if (o->dut_cpu < 0 && jv_i64(jv_get(r->run, "dut_cpu"), &v) && v >= 0 && v < 4096)
+		o->dut_cpu = (int)v;
+}
+
 int lab_run_load(const char *dir, const struct lab_analyze_opts *o, struct lab_run *r, char *err,
 		 size_t errlen)
 {
@@ -182,6 +194,10 @@ int lab_run_load(const char *dir, const struct lab_analyze_opts *o, struct lab_r
 		lab_run_note(r, "run.json is missing: the run's configuration comes from the record "
 				"headers and this host");
 	}
+
+	struct lab_analyze_opts ao = *o; /* the cores of the run, for tail attribution */
+	run_cores(r, &ao);
+	o = &ao;
 
 	snprintf(p, sizeof(p), "%s/records", dir);
 	if (scan(p, "", ".rec", 0, f, &nf, err, errlen) < 0)

@@ -1,6 +1,7 @@
 /* summary.c — summary.json (the LAB-SPEC keys), summary.md (the side-by-side table) and
  * softnet.csv of a results directory. */
 #include "run.h"
+#include "tail.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -150,6 +151,7 @@ static void emit_path(struct lab_json *j, const struct lab_path *p)
 	lab_json_dbl(j, "duration_s", p->duration_s);
 	lab_json_str(j, "backend", p->hdr.backend);
 	lab_json_bool(j, "complete", p->complete);
+	lab_tail_json(j, p);
 	lab_json_arr(j, "notes");
 	for (int i = 0; i < p->nnotes; i++)
 		lab_json_str(j, NULL, p->notes[i]);
@@ -533,6 +535,8 @@ int lab_write_summary_md(const struct lab_run *r, char *err, size_t errlen)
 	md_pct_rows(f, r, floor);
 	md_burst_rows(f, r);
 	md_drop_rows(f, r);
+	fprintf(f, "\n");
+	lab_tail_md(f, r);
 	md_footer(f, r);
 	if (fclose(f) != 0 || rename(tmp, path) != 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
