@@ -11,6 +11,7 @@
 
 #include "lab_config.h"
 #include "frame.h"
+#include "gaplog.h"
 #include "hist.h"
 #include "sched.h"
 #include "track.h"
@@ -53,6 +54,9 @@ struct gen_cfg {
 	uint64_t cap_rate_pps;  /* trigger: arrivals in the window above this rate (0: off) */
 	uint64_t cap_latency_ns;/* trigger: a packet's RTT above this (0: off) */
 	uint32_t cap_max_events;
+	/* the send loop's gaps, for tail attribution (common/gaplog.h) */
+	const char *gap_log;    /* or NULL */
+	uint64_t gap_threshold_ns;
 };
 
 /* A backend: every call from the one thread that runs the loop. */
@@ -93,6 +97,7 @@ struct gen_run {
 	double offered_pps, achieved_pps;
 	bool interrupted;       /* stopped by SIGINT/SIGTERM */
 	uint64_t rx_other;      /* received but not lab UDP (xsk: should not happen) */
+	struct lab_gaplog gaps; /* where the send loop did not run (--gap-log) */
 };
 
 /* One received lab UDP payload. frame/frame_len: the whole frame when the backend has it

@@ -88,6 +88,13 @@ static void usage(FILE *f)
 "  --out FILE          per-packet record file (format: common/rec.h)\n"
 "  --stats-json FILE   the run's counters and figures as JSON\n"
 "  --path NAME         path name stored in the record header and stats (default unnamed)\n"
+"  --gap-log FILE      the send loop's gaps (it did not run for longer than the threshold\n"
+"                      between two iterations: an IRQ, another task, the hypervisor) as an\n"
+"                      event file (common/lab_events.h) for lab-analyze's tail attribution;\n"
+"                      waits the loop chose (a sleep in the receive) are not gaps\n"
+"  --gap-threshold-us N  a gap is longer than N us (default 1). Only idle iterations are\n"
+"                      timed: one that sent or received did work (a send's syscall also\n"
+"                      runs the veth's softirq)\n"
 "  --quiet             no progress lines and no summary line (errors still go to stderr)\n"
 "\n"
 "Burst-triggered capture (a ring of the last received frames; on a trigger the ring and the\n"
@@ -119,7 +126,7 @@ enum {
 	O_BGAP, O_DUR, O_COUNT, O_SEED, O_SIZE, O_STAMP, O_BACKEND, O_CPU, O_BATCH, O_SPIN,
 	O_QUEUE, O_COPY, O_ZC, O_XDPMODE, O_NOBP, O_TAIL, O_OUT, O_STATS, O_PATH, O_QUIET,
 	O_CAP, O_CAPRATE, O_CAPWIN, O_CAPLAT, O_CAPBEF, O_CAPAFT, O_CAPSNAP, O_CAPMAX, O_VERSION, O_NOTXTS,
-	O_UNMARKED,
+	O_UNMARKED, O_GAPLOG, O_GAPTHR,
 };
 
 static const struct option opts[] = {
@@ -137,7 +144,8 @@ static const struct option opts[] = {
 	{"capture-window-us", 1, 0, O_CAPWIN}, {"capture-latency-us", 1, 0, O_CAPLAT},
 	{"capture-before", 1, 0, O_CAPBEF}, {"capture-after", 1, 0, O_CAPAFT},
 	{"capture-snaplen", 1, 0, O_CAPSNAP}, {"capture-max-events", 1, 0, O_CAPMAX},
-	{"no-tx-timestamp", 0, 0, O_NOTXTS}, {"accept-unmarked", 0, 0, O_UNMARKED}, {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0},
+	{"no-tx-timestamp", 0, 0, O_NOTXTS}, {"accept-unmarked", 0, 0, O_UNMARKED},
+	{"gap-log", 1, 0, O_GAPLOG}, {"gap-threshold-us", 1, 0, O_GAPTHR}, {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0},
 };
 
 static int parse_addr(const char *text, struct in6_addr *a)
@@ -249,6 +257,8 @@ static int parse_cli(int argc, char **argv, struct gen_cfg *c, struct gen_cli *c
 		case O_ZC: c->copy_mode = 2; break;
 		case O_XDPMODE: c->attach_mode = parse_xdp_mode(optarg); break;
 		case O_NOBP: c->busy_poll = false; break;
+		case O_GAPLOG: c->gap_log = optarg; break;
+		case O_GAPTHR: c->gap_threshold_ns = lab_parse_u64("gap-threshold-us", optarg, 1, 1000000) * 1000; break;
 		case O_NOTXTS: c->no_tx_tstamp = true; break;
 		case O_UNMARKED: c->accept_unmarked = true; break;
 		case O_TAIL: c->tail_ns = lab_parse_u64("tail-ms", optarg, 0, 600000) * 1000000ull; break;
@@ -433,6 +443,8 @@ static int open_run(struct gen_run *g)
 											: LAB_EXIT_RUNTIME,
 			"%s backend: %s", g->be->name, err);
 	}
+	lab_gap_init(&g->gaps, c->gap_log, c->gap_threshold_ns ? c->gap_threshold_ns : 1000, c->cpu,
+		     "lab-gen");
 	/* set up: sending and receiving need no privilege; the xsk backend's close detaches its
 	 * XDP program from --iface, a netlink request that needs CAP_NET_ADMIN */
 	static const int keep_xsk[] = {CAP_NET_ADMIN};
@@ -466,6 +478,11 @@ static int write_outputs(struct gen_run *g, int rec_fd, int exit_code)
 		exit_code = LAB_EXIT_RUNTIME;
 	}
 	g->cap = NULL;
+	int grc = lab_gap_finish(&g->gaps);
+	if (grc < 0) {
+		lab_err("--gap-log %s: %s", c->gap_log, strerror(-grc));
+		exit_code = LAB_EXIT_RUNTIME;
+	}
 	if (!c->quiet)
 		gen_summary(g);
 	/* the backend's state outlives its close for the stats above; nothing reads it now */

@@ -79,14 +79,24 @@ int gen_run_loop(struct gen_run *g)
 
 	while (planned < c->count && !lab_stop) {
 		uint64_t now = lab_now_ns();
+		/* the gap log sees the idle iterations only: one that sent or received did work
+		 * (the send's syscall runs the veth's softirq too), and a wait we chose is no gap */
+		lab_gap_tick(&g->gaps, now);
 		if (now + POLL_GUARD_NS < due) {
 			uint64_t wait = due - now > c->spin_ns ? due - now - c->spin_ns : 0;
+			uint64_t got = t->received + t->duplicated + t->foreign + t->malformed;
+			if (wait)
+				lab_gap_pause(&g->gaps);
 			if ((rc = g->be->poll(g, wait)) < 0)
 				break;
 			now = lab_now_ns();
+			if (got != t->received + t->duplicated + t->foreign + t->malformed)
+				lab_gap_pause(&g->gaps);
 		} else {
-			while (now < due)
+			while (now < due) {
 				now = lab_now_ns();
+				lab_gap_tick(&g->gaps, now);
+			}
 			unsigned n = 0;
 			while (n < batch && planned < c->count && due <= now) {
 				intended[n++] = due;
@@ -99,6 +109,7 @@ int gen_run_loop(struct gen_run *g)
 			 * ring overflows */
 			if ((rc = g->be->poll(g, 0)) < 0)
 				break;
+			lab_gap_pause(&g->gaps);
 		}
 		if (now >= next_progress) {
 			if (c->progress)
