@@ -4,8 +4,8 @@
  * signals, the --duration deadline, --stats-interval lines), the totals line and the stats JSON
  * of the README contract.
  *
- * A program brings an ops table (its hooks, as loadgen's gen_backend) and a table of its own
- * flags; it keeps only its packet path. The action names the counter of what it sends on:
+ * A program brings an ops table (its hooks, as loadgen's gen_backend) with its command line (a
+ * table of its own flags and its --help text); it keeps only its packet path. The action names the counter of what it sends on:
  * "reflected" for the reflectors; a forwarder between two ports is another ops table with
  * sent_key "forwarded" (its drops, its second --iface as an own flag), on this same scaffolding.
  *
@@ -70,17 +70,23 @@ struct lab_dut_sample {
 /* Append a drop point (a full list keeps its first LAB_DUT_MAX_DROPS). */
 void lab_dut_add_drop(struct lab_dut_sample *s, const char *name, uint64_t value);
 
+/* A DUT program's command line: its name, its own flags (offsets into priv) and its --help
+ * text around the flag sections. */
+struct lab_dut_cli {
+	const char *prog;                 /* "lab-kern": messages, usage, --version */
+	const char *usage;                /* the usage line(s) after "usage: <prog> " (NULL: [flags]) */
+	const char *cpu_default;          /* --cpu when not given (NULL: not pinned) */
+	unsigned stop_ms;                 /* SIGINT/SIGTERM stop it within this, for --help */
+	const struct lab_opt *opts;       /* its own flags */
+	void (*about)(FILE *f);           /* --help: what it does, before the flags */
+	void (*notes)(FILE *f);           /* --help: after the flags (counters...); may be NULL */
+};
+
 /* A DUT program's hooks; priv is its own state (and the base of its own flags' offsets). Every
  * hook is called from the control thread. */
 struct lab_dut_ops {
-	const char *prog;                 /* "lab-kern": messages, usage, --version */
-	const char *usage;                /* the usage line(s) after "usage: " */
+	const struct lab_dut_cli *cli;
 	const char *sent_key;             /* the action's counter: "reflected" (NULL: the same) */
-	const char *cpu_default;          /* --cpu when not given: "not pinned" */
-	unsigned stop_ms;                 /* SIGINT/SIGTERM stop it within this, for --help */
-	const struct lab_opt *opts;       /* its own flags, offsets into priv */
-	void (*about)(FILE *f);           /* --help: what it does, before the flags */
-	void (*notes)(FILE *f);           /* --help: after the flags (counters...); may be NULL */
 	const char *(*path)(void *priv);  /* the LAB-SPEC path it serves: kernel, xsk, xdptx, dpdk */
 	const char *(*mode)(void *priv);  /* how it runs, for the JSON and the totals line */
 	void (*sample)(void *priv, struct lab_dut_sample *s); /* the counters now */

@@ -50,11 +50,12 @@ void lab_dut_init(struct lab_dut *d, const struct lab_dut_ops *ops, void *priv)
 	d->cfg.port = LAB_PORT_DUT;
 	d->cfg.cpu = -1;
 	d->end_ns = d->next_ns = d->next_stats_ns = UINT64_MAX;
-	shared[SHARED_CPU].unset = ops->cpu_default ? ops->cpu_default : "not pinned";
-	snprintf(own_title, sizeof(own_title), "Flags of %s:", ops->prog);
+	shared[SHARED_CPU].unset = ops->cli->cpu_default ? ops->cli->cpu_default : "not pinned";
+	snprintf(own_title, sizeof(own_title), "Flags of %s:", ops->cli->prog);
 	d->groups[0] = (struct lab_opt_group){"Flags of every DUT program:", shared, &d->cfg, 0};
-	d->groups[1] = (struct lab_opt_group){own_title, ops->opts ? ops->opts : no_opts, priv, 0};
-	lab_log_init(ops->prog);
+	d->groups[1] = (struct lab_opt_group){own_title, ops->cli->opts ? ops->cli->opts : no_opts,
+					      priv, 0};
+	lab_log_init(ops->cli->prog);
 }
 
 void lab_dut_parse(struct lab_dut *d, int argc, char **argv)
@@ -65,24 +66,25 @@ void lab_dut_parse(struct lab_dut *d, int argc, char **argv)
 void lab_dut_help(FILE *f, void *dut)
 {
 	const struct lab_dut *d = dut;
+	const struct lab_dut_cli *cli = d->ops->cli;
 	char exit_text[512];
-	fprintf(f, "usage: %s %s\n", d->ops->prog, d->ops->usage ? d->ops->usage : "[flags]");
-	if (d->ops->about)
-		d->ops->about(f);
+	fprintf(f, "usage: %s %s\n", cli->prog, cli->usage ? cli->usage : "[flags]");
+	if (cli->about)
+		cli->about(f);
 	fputc('\n', f);
 	lab_opts_print(f, &d->groups[0]);
 	fputc('\n', f);
 	lab_opts_print(f, &d->groups[1]);
 	fputc('\n', f);
-	if (d->ops->notes) {
-		d->ops->notes(f);
+	if (cli->notes) {
+		cli->notes(f);
 		fputc('\n', f);
 	}
 	snprintf(exit_text, sizeof(exit_text),
 		 "Exit: 0 ok (also when stopped by SIGINT/SIGTERM), 1 runtime failure, 2 usage or "
-		 "configuration error (a bad flag or value, no such interface, the port held by another "
-		 "program). SIGINT/SIGTERM stop it within %u ms; it then prints its totals and writes "
-		 "--stats-json.", d->ops->stop_ms);
+		 "configuration error (a bad flag or value, an interface outside the lab or not there). "
+		 "SIGINT/SIGTERM stop it within %u ms; it then prints its totals and writes "
+		 "--stats-json.", cli->stop_ms);
 	lab_opts_wrap(f, exit_text, 0, 0);
 }
 

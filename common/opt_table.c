@@ -134,7 +134,8 @@ static size_t count_flags(const struct lab_opt_group *groups, size_t ng)
 }
 
 /* The getopt_long array and short-option string for every flag of every group. */
-static struct option *build_options(struct lab_opt_group *groups, size_t ng, char *shorts, size_t slen)
+static struct option *build_options(struct lab_opt_group *groups, size_t ng, char *shorts,
+				     size_t slen)
 {
 	struct option *lo = calloc(count_flags(groups, ng) + 1, sizeof(*lo));
 	size_t n = 0, s = 0;
@@ -150,8 +151,11 @@ static struct option *build_options(struct lab_opt_group *groups, size_t ng, cha
 			lo[n++] = (struct option){o->name, takes_arg(&t.g->opts[t.i]) ? required_argument
 										: no_argument,
 						  NULL, 256 + (int)(k << 6 | i)};
-			if (o->short_name && s + 1 < slen)
+			if (o->short_name && s + 2 < slen) {
 				shorts[s++] = o->short_name;
+				if (takes_arg(&t.g->opts[t.i]))
+					shorts[s++] = ':';
+			}
 		}
 	}
 	shorts[s] = '\0';
@@ -236,7 +240,9 @@ static void default_text(const struct lab_opt *o, const void *base, char *out, s
 		memcpy(&s, field, sizeof(s));
 		snprintf(v, sizeof(v), "%s", s ? (*s ? s : "''") : "");
 		break;
-	case LAB_OPT_UINT: snprintf(v, sizeof(v), "%" PRIu64, (uint64_t)get_int(field, o->size, false)); break;
+	case LAB_OPT_UINT:
+		snprintf(v, sizeof(v), "%" PRIu64, (uint64_t)get_int(field, o->size, false));
+		break;
 	case LAB_OPT_INT:
 		if ((i = get_int(field, o->size, true)) >= 0)
 			snprintf(v, sizeof(v), "%" PRId64, i);

@@ -1,5 +1,5 @@
-/* kern_flags.c — lab-kern's own flags and --help text (the shared ones are the DUT driver's),
- * and the ops table that hands lab-kern to the driver. */
+/* kern_flags.c — lab-kern's command line: its own flags and --help text (the shared ones are
+ * the DUT driver's), and the checks after parsing. */
 #include <stdio.h>
 
 #include "kern_run.h"
@@ -37,6 +37,36 @@ static const struct lab_opt kern_opts[] = {
 	{0},
 };
 
+/* --help text: at the end of this file */
+static void about(FILE *f);
+static void notes(FILE *f);
+
+const struct lab_dut_cli kern_cli = {
+	.prog = "lab-kern", .stop_ms = 2 * KERN_WAIT_MS, .opts = kern_opts, .about = about, .notes = notes,
+};
+
+void kern_defaults(struct kern_run *r)
+{
+	r->mode = KERN_MODE_BLOCKING;
+	r->so.rcvbuf_bytes = 4 << 20;
+	r->so.sndbuf_bytes = 4 << 20;
+	r->so.busy_poll_us = 50;
+	r->so.busy_poll_budget = 64;
+	r->so.rcvtimeo_ms = KERN_WAIT_MS;
+	r->fifo_prio = -1;
+	r->batch = 32;
+	r->clock_interval_s = 1;
+}
+
+/* After parsing: the shared flags the socket needs, and the interface's scope. */
+void kern_check_flags(struct kern_run *r)
+{
+	r->so.iface = r->dut.cfg.iface;
+	r->so.port = r->dut.cfg.port;
+	r->so.busy_poll = r->mode == KERN_MODE_BUSY_POLL;
+	lab_dut_check_iface(&r->dut, r->so.iface);
+}
+
 static void about(FILE *f)
 {
 	lab_opts_wrap(f,
@@ -63,42 +93,6 @@ static void notes(FILE *f)
 "beyond those RcvbufErrors: a buffer overflow raises both). drops_raw holds both counts as read.\n"
 "The conversion error of the receive stamps is reported as clock.rt_offset_err_ns (widest "
 "bracket half-width of an offset measurement) and clock.rt_offset_drift_ns (largest change of "
-"the offset between two measurements).", 0, 0);
-}
-
-const struct lab_dut_ops kern_dut_ops = {
-	.prog = "lab-kern",
-	.usage = "[flags]",
-	.cpu_default = "not pinned",
-	.stop_ms = 2 * KERN_WAIT_MS,
-	.opts = kern_opts,
-	.about = about,
-	.notes = notes,
-	.path = kern_path,
-	.mode = kern_mode,
-	.sample = kern_sample,
-	.line = kern_line,
-	.json = kern_json,
-};
-
-void kern_defaults(struct kern_run *r)
-{
-	r->mode = KERN_MODE_BLOCKING;
-	r->so.rcvbuf_bytes = 4 << 20;
-	r->so.sndbuf_bytes = 4 << 20;
-	r->so.busy_poll_us = 50;
-	r->so.busy_poll_budget = 64;
-	r->so.rcvtimeo_ms = KERN_WAIT_MS;
-	r->fifo_prio = -1;
-	r->batch = 32;
-	r->clock_interval_s = 1;
-}
-
-/* After parsing: the shared flags the socket needs, and the interface's scope. */
-void kern_check_flags(struct kern_run *r)
-{
-	r->so.iface = r->dut.cfg.iface;
-	r->so.port = r->dut.cfg.port;
-	r->so.busy_poll = r->mode == KERN_MODE_BUSY_POLL;
-	lab_dut_check_iface(&r->dut, r->so.iface);
+"the offset between two measurements).\n"
+"Exit 2 also when --port is taken (another reflector) or --addr is not an address here.", 0, 0);
 }

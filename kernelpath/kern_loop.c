@@ -103,9 +103,11 @@ static int receive(struct kern_run *r, int ep)
 {
 	struct epoll_event ev;
 	int n;
-	if (r->mode == KERN_MODE_BLOCKING) /* asleep for the first (at most SO_RCVTIMEO), then what is queued */
+	/* blocking: asleep for the first datagram (at most SO_RCVTIMEO), then what is queued */
+	if (r->mode == KERN_MODE_BLOCKING)
 		return recvmmsg(r->sk.fd, r->rx, r->batch, MSG_WAITFORONE, NULL);
-	if (r->mode == KERN_MODE_BUSY_POLL) /* MSG_DONTWAIT: each call runs one busy-poll round of the NAPI context */
+	/* busy-poll: MSG_DONTWAIT, each call runs one busy-poll round of the NAPI context */
+	if (r->mode == KERN_MODE_BUSY_POLL)
 		return recvmmsg(r->sk.fd, r->rx, r->batch, MSG_DONTWAIT, NULL);
 	n = epoll_wait(ep, &ev, 1, KERN_WAIT_MS);
 	if (n > 0)

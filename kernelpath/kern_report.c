@@ -1,6 +1,7 @@
-/* kern_report.c — lab-kern's counters for the DUT driver: the drop points (the namespace's UDP
- * RcvbufErrors and this socket's sk_drops, each packet in one key), its own fields of the stats
- * lines and its own members of the stats JSON (verdicts, clock conversion, socket options). */
+/* kern_report.c — lab-kern's counters for the DUT driver (its ops table): the drop points (the
+ * namespace's UDP RcvbufErrors and this socket's sk_drops, each packet in one key), its own
+ * fields of the stats lines and its own members of the stats JSON (verdicts, clock conversion,
+ * socket options). */
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
@@ -22,7 +23,7 @@ static uint64_t socket_other_drops(const struct kern_run *r)
 }
 
 /* Bring the drop counters up to date: the namespace's snmp tables and the socket's sk_drops. */
-void kern_read_drops(struct kern_run *r)
+static void read_drops(struct kern_run *r)
 {
 	uint32_t d;
 	bool have6;
@@ -32,21 +33,21 @@ void kern_read_drops(struct kern_run *r)
 		r->sk_drops = d;
 }
 
-const char *kern_path(void *priv)
+static const char *kern_path(void *priv)
 {
 	(void)priv;
 	return "kernel";
 }
 
-const char *kern_mode(void *priv)
+static const char *kern_mode(void *priv)
 {
 	return kern_mode_names[((struct kern_run *)priv)->mode];
 }
 
-void kern_sample(void *priv, struct lab_dut_sample *s)
+static void kern_sample(void *priv, struct lab_dut_sample *s)
 {
 	struct kern_run *r = priv;
-	kern_read_drops(r);
+	read_drops(r);
 	s->c = (struct lab_dut_counts){
 		.received = r->c.received,
 		.reflected = r->c.reflected,
@@ -62,7 +63,7 @@ void kern_sample(void *priv, struct lab_dut_sample *s)
 }
 
 /* The interval lines show the latest offset measurement, the totals the worst of the run. */
-void kern_line(void *priv, bool totals, char *buf, size_t len)
+static void kern_line(void *priv, bool totals, char *buf, size_t len)
 {
 	const struct kern_run *r = priv;
 	snprintf(buf, len, "sk_drops %" PRIu32 " clock rt_offset_err_ns %" PRIu64
@@ -109,8 +110,9 @@ static void counters_json(struct lab_json *j, const struct kern_run *r)
 static void clock_json(struct lab_json *j, const struct kern_run *r)
 {
 	lab_json_obj(j, "clock");
-	lab_json_str(j, "rx_time", r->sk.timestamping.took ? "SO_TIMESTAMPING software RX, CLOCK_REALTIME - offset"
-							    : "CLOCK_MONOTONIC at recvmmsg return");
+	lab_json_str(j, "rx_time", r->sk.timestamping.took
+					   ? "SO_TIMESTAMPING software RX, CLOCK_REALTIME - offset"
+					   : "CLOCK_MONOTONIC at recvmmsg return");
 	lab_json_str(j, "tx_time", "CLOCK_MONOTONIC just before sendmmsg");
 	lab_json_u64(j, "rt_offset_err_ns", r->clk.err_max_ns);
 	lab_json_u64(j, "rt_offset_drift_ns", r->clk.drift_max_ns);
@@ -134,7 +136,7 @@ static void socket_json(struct lab_json *j, const struct kern_run *r)
 	lab_json_obj_end(j);
 }
 
-void kern_json(void *priv, struct lab_json *j)
+static void kern_json(void *priv, struct lab_json *j)
 {
 	const struct kern_run *r = priv;
 	lab_json_str(j, "bind", r->sk.desc);
@@ -145,3 +147,12 @@ void kern_json(void *priv, struct lab_json *j)
 	clock_json(j, r);
 	socket_json(j, r);
 }
+
+const struct lab_dut_ops kern_dut_ops = {
+	.cli = &kern_cli,
+	.path = kern_path,
+	.mode = kern_mode,
+	.sample = kern_sample,
+	.line = kern_line,
+	.json = kern_json,
+};

@@ -47,18 +47,13 @@ struct kern_run {
 	uint8_t *data;
 };
 
-/* kern_flags.c: its own flags and --help text, and the DUT ops table */
-extern const struct lab_dut_ops kern_dut_ops;
+/* kern_flags.c: its command line (own flags, --help text) */
+extern const struct lab_dut_cli kern_cli;
 void kern_defaults(struct kern_run *r);
 void kern_check_flags(struct kern_run *r);
 
-/* kern_report.c: the ops hooks (counters, drops, lines, JSON) */
-void kern_read_drops(struct kern_run *r);
-const char *kern_path(void *priv);
-const char *kern_mode(void *priv);
-void kern_sample(void *priv, struct lab_dut_sample *s);
-void kern_line(void *priv, bool totals, char *buf, size_t len);
-void kern_json(void *priv, struct lab_json *j);
+/* kern_report.c: the DUT ops table (counters, drops, lines, JSON) */
+extern const struct lab_dut_ops kern_dut_ops;
 
 /* kern_loop.c: the receive loop of --mode. 0, or -1 on a receive error (logged). */
 int kern_run_loop(struct kern_run *r);

@@ -1,5 +1,5 @@
-/* xsk_flags.c — lab-xsk's own flags and --help text (the shared ones are the DUT driver's), and
- * the ops table that hands lab-xsk to the driver. */
+/* xsk_flags.c — lab-xsk's command line: its own flags and --help text (the shared ones are the
+ * DUT driver's), and the checks after parsing. */
 #include <stdio.h>
 
 #include "log.h"
@@ -43,6 +43,28 @@ static const struct lab_opt xsk_opts[] = {
 	{0},
 };
 
+/* --help text: at the end of this file */
+static void about(FILE *f);
+static void notes(FILE *f);
+
+const struct lab_dut_cli xsk_cli = {
+	.prog = "lab-xsk", .stop_ms = 2 * XSK_WAIT_MS, .opts = xsk_opts, .about = about, .notes = notes,
+};
+
+/* After parsing: the shared flags the port needs, the interface's scope, the UMEM's shape. */
+void xsk_check_flags(struct xsk_run *r)
+{
+	r->po.iface = r->dut.cfg.iface;
+	r->po.port = r->dut.cfg.port;
+	lab_dut_check_iface(&r->dut, r->po.iface);
+	r->po.mode = r->xdptx ? LAB_XDP_MODE_XDPTX : LAB_XDP_MODE_XSK;
+	r->po.reflected = LAB_XDP_REFL_FORBID;
+	/* the fill ring holds at most ring entries; the rest of the UMEM is headroom for TX */
+	r->po.rx_frames = r->po.ring_size;
+	if (r->po.ring_size > r->po.frames)
+		lab_die(LAB_EXIT_USAGE, "--ring %u is larger than --frames %u", r->po.ring_size, r->po.frames);
+}
+
 static void about(FILE *f)
 {
 	lab_opts_wrap(f,
@@ -64,33 +86,4 @@ static void notes(FILE *f)
 "(XDP_STATISTICS), xsk_no_socket (lab frames with no socket on their queue), xsk_tx_ring_full "
 "(frames the TX ring could not take); xdptx: xdp_errors. Configuration errors (exit 2) include "
 "another XDP program on the interface, or another lab AF_XDP port running on it.", 0, 0);
-}
-
-const struct lab_dut_ops xsk_dut_ops = {
-	.prog = "lab-xsk",
-	.usage = "[flags]",
-	.cpu_default = "not pinned",
-	.stop_ms = 2 * XSK_WAIT_MS,
-	.opts = xsk_opts,
-	.about = about,
-	.notes = notes,
-	.path = xsk_path,
-	.mode = xsk_mode,
-	.sample = xsk_sample,
-	.line = xsk_line,
-	.json = xsk_json,
-};
-
-/* After parsing: the shared flags the port needs, the interface's scope, the UMEM's shape. */
-void xsk_check_flags(struct xsk_run *r)
-{
-	r->po.iface = r->dut.cfg.iface;
-	r->po.port = r->dut.cfg.port;
-	lab_dut_check_iface(&r->dut, r->po.iface);
-	r->po.mode = r->xdptx ? LAB_XDP_MODE_XDPTX : LAB_XDP_MODE_XSK;
-	r->po.reflected = LAB_XDP_REFL_FORBID;
-	/* the fill ring holds at most ring entries; the rest of the UMEM is headroom for TX */
-	r->po.rx_frames = r->po.ring_size;
-	if (r->po.ring_size > r->po.frames)
-		lab_die(LAB_EXIT_USAGE, "--ring %u is larger than --frames %u", r->po.ring_size, r->po.frames);
 }

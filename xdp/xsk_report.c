@@ -1,6 +1,6 @@
-/* xsk_report.c — lab-xsk's counters for the DUT driver: in xsk mode the userspace reflector's,
- * in xdptx mode the XDP program's (it is the reflector there); the AF_XDP drop points; the
- * program's and the socket's counters in the totals line and the stats JSON. */
+/* xsk_report.c — lab-xsk's counters for the DUT driver (its ops table): in xsk mode the userspace
+ * reflector's, in xdptx mode the XDP program's (it is the reflector there); the AF_XDP drop
+ * points; the program's and the socket's counters in the totals line and the stats JSON. */
 #include <inttypes.h>
 #include <string.h>
 
@@ -13,12 +13,12 @@ static const char *const bpf_names[LAB_XDP_C_COUNT] = {
 	[LAB_XDP_C_TX] = "tx", [LAB_XDP_C_ERRORS] = "errors",
 };
 
-const char *xsk_path(void *priv)
+static const char *xsk_path(void *priv)
 {
 	return ((struct xsk_run *)priv)->xdptx ? "xdptx" : "xsk";
 }
 
-const char *xsk_mode(void *priv)
+static const char *xsk_mode(void *priv)
 {
 	return xsk_port_mode_string(((struct xsk_run *)priv)->port);
 }
@@ -44,7 +44,7 @@ static void xdptx_counts(const struct xsk_run *r, struct lab_dut_sample *s)
 	lab_dut_add_drop(s, "xdp_errors", r->st.bpf[LAB_XDP_C_ERRORS]);
 }
 
-void xsk_sample(void *priv, struct lab_dut_sample *s)
+static void xsk_sample(void *priv, struct lab_dut_sample *s)
 {
 	struct xsk_run *r = priv;
 	read_stats(r);
@@ -62,7 +62,7 @@ void xsk_sample(void *priv, struct lab_dut_sample *s)
 }
 
 /* The totals name the program's and the socket's counters too; interval lines do not. */
-void xsk_line(void *priv, bool totals, char *buf, size_t len)
+static void xsk_line(void *priv, bool totals, char *buf, size_t len)
 {
 	const struct xsk_run *r = priv;
 	const uint64_t *b = r->st.bpf;
@@ -76,7 +76,7 @@ void xsk_line(void *priv, bool totals, char *buf, size_t len)
 		 r->st.rx_fill_ring_empty_descs, r->st.tx_invalid_descs, r->st.tx_ring_empty_descs);
 }
 
-void xsk_json(void *priv, struct lab_json *j)
+static void xsk_json(void *priv, struct lab_json *j)
 {
 	const struct xsk_run *r = priv;
 	lab_json_u64(j, "queue", r->po.queue);
@@ -93,3 +93,12 @@ void xsk_json(void *priv, struct lab_json *j)
 	lab_json_u64(j, "xsk_tx_ring_empty", r->st.tx_ring_empty_descs);
 	lab_json_obj_end(j);
 }
+
+const struct lab_dut_ops xsk_dut_ops = {
+	.cli = &xsk_cli,
+	.path = xsk_path,
+	.mode = xsk_mode,
+	.sample = xsk_sample,
+	.line = xsk_line,
+	.json = xsk_json,
+};

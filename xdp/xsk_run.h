@@ -26,16 +26,12 @@ struct xsk_run {
 	bool link_gone_said;      /* the interface went away under the spinning loop: said once */
 };
 
-/* xsk_flags.c: its own flags and --help text, and the DUT ops table */
-extern const struct lab_dut_ops xsk_dut_ops;
+/* xsk_flags.c: its command line (own flags, --help text) */
+extern const struct lab_dut_cli xsk_cli;
 void xsk_check_flags(struct xsk_run *r);
 
-/* xsk_report.c: the ops hooks */
-const char *xsk_path(void *priv);
-const char *xsk_mode(void *priv);
-void xsk_sample(void *priv, struct lab_dut_sample *s);
-void xsk_line(void *priv, bool totals, char *buf, size_t len);
-void xsk_json(void *priv, struct lab_json *j);
+/* xsk_report.c: the DUT ops table (counters, drops, lines, JSON) */
+extern const struct lab_dut_ops xsk_dut_ops;
 
 /* xsk_loop.c: receive, reflect, send until the driver says stop. 0, or -errno (logged). */
 int xsk_run_loop(struct xsk_run *r);

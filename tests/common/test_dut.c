@@ -54,9 +54,12 @@ static void fake_line(void *priv, bool totals, char *buf, size_t len)
 }
 static void fake_json(void *priv, struct lab_json *j) { (void)priv; lab_json_u64(j, "own_key", 7); }
 
-static const struct lab_dut_ops ops = {
+static const struct lab_dut_cli cli = {
 	.prog = "lab-test", .cpu_default = "the last one", .stop_ms = 123, .opts = own_opts,
-	.path = fake_path, .mode = fake_mode, .sample = fake_sample, .line = fake_line,
+};
+
+static const struct lab_dut_ops ops = {
+	.cli = &cli, .path = fake_path, .mode = fake_mode, .sample = fake_sample, .line = fake_line,
 	.json = fake_json,
 };
 
