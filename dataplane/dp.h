@@ -11,6 +11,7 @@
 #include <rte_lcore.h>
 
 #include "clock.h"
+#include "dut.h"
 #include "frame.h"
 
 #define DP_BURST 32
@@ -24,21 +25,17 @@
  * --iova-mode=va, and a PCI port gets -m: this much beyond our own pool, mapped at start. */
 #define DP_CAPTURE_RESERVE_MB 48u
 
+/* lab-dpdk's own flags (flags.c); the shared ones are dp.dut.cfg: iface (NULL with --pci, or
+ * EAL args without --iface), port, cpu (the polling lcore), ready file, stats, duration. */
 struct dp_config {
-	const char *iface;        /* vdev mode: the Linux interface (dut0) */
 	const char *pci;          /* hardware mode: a PCI address, allowlisted */
-	const char *driver;       /* auto | af_xdp | af_packet */
+	int driver;               /* dp_driver_names[]: auto | af_xdp | af_packet */
 	const char *prefix;       /* lab prefix; the EAL file prefix is <prefix>-dpdk */
-	const char *ready_file;
-	const char *stats_json;
-	uint16_t udp_port;        /* lab traffic: UDP to this port */
-	int cpu;                  /* worker CPU, -1 = choose */
 	int main_cpu;             /* control CPU, -1 = choose */
-	double stats_interval_s;  /* 0 = no periodic lines */
-	double duration_s;        /* 0 = until SIGINT/SIGTERM */
 	unsigned mbufs;
 	unsigned rx_desc, tx_desc;
 	int eth_port;             /* -1 = the port we probed (or the first) */
+	unsigned calib_ms;        /* TSC calibration */
 	bool expert_eal;          /* EAL args came from the command line before -- */
 };
 
@@ -49,7 +46,7 @@ struct dp_lcore_stats {
 	uint64_t reflected;    /* frames the TX burst took */
 	uint64_t not_lab;      /* someone else's traffic, dropped */
 	uint64_t malformed;    /* claimed to be lab traffic but broken, dropped */
-	uint64_t looped;       /* already carried LAB_F_REFLECTED: never reflected twice (in not_lab) */
+	uint64_t already_reflected; /* carried LAB_F_REFLECTED: never reflected twice (in not_lab) */
 	uint64_t tx_dropped;   /* reflected but not taken by the TX burst, freed */
 	uint64_t busy_cycles;  /* TSC cycles in polls that returned frames (testpmd's accounting) */
 	uint64_t bursts;       /* polls that returned frames */
@@ -62,7 +59,7 @@ struct dp_worker {
 } __rte_cache_aligned;
 
 struct dp_totals {
-	uint64_t rx, reflected, not_lab, malformed, looped, tx_dropped, busy_cycles, bursts;
+	uint64_t rx, reflected, not_lab, malformed, already_reflected, tx_dropped, busy_cycles, bursts;
 	uint64_t verdict[LAB_E_COUNT];
 };
 
@@ -73,6 +70,7 @@ struct dp_port_counters {
 };
 
 struct dp_state {
+	struct lab_dut dut;       /* the shared flags, the control loop, the stats (common/dut.h) */
 	struct dp_config cfg;
 	struct lab_tsc_cal cal;
 	uint64_t tsc_err_start_ns, tsc_err_end_ns;
@@ -82,7 +80,6 @@ struct dp_state {
 	char dev_name[64];
 	char file_prefix[64];
 	char fallback_reason[160];
-	uint64_t start_ns;
 	_Atomic bool quit;        /* set by the control side; pollers read it relaxed */
 	_Atomic bool port_up;     /* telemetry may read port stats only while this holds */
 	struct dp_lcore_stats stats[RTE_MAX_LCORE];
@@ -91,22 +88,41 @@ struct dp_state {
 
 extern struct dp_state dp;
 
-/* worker.c */
+/* flags.c: lab-dpdk's command line; dp_parse_flags fills dp.dut.cfg and dp.cfg from the lab
+ * flags (after "--" when EAL args come first) */
+extern const char *const dp_driver_names[];
+extern const struct lab_dut_cli dp_cli;
+void dp_parse_flags(int argc, char **argv, bool expert_eal);
+
+/* eal_args.c: the EAL command line, built from the flags or taken as given before "--";
+ * returns its argc (eal_argv NULL-terminated, at most DP_MAX_EAL_ARGS) */
+int dp_eal_args(char **argv, int dashdash, char **eal_argv, char *buf, size_t bufsz);
+/* every Linux interface the EAL would open (--iface, an EAL vdev's iface=) in a lab namespace */
+void dp_eal_check_scope(int eal_argc, char **eal_argv);
+/* after rte_eal_init: warn when dpdk-dumpcap would find no memory (IOVA as PA, no -m) */
+void dp_eal_note_capture_memory(int eal_argc, char **eal_argv);
+
+/* locks.c: one lab-dpdk per file prefix and per port (and none beside a lab AF_XDP port);
+ * a refusal is one line and exit 1 */
+void dp_lock_instance(void);
+void dp_unlock_instance(void);
+
+/* hugepages.c: the EAL's files on disk */
+long dp_hugepages_free(void);
+/* the hugepage files of our file prefix and the EAL's runtime dir: the lab wants none left */
+void dp_remove_eal_files(const char *runtime_dir);
+
+/* worker.c: the poll loop of one lcore (with one lcore it also ticks the control loop) */
 int dp_worker_main(void *arg);
-/* Called by the polling main lcore in single-lcore mode between bursts. */
-void dp_control_tick(uint64_t now_tsc);
-void dp_control_init(void);
 
 /* port.c: probe (af_xdp, then af_packet when allowed), configure, start. 0 or -1 (logged). */
 int dp_port_open(void);
 void dp_port_close(void);
 void dp_port_counters(struct dp_port_counters *pc);
 
-/* report.c */
+/* report.c: the counters summed over the lcores, the DUT ops table, telemetry */
 void dp_totals(struct dp_totals *t);
-void dp_print_line(const char *label, const struct dp_totals *now, const struct dp_totals *before,
-		   const struct dp_port_counters *pc, double dt_s);
-int dp_write_stats_json(const char *path);
+extern const struct lab_dut_ops dp_dut_ops;
 int dp_telemetry_register(void);
 void dp_report_lock(void);
 void dp_report_unlock(void);

@@ -90,13 +90,13 @@ static int try_vdev(const char *drv)
 	snprintf(name, sizeof(name), "net_%s0", drv);
 	if (strcmp(drv, "af_xdp") == 0)
 		snprintf(args, sizeof(args), "%s,iface=%s,start_queue=0,queue_count=%u", name,
-			 dp.cfg.iface, dp.nb_queues);
+			 dp.dut.cfg.iface, dp.nb_queues);
 	else
-		snprintf(args, sizeof(args), "%s,iface=%s,qpairs=%u", name, dp.cfg.iface, dp.nb_queues);
+		snprintf(args, sizeof(args), "%s,iface=%s,qpairs=%u", name, dp.dut.cfg.iface, dp.nb_queues);
 	rc = rte_dev_probe(args);
 	if (rc != 0) {
 		snprintf(dp.fallback_reason, sizeof(dp.fallback_reason), "%s on %s did not probe: %s",
-			 name, dp.cfg.iface, rte_strerror(-rc));
+			 name, dp.dut.cfg.iface, rte_strerror(-rc));
 		return -1;
 	}
 	if (rte_eth_dev_get_port_by_name(name, &port) != 0) {
@@ -107,7 +107,7 @@ static int try_vdev(const char *drv)
 	snprintf(dp.dev_name, sizeof(dp.dev_name), "%s", name);
 	if (port_setup(port) != 0) {
 		snprintf(dp.fallback_reason, sizeof(dp.fallback_reason), "%s on %s did not start", name,
-			 dp.cfg.iface);
+			 dp.dut.cfg.iface);
 		struct rte_device *dev = port_device(port);
 		rte_eth_dev_close(port);
 		if (dev)
@@ -153,11 +153,11 @@ int dp_port_open(void)
 		rte_eth_dev_get_name_by_port(port, dp.dev_name);
 		return port_setup(port);
 	}
-	if (!dp.cfg.iface) {
+	if (!dp.dut.cfg.iface) {
 		lab_err("no DPDK port: give --iface IF, --pci ADDR, or EAL args with -a/--vdev before --");
 		return -1;
 	}
-	const char *drv = dp.cfg.driver;
+	const char *drv = dp_driver_names[dp.cfg.driver];
 	if (strcmp(drv, "af_packet") != 0) {
 		if (try_vdev("af_xdp") == 0)
 			return 0;
@@ -171,7 +171,7 @@ int dp_port_open(void)
 	if (try_vdev("af_packet") == 0)
 		return 0;
 	lab_err("%s: no usable port on %s (is it up, in this namespace?)", dp.fallback_reason,
-		dp.cfg.iface);
+		dp.dut.cfg.iface);
 	return -1;
 }
 

@@ -1,6 +1,6 @@
 /* report.c — lab-dpdk's counters as people and programs read them: summed over the polling
- * lcores, printed as interval lines, written as the stats JSON of the README contract, and
- * answered live through DPDK telemetry (/lab/stats). */
+ * lcores, handed to the DUT driver (its interval and totals lines, the stats JSON of the README
+ * contract) and answered live through DPDK telemetry (/lab/stats). */
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -31,7 +31,7 @@ void dp_totals(struct dp_totals *t)
 		t->reflected += rd(&s->reflected);
 		t->not_lab += rd(&s->not_lab);
 		t->malformed += rd(&s->malformed);
-		t->looped += rd(&s->looped);
+		t->already_reflected += rd(&s->already_reflected);
 		t->tx_dropped += rd(&s->tx_dropped);
 		t->busy_cycles += rd(&s->busy_cycles);
 		t->bursts += rd(&s->bursts);
@@ -40,73 +40,105 @@ void dp_totals(struct dp_totals *t)
 	}
 }
 
-static double per_packet(uint64_t cycles, uint64_t pkts) { return pkts ? (double)cycles / (double)pkts : 0; }
-
-void dp_print_line(const char *label, const struct dp_totals *now, const struct dp_totals *before,
-		   const struct dp_port_counters *pc, double dt_s)
+/* The port's counters when it is up (zero otherwise: it is being closed). */
+static void port_counters(struct dp_port_counters *pc)
 {
-	uint64_t rx = now->rx - before->rx, refl = now->reflected - before->reflected;
-	double kpps = dt_s > 0 ? (double)refl / dt_s / 1e3 : 0;
-	printf("%s: %s %.1fs: rx %" PRIu64 " reflected %" PRIu64 " (%.1f kpps) not_lab %" PRIu64
-	       " malformed %" PRIu64 " tx_dropped %" PRIu64 " imissed %" PRIu64 " rx_nombuf %" PRIu64
-	       " ierrors %" PRIu64 " oerrors %" PRIu64 " cycles/pkt %.0f\n",
-	       lab_prog(), label, dt_s, rx, refl, kpps, now->not_lab - before->not_lab,
-	       now->malformed - before->malformed, now->tx_dropped - before->tx_dropped,
-	       pc->imissed, pc->rx_nombuf, pc->ierrors, pc->oerrors,
-	       per_packet(now->busy_cycles - before->busy_cycles, rx));
-	fflush(stdout);
+	memset(pc, 0, sizeof(*pc));
+	dp_report_lock();
+	if (atomic_load(&dp.port_up))
+		dp_port_counters(pc);
+	dp_report_unlock();
 }
+
+static double per_packet(uint64_t cycles, uint64_t pkts) { return pkts ? (double)cycles / (double)pkts : 0; }
 
 static uint64_t tsc_err_ns(void)
 {
 	return dp.tsc_err_start_ns > dp.tsc_err_end_ns ? dp.tsc_err_start_ns : dp.tsc_err_end_ns;
 }
 
-struct json_arg {
+static const char *dp_path(void *priv)
+{
+	(void)priv;
+	return "dpdk";
+}
+
+static const char *dp_mode(void *priv)
+{
+	(void)priv;
+	return dp.mode;
+}
+
+static void dp_sample(void *priv, struct lab_dut_sample *s)
+{
 	struct dp_totals t;
 	struct dp_port_counters pc;
-	uint64_t end_ns;
-};
+	(void)priv;
+	dp_totals(&t);
+	port_counters(&pc);
+	s->c = (struct lab_dut_counts){
+		.received = t.rx,
+		.reflected = t.reflected,
+		.not_lab = t.not_lab,
+		.malformed = t.malformed,
+		.tx_errors = pc.oerrors,
+		.already_reflected = t.already_reflected,
+	};
+	lab_dut_add_drop(s, "dpdk_imissed", pc.imissed);
+	lab_dut_add_drop(s, "dpdk_rx_nombuf", pc.rx_nombuf);
+	lab_dut_add_drop(s, "dpdk_ierrors", pc.ierrors);
+	lab_dut_add_drop(s, "dpdk_tx_dropped", t.tx_dropped);
+}
 
-static void json_fill(struct lab_json *j, void *argp)
+/* Cycles per packet of the interval (testpmd's accounting: busy polls only), or of the run. */
+static void dp_line(void *priv, bool totals, char *buf, size_t len)
 {
-	const struct json_arg *a = argp;
-	const struct dp_totals *t = &a->t;
-	lab_json_str(j, "path", "dpdk");
-	lab_json_str(j, "mode", dp.mode);
+	static struct dp_totals last; /* the control thread's: at the previous interval line */
+	struct dp_totals t;
+	(void)priv;
+	dp_totals(&t);
+	if (totals) {
+		snprintf(buf, len, "cycles/pkt %.0f tsc_err_ns start %" PRIu64 " end %" PRIu64,
+			 per_packet(t.busy_cycles, t.rx), dp.tsc_err_start_ns, dp.tsc_err_end_ns);
+		return;
+	}
+	snprintf(buf, len, "cycles/pkt %.0f", per_packet(t.busy_cycles - last.busy_cycles, t.rx - last.rx));
+	last = t;
+}
+
+static void port_json(struct lab_json *j, const struct dp_port_counters *pc)
+{
+	lab_json_obj(j, "ethdev"); /* "port" is the UDP port, a member of every DUT program */
+	lab_json_bool(j, "valid", pc->valid);
+	lab_json_u64(j, "ipackets", pc->ipackets);
+	lab_json_u64(j, "opackets", pc->opackets);
+	lab_json_u64(j, "imissed", pc->imissed);
+	lab_json_u64(j, "ierrors", pc->ierrors);
+	lab_json_u64(j, "oerrors", pc->oerrors);
+	lab_json_u64(j, "rx_nombuf", pc->rx_nombuf);
+	lab_json_obj_end(j);
+}
+
+/* Written after the pollers stopped and before the port closes: the counters are final. */
+static void dp_json(void *priv, struct lab_json *j)
+{
+	struct dp_totals t;
+	struct dp_port_counters pc;
+	(void)priv;
+	dp_totals(&t);
+	port_counters(&pc);
 	lab_json_str(j, "device", dp.dev_name);
-	lab_json_str(j, "iface", dp.cfg.iface);
 	lab_json_str(j, "file_prefix", dp.file_prefix);
 	if (dp.fallback_reason[0] && strcmp(dp.mode, "net_af_xdp") != 0)
 		lab_json_str(j, "fallback_reason", dp.fallback_reason);
-	lab_json_u64(j, "udp_port", dp.cfg.udp_port);
+	lab_json_u64(j, "udp_port", dp.dut.cfg.port);
 	lab_json_u64(j, "queues", dp.nb_queues);
-	lab_json_dbl(j, "duration_s", (double)(a->end_ns - dp.start_ns) / 1e9);
-	lab_json_u64(j, "received", t->rx);
-	lab_json_u64(j, "reflected", t->reflected);
-	lab_json_u64(j, "not_lab", t->not_lab);
-	lab_json_u64(j, "malformed", t->malformed);
-	lab_json_u64(j, "tx_errors", a->pc.oerrors);
-	lab_json_u64(j, "already_reflected", t->looped);
+	lab_json_u64(j, "already_reflected", t.already_reflected); /* tests/dataplane read it here */
 	lab_json_obj(j, "verdicts");
 	for (int v = 0; v < LAB_E_COUNT; v++)
-		lab_json_u64(j, lab_verdict_name(v), t->verdict[v]);
+		lab_json_u64(j, lab_verdict_name(v), t.verdict[v]);
 	lab_json_obj_end(j);
-	lab_json_obj(j, "drops");
-	lab_json_u64(j, "dpdk_imissed", a->pc.imissed);
-	lab_json_u64(j, "dpdk_rx_nombuf", a->pc.rx_nombuf);
-	lab_json_u64(j, "dpdk_ierrors", a->pc.ierrors);
-	lab_json_u64(j, "dpdk_tx_dropped", t->tx_dropped);
-	lab_json_obj_end(j);
-	lab_json_obj(j, "port");
-	lab_json_bool(j, "valid", a->pc.valid);
-	lab_json_u64(j, "ipackets", a->pc.ipackets);
-	lab_json_u64(j, "opackets", a->pc.opackets);
-	lab_json_u64(j, "imissed", a->pc.imissed);
-	lab_json_u64(j, "ierrors", a->pc.ierrors);
-	lab_json_u64(j, "oerrors", a->pc.oerrors);
-	lab_json_u64(j, "rx_nombuf", a->pc.rx_nombuf);
-	lab_json_obj_end(j);
+	port_json(j, &pc);
 	lab_json_obj(j, "clock");
 	lab_json_dbl(j, "tsc_hz", dp.cal.hz);
 	lab_json_u64(j, "tsc_err_ns", tsc_err_ns());
@@ -114,33 +146,29 @@ static void json_fill(struct lab_json *j, void *argp)
 	lab_json_u64(j, "tsc_err_end_ns", dp.tsc_err_end_ns);
 	lab_json_obj_end(j);
 	lab_json_obj(j, "cycles");
-	lab_json_u64(j, "busy_cycles", t->busy_cycles);
-	lab_json_u64(j, "bursts", t->bursts);
-	lab_json_dbl(j, "per_packet", per_packet(t->busy_cycles, t->rx));
+	lab_json_u64(j, "busy_cycles", t.busy_cycles);
+	lab_json_u64(j, "bursts", t.bursts);
+	lab_json_dbl(j, "per_packet", per_packet(t.busy_cycles, t.rx));
 	lab_json_obj_end(j);
 }
 
-/* Called after the pollers stopped and before the port closes: the counters are final. */
-int dp_write_stats_json(const char *path)
-{
-	struct json_arg a;
-	dp_totals(&a.t);
-	dp_port_counters(&a.pc);
-	a.end_ns = lab_now_ns();
-	return lab_json_write_file(path, json_fill, &a);
-}
+const struct lab_dut_ops dp_dut_ops = {
+	.cli = &dp_cli,
+	.path = dp_path,
+	.mode = dp_mode,
+	.sample = dp_sample,
+	.line = dp_line,
+	.json = dp_json,
+};
 
 static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd;
 	(void)params;
 	struct dp_totals t;
-	struct dp_port_counters pc = {0};
+	struct dp_port_counters pc;
 	dp_totals(&t);
-	dp_report_lock();
-	if (atomic_load(&dp.port_up))
-		dp_port_counters(&pc);
-	dp_report_unlock();
+	port_counters(&pc);
 
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "path", "dpdk");
@@ -149,7 +177,7 @@ static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	rte_tel_data_add_dict_u64(d, "reflected", t.reflected);
 	rte_tel_data_add_dict_u64(d, "not_lab", t.not_lab);
 	rte_tel_data_add_dict_u64(d, "malformed", t.malformed);
-	rte_tel_data_add_dict_u64(d, "already_reflected", t.looped);
+	rte_tel_data_add_dict_u64(d, "already_reflected", t.already_reflected);
 	rte_tel_data_add_dict_u64(d, "tx_errors", pc.oerrors);
 	rte_tel_data_add_dict_u64(d, "dpdk_imissed", pc.imissed);
 	rte_tel_data_add_dict_u64(d, "dpdk_rx_nombuf", pc.rx_nombuf);
