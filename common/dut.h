@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "gaplog.h"
 #include "opt_table.h"
 #include "util.h"
 
@@ -40,6 +41,8 @@ struct lab_dut_cfg {
 	const char *stats_json;   /* --stats-json */
 	double stats_interval_s;  /* --stats-interval: 0 = no interval lines */
 	double duration_s;        /* --duration: 0 = until SIGINT/SIGTERM */
+	const char *gap_log;      /* --gap-log: the poll loop's gaps (gaplog.h), or NULL */
+	double gap_threshold_us;  /* --gap-threshold-us */
 };
 
 struct lab_dut_counts {
@@ -106,6 +109,10 @@ struct lab_dut {
 	uint64_t next_ns;               /* lab_dut_tick does nothing before this */
 	uint64_t interval_ns, next_stats_ns, last_ns;
 	struct lab_dut_sample last;     /* at the previous interval line */
+	/* the polling thread's gaps (--gap-log): only that thread touches it, through
+	 * lab_gap_tick() on idle spins and lab_gap_pause() after work or a sleep; written at
+	 * lab_dut_finish, after the poller stopped */
+	struct lab_gaplog gaps;
 };
 
 /* Shared defaults: iface dut0, port LAB_PORT_DUT, cpu -1, no ready file or JSON, no interval
@@ -125,6 +132,9 @@ void lab_dut_pin(const struct lab_dut *d);
  * (interval rates count from here), the drop points checked against the path registry, and the
  * ready file written. 0, or -1 (logged) when the ready file cannot be written. */
 int lab_dut_start(struct lab_dut *d);
+/* The gap log set up from --gap-log/--gap-threshold-us (lab_dut_start does it when not done):
+ * a program whose poller starts before lab_dut_start calls it first. */
+void lab_dut_gaps_init(struct lab_dut *d);
 
 bool lab_dut_tick_due(struct lab_dut *d, uint64_t now_ns);
 /* True when the run is to stop (a stop signal, or --duration reached); prints an interval line

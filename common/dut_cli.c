@@ -32,6 +32,12 @@ static struct lab_opt shared[] = {
 	 .help = "print counters, rates and drops to stderr every S seconds; 0 = never"},
 	{.name = "duration", .kind = LAB_OPT_DBL, D(duration_s), .arg = "S", .dmax = 86400.0 * 365,
 	 .help = "stop after S seconds; 0 = until SIGINT/SIGTERM"},
+	{.name = "gap-log", .kind = LAB_OPT_STR, D(gap_log), .arg = "PATH",
+	 .help = "the poll loop's gaps (idle spins that took longer than the threshold: an IRQ, "
+		 "another task, the hypervisor) as an event file for lab-analyze's tail attribution "
+		 "(common/lab_events.h); only a spinning loop has them"},
+	{.name = "gap-threshold-us", .kind = LAB_OPT_DBL, D(gap_threshold_us), .arg = "N", .dmin = 0.1,
+	 .dmax = 1000000, .help = "a gap is longer than N us"},
 	{.name = "verbose", .short_name = 'v', .kind = LAB_OPT_VERBOSE, .help = "debug lines"},
 	{.name = "help", .short_name = 'h', .kind = LAB_OPT_HELP, .help = "this text"},
 	{.name = "version", .kind = LAB_OPT_VERSION, .help = "the version"},
@@ -49,6 +55,7 @@ void lab_dut_init(struct lab_dut *d, const struct lab_dut_ops *ops, void *priv)
 	d->cfg.iface = "dut0";
 	d->cfg.port = LAB_PORT_DUT;
 	d->cfg.cpu = -1;
+	d->cfg.gap_threshold_us = 1;
 	d->end_ns = d->next_ns = d->next_stats_ns = UINT64_MAX;
 	shared[SHARED_CPU].unset = ops->cli->cpu_default ? ops->cli->cpu_default : "not pinned";
 	snprintf(own_title, sizeof(own_title), "Flags of %s:", ops->cli->prog);

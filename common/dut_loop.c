@@ -13,6 +13,13 @@ static void arm(struct lab_dut *d)
 	d->next_ns = d->end_ns < d->next_stats_ns ? d->end_ns : d->next_stats_ns;
 }
 
+void lab_dut_gaps_init(struct lab_dut *d)
+{
+	if (!d->gaps.start_ns)
+		lab_gap_init(&d->gaps, d->cfg.gap_log, (uint64_t)(d->cfg.gap_threshold_us * 1000),
+			     d->cfg.cpu, d->ops->cli->prog);
+}
+
 int lab_dut_start(struct lab_dut *d)
 {
 	char err[256];
@@ -21,6 +28,7 @@ int lab_dut_start(struct lab_dut *d)
 	d->interval_ns = (uint64_t)(d->cfg.stats_interval_s * 1e9);
 	d->next_stats_ns = d->interval_ns ? d->start_ns + d->interval_ns : UINT64_MAX;
 	arm(d);
+	lab_dut_gaps_init(d);
 	memset(&d->last, 0, sizeof(d->last));
 	d->ops->sample(d->priv, &d->last);
 	/* the analysis places losses at the registry's drop points: say so when ours differ */
@@ -51,6 +59,7 @@ bool lab_dut_tick_due(struct lab_dut *d, uint64_t now_ns)
 	if (now_ns >= d->next_stats_ns) {
 		print_interval(d, now_ns);
 		d->next_stats_ns = now_ns + d->interval_ns;
+		lab_gap_pause(&d->gaps); /* printing is no gap */
 	}
 	arm(d);
 	return false;

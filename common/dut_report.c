@@ -107,7 +107,12 @@ int lab_dut_finish(struct lab_dut *d, int exit_code)
 	fflush(stdout);
 	if (d->cfg.stats_json && lab_json_write_file(d->cfg.stats_json, lab_dut_json, d) < 0) {
 		lab_err("--stats-json %s: %s", d->cfg.stats_json, strerror(errno));
-		return LAB_EXIT_RUNTIME;
+		exit_code = LAB_EXIT_RUNTIME;
+	}
+	int rc = lab_gap_finish(&d->gaps);
+	if (rc < 0) {
+		lab_err("--gap-log %s: %s", d->cfg.gap_log, strerror(-rc));
+		exit_code = LAB_EXIT_RUNTIME;
 	}
 	return exit_code;
 }

@@ -98,6 +98,7 @@ static int run(void)
 {
 	unsigned lc;
 	int rc = LAB_EXIT_OK;
+	lab_dut_gaps_init(&dp.dut); /* before the pollers run: they write it */
 	RTE_LCORE_FOREACH_WORKER(lc) rte_eal_remote_launch(dp_worker_main, NULL, lc);
 	if (lab_dut_start(&dp.dut) < 0) {
 		atomic_store(&dp.quit, true);

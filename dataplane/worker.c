@@ -1,6 +1,7 @@
 /* worker.c — the run-to-completion poll loop (RX burst -> parse -> reflect and stamp -> TX burst).
  * With one lcore the poller also runs the DUT driver's control tick (stop, --duration, interval
  * lines) between bursts; with more, the main lcore runs it and the workers only poll. */
+#include <sched.h>
 #include <string.h>
 
 #include <rte_branch_prediction.h>
@@ -81,9 +82,15 @@ int dp_worker_main(void *arg)
 	const struct dp_worker *w = &dp.workers[lcore];
 	struct dp_lcore_stats *st = &dp.stats[lcore];
 	struct rte_mbuf *rx[DP_BURST];
+	/* the gap log is the first queue's poller's (one writer): its idle polls are timed */
+	struct lab_gaplog *gaps = w->queue == 0 ? &dp.dut.gaps : NULL;
+	if (gaps)
+		gaps->cpu = sched_getcpu();
 
 	while (!atomic_load_explicit(&dp.quit, memory_order_relaxed)) {
 		uint64_t t0 = rte_rdtsc();
+		if (gaps)
+			lab_gap_tick(gaps, lab_tsc_to_ns(&dp.cal, t0));
 		if (w->is_main && unlikely(lab_dut_tick(&dp.dut, lab_tsc_to_ns(&dp.cal, t0)))) {
 			atomic_store_explicit(&dp.quit, true, memory_order_relaxed);
 			break;
@@ -91,6 +98,8 @@ int dp_worker_main(void *arg)
 		uint16_t nb_rx = rte_eth_rx_burst(w->port, w->queue, rx, DP_BURST);
 		if (unlikely(nb_rx == 0))
 			continue;
+		if (gaps)
+			lab_gap_pause(gaps); /* a burst is work */
 		/* only this lcore writes its counters; rx first, so a reader never sees more out than in */
 		st->rx += nb_rx;
 		st->bursts++;

@@ -149,6 +149,11 @@ int kern_run_loop(struct kern_run *r)
 			break;
 		}
 		now_ns = lab_now_ns();
+		/* gaps: busy-poll spins; an iteration that reflected did work (the others sleep) */
+		if (r->mode == KERN_MODE_BUSY_POLL && n <= 0)
+			lab_gap_tick(&r->dut.gaps, now_ns);
+		else
+			lab_gap_pause(&r->dut.gaps);
 		if (now_ns >= next_clock_ns) {
 			kern_clock_measure(&r->clk);
 			next_clock_ns = now_ns + clock_ns;

@@ -89,7 +89,13 @@ int xsk_run_loop(struct xsk_run *r)
 			return rc;
 		}
 		xsk_port_complete(r->port);
-		if (lab_dut_tick(&r->dut, lab_now_ns()))
+		uint64_t now_ns = lab_now_ns();
+		/* gaps: the spinning loop's idle iterations; a batch is work, a sleep in poll() none */
+		if (!n && (r->spin || r->po.busy_poll) && !r->link_gone_said)
+			lab_gap_tick(&r->dut.gaps, now_ns);
+		else
+			lab_gap_pause(&r->dut.gaps);
+		if (lab_dut_tick(&r->dut, now_ns))
 			return 0;
 		if (!n && (rc = idle(r)) < 0)
 			return rc;
