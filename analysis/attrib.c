@@ -79,6 +79,7 @@ static uint32_t cause_id(struct ctx *x, int core, enum lab_cause_kind kind, cons
 	memset(c, 0, sizeof(*c));
 	c->core = core;
 	c->kind = kind;
+	c->id = (uint32_t)x->nc;
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	x->hash[h] = (uint32_t)++x->nc;
 	return (uint32_t)(x->nc - 1);
@@ -436,7 +437,8 @@ static void charge_packet(const struct ctx *x, const struct lab_rec *first, cons
 	}
 }
 
-static void settle_packet(struct ctx *x, const struct acc *a, uint64_t excess_ns, struct lab_tail *out)
+static void settle_packet(struct ctx *x, const struct acc *a, uint64_t excess_ns, struct lab_tail *out,
+			  struct lab_slow *sl)
 {
 	uint64_t total = 0, top_ns = 0;
 	size_t top = 0;
@@ -448,15 +450,20 @@ static void settle_packet(struct ctx *x, const struct acc *a, uint64_t excess_ns
 		if (a->ns[i] > top_ns)
 			top_ns = a->ns[i], top = i;
 	}
-	if (a->n && (double)total >= x->o->min_cover * (double)excess_ns) {
+	sl->charged_ns = total;
+	sl->top_ns = top_ns;
+	sl->top = a->n ? a->cause[top] : UINT32_MAX;
+	sl->attributed = a->n && (double)total >= x->o->min_cover * (double)excess_ns;
+	if (sl->attributed) {
 		x->causes[a->cause[top]].packets++;
 		out->attributed++;
 	}
 }
 
-static void attribute_packets(struct ctx *x, const struct lab_rec *recs, size_t n, struct lab_tail *out)
+static int attribute_packets(struct ctx *x, const struct lab_rec *recs, size_t n, struct lab_tail *out)
 {
 	const struct lab_rec *first = NULL;
+	size_t cap = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct lab_rec *r = &recs[i];
 		if (!(r->flags & LAB_REC_RECEIVED) || !r->recv_ns || r->recv_ns < r->intended_ns)
@@ -468,11 +475,21 @@ static void attribute_packets(struct ctx *x, const struct lab_rec *recs, size_t 
 		}
 		if (!first)
 			first = r;
+		if (out->slow == cap) {
+			cap = cap ? cap * 2 : 1024;
+			struct lab_slow *p = realloc(out->slow_list, cap * sizeof(*p));
+			if (!p)
+				return -1;
+			out->slow_list = p;
+		}
+		struct lab_slow *sl = &out->slow_list[out->slow];
 		struct acc a = {.n = 0};
 		charge_packet(x, first, r, &a);
+		*sl = (struct lab_slow){.seq = r->seq, .rtt_ns = rtt};
 		out->slow++;
-		settle_packet(x, &a, rtt > out->p50_ns ? rtt - out->p50_ns : rtt, out);
+		settle_packet(x, &a, rtt > out->p50_ns ? rtt - out->p50_ns : rtt, out, sl);
 	}
+	return 0;
 }
 
 static int cmp_cause(const void *a, const void *b)
@@ -506,8 +523,8 @@ int lab_attribute(const struct lab_rec *recs, size_t n, uint64_t p50_ns, const s
 		x->ncores++;
 	}
 	out->nnoise = x->ncores;
-	if (rc == 0 && !x->oom)
-		attribute_packets(x, recs, n, out);
+	if (rc == 0 && !x->oom && attribute_packets(x, recs, n, out) < 0)
+		x->oom = true;
 	if (rc < 0 || x->oom) {
 		snprintf(err, errlen, "out of memory attributing %zu events", nev);
 		free(x->causes);
@@ -516,6 +533,13 @@ int lab_attribute(const struct lab_rec *recs, size_t n, uint64_t p50_ns, const s
 		qsort(x->causes, x->nc, sizeof(*x->causes), cmp_cause);
 		out->causes = x->causes;
 		out->ncauses = x->nc;
+		out->by_id = malloc((x->nc + 1) * sizeof(*out->by_id));
+		if (!out->by_id) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+		}
+		for (size_t i = 0; out->by_id && i < x->nc; i++)
+			out->by_id[x->causes[i].id] = (uint32_t)i;
 	}
 	for (int k = 0; k < 2; k++)
 		free(x->tl[k].seg);
@@ -523,8 +547,17 @@ int lab_attribute(const struct lab_rec *recs, size_t n, uint64_t p50_ns, const s
 	return rc;
 }
 
+const struct lab_cause *lab_slow_top(const struct lab_tail *t, const struct lab_slow *s)
+{
+	if (s->top == UINT32_MAX || !t->by_id || s->top >= t->ncauses)
+		return NULL;
+	return &t->causes[t->by_id[s->top]];
+}
+
 void lab_tail_free(struct lab_tail *t)
 {
 	free(t->causes);
+	free(t->by_id);
+	free(t->slow_list);
 	memset(t, 0, sizeof(*t));
 }

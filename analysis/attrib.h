@@ -43,6 +43,17 @@ struct lab_cause {
 	uint64_t charged_ns; /* overlap with slow packets' windows, summed */
 	uint64_t total_ns;   /* its exclusive time on the core over the whole trace */
 	uint64_t count;      /* its events (segments merged) over the whole trace */
+	uint32_t id;         /* its index before sorting (lab_slow.top refers to it) */
+};
+
+/* One slow packet: what it was charged to. */
+struct lab_slow {
+	uint32_t seq;
+	uint64_t rtt_ns;     /* from the intended send time */
+	uint64_t charged_ns; /* all its causes' overlap */
+	uint64_t top_ns;     /* its top cause's */
+	uint32_t top;        /* lab_cause.id of its top cause; UINT32_MAX when none overlapped */
+	bool attributed;
 };
 
 struct lab_core_noise {
@@ -65,6 +76,8 @@ struct lab_tail {
 	uint64_t slow, attributed;
 	struct lab_cause *causes; /* sorted: packets, then charged_ns, descending */
 	size_t ncauses;
+	uint32_t *by_id;          /* cause id -> index in causes */
+	struct lab_slow *slow_list; /* every slow packet, in sequence order */
 	struct lab_core_noise noise[2];
 	int nnoise;
 	int occupant_tid[2];
@@ -77,6 +90,8 @@ int lab_attribute(const struct lab_rec *recs, size_t n, uint64_t p50_ns, const s
 		  size_t nev, const struct lab_attrib_opts *o, struct lab_tail *out, char *err,
 		  size_t errlen);
 void lab_tail_free(struct lab_tail *t);
+/* The top cause of a slow packet (NULL: nothing overlapped it). */
+const struct lab_cause *lab_slow_top(const struct lab_tail *t, const struct lab_slow *s);
 
 const char *lab_cause_kind_name(enum lab_cause_kind k);
 

@@ -13,6 +13,7 @@
 #include "pcapscan.h"
 #include "run.h"
 #include "softnet.h"
+#include "tail.h"
 #include "util.h"
 
 static void usage(FILE *f)
@@ -190,7 +191,8 @@ static int analyze_run(struct ana_cli *cli, const char *dir)
 	if (lab_write_summary_json(&run, err, sizeof(err)) < 0 ||
 	    lab_write_summary_md(&run, err, sizeof(err)) < 0 ||
 	    lab_write_softnet_csv(&run, err, sizeof(err)) < 0 ||
-	    lab_write_report_html(&run, err, sizeof(err)) < 0) {
+	    lab_write_report_html(&run, err, sizeof(err)) < 0 ||
+	    lab_write_tail_csv(&run, err, sizeof(err)) < 0) {
 		lab_run_free(&run);
 		lab_die(LAB_EXIT_RUNTIME, "%s", err);
 	}

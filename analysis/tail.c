@@ -1,8 +1,11 @@
 /* tail.c — see tail.h. */
 #include "tail.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "events.h"
 #include "run.h"
@@ -236,4 +239,54 @@ void lab_tail_md(FILE *f, const struct lab_run *r)
 		if (!r->paths[i].skipped)
 			md_path(f, &r->paths[i]);
 	fprintf(f, "\n");
+}
+
+/* tail/<path>.csv: every slow packet and what it was charged to (one row each). */
+static int write_csv(const char *dir, const struct lab_path *p, char *err, size_t errlen)
+{
+	char path[4400], tmp[4500];
+	snprintf(path, sizeof(path), "%s/tail/%s.csv", dir, p->name);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	fprintf(f, "seq,rtt_ns,attributed,top_core,top_kind,top_name,top_charged_ns,charged_ns\n");
+	for (uint64_t i = 0; i < p->tail.slow; i++) {
+		const struct lab_slow *s = &p->tail.slow_list[i];
+		const struct lab_cause *c = lab_slow_top(&p->tail, s);
+		fprintf(f, "%u,%llu,%d,", s->seq, (unsigned long long)s->rtt_ns, s->attributed);
+		if (c)
+			fprintf(f, "%d,%s,\"%s\",", c->core, lab_cause_kind_name(c->kind), c->name);
+		else
+			fprintf(f, ",,,");
+		fprintf(f, "%llu,%llu\n", (unsigned long long)s->top_ns, (unsigned long long)s->charged_ns);
+	}
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+int lab_write_tail_csv(const struct lab_run *r, char *err, size_t errlen)
+{
+	char dir[4200];
+	bool any = false;
+	for (size_t i = 0; i < r->npaths; i++)
+		any |= !r->paths[i].skipped && r->paths[i].tail_on;
+	if (!any)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s/tail", r->dir);
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < r->npaths; i++)
+		if (!r->paths[i].skipped && r->paths[i].tail_on &&
+		    write_csv(r->dir, &r->paths[i], err, errlen) < 0)
+			return -1;
+	return 0;
 }

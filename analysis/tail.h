@@ -17,5 +17,7 @@ void lab_path_tail(const char *run_dir, const char *name, const struct lab_analy
 		   struct lab_path *p, const struct lab_rec *recs, size_t n);
 void lab_tail_json(struct lab_json *j, const struct lab_path *p);
 void lab_tail_md(FILE *f, const struct lab_run *r);
+/* tail/<path>.csv for every attributed path: each slow packet, its top cause and charged time. */
+int lab_write_tail_csv(const struct lab_run *r, char *err, size_t errlen);
 
 #endif

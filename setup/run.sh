@@ -32,6 +32,9 @@ options:
   --dut-cpu N         core of the reflector (default: the last core)
   --gen-cpu N         core of the generator (default: core 0)
   --gen-backend B     lab-gen backend: xsk | udp (default: lab-gen's own default)
+  --no-trace          do not record what took the cores' time while the packets flow
+                      (default: lab-trace on the generator's and the DUT's cores, and the
+                      spinning loops' gap logs, for "What slowed the slowest packets")
   --no-isolate        do not isolate the DUT core at run time (default: isolate it when the
                       machine has more than one core; everything is put back afterwards)
   --gen-if IF --dut-if IF
@@ -107,7 +110,34 @@ reflector_cmd() {
   local path=$1 d=$RUN_DIR
   lab_path_argv "$path" "$BUILD" "$P"
   echo "${LAB_PATH_ARGV[@]}" --iface dut0 --cpu "$DUT_CPU" --ready-file "$d/tmp/$path.ready" \
-    --stats-json "$d/counters/$path.json" --duration "$REFL_BOUND"
+    --stats-json "$d/counters/$path.json" --duration "$REFL_BOUND" \
+    $([ "$RUN_TRACE" = 1 ] && echo --gap-log "$d/gaps/$path.dut.gap")
+}
+
+# lab-trace on the generator's and the DUT's cores while the path's packets flow (tail
+# attribution); a machine where it cannot run (no BPF, not built) runs on without it, and says so
+TRACE_PID=""
+trace_start() {
+  local path=$1 bin="$BUILD/trace/lab-trace" log="$RUN_DIR/logs/$1.trace.log"
+  TRACE_PID=""
+  [ "$RUN_TRACE" = 1 ] || return 0
+  if [ ! -x "$bin" ]; then
+    echo "lab-trace was not built on this machine: no attribution" >"$log"
+    return 0
+  fi
+  "$bin" --cpus "$GEN_CPU,$DUT_CPU" --out "$RUN_DIR/trace/$path.evt" --duration "$REFL_BOUND" \
+    --ready-file "$RUN_DIR/tmp/$path.trace.ready" --stats-json "$RUN_DIR/trace/$path.json" >"$log" 2>&1 &
+  TRACE_PID=$!; RUN_PIDS+=("$TRACE_PID")
+  if ! wait_ready "$RUN_DIR/tmp/$path.trace.ready" "$TRACE_PID" 15; then
+    stop_pid "$TRACE_PID" || true
+    TRACE_PID=""
+    say "run: $path: lab-trace did not start ($(tail -n 1 "$log")): no attribution for this path"
+  fi
+}
+trace_stop() {
+  [ -n "$TRACE_PID" ] || return 0
+  stop_pid "$TRACE_PID" || true
+  TRACE_PID=""
 }
 
 skip_path() { # path reason
@@ -146,6 +176,8 @@ run_one_path() {
                   --path "$path" --out "$RUN_DIR/records/$path.rec"
                   --stats-json "$RUN_DIR/gen/$path.json" --cpu "$GEN_CPU")
   [ -n "$RUN_GEN_BACKEND" ] && gen_args+=(--backend "$RUN_GEN_BACKEND")
+  [ "$RUN_TRACE" = 1 ] && gen_args+=(--gap-log "$RUN_DIR/gaps/$path.gen.gap")
+  trace_start "$path"
   # in the background and waited for: a signal to this script interrupts `wait` at once (a
   # foreground command would hold the trap until it ended)
   ip netns exec "$NS_GEN" timeout -s INT -k 10 "$GEN_BOUND" "$BUILD/loadgen/lab-gen" "${gen_args[@]}" \
@@ -154,6 +186,7 @@ run_one_path() {
   RUN_PIDS+=("$gen_pid")
   wait "$gen_pid" || gen_rc=$?
   forget_pid "$gen_pid"
+  trace_stop
   stop_pid "$refl_pid" || refl_rc=$?
   stop_pid "$samp_pid" || true
   if [ $gen_rc -ne 0 ]; then
@@ -205,7 +238,7 @@ PY
 
 cmd_run() {
   RUN_PATHS=$RUN_PATHS_ALL RUN_RATE=10000 RUN_PATTERN=const RUN_BURST_SIZE=32 RUN_BURST_GAP_US=1000
-  RUN_DURATION="" RUN_SIZE=128 RUN_SEED=1 RUN_QUICK=0 RUN_GEN_BACKEND="" RUN_ISOLATE=1
+  RUN_DURATION="" RUN_SIZE=128 RUN_SEED=1 RUN_QUICK=0 RUN_GEN_BACKEND="" RUN_ISOLATE=1 RUN_TRACE=1
   local out="$LAB_ROOT/results" ncpu dut_cpu_given=0
   ncpu=$(nproc)
   DUT_CPU=$((ncpu - 1)) GEN_CPU=0
@@ -226,6 +259,7 @@ cmd_run() {
       --gen-cpu) GEN_CPU=${2:?}; shift ;;
       --gen-backend) RUN_GEN_BACKEND=${2:?}; shift ;;
       --no-isolate) RUN_ISOLATE=0 ;;
+      --no-trace) RUN_TRACE=0 ;;
       --gen-if) HW_GEN=${2:?--gen-if needs an interface}; shift ;;
       --dut-if) HW_DUT=${2:?--dut-if needs an interface}; shift ;;
       *) usage_die "run: unknown option '$1'" ;;
@@ -274,7 +308,7 @@ cmd_run() {
   out=$(cd "$out" && pwd)
   id=$(next_run_id "$out") || die "run: cannot make a run directory under $out"
   RUN_DIR="$out/$id"
-  mkdir -p "$RUN_DIR"/{records,gen,counters,softnet,skipped,logs,noise,tmp}
+  mkdir -p "$RUN_DIR"/{records,gen,counters,softnet,skipped,logs,noise,tmp,trace,gaps}
   if [ "$RUN_USER_ISO" = 1 ]; then
     say "run: cpu $DUT_CPU was isolated before the run ('setup/lab isolate'); left as it is"
   elif [ "$RUN_ISOLATE" = 1 ] && [ "$ncpu" -gt 1 ]; then

@@ -174,6 +174,14 @@ static void test_queued_behind_a_stall(void **state)
 	const struct lab_cause *c = find(&t, GEN, LAB_CAUSE_TASK, "stress-ng");
 	assert_non_null(c);
 	assert_int_equal(c->packets, 11);
+	for (uint64_t i = 0; i < t.slow; i++) { /* per packet: the stall, charged 200 µs each */
+		const struct lab_cause *top = lab_slow_top(&t, &t.slow_list[i]);
+		assert_non_null(top);
+		assert_string_equal(top->name, "stress-ng");
+		assert_int_equal(t.slow_list[i].top_ns, 200 * US);
+		assert_true(t.slow_list[i].attributed);
+	}
+	assert_int_equal(t.slow_list[10].seq, 15); /* the one queued behind */
 	lab_tail_free(&t);
 }
 
