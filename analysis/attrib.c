@@ -460,6 +460,29 @@ static void settle_packet(struct ctx *x, const struct acc *a, uint64_t excess_ns
 	}
 }
 
+const char *lab_leg_name(enum lab_leg l)
+{
+	static const char *const n[LAB_LEGS] = {"lateness", "gen_to_dut", "in_dut", "dut_to_gen",
+						"unstamped"};
+	return (unsigned)l < LAB_LEGS ? n[l] : "?";
+}
+
+/* The leg that took the most of the packet's RTT from its intended send. */
+static enum lab_leg longest_leg(const struct lab_rec *r)
+{
+	uint64_t late = r->sent_ns > r->intended_ns ? r->sent_ns - r->intended_ns : 0;
+	if (!(r->flags & LAB_REC_STAMPED) || !r->dut_rx_ns || r->dut_rx_ns < r->sent_ns ||
+	    r->dut_tx_ns < r->dut_rx_ns || r->recv_ns < r->dut_tx_ns)
+		return late * 2 > r->recv_ns - r->intended_ns ? LAB_LEG_LATE : LAB_LEG_UNSTAMPED;
+	uint64_t leg[4] = {late, r->dut_rx_ns - r->sent_ns, r->dut_tx_ns - r->dut_rx_ns,
+			   r->recv_ns - r->dut_tx_ns};
+	int best = 0;
+	for (int i = 1; i < 4; i++)
+		if (leg[i] > leg[best])
+			best = i;
+	return (enum lab_leg)best;
+}
+
 static int attribute_packets(struct ctx *x, const struct lab_rec *recs, size_t n, struct lab_tail *out)
 {
 	const struct lab_rec *first = NULL;
@@ -488,6 +511,8 @@ static int attribute_packets(struct ctx *x, const struct lab_rec *recs, size_t n
 		*sl = (struct lab_slow){.seq = r->seq, .rtt_ns = rtt};
 		out->slow++;
 		settle_packet(x, &a, rtt > out->p50_ns ? rtt - out->p50_ns : rtt, out, sl);
+		if (!sl->attributed)
+			out->unattributed_by_leg[longest_leg(r)]++;
 	}
 	return 0;
 }

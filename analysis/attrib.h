@@ -71,9 +71,14 @@ struct lab_attrib_opts {
 	uint64_t span_start_ns, span_end_ns; /* what the trace covered (for noise per second) */
 };
 
+/* The legs of a packet, for what held the unattributed ones. */
+enum lab_leg { LAB_LEG_LATE, LAB_LEG_TO_DUT, LAB_LEG_IN_DUT, LAB_LEG_FROM_DUT, LAB_LEG_UNSTAMPED,
+	       LAB_LEGS };
+
 struct lab_tail {
 	uint64_t threshold_ns, p50_ns;
 	uint64_t slow, attributed;
+	uint64_t unattributed_by_leg[LAB_LEGS]; /* the leg that took the most of each one's RTT */
 	struct lab_cause *causes; /* sorted: packets, then charged_ns, descending */
 	size_t ncauses;
 	uint32_t *by_id;          /* cause id -> index in causes */
@@ -94,5 +99,7 @@ void lab_tail_free(struct lab_tail *t);
 const struct lab_cause *lab_slow_top(const struct lab_tail *t, const struct lab_slow *s);
 
 const char *lab_cause_kind_name(enum lab_cause_kind k);
+/* "lateness", "gen_to_dut", "in_dut", "dut_to_gen", "unstamped" */
+const char *lab_leg_name(enum lab_leg l);
 
 #endif

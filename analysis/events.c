@@ -61,7 +61,7 @@ static int grow(struct lab_events *e, size_t more)
 
 static void merge_hdr(struct lab_events *e, const struct lab_evt_hdr *h)
 {
-	bool first = e->sources == 0 && e->n == 0 && e->start_ns == 0;
+	bool first = !e->files++;
 	e->sources |= h->sources;
 	e->lost += h->lost;
 	if (!(h->flags & LAB_EVTF_COMPLETE))

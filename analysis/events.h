@@ -19,6 +19,7 @@ struct lab_events {
 	bool incomplete;         /* a file was not closed by its writer */
 	uint64_t start_ns, end_ns;
 	uint32_t gap_threshold_ns;
+	unsigned files;          /* event files read into it */
 };
 
 /* Append the events of path to e. Returns 0, 1 when the file does not exist (nothing added),

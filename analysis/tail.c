@@ -107,6 +107,10 @@ void lab_tail_json(struct lab_json *j, const struct lab_path *p)
 	lab_json_u64(j, "attributed", t->attributed);
 	lab_json_dbl(j, "attributed_share", t->slow ? (double)t->attributed / (double)t->slow : 1.0);
 	lab_json_u64(j, "unattributed", t->slow - t->attributed);
+	lab_json_obj(j, "unattributed_by_leg");
+	for (int l = 0; l < LAB_LEGS; l++)
+		lab_json_u64(j, lab_leg_name((enum lab_leg)l), t->unattributed_by_leg[l]);
+	lab_json_obj_end(j);
 	lab_json_u64(j, "events", p->tail_events);
 	lab_json_u64(j, "events_lost", p->tail_lost);
 	lab_json_arr(j, "causes");
@@ -194,6 +198,26 @@ static void advice(const struct lab_cause *c, char *o, size_t len)
 	}
 }
 
+/* Where the unattributed packets spent their time: nothing ran there but the lab's own work. */
+static void md_unattributed(FILE *f, const struct lab_tail *t)
+{
+	static const char *const what[LAB_LEGS] = {
+		"the generator sent them late with nothing traced on its core",
+		"on the way to the DUT with both cores running only the lab: a queue nobody served "
+		"(e.g. a NAPI left to a busy poller until a timer flushed it)",
+		"inside the DUT's own code",
+		"on the way back, nothing traced on either core",
+		"unstamped: the leg is unknown"};
+	uint64_t un = t->slow - t->attributed;
+	if (!un)
+		return;
+	for (int l = 0; l < LAB_LEGS; l++)
+		if (t->unattributed_by_leg[l] * 4 >= un) /* the legs that hold a quarter or more */
+			fprintf(f, "  - unattributed: %llu of the %llu spent most of their time %s\n",
+				(unsigned long long)t->unattributed_by_leg[l], (unsigned long long)un,
+				what[l]);
+}
+
 static void md_path(FILE *f, const struct lab_path *p)
 {
 	const struct lab_tail *t = &p->tail;
@@ -211,11 +235,12 @@ static void md_path(FILE *f, const struct lab_path *p)
 	for (size_t i = 0; i < t->ncauses && i < MD_CAUSES && t->causes[i].packets; i++) {
 		const struct lab_cause *c = &t->causes[i];
 		advice(c, adv, sizeof(adv));
-		fprintf(f, "  - core %d, %s **%s**: top cause of %llu (%.1f %%), %.1f µs charged in all; "
-			   "%s\n", c->core, lab_cause_kind_name(c->kind), c->name,
+		fprintf(f, "  - core %d, %s **%s**: top cause of %llu (%.1f %%); it took %.1f µs of the "
+			   "core in %llu events. %s\n", c->core, lab_cause_kind_name(c->kind), c->name,
 			(unsigned long long)c->packets, 100.0 * (double)c->packets / (double)t->slow,
-			(double)c->charged_ns / 1e3, adv);
+			(double)c->total_ns / 1e3, (unsigned long long)c->count, adv);
 	}
+	md_unattributed(f, t);
 	for (int k = 0; k < t->nnoise; k++) {
 		const struct lab_core_noise *z = &t->noise[k];
 		if (z->have_gaps && z->seconds > 0)

@@ -257,6 +257,8 @@ static void test_event_file_reader(void **state)
 	assert_int_equal(ev.lost, 3);
 	assert_false(ev.incomplete);
 	assert_int_equal(ev.ev[1].end_ns, 40 * US);
+	assert_int_equal(ev.start_ns, 5 * US); /* the span the header says */
+	assert_int_equal(ev.end_ns, 50 * US);
 	lab_events_free(&ev);
 	/* a partial last record: read, marked incomplete */
 	FILE *f = fopen(path, "ab");
