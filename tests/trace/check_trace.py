@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""check_trace.py EVT SPIN_JSON COMM CPUS — judge a lab-trace event file (common/lab_events.h)
+recorded while tests/trace/lt_spin ran as COMM: the header, every record's CPU and times, the
+kinds present, the lab's own tasks flagged, and the helper's on-CPU time against what it
+measured itself. One line per check ("ok: ..." / "not ok: ..."); exit 1 when any failed."""
+import json
+import os
+import platform
+import struct
+import sys
+
+HDR = struct.Struct('<8sIIIIIIQQQQ')   # 64 bytes
+REC = struct.Struct('<QQIHHII16s')     # 48 bytes
+IRQ, SOFTIRQ, NMI, TASK = 1, 2, 3, 4
+F_LAB, F_IDLE, F_OPEN = 1, 2, 4
+S_IRQ, S_SOFTIRQ, S_SCHED = 1, 2, 8
+
+fails = 0
+
+
+def check(cond, what):
+    global fails
+    print(('ok: ' if cond else 'not ok: ') + what)
+    if not cond:
+        fails += 1
+
+
+def read(path):
+    data = open(path, 'rb').read()
+    if len(data) < HDR.size:
+        check(False, f'{path}: {len(data)} bytes, shorter than the header')
+        sys.exit(1)
+    h = dict(zip(('magic', 'version', 'hdr_len', 'rec_len', 'flags', 'sources', 'gap_thr',
+                  'start', 'end', 'cpu_mask', 'lost'), HDR.unpack_from(data)))
+    body = data[HDR.size:]
+    recs = []
+    for off in range(0, len(body) - len(body) % REC.size, REC.size):
+        s, e, cpu, kind, flags, rid, tgid, name = REC.unpack_from(body, off)
+        recs.append(dict(start=s, end=e, cpu=cpu, kind=kind, flags=flags, id=rid, tgid=tgid,
+                         name=name.rstrip(b'\0').decode('utf-8', 'replace')))
+    return h, recs, len(body) % REC.size
+
+
+def check_header(h, trailing, cpus):
+    check(h['magic'] == b'LABEVT\r\n' and h['version'] == 1 and h['hdr_len'] == 64
+          and h['rec_len'] == 48, f"header: magic {h['magic']!r} version {h['version']}")
+    check(h['flags'] & 1, 'header: complete (the writer closed it)')
+    check(trailing == 0, f'no trailing partial record ({trailing} bytes)')
+    want = S_IRQ | S_SOFTIRQ | S_SCHED
+    check(h['sources'] & want == want, f"sources 0x{h['sources']:x} has irq, softirq and sched")
+    mask = sum(1 << c for c in cpus)
+    check(h['cpu_mask'] == mask, f"cpu_mask 0x{h['cpu_mask']:x} == 0x{mask:x}")
+    check(0 < h['start'] < h['end'], f"start_ns {h['start']} < end_ns {h['end']}")
+    check(h['lost'] == 0, f"lost {h['lost']}")
+
+
+def check_records(h, recs, cpus):
+    bad_cpu = [r for r in recs if r['cpu'] not in cpus]
+    check(not bad_cpu, f'every record on cpus {cpus} ({len(bad_cpu)} elsewhere)')
+    bad_order = [r for r in recs if r['start'] > r['end']]
+    check(not bad_order, f'start <= end in every record ({len(bad_order)} not)')
+    outside = [r for r in recs if r['start'] < h['start'] or r['end'] > h['end']]
+    check(not outside, f"every record within the file's [start, end] ({len(outside)} outside)")
+    bad_kind = [r for r in recs if r['kind'] not in (IRQ, SOFTIRQ, NMI, TASK)]
+    check(not bad_kind, f'kinds irq/softirq/nmi/task only ({len(bad_kind)} others)')
+    by = {k: [r for r in recs if r['kind'] == k] for k in (IRQ, SOFTIRQ, NMI, TASK)}
+    check(len(by[SOFTIRQ]) > 0, f'{len(by[SOFTIRQ])} softirq records, names '
+          f"{sorted(set(r['name'] for r in by[SOFTIRQ]))}")
+    check(all(r['name'] for r in by[SOFTIRQ] + by[IRQ]), 'every irq and softirq record is named')
+    check(len(by[IRQ]) > 0, f'{len(by[IRQ])} irq records, names '
+          f"{sorted(set(r['name'] for r in by[IRQ]))[:12]}")
+    if platform.machine() in ('x86_64', 'i686'):
+        ticks = [r for r in by[IRQ] if r['name'] == 'local_timer']
+        check(len(ticks) > 0, f'{len(ticks)} local_timer (tick) records, on cpus '
+              f"{sorted(set(r['cpu'] for r in ticks))}")
+    opens = [r for r in recs if r['flags'] & F_OPEN]
+    check(all(r['end'] == h['end'] for r in opens), f'{len(opens)} open records end at the stop')
+    idle = [r for r in by[TASK] if r['id'] == 0]
+    check(idle and all(r['flags'] & F_IDLE for r in idle), f'{len(idle)} idle records, flagged idle')
+    me = [r for r in by[TASK] if r['name'] == 'lab-trace']
+    check(me and all(r['flags'] & F_LAB for r in me), f'{len(me)} records of lab-trace itself, '
+          'flagged lab')
+    return by
+
+
+def check_helper(by, spin, comm):
+    mine = [r for r in by[TASK] if r['name'] == comm]
+    check(mine and all(r['cpu'] == spin['cpu'] for r in mine),
+          f"{len(mine)} task records of {comm}, all on cpu {spin['cpu']}")
+    check(all(r['id'] == spin['tid'] and not r['flags'] & F_LAB for r in mine),
+          f"{comm}: tid {spin['tid']}, not flagged lab")
+    check(len(mine) >= 0.9 * spin['spins'], f"{comm}: {len(mine)} stays on the CPU for "
+          f"{spin['spins']} spins (each one ends in a sleep)")
+    # its CPU clock also counts some of each wakeup before the switch (the scheduler may start
+    # the charge at the wakeup's clock update): a few tens of us per sleep in a VM, hence 20 %
+    on_ns = sum(r['end'] - r['start'] for r in mine)
+    cpu_ns = spin['cpu_ns']
+    lo, hi = 0.8 * cpu_ns - 1e6, 1.2 * cpu_ns + 3e6
+    check(lo <= on_ns <= hi, f'{comm}: on-CPU {on_ns / 1e6:.2f} ms by the trace, '
+          f"{cpu_ns / 1e6:.2f} ms by its own CPU clock ({spin['spins']} spins, "
+          f"{spin['spin_ns'] / 1e6:.2f} ms spinning); accepted {lo / 1e6:.2f}-{hi / 1e6:.2f} ms")
+
+
+def main():
+    path, spin_path, comm, cpus = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+    cpus = [int(c) for c in cpus.split(',')]
+    spin = json.load(open(spin_path))
+    h, recs, trailing = read(path)
+    print(f'# {path}: {len(recs)} records, {os.path.getsize(path)} bytes, '
+          f"{(h['end'] - h['start']) / 1e9:.2f} s")
+    check_header(h, trailing, cpus)
+    by = check_records(h, recs, cpus)
+    check_helper(by, spin, comm)
+    sys.exit(1 if fails else 0)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0
+/* lab_trace.bpf.c — lab-trace's programs: one raw tracepoint program per event, as the
+ * libbpf-tools do (hardirqs, softirqs, runqlat), each turning an entry/exit pair into one
+ * interval record (common/lab_events.h) sent to userspace through a ring buffer. Raw
+ * tracepoints need neither tracefs nor the kernel's BTF: the programs read their arguments
+ * (ctx->args[i]) and the current task through helpers, never a kernel struct, so the same
+ * object loads on Debian 12's 6.1 and on 6.18. Names of IRQs and softirqs, and which tasks are
+ * the lab's, are filled in by userspace. */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "lab_events.h"
+#include "trace_bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set through the skeleton before load. */
+const volatile __u64 lt_cpu_mask = ~0ull; /* bit i: trace cpu i (cpus 0-63) */
+const volatile __u64 lt_ring_bytes = 8 << 20;
+
+/* Written by userspace through the mmap'ed .bss: nothing is recorded before lt_start_ns (set
+ * once every program is attached, the start of the file) nor from lt_stop_ns on (the stop, after
+ * which userspace reads lt_state for the intervals still open). */
+volatile __u64 lt_start_ns;
+volatile __u64 lt_stop_ns;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} lt_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_cpu_state);
+} lt_state SEC(".maps");
+
+/* records the ring buffer had no room for */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lt_lost SEC(".maps");
+
+/* task_struct pointer -> the task as last switched out: names the task a CPU switched to, for
+ * its interval still open at stop */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct lt_task);
+} lt_tasks SEC(".maps");
+
+/* This CPU's state, or NULL when the CPU is not traced or the time is outside [start, stop). */
+static __always_inline struct lt_cpu_state *cpu_state(__u64 now)
+{
+	__u32 cpu = bpf_get_smp_processor_id(), zero = 0;
+	__u64 start = lt_start_ns, stop = lt_stop_ns;
+
+	if (cpu >= 64 || !(lt_cpu_mask & (1ull << cpu)))
+		return NULL;
+	if (!start || (stop && now >= stop))
+		return NULL;
+	return bpf_map_lookup_elem(&lt_state, &zero);
+}
+
+/* The reader polls on its own (every 50 ms): a wakeup per record would put the tracer itself
+ * into the trace. It is woken only when the ring is a quarter full. */
+static __always_inline __u64 wakeup_flags(void)
+{
+	return bpf_ringbuf_query(&lt_events, BPF_RB_AVAIL_DATA) > lt_ring_bytes / 4 ?
+		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline struct lab_evt *reserve(void)
+{
+	struct lab_evt *e = bpf_ringbuf_reserve(&lt_events, sizeof(*e), 0);
+	__u32 zero = 0;
+
+	if (!e) {
+		__u64 *lost = bpf_map_lookup_elem(&lt_lost, &zero);
+		if (lost)
+			__sync_fetch_and_add(lost, 1);
+	}
+	return e;
+}
+
+/* An interval [start, end] of kind on this CPU; a start of 0 (entered before tracing began) is
+ * the start of tracing. The name is left empty: userspace fills it. */
+static __always_inline struct lab_evt *fill(struct lab_evt *e, __u64 start, __u64 end,
+					    __u16 kind, __u32 id)
+{
+	__u64 t0 = lt_start_ns;
+
+	e->start_ns = start < t0 ? t0 : start;
+	e->end_ns = end;
+	e->cpu = bpf_get_smp_processor_id();
+	e->kind = kind;
+	e->flags = 0;
+	e->id = id;
+	e->tgid = 0;
+	__builtin_memset(e->name, 0, sizeof(e->name));
+	return e;
+}
+
+static __always_inline void emit(__u64 start, __u64 end, __u16 kind, __u32 id)
+{
+	struct lab_evt *e = reserve();
+
+	if (e)
+		bpf_ringbuf_submit(fill(e, start, end, kind, id), wakeup_flags());
+}
+
+/* An interrupt found the current task running: that names it for certain. */
+static __always_inline void learn_current(struct lt_cpu_state *s)
+{
+	__u64 id;
+
+	if (s->task_known == LT_TASK_SEEN)
+		return;
+	id = bpf_get_current_pid_tgid();
+	s->task.tid = (__u32)id;
+	s->task.tgid = id >> 32;
+	bpf_get_current_comm(s->task.comm, sizeof(s->task.comm));
+	s->task_known = LT_TASK_SEEN;
+}
+
+SEC("raw_tp/irq_handler_entry")
+int lt_irq_in(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u64 now = bpf_ktime_get_ns();
+	struct lt_cpu_state *s = cpu_state(now);
+
+	if (!s)
+		return 0;
+	learn_current(s);
+	s->irq = (__u32)ctx->args[0];
+	s->irq_since_ns = now;
+	return 0;
+}
+
+SEC("raw_tp/irq_handler_exit")
+int lt_irq_out(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u64 now = bpf_ktime_get_ns();
+	struct lt_cpu_state *s = cpu_state(now);
+
+	if (!s)
+		return 0;
+	emit(s->irq_since_ns, now, LAB_EVT_IRQ, (__u32)ctx->args[0]);
+	s->irq_since_ns = 0;
+	return 0;
+}
+
+SEC("raw_tp/softirq_entry")
+int lt_sirq_in(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u64 now = bpf_ktime_get_ns();
+	__u32 vec = (__u32)ctx->args[0];
+	struct lt_cpu_state *s;
+
+	if (vec >= LT_NR_SOFTIRQ || !(s = cpu_state(now)))
+		return 0;
+	learn_current(s);
+	s->sirq_since_ns[vec] = now;
+	return 0;
+}
+
+SEC("raw_tp/softirq_exit")
+int lt_sirq_out(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u64 now = bpf_ktime_get_ns();
+	__u32 vec = (__u32)ctx->args[0];
+	struct lt_cpu_state *s;
+
+	if (vec >= LT_NR_SOFTIRQ || !(s = cpu_state(now)))
+		return 0;
+	emit(s->sirq_since_ns[vec], now, LAB_EVT_SOFTIRQ, vec);
+	s->sirq_since_ns[vec] = 0;
+	return 0;
+}
+
+/* nmi_handler(void *handler, s64 delta_ns, int handled), at the handler's end: the NMI is
+ * [now - delta, now]. Nothing is kept: an NMI can land inside any other program. */
+SEC("raw_tp/nmi_handler")
+int lt_nmi(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u64 now = bpf_ktime_get_ns();
+	__s64 delta = (__s64)ctx->args[1];
+	struct lab_evt *e;
+
+	if (!cpu_state(now))
+		return 0;
+	if (delta < 0 || (__u64)delta > now)
+		delta = 0;
+	e = reserve();
+	if (!e)
+		return 0;
+	fill(e, now - delta, now, LAB_EVT_NMI, 0);
+	__builtin_memcpy(e->name, "nmi", 4);
+	bpf_ringbuf_submit(e, wakeup_flags());
+	return 0;
+}
+
+/* sched_switch(bool preempt, struct task_struct *prev, struct task_struct *next, ...) on 6.1
+ * and 6.18 alike, called while prev is still current: the record is prev's time on the CPU. */
+SEC("raw_tp/sched_switch")
+int lt_switch(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u64 now = bpf_ktime_get_ns(), id, prev = ctx->args[1], next = ctx->args[2];
+	struct lt_cpu_state *s = cpu_state(now);
+	struct lt_task t, *known;
+	struct lab_evt *e;
+
+	if (!s)
+		return 0;
+	id = bpf_get_current_pid_tgid();
+	t.tid = (__u32)id;
+	t.tgid = id >> 32;
+	bpf_get_current_comm(t.comm, sizeof(t.comm));
+	e = reserve();
+	if (e) {
+		fill(e, s->task_since_ns, now, LAB_EVT_TASK, t.tid);
+		e->tgid = t.tgid;
+		e->flags = t.tid == 0 ? LAB_EVT_F_IDLE : 0;
+		__builtin_memcpy(e->name, t.comm, sizeof(e->name));
+		bpf_ringbuf_submit(e, wakeup_flags());
+	}
+	bpf_map_update_elem(&lt_tasks, &prev, &t, BPF_ANY);
+	s->task_since_ns = now;
+	known = bpf_map_lookup_elem(&lt_tasks, &next);
+	if (known) {
+		s->task = *known;
+		s->task_known = LT_TASK_FROM_MAP;
+	} else {
+		s->task_known = LT_TASK_UNKNOWN;
+	}
+	return 0;
+}
+
+/* The x86 system vectors (irq_vectors: *_entry(int vector), *_exit(int vector)) as IRQs. */
+static __always_inline int sv_entry(struct bpf_raw_tracepoint_args *ctx, __u32 slot)
+{
+	__u64 now = bpf_ktime_get_ns();
+	struct lt_cpu_state *s = cpu_state(now);
+
+	if (!s || slot >= LT_NR_SYSVEC)
+		return 0;
+	learn_current(s);
+	s->sv_since_ns[slot] = now;
+	s->sv_vector[slot] = (__u32)ctx->args[0];
+	return 0;
+}
+
+#define LT_SV_PROGS(slot, tp, short, label)                                              \
+	SEC("raw_tp/" #tp "_entry")                                                      \
+	int lt_sv_##short##_in(struct bpf_raw_tracepoint_args *ctx)                      \
+	{                                                                                \
+		return sv_entry(ctx, slot);                                              \
+	}                                                                                \
+	SEC("raw_tp/" #tp "_exit")                                                       \
+	int lt_sv_##short##_out(struct bpf_raw_tracepoint_args *ctx)                     \
+	{                                                                                \
+		__u64 now = bpf_ktime_get_ns();                                          \
+		struct lt_cpu_state *s = cpu_state(now);                                 \
+		struct lab_evt *e;                                                       \
+		if (!s)                                                                  \
+			return 0;                                                        \
+		e = reserve();                                                           \
+		if (e) {                                                                 \
+			fill(e, s->sv_since_ns[slot], now, LAB_EVT_IRQ,                  \
+			     LT_SYSVEC_ID | (__u32)ctx->args[0]);                        \
+			__builtin_memcpy(e->name, label,                                 \
+					 sizeof(label) < 16 ? sizeof(label) : 16);       \
+			bpf_ringbuf_submit(e, wakeup_flags());                           \
+		}                                                                        \
+		s->sv_since_ns[slot] = 0;                                                \
+		return 0;                                                                \
+	}
+
+LT_SYSVECS(LT_SV_PROGS)

@@ -1,0 +1,280 @@
+/* lab_trace.c — lab-trace: records everything that took time on a set of CPUs (hard IRQs, the
+ * x86 system vectors, softirqs, NMIs and the tasks, from the kernel's tracepoints through BPF)
+ * into an event file (common/lab_events.h) for the tail attribution of lab-analyze. Flags,
+ * the recording loop and the stop; the programs are trace_attach.c's, the file trace_sink.c's.
+ * Exit 0 recorded, 1 runtime failure, 2 usage, 3 no attribution possible here (no BPF, no
+ * tracepoints: the run goes on without it). */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/libbpf.h>
+
+#include "caps.h"
+#include "clock.h"
+#include "lab_config.h"
+#include "log.h"
+#include "trace.h"
+#include "trace_bpf.h"
+#include "util.h"
+
+#define LT_POLL_MS 50          /* the reader's period: stop within 1 s of a signal */
+#define LT_SETTLE_NS 2000000ull /* after the stop is published: programs in flight finish */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: lab-trace --out PATH [options]\n"
+"Records what took time on a set of CPUs, with CLOCK_MONOTONIC nanosecond start and end times\n"
+"(the clock of every lab timestamp), for the tail attribution of lab-analyze:\n"
+"  - hard IRQs (irq_handler_entry/exit): id = irq number, name = its handler as in the last\n"
+"    column of /proc/interrupts;\n"
+"  - the x86 system vectors (irq_vectors: local_timer = the tick, reschedule, call_function,\n"
+"    call_func_single, irq_work), where the kernel has them, as IRQs: id = 0x80000000 | vector;\n"
+"  - softirqs (softirq_entry/exit): id = vector, name HI TIMER NET_TX NET_RX BLOCK IRQ_POLL\n"
+"    TASKLET SCHED HRTIMER RCU;\n"
+"  - NMIs (nmi_handler, x86): [end - the handler's time, end], name nmi;\n"
+"  - tasks (sched_switch): each stay of a task on a CPU, id = tid, tgid, name = thread comm;\n"
+"    the idle task flagged idle, the lab's processes (name lab-*, DPDK lcores of lab-dpdk\n"
+"    included) flagged lab.\n"
+"Intervals nest as the CPU ran them (an IRQ inside a softirq inside a task); those still open\n"
+"at the stop are recorded up to it, flagged open. Raw tracepoints through BPF: no tracefs, no\n"
+"kernel BTF; nothing is pinned, and the kernel removes everything when the process ends, even\n"
+"on kill -9.\n"
+"\n"
+"  --out PATH          the event file (required)\n"
+"  --cpus LIST         CPUs to record, like 0,1 or 0-3 (cpus 0-63; default: all online)\n"
+"  --duration S        stop after S seconds, decimals allowed (default 0: at SIGINT/SIGTERM,\n"
+"                      within 1 s)\n"
+"  --ready-file PATH   write our pid there once every program is attached and recording\n"
+"  --stats-json PATH   events per kind, events/s, lost, duration, the sources attached and\n"
+"                      those skipped with the reason\n"
+"  --ring-mb N         the BPF ring buffer, MiB, a power of two from 1 to 1024 (default 8);\n"
+"                      records it has no room for are counted as lost\n"
+"  --no-sched, --no-irq, --no-softirq, --no-nmi, --no-vectors\n"
+"                      leave that source out (--no-irq: the system vectors too)\n"
+"  -v, --verbose       libbpf's messages and the sources skipped\n"
+"  -h, --help          this help;  --version  the version\n"
+"\n"
+"The file (common/lab_events.h, little-endian): a 64-byte header (magic \"LABEVT\\r\\n\",\n"
+"version 1, hdr_len 64, rec_len 48, flags: 1 = complete (the writer closed it), sources:\n"
+"1 irq, 2 softirq, 4 nmi, 8 sched (a kind without events means none happened only when its\n"
+"bit is set; irq only when the system vectors this kernel has are attached too), start_ns,\n"
+"end_ns, cpu_mask, lost), then 48-byte records in no particular order: start_ns, end_ns\n"
+"(u64), cpu (u32), kind (u16: 1 irq, 2 softirq, 3 nmi, 4 task), flags (u16: 1 lab, 2 idle,\n"
+"4 open), id (u32), tgid (u32), name (16 bytes, NUL-padded). A writer killed half-way leaves\n"
+"a readable file without the complete flag.\n"
+"Exit: 0 recorded, 1 runtime failure, 2 usage, 3 no attribution possible here (no BPF or\n"
+"no tracepoints; one line says why, and the run goes on without it).\n");
+}
+
+enum {
+	O_OUT = 256, O_CPUS, O_DUR, O_READY, O_STATS, O_RING, O_NOSCHED, O_NOIRQ, O_NOSOFTIRQ,
+	O_NONMI, O_NOVEC, O_VERSION,
+};
+
+static const struct option opts[] = {
+	{"out", 1, 0, O_OUT}, {"cpus", 1, 0, O_CPUS}, {"duration", 1, 0, O_DUR},
+	{"ready-file", 1, 0, O_READY}, {"stats-json", 1, 0, O_STATS}, {"ring-mb", 1, 0, O_RING},
+	{"no-sched", 0, 0, O_NOSCHED}, {"no-irq", 0, 0, O_NOIRQ}, {"no-softirq", 0, 0, O_NOSOFTIRQ},
+	{"no-nmi", 0, 0, O_NONMI}, {"no-vectors", 0, 0, O_NOVEC}, {"verbose", 0, 0, 'v'},
+	{"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0},
+};
+
+/* The CPUs to record: --cpus, checked against the online ones, or every online CPU. */
+static uint64_t pick_cpus(const char *list)
+{
+	uint64_t online = 0, mask;
+	unsigned beyond = 0;
+	char err[256], buf[256];
+	int rc = lt_online_cpus("/sys/devices/system/cpu/online", &online, &beyond);
+
+	if (rc < 0)
+		lab_die(LAB_EXIT_RUNTIME, "/sys/devices/system/cpu/online: %s", strerror(-rc));
+	if (!list) {
+		if (beyond)
+			lab_warn("%u online CPUs from cpu 64 on are not recorded", beyond);
+		return online;
+	}
+	if (lt_parse_cpulist(list, &mask, err, sizeof(err)) < 0)
+		lab_die(LAB_EXIT_USAGE, "--cpus: %s", err);
+	if (mask & ~online)
+		lab_die(LAB_EXIT_USAGE, "--cpus %s: cpu(s) %s not online (online: %s)", list,
+			lt_format_cpulist(mask & ~online, err, sizeof(err)),
+			lt_format_cpulist(online, buf, sizeof(buf)));
+	return mask;
+}
+
+/* The flags into cfg. Returns -1 to go on, or the exit code when the command is done. */
+static int parse_cli(int argc, char **argv, struct trace_cfg *cfg)
+{
+	const char *cpus = NULL;
+	int opt;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->ring_mb = 8;
+	while ((opt = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
+		switch (opt) {
+		case O_OUT: cfg->out = optarg; break;
+		case O_CPUS: cpus = optarg; break;
+		case O_DUR: cfg->duration_s = lab_parse_double("duration", optarg, 0, 86400 * 365); break;
+		case O_READY: cfg->ready_file = optarg; break;
+		case O_STATS: cfg->stats_json = optarg; break;
+		case O_RING:
+			cfg->ring_mb = (uint32_t)lab_parse_u64("ring-mb", optarg, 1, 1024);
+			if (cfg->ring_mb & (cfg->ring_mb - 1))
+				lab_die(LAB_EXIT_USAGE, "--ring-mb: %u is not a power of two", cfg->ring_mb);
+			break;
+		case O_NOSCHED: cfg->no_sched = true; break;
+		case O_NOIRQ: cfg->no_irq = true; break;
+		case O_NOSOFTIRQ: cfg->no_softirq = true; break;
+		case O_NONMI: cfg->no_nmi = true; break;
+		case O_NOVEC: cfg->no_vectors = true; break;
+		case 'v': cfg->verbose = true; lab_set_verbose(true); break;
+		case 'h': usage(stdout); return LAB_EXIT_OK;
+		case O_VERSION: printf("lab-trace %s\n", LAB_VERSION_STRING); return LAB_EXIT_OK;
+		default:
+			fprintf(stderr, "%s: see --help\n", lab_prog());
+			return LAB_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		lab_die(LAB_EXIT_USAGE, "unexpected argument '%s' (see --help)", argv[optind]);
+	if (!cfg->out)
+		lab_die(LAB_EXIT_USAGE, "--out PATH is required (see --help)");
+	if (cfg->no_sched && cfg->no_irq && cfg->no_softirq)
+		lab_die(LAB_EXIT_USAGE, "--no-sched, --no-irq and --no-softirq leave nothing to record");
+	cfg->cpu_mask = pick_cpus(cpus);
+	if (!cfg->cpu_mask)
+		lab_die(LAB_EXIT_USAGE, "no CPU to record");
+	return -1;
+}
+
+/* What is recorded and what is not, on one line. */
+static void say_sources(const struct trace_cfg *cfg, const struct trace_bpf *b)
+{
+	char line[1024], cpus[256];
+	size_t off = 0;
+
+	for (size_t i = 0; i < b->n_src && off < sizeof(line); i++)
+		if (b->src[i].attached)
+			off += (size_t)snprintf(line + off, sizeof(line) - off, "%s%s", off ? " " : "",
+						b->src[i].name);
+	lab_info("recording cpus %s to %s: %s", lt_format_cpulist(cfg->cpu_mask, cpus, sizeof(cpus)),
+		 cfg->out, line);
+	for (size_t i = 0; i < b->n_src; i++)
+		if (!b->src[i].attached && !strstr(b->src[i].why, "turned off"))
+			lab_info("not recorded: %s (%s)", b->src[i].name, b->src[i].why);
+}
+
+/* Until the duration is over, a signal, or a write error: the ring buffer into the file. */
+static void record_loop(const struct trace_cfg *cfg, struct ring_buffer *rb, struct trace_sink *k)
+{
+	uint64_t deadline = cfg->duration_s > 0 ? k->start_ns + (uint64_t)(cfg->duration_s * 1e9) : 0;
+
+	while (!lab_stop && !k->err) {
+		/* the programs wake us only when the ring is a quarter full: read it every period */
+		ring_buffer__poll(rb, LT_POLL_MS);
+		ring_buffer__consume(rb);
+		if (deadline && lab_now_ns() >= deadline)
+			break;
+	}
+}
+
+/* Stop recording, drain the ring, add what each CPU still had open, close the file. */
+static int stop_and_close(const struct trace_cfg *cfg, struct trace_bpf *b, struct ring_buffer *rb,
+			  struct trace_sink *k, uint64_t *lost)
+{
+	struct lt_cpu_state *st = calloc((size_t)b->ncpus_possible, sizeof(*st));
+	int rc;
+
+	k->end_ns = lab_now_ns();
+	trace_bpf_stop(b, k->end_ns);
+	lab_sleep_until_ns(k->end_ns + LT_SETTLE_NS);
+	ring_buffer__consume(rb);
+	if (!st || (rc = trace_bpf_read_state(b, st)) < 0)
+		lab_warn("the intervals open at the stop are not recorded: %s",
+			 strerror(st ? -rc : ENOMEM));
+	else
+		for (int c = 0; c < b->ncpus_possible && c < 64; c++)
+			if (cfg->cpu_mask & (1ull << c))
+				trace_sink_open_intervals(k, (unsigned)c, &st[c]);
+	free(st);
+	*lost = trace_bpf_lost(b);
+	rc = lab_evt_close(&k->w, k->end_ns, *lost);
+	if (k->err)
+		rc = k->err;
+	if (rc < 0)
+		lab_err("%s: %s", cfg->out, strerror(-rc));
+	return rc;
+}
+
+/* Record from now until the stop. Returns the exit code. */
+static int record(const struct trace_cfg *cfg, struct trace_bpf *b, struct trace_sink *k)
+{
+	struct ring_buffer *rb;
+	uint64_t lost = 0;
+	char err[512];
+	int rc;
+
+	k->names = lt_names_new("/proc/interrupts", "/proc");
+	rb = ring_buffer__new(trace_bpf_ring_fd(b), trace_sink_ring, k, NULL);
+	if (!k->names || !rb) {
+		lab_err("the ring buffer reader: %s", strerror(errno ? errno : ENOMEM));
+		return LAB_EXIT_RUNTIME;
+	}
+	k->start_ns = lab_now_ns();
+	if ((rc = lab_evt_open(&k->w, cfg->out, b->sources, cfg->cpu_mask, 0, k->start_ns)) < 0) {
+		lab_err("%s: %s", cfg->out, strerror(-rc));
+		ring_buffer__free(rb);
+		return lab_exit_for_errno(rc);
+	}
+	trace_bpf_start(b, k->start_ns);
+	/* attached: reading the ring (mapped) and the maps (fds we hold) needs no privilege */
+	if (lab_caps_keep(NULL, 0, err, sizeof(err)) < 0)
+		lab_warn("dropping capabilities: %s", err);
+	say_sources(cfg, b);
+	if (cfg->ready_file && lab_write_ready_file(cfg->ready_file) < 0)
+		lab_warn("--ready-file %s: %s", cfg->ready_file, strerror(errno));
+	record_loop(cfg, rb, k);
+	rc = stop_and_close(cfg, b, rb, k, &lost);
+	ring_buffer__free(rb);
+	if (cfg->stats_json && trace_stats_json(cfg->stats_json, cfg, b, k, lost, NULL) < 0)
+		lab_warn("--stats-json %s: %s", cfg->stats_json, strerror(errno));
+	lab_info("%" PRIu64 " events in %.1f s (irq %" PRIu64 ", softirq %" PRIu64 ", nmi %" PRIu64
+		 ", task %" PRIu64 "), %" PRIu64 " open at the stop, %" PRIu64 " lost",
+		 k->written, (double)(k->end_ns - k->start_ns) / 1e9, k->kinds[LAB_EVT_IRQ],
+		 k->kinds[LAB_EVT_SOFTIRQ], k->kinds[LAB_EVT_NMI], k->kinds[LAB_EVT_TASK], k->open,
+		 lost);
+	return rc < 0 ? LAB_EXIT_RUNTIME : LAB_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct trace_cfg cfg;
+	struct trace_bpf b;
+	struct trace_sink k;
+	char why[1024] = "";
+	int rc;
+
+	lab_log_init(argv[0]);
+	if ((rc = parse_cli(argc, argv, &cfg)) >= 0)
+		return rc;
+	lab_install_stop_signals();
+	memset(&k, 0, sizeof(k));
+	if (trace_bpf_load(&b, &cfg, why, sizeof(why)) < 0 || trace_bpf_attach(&b, why, sizeof(why)) == 0) {
+		lab_err("no attribution: %s", why);
+		if (cfg.stats_json && trace_stats_json(cfg.stats_json, &cfg, &b, &k, 0, why) < 0)
+			lab_warn("--stats-json %s: %s", cfg.stats_json, strerror(errno));
+		trace_bpf_close(&b);
+		return LT_EXIT_UNAVAILABLE;
+	}
+	rc = record(&cfg, &b, &k);
+	trace_bpf_close(&b);
+	lt_names_free(k.names);
+	return rc;
+}

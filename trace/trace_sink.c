@@ -1,0 +1,206 @@
+/* trace_sink.c — from the programs' records to the event file: each record gets its name (IRQ
+ * handlers by number, softirq vectors) and flags (the lab's tasks), is clipped to the file's
+ * [start, end] and appended; at stop, what each CPU still had open becomes a record with
+ * LAB_EVT_F_OPEN. Also the stats JSON of a run. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lab_events.h"
+#include "trace.h"
+#include "trace_bpf.h"
+#include "util.h"
+
+static const char *const sysvec_names[LT_NR_SYSVEC] = {
+#define LT_SV_NAME(slot, tp, short, label) [slot] = label,
+	LT_SYSVECS(LT_SV_NAME)
+#undef LT_SV_NAME
+};
+
+static const char *const kind_names[LAB_EVT_KIND_MAX + 1] = {
+	[LAB_EVT_IRQ] = "irq", [LAB_EVT_SOFTIRQ] = "softirq", [LAB_EVT_NMI] = "nmi",
+	[LAB_EVT_TASK] = "task", [LAB_EVT_GAP] = "gap",
+};
+
+static void set_name(char *dst, const char *src)
+{
+	size_t l = strnlen(src, sizeof(((struct lab_evt *)0)->name));
+	memset(dst, 0, sizeof(((struct lab_evt *)0)->name));
+	memcpy(dst, src, l);
+}
+
+int trace_sink_ring(void *ctx, void *data, size_t len)
+{
+	struct trace_sink *k = ctx;
+	struct lab_evt e;
+
+	if (len < sizeof(e)) {
+		k->discarded++;
+		return 0;
+	}
+	memcpy(&e, data, sizeof(e));
+	trace_sink_put(k, &e);
+	return k->err; /* a write error stops the consumption */
+}
+
+void trace_sink_put(struct trace_sink *k, struct lab_evt *e)
+{
+	const char *n;
+	int rc;
+
+	if (k->err)
+		return;
+	if (e->kind == 0 || e->kind > LAB_EVT_KIND_MAX) {
+		k->discarded++;
+		return;
+	}
+	/* a program that read the clock just before the stop or the start was published */
+	if (k->end_ns && e->end_ns > k->end_ns)
+		e->end_ns = k->end_ns;
+	if (e->start_ns < k->start_ns)
+		e->start_ns = k->start_ns;
+	if (e->end_ns < e->start_ns) {
+		k->discarded++;
+		return;
+	}
+	switch (e->kind) {
+	case LAB_EVT_IRQ:
+		if (!(e->id & LT_SYSVEC_ID))
+			lt_names_irq(k->names, e->id, e->end_ns, e->name);
+		break;
+	case LAB_EVT_SOFTIRQ:
+		n = lt_softirq_name(e->id);
+		set_name(e->name, n ? n : "softirq?");
+		break;
+	case LAB_EVT_TASK:
+		if (!(e->flags & LAB_EVT_F_IDLE) && lt_names_is_lab(k->names, e->tgid, e->name)) {
+			e->flags |= LAB_EVT_F_LAB;
+			k->lab_tasks++;
+		}
+		break;
+	}
+	if ((rc = lab_evt_write(&k->w, e, 1)) < 0) {
+		k->err = rc;
+		return;
+	}
+	k->written++;
+	k->kinds[e->kind]++;
+	if (e->flags & LAB_EVT_F_OPEN)
+		k->open++;
+}
+
+void trace_sink_open_intervals(struct trace_sink *k, unsigned cpu, const struct lt_cpu_state *s)
+{
+	struct lab_evt e, base = {.end_ns = k->end_ns, .cpu = cpu, .flags = LAB_EVT_F_OPEN};
+
+	if (s->task_known != LT_TASK_UNKNOWN) {
+		e = base;
+		e.start_ns = s->task_since_ns;
+		e.kind = LAB_EVT_TASK;
+		e.id = s->task.tid;
+		e.tgid = s->task.tgid;
+		e.flags |= s->task.tid == 0 ? LAB_EVT_F_IDLE : 0;
+		memcpy(e.name, s->task.comm, sizeof(e.name));
+		trace_sink_put(k, &e);
+	} else {
+		k->open_unknown++; /* switched to a task never seen since: no name to give it */
+	}
+	if (s->irq_since_ns) {
+		e = base;
+		e.start_ns = s->irq_since_ns;
+		e.kind = LAB_EVT_IRQ;
+		e.id = s->irq;
+		trace_sink_put(k, &e);
+	}
+	for (unsigned v = 0; v < LT_NR_SOFTIRQ; v++) {
+		if (!s->sirq_since_ns[v])
+			continue;
+		e = base;
+		e.start_ns = s->sirq_since_ns[v];
+		e.kind = LAB_EVT_SOFTIRQ;
+		e.id = v;
+		trace_sink_put(k, &e);
+	}
+	for (unsigned i = 0; i < LT_NR_SYSVEC; i++) {
+		if (!s->sv_since_ns[i])
+			continue;
+		e = base;
+		e.start_ns = s->sv_since_ns[i];
+		e.kind = LAB_EVT_IRQ;
+		e.id = LT_SYSVEC_ID | s->sv_vector[i];
+		set_name(e.name, sysvec_names[i]);
+		trace_sink_put(k, &e);
+	}
+}
+
+struct stats_arg {
+	const struct trace_cfg *cfg;
+	const struct trace_bpf *b;
+	const struct trace_sink *k;
+	uint64_t lost;
+	const char *error;
+};
+
+static void stats_sources(struct lab_json *j, const struct trace_bpf *b)
+{
+	lab_json_u64(j, "sources", b->sources);
+	lab_json_arr(j, "attached");
+	for (size_t i = 0; i < b->n_src; i++)
+		if (b->src[i].attached)
+			lab_json_str(j, NULL, b->src[i].name);
+	lab_json_arr_end(j);
+	lab_json_arr(j, "skipped");
+	for (size_t i = 0; i < b->n_src; i++) {
+		if (b->src[i].attached)
+			continue;
+		lab_json_arr_obj(j);
+		lab_json_str(j, "source", b->src[i].name);
+		lab_json_str(j, "why", b->src[i].why[0] ? b->src[i].why : "not attached");
+		lab_json_obj_end(j);
+	}
+	lab_json_arr_end(j);
+}
+
+static void stats_fill(struct lab_json *j, void *arg)
+{
+	const struct stats_arg *a = arg;
+	const struct trace_sink *k = a->k;
+	char cpus[256];
+	double dur_s = k->end_ns > k->start_ns ? (double)(k->end_ns - k->start_ns) / 1e9 : 0.0;
+	uint64_t seen = 0, lab = 0;
+
+	lab_json_str(j, "out", a->cfg->out);
+	lab_json_str(j, "cpus", lt_format_cpulist(a->cfg->cpu_mask, cpus, sizeof(cpus)));
+	if (a->error)
+		lab_json_str(j, "error", a->error);
+	lab_json_u64(j, "start_ns", k->start_ns);
+	lab_json_u64(j, "end_ns", k->end_ns);
+	lab_json_dbl(j, "duration_s", dur_s);
+	lab_json_obj(j, "events");
+	for (int i = 1; i <= LAB_EVT_KIND_MAX; i++)
+		if (i != LAB_EVT_GAP)
+			lab_json_u64(j, kind_names[i], k->kinds[i]);
+	lab_json_u64(j, "total", k->written);
+	lab_json_obj_end(j);
+	lab_json_dbl(j, "events_per_s", dur_s > 0 ? (double)k->written / dur_s : 0.0);
+	lab_json_u64(j, "open_at_stop", k->open);
+	lab_json_u64(j, "open_task_unknown", k->open_unknown);
+	lab_json_u64(j, "lab_task_events", k->lab_tasks);
+	lab_json_u64(j, "discarded", k->discarded);
+	lab_json_u64(j, "lost", a->lost);
+	lab_json_u64(j, "ring_bytes", (uint64_t)a->cfg->ring_mb << 20);
+	if (k->names) {
+		lt_names_proc_counts(k->names, &seen, &lab);
+		lab_json_u64(j, "processes_seen", seen);
+		lab_json_u64(j, "lab_processes", lab);
+	}
+	stats_sources(j, a->b);
+}
+
+int trace_stats_json(const char *path, const struct trace_cfg *cfg, const struct trace_bpf *b,
+		     const struct trace_sink *k, uint64_t lost, const char *error)
+{
+	struct stats_arg a = {cfg, b, k, lost, error};
+
+	return lab_json_write_file(path, stats_fill, &a);
+}
