@@ -517,6 +517,64 @@ static int attribute_packets(struct ctx *x, const struct lab_rec *recs, size_t n
 	return 0;
 }
 
+/* The timeline's exclusive time by kind of cause, in nb bins over [t0, t0 + span). */
+static void bin_strip(const struct ctx *x, const struct timeline *tl, uint64_t t0, uint64_t span,
+		      int nb, lab_strip_t *bins)
+{
+	for (size_t i = 0; i < tl->n; i++) {
+		uint64_t s = tl->seg[i].s > t0 ? tl->seg[i].s : t0, e = tl->seg[i].e;
+		if (e > t0 + span)
+			e = t0 + span;
+		enum lab_cause_kind kind = x->causes[tl->seg[i].cause].kind;
+		while (s < e) {
+			uint64_t b = (s - t0) * (uint64_t)nb / span;
+			uint64_t bend = t0 + (b + 1) * span / (uint64_t)nb;
+			if (b >= (uint64_t)nb)
+				break;
+			if (bend <= s) /* the bin's integer end rounded down onto s */
+				bend = s + 1;
+			uint64_t upto = e < bend ? e : bend;
+			bins[b][kind] += upto - s;
+			s = upto;
+		}
+	}
+}
+
+/* The second after the first packet with the most slow packets: its packets and strips. */
+static int zoom(const struct ctx *x, const struct lab_rec *recs, size_t n, struct lab_tail *out)
+{
+	uint64_t t0 = x->o->bin_t0_ns, best = 0, best_n = 0, cur = UINT64_MAX, cur_n = 0;
+	for (uint64_t i = 0; i < out->slow; i++) { /* slow_list is in sequence order: time order */
+		uint32_t seq = out->slow_list[i].seq;
+		if (seq >= n || recs[seq].intended_ns < t0)
+			continue;
+		uint64_t sec = (recs[seq].intended_ns - t0) / 1000000000ull;
+		cur_n = sec == cur ? cur_n + 1 : 1;
+		cur = sec;
+		if (cur_n > best_n)
+			best_n = cur_n, best = sec;
+	}
+	if (!best_n)
+		return 0;
+	out->have_zoom = true;
+	out->zoom_slow = best_n;
+	out->zoom_t0_ns = t0 + best * 1000000000ull;
+	for (size_t i = 0; i < n && out->zoom_n < LAB_ZOOM_MAX_PTS; i++) {
+		const struct lab_rec *r = &recs[i];
+		if (!(r->flags & LAB_REC_RECEIVED) || r->intended_ns < out->zoom_t0_ns ||
+		    r->intended_ns >= out->zoom_t0_ns + 1000000000ull || r->recv_ns < r->intended_ns)
+			continue;
+		if (!out->zoom_pts && !(out->zoom_pts = malloc(LAB_ZOOM_MAX_PTS * sizeof(*out->zoom_pts))))
+			return -1;
+		uint64_t rtt = r->recv_ns - r->intended_ns;
+		out->zoom_pts[out->zoom_n++] = (struct lab_zoom_pt){r->intended_ns - out->zoom_t0_ns, rtt,
+								     rtt > out->threshold_ns};
+	}
+	for (int k = 0; k < x->ncores; k++)
+		bin_strip(x, &x->tl[k], out->zoom_t0_ns, 1000000000ull, LAB_ZOOM_BINS, out->zoom_strip[k]);
+	return 0;
+}
+
 static int cmp_cause(const void *a, const void *b)
 {
 	const struct lab_cause *x = a, *y = b;
@@ -550,6 +608,14 @@ int lab_attribute(const struct lab_rec *recs, size_t n, uint64_t p50_ns, const s
 	out->nnoise = x->ncores;
 	if (rc == 0 && !x->oom && attribute_packets(x, recs, n, out) < 0)
 		x->oom = true;
+	if (rc == 0 && !x->oom && o->bin_span_ns) {
+		for (int k = 0; k < x->ncores; k++) {
+			out->strip_core[k] = x->tl[k].cpu;
+			bin_strip(x, &x->tl[k], o->bin_t0_ns, o->bin_span_ns, LAB_STRIP_BINS, out->strip[k]);
+		}
+		if (zoom(x, recs, n, out) < 0)
+			x->oom = true;
+	}
 	if (rc < 0 || x->oom) {
 		snprintf(err, errlen, "out of memory attributing %zu events", nev);
 		free(x->causes);
@@ -584,5 +650,6 @@ void lab_tail_free(struct lab_tail *t)
 	free(t->causes);
 	free(t->by_id);
 	free(t->slow_list);
+	free(t->zoom_pts);
 	memset(t, 0, sizeof(*t));
 }

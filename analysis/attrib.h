@@ -29,6 +29,9 @@
 #include "rec.h"
 
 #define LAB_ATTRIB_LOOKBACK_NS 10000000ull /* 10 ms */
+#define LAB_STRIP_BINS 120 /* the report's time columns (LAB_HEAT_T) */
+#define LAB_ZOOM_BINS 200  /* the worst second, 5 ms each */
+#define LAB_ZOOM_MAX_PTS 50000
 #define LAB_TAIL_DEFAULT_ABOVE_P50_NS 10000ull
 
 enum lab_cause_kind { LAB_CAUSE_IRQ, LAB_CAUSE_SOFTIRQ, LAB_CAUSE_NMI, LAB_CAUSE_TASK,
@@ -69,6 +72,16 @@ struct lab_attrib_opts {
 	double min_cover;      /* share of a packet's excess over p50 the charged time must reach */
 	int gen_cpu, dut_cpu;  /* -1: unknown */
 	uint64_t span_start_ns, span_end_ns; /* what the trace covered (for noise per second) */
+	uint64_t bin_t0_ns, bin_span_ns;      /* the report's time axis (0: no strips) */
+};
+
+/* Per core, per time bin, the exclusive time of each kind of cause (ns): the report's strips. */
+typedef uint64_t lab_strip_t[LAB_CAUSE_KINDS];
+
+struct lab_zoom_pt {
+	uint64_t off_ns; /* intended send time - zoom_t0_ns */
+	uint64_t rtt_ns;
+	bool slow;
 };
 
 /* The legs of a packet, for what held the unattributed ones. */
@@ -87,6 +100,14 @@ struct lab_tail {
 	int nnoise;
 	int occupant_tid[2];
 	char occupant[2][16];
+	int strip_core[2];
+	lab_strip_t strip[2][LAB_STRIP_BINS];
+	/* the worst second (the most slow packets): its packets and strips */
+	bool have_zoom;
+	uint64_t zoom_t0_ns, zoom_slow;
+	struct lab_zoom_pt *zoom_pts;
+	size_t zoom_n;
+	lab_strip_t zoom_strip[2][LAB_ZOOM_BINS];
 };
 
 /* Attribute the slow packets of recs[0..n) to events ev[0..nev). p50_ns: the RTT median from

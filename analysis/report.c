@@ -149,6 +149,103 @@ static void heatmap(FILE *f, const struct lab_path *p)
 }
 
 /* Arrival rate per bin, at the DUT and back at the generator, bursts shaded. */
+static const char *const kind_colors[LAB_CAUSE_KINDS] = {
+	[LAB_CAUSE_IRQ] = "#d62728", [LAB_CAUSE_SOFTIRQ] = "#ff7f0e", [LAB_CAUSE_NMI] = "#8c564b",
+	[LAB_CAUSE_TASK] = "#1f77b4", [LAB_CAUSE_HYPERVISOR] = "#7f7f7f", [LAB_CAUSE_LAB] = "#2ca02c"};
+
+/* Per core, what took its time in each column, stacked by kind, as a share of the column. */
+static void strips(FILE *f, const struct lab_tail *t, const lab_strip_t (*bins)[LAB_ZOOM_BINS],
+		   const lab_strip_t (*wide)[LAB_STRIP_BINS], int nb, double cw, double col_ns, double L)
+{
+	const double sh = 34, gap = 8;
+	double W = L + nb * cw + 20, H = t->nnoise * (sh + gap) + 30;
+	fprintf(f, "<svg width=\"%.0f\" height=\"%.0f\">\n", W, H);
+	for (int k = 0; k < t->nnoise; k++) {
+		double y0 = k * (sh + gap);
+		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">core %d</text>\n",
+			L - 4, y0 + sh / 2 + 4, t->strip_core[k]);
+		for (int b = 0; b < nb; b++) {
+			const uint64_t *v = bins ? bins[k][b] : wide[k][b];
+			double y = y0 + sh;
+			for (int kind = 0; kind < LAB_CAUSE_KINDS; kind++) {
+				double h = sh * fmin(1.0, (double)v[kind] / col_ns);
+				if (h < 0.05)
+					continue;
+				y -= h;
+				fprintf(f, "<rect x=\"%.1f\" y=\"%.2f\" width=\"%.1f\" height=\"%.2f\" fill=\"%s\"/>\n",
+					L + b * cw, y, cw, h, kind_colors[kind]);
+			}
+		}
+		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" class=\"frame\"/>\n",
+			L, y0, nb * cw, sh);
+	}
+	double x = L;
+	for (int kind = 0; kind < LAB_CAUSE_KINDS; kind++) {
+		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\" fill=\"%s\"/>"
+			   "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\">%s</text>\n", x, H - 14,
+			kind_colors[kind], x + 13, H - 5, lab_cause_kind_name((enum lab_cause_kind)kind));
+		x += 95;
+	}
+	fputs("</svg>\n", f);
+}
+
+/* The second with the most slow packets: each packet's RTT (log scale) over its send time, the
+ * threshold, and each core's strip beneath on the same axis. */
+static void worst_second(FILE *f, const struct lab_path *p)
+{
+	const struct lab_tail *t = &p->tail;
+	const double L = 70, cw = 3, ph = 160;
+	double lo = 1e300, hi = 0;
+	for (size_t i = 0; i < t->zoom_n; i++) {
+		double v = (double)t->zoom_pts[i].rtt_ns;
+		lo = v > 0 && v < lo ? v : lo;
+		hi = v > hi ? v : hi;
+	}
+	if (hi <= 0)
+		return;
+	double ylo = floor(log10(lo)), yhi = ceil(log10(hi));
+	if (yhi <= ylo)
+		yhi = ylo + 1;
+	fprintf(f, "<h3>The worst second (%llu slow packets), zoomed</h3>\n",
+		(unsigned long long)t->zoom_slow);
+	fprintf(f, "<svg width=\"%.0f\" height=\"%.0f\">\n", L + LAB_ZOOM_BINS * cw + 20, ph + 30);
+	for (double d = ylo; d <= yhi; d++) {
+		char s[32];
+		double y = ph - (d - ylo) / (yhi - ylo) * ph;
+		fmt_ns(s, sizeof(s), pow(10, d));
+		fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>"
+			   "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%s</text>\n",
+			L, L + LAB_ZOOM_BINS * cw, y, y, L - 4, y + 4, s);
+	}
+	for (size_t i = 0; i < t->zoom_n; i++) {
+		const struct lab_zoom_pt *z = &t->zoom_pts[i];
+		double x = L + (double)z->off_ns / 1e9 * LAB_ZOOM_BINS * cw;
+		double y = ph - (log10(fmax((double)z->rtt_ns, lo)) - ylo) / (yhi - ylo) * ph;
+		fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"1\" fill=\"%s\"/>\n", x, y,
+			z->slow ? "#b22222" : "#999");
+	}
+	fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"axis\">RTT from the intended send over 1 s of "
+		   "send times (red: over the threshold); beneath, each core's time, 5 ms per "
+		   "column</text>\n</svg>\n", L, ph + 22);
+	strips(f, t, t->zoom_strip, NULL, LAB_ZOOM_BINS, cw, 1e9 / LAB_ZOOM_BINS, L);
+}
+
+static void tail_section(FILE *f, const struct lab_path *p)
+{
+	if (!p->tail_on) {
+		fputs("<p class=\"note\">No tail attribution: ", f);
+		esc(f, p->tail_why);
+		fputs("</p>\n", f);
+		return;
+	}
+	fputs("<p>Beneath the heat map, on the same time axis: what took each core's time (its share "
+	      "of each column) — IRQs, softirqs, NMIs, other tasks, the lab's own threads, and gaps no "
+	      "traced event explains (the hypervisor).</p>\n", f);
+	strips(f, &p->tail, NULL, p->tail.strip, LAB_STRIP_BINS, 5, (double)p->span_ns / LAB_STRIP_BINS, 70);
+	if (p->tail.have_zoom)
+		worst_second(f, p);
+}
+
 static void timeline(FILE *f, const struct lab_path *p)
 {
 	const double W = 760, H = 200, L = 70, R = 20, T = 10, B = 36;
@@ -308,10 +405,12 @@ int lab_write_report_html(const struct lab_run *r, char *err, size_t errlen)
 			continue;
 		}
 		fputs("<h3>RTT over time</h3>\n", f);
-		if (p->received)
+		if (p->received) {
 			heatmap(f, p);
-		else
+			tail_section(f, p);
+		} else {
 			fputs("<p>No packet came back.</p>\n", f);
+		}
 		fprintf(f, "<h3>Arrival rate and microbursts</h3>\n");
 		timeline(f, p);
 		for (int k = 0; k < p->nnotes; k++) {

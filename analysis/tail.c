@@ -51,7 +51,8 @@ void lab_path_tail(const char *run_dir, const char *name, const struct lab_analy
 	struct lab_attrib_opts ao = {.threshold_ns = o->tail_threshold_ns,
 		.min_cover = o->tail_min_cover > 0 ? o->tail_min_cover : 0.5,
 		.gen_cpu = o->gen_cpu, .dut_cpu = o->dut_cpu,
-		.span_start_ns = ev.start_ns, .span_end_ns = ev.end_ns};
+		.span_start_ns = ev.start_ns, .span_end_ns = ev.end_ns,
+		.bin_t0_ns = p->t0_ns, .bin_span_ns = p->span_ns};
 	if (lab_attribute(recs, n, (uint64_t)(p->rtt.p50 > 0 ? p->rtt.p50 : 0), ev.ev, ev.n, &ao,
 			  &p->tail, err, sizeof(err)) < 0) {
 		no_tail(p, "%s", err);

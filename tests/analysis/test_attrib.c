@@ -238,6 +238,32 @@ static void test_idle_and_lab_tasks(void **state)
 	lab_tail_free(&t);
 }
 
+static void test_strips(void **state)
+{
+	(void)state;
+	/* bins of an awkward width (the span is not a multiple of the bin count: the integer bin
+	 * ends round); an IRQ 10..30 µs after t0 and a task 100..160 µs on the DUT core: the
+	 * strips hold exactly 20 µs of IRQ and 60 of task, wherever the bin edges fall */
+	struct lab_rec r[1] = {pkt(0, 0, 1, 2, 3, 5)};
+	struct lab_evt e[8];
+	size_t n = occupants(e);
+	e[n++] = evt(LAB_EVT_IRQ, DUT, 10, 30, 11, "eth");
+	e[n++] = evt(LAB_EVT_TASK, DUT, 100, 160, 55, "kworker");
+	struct lab_attrib_opts o = opts();
+	o.bin_t0_ns = 0;
+	o.bin_span_ns = 7 * US + 3 + 200 * US; /* 207003 ns over 120 bins */
+	struct lab_tail t;
+	char err[200];
+	assert_int_equal(lab_attribute(r, 1, 5 * US, e, n, &o, &t, err, sizeof(err)), 0);
+	int k = t.strip_core[0] == DUT ? 0 : 1;
+	uint64_t irq = 0, task = 0;
+	for (int b = 0; b < LAB_STRIP_BINS; b++)
+		irq += t.strip[k][b][LAB_CAUSE_IRQ], task += t.strip[k][b][LAB_CAUSE_TASK];
+	assert_int_equal(irq, 20 * US);
+	assert_int_equal(task, 60 * US);
+	lab_tail_free(&t);
+}
+
 static void test_event_file_reader(void **state)
 {
 	(void)state;
@@ -298,6 +324,7 @@ int main(void)
 		cmocka_unit_test(test_queued_behind_a_stall),
 		cmocka_unit_test(test_unattributed_and_no_events),
 		cmocka_unit_test(test_idle_and_lab_tasks),
+		cmocka_unit_test(test_strips),
 		cmocka_unit_test(test_event_file_reader),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
