@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "caps.h"
+#include "hlog.h"
 #include "lab_config.h"
 #include "log.h"
 #include "pcapscan.h"
@@ -25,8 +26,9 @@ static void usage(FILE *f)
 "       lab-analyze --sample-softnet FILE [--interval-ms N] [--duration S]\n"
 "\n"
 "RESULTS_DIR: a run of `setup/lab run` (records/<path>.rec, counters/, gen/, softnet/,\n"
-"skipped/, run.json). Writes summary.json, summary.md, report.html, softnet.csv and\n"
-"bursts/<path>.pcap into it. Percentiles are exact (every packet, nearest rank).\n"
+"skipped/, run.json). Writes summary.json, summary.md, report.html, softnet.csv,\n"
+"bursts/<path>.pcap and hist/<path>.hlog (HdrHistogram interval logs, 1 s) into it.\n"
+"Percentiles are exact (every packet, nearest rank).\n"
 "\n"
 "Microbursts (both modes): a window starts at each arrival; it is hot when its packets,\n"
 "as a rate, exceed the threshold; overlapping hot windows make one burst.\n"
@@ -192,11 +194,12 @@ static int analyze_run(struct ana_cli *cli, const char *dir)
 	    lab_write_summary_md(&run, err, sizeof(err)) < 0 ||
 	    lab_write_softnet_csv(&run, err, sizeof(err)) < 0 ||
 	    lab_write_report_html(&run, err, sizeof(err)) < 0 ||
-	    lab_write_tail_csv(&run, err, sizeof(err)) < 0) {
+	    lab_write_tail_csv(&run, err, sizeof(err)) < 0 ||
+	    lab_write_hlogs(&run, err, sizeof(err)) < 0) {
 		lab_run_free(&run);
 		lab_die(LAB_EXIT_RUNTIME, "%s", err);
 	}
-	lab_info("wrote summary.json, summary.md, report.html, softnet.csv and bursts/ in %s",
+	lab_info("wrote summary.json, summary.md, report.html, softnet.csv, bursts/ and hist/ in %s",
 		 run.dir);
 	lab_run_free(&run);
 	return LAB_EXIT_OK;

@@ -1,5 +1,6 @@
 /* summary.c — summary.json (the LAB-SPEC keys), summary.md (the side-by-side table) and
  * softnet.csv of a results directory. */
+#include "jitter.h"
 #include "run.h"
 #include "tail.h"
 
@@ -79,7 +80,7 @@ static void emit_pct(struct lab_json *j, const char *key, const struct lab_pct *
 	lab_json_obj_end(j);
 }
 
-static void emit_path(struct lab_json *j, const struct lab_path *p)
+static void emit_path(struct lab_json *j, const char *dir, const struct lab_path *p)
 {
 	lab_json_obj(j, p->name);
 	if (p->skipped) {
@@ -101,6 +102,7 @@ static void emit_path(struct lab_json *j, const struct lab_path *p)
 	emit_pct(j, "in_dut", &p->in_dut, false);
 	emit_pct(j, "from_dut", &p->from_dut, false);
 	lab_json_obj_end(j);
+	lab_jitter_json(j, dir, p);
 
 	lab_json_obj(j, "microbursts");
 	lab_json_u64(j, "count", p->nbursts);
@@ -173,7 +175,7 @@ static void fill_summary(struct lab_json *j, void *arg)
 	emit_run(j, r, first_analyzed(r));
 	lab_json_obj(j, "paths");
 	for (size_t i = 0; i < r->npaths; i++)
-		emit_path(j, &r->paths[i]);
+		emit_path(j, r->dir, &r->paths[i]);
 	lab_json_obj_end(j);
 	lab_json_obj(j, "analysis");
 	lab_json_str(j, "tool", "lab-analyze " LAB_VERSION_STRING);
@@ -533,6 +535,7 @@ int lab_write_summary_md(const struct lab_run *r, char *err, size_t errlen)
 	md_header(f, r, floor);
 	md_count_rows(f, r);
 	md_pct_rows(f, r, floor);
+	lab_jitter_md(f, r);
 	md_burst_rows(f, r);
 	md_drop_rows(f, r);
 	fprintf(f, "\n");

@@ -1,0 +1,27 @@
+/* hlog.h — hist/<path>.hlog: HdrHistogram interval logs of each path's RTT from the intended send
+ * time, 1 s intervals, for HdrHistogram's own tools (HistogramLogAnalyzer, hdr-histogram-js,
+ * HdrHistogram_c). */
+#ifndef LAB_HLOG_H
+#define LAB_HLOG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "rec.h"
+#include "run.h"
+
+/* Values in nanoseconds, lowest discernible value 1 ns, 3 significant digits (resolution 1 ns up
+ * to 2 µs, then better than 0.1 % of the value), highest trackable 1 hour. */
+#define LAB_HLOG_LOWEST_NS 1
+#define LAB_HLOG_HIGHEST_NS 3600000000000ll
+#define LAB_HLOG_SIG_DIGITS 3
+#define LAB_HLOG_INTERVAL_NS 1000000000ull
+
+/* The log of one path (tag) from its records to f. Returns 0, or -1 (errno). */
+int lab_hlog_write(FILE *f, const char *tag, const struct lab_rec_hdr *hdr,
+		   const struct lab_rec *recs, size_t n);
+
+/* hist/<path>.hlog for every analyzed path of r. Returns 0, or -1 with a reason naming the file. */
+int lab_write_hlogs(const struct lab_run *r, char *err, size_t errlen);
+
+#endif
