@@ -232,7 +232,7 @@ static int hypervisor_pieces(struct ctx *x, int cpu, struct iv **a, size_t *n, s
 		if (s < g[i].e && rc == 0)
 			rc = push_iv(a, n, &cap, (struct iv){s, g[i].e, hv, 5});
 	}
-	if (hv != UINT32_MAX)
+	if (ng && hv != UINT32_MAX)
 		x->causes[hv].count += *n - n0;
 	free(u);
 	return rc;
@@ -621,7 +621,8 @@ int lab_attribute(const struct lab_rec *recs, size_t n, uint64_t p50_ns, const s
 		free(x->causes);
 		rc = -1;
 	} else {
-		qsort(x->causes, x->nc, sizeof(*x->causes), cmp_cause);
+		if (x->nc) /* no events: no causes, and qsort must not be given NULL */
+			qsort(x->causes, x->nc, sizeof(*x->causes), cmp_cause);
 		out->causes = x->causes;
 		out->ncauses = x->nc;
 		out->by_id = malloc((x->nc + 1) * sizeof(*out->by_id));
