@@ -107,7 +107,7 @@ static uint32_t occupant(const struct lab_evt *ev, size_t nev, int cpu, char *na
 {
 	uint32_t best = 0;
 	uint64_t best_ns = 0;
-	struct { uint32_t tid; uint64_t ns; size_t at; } t[256];
+	struct { uint32_t tid; uint64_t ns, longest; size_t at; } t[256]; /* at: its longest stay */
 	size_t nt = 0;
 	for (size_t i = 0; i < nev; i++) {
 		const struct lab_evt *v = &ev[i];
@@ -119,9 +119,11 @@ static uint32_t occupant(const struct lab_evt *ev, size_t nev, int cpu, char *na
 		if (k == nt) {
 			if (nt == 256)
 				continue;
-			t[nt].tid = v->id, t[nt].ns = 0, t[nt].at = i, nt++;
+			t[nt].tid = v->id, t[nt].ns = 0, t[nt].longest = 0, t[nt].at = i, nt++;
 		}
 		t[k].ns += v->end_ns - v->start_ns;
+		if (v->end_ns - v->start_ns > t[k].longest) /* its name then (not a pre-exec one) */
+			t[k].longest = v->end_ns - v->start_ns, t[k].at = i;
 	}
 	name[0] = '\0';
 	for (size_t k = 0; k < nt; k++)
@@ -412,24 +414,17 @@ static uint64_t later(uint64_t a, uint64_t b) { return a > b ? a : b; }
 static void charge_packet(const struct ctx *x, const struct lab_rec *first, const struct lab_rec *r,
 			  struct acc *a)
 {
-	bool stamped = (r->flags & LAB_REC_STAMPED) && r->dut_rx_ns && r->dut_tx_ns &&
-		       r->dut_rx_ns <= r->dut_tx_ns;
 	uint64_t lb = LAB_ATTRIB_LOOKBACK_NS;
 	uint64_t gen_from = later(first->intended_ns, r->intended_ns > lb ? r->intended_ns - lb : 0);
 	uint64_t dut_from = later(first->sent_ns, r->sent_ns > lb ? r->sent_ns - lb : 0);
 	for (int k = 0; k < x->ncores; k++) {
 		const struct timeline *tl = &x->tl[k];
 		bool gen = tl->cpu == x->o->gen_cpu, dut = tl->cpu == x->o->dut_cpu;
-		if (gen && dut) {
+		if (gen) {
+			/* lateness, the send and the veth's softirq both ways, the receive; and the
+			 * time "inside" the DUT too: the kernel path stamps its receive in the softirq
+			 * that runs on the sending core, before the socket queue */
 			charge(tl, gen_from, r->recv_ns, a);
-		} else if (gen) {
-			/* lateness, the send and the veth's softirq both ways, the receive */
-			if (stamped) {
-				charge(tl, gen_from, r->dut_rx_ns, a);
-				charge(tl, r->dut_tx_ns, r->recv_ns, a);
-			} else {
-				charge(tl, gen_from, r->recv_ns, a);
-			}
 		} else if (dut) {
 			/* the pickup, the time inside, the send */
 			charge(tl, dut_from, r->recv_ns, a);

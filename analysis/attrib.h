@@ -11,7 +11,8 @@
  * A packet is slow when its RTT from the intended send time is above the threshold. Its legs run
  * on known cores: the generator's lateness and its send, the veth's softirq of both directions
  * and the receive on the generator's core (the veth runs a frame's receive on the core that sent
- * it), the DUT's pickup, its time inside and its send on the DUT core. Since an open-loop packet
+ * it: the kernel path's receive stamp, too, is taken there, so the generator's core is charged
+ * over the whole RTT), the DUT's pickup, its time inside and its send on the DUT core. Since an open-loop packet
  * can wait behind earlier ones, its window on a core starts where its run of consecutive slow
  * packets started (at most LAB_ATTRIB_LOOKBACK_NS back): the stall that began the backlog is in
  * the window of every packet that waited behind it. Every segment overlapping the windows is

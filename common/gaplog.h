@@ -3,7 +3,10 @@
  * hypervisor). Each gap is kept in memory (no I/O on the hot path) and written at the end as
  * LAB_EVT_GAP records of an event file (lab_events.h); lab-analyze charges the gaps that no
  * traced kernel event explains to the hypervisor, the rule the kernel's osnoise tracer uses.
- * A loop that sleeps on purpose calls lab_gap_pause() first: the sleep is not a gap. */
+ * A loop that sleeps on purpose calls lab_gap_pause() first: the sleep is not a gap. An
+ * iteration that did work (sent, received, reflected) ends with lab_gap_work(): it is a gap only
+ * when it took longer than LAB_GAP_WORK_NS, far beyond what a batch at the lab's rates takes
+ * (3-5 us a packet here); a stall inside a syscall is seen that way, at that coarser grain. */
 #ifndef LAB_GAPLOG_H
 #define LAB_GAPLOG_H
 
@@ -12,6 +15,8 @@
 #include <stdint.h>
 
 #include "lab_events.h"
+
+#define LAB_GAP_WORK_NS 50000ull
 
 struct lab_gaplog {
 	const char *path;    /* NULL: off */
@@ -35,6 +40,15 @@ int lab_gap_finish(struct lab_gaplog *g);
 static inline void lab_gap_tick(struct lab_gaplog *g, uint64_t now_ns)
 {
 	if (g->last_ns && now_ns - g->last_ns > g->thr_ns && g->path)
+		lab_gap_record(g, g->last_ns, now_ns);
+	g->last_ns = now_ns;
+}
+
+/* The end of an iteration that did work: a gap only when it took over LAB_GAP_WORK_NS. */
+static inline void lab_gap_work(struct lab_gaplog *g, uint64_t now_ns)
+{
+	uint64_t thr = g->thr_ns > LAB_GAP_WORK_NS ? g->thr_ns : LAB_GAP_WORK_NS;
+	if (g->last_ns && now_ns - g->last_ns > thr && g->path)
 		lab_gap_record(g, g->last_ns, now_ns);
 	g->last_ns = now_ns;
 }

@@ -98,13 +98,15 @@ int dp_worker_main(void *arg)
 		uint16_t nb_rx = rte_eth_rx_burst(w->port, w->queue, rx, DP_BURST);
 		if (unlikely(nb_rx == 0))
 			continue;
-		if (gaps)
-			lab_gap_pause(gaps); /* a burst is work */
+
 		/* only this lcore writes its counters; rx first, so a reader never sees more out than in */
 		st->rx += nb_rx;
 		st->bursts++;
 		handle_burst(w, st, rx, nb_rx);
-		st->busy_cycles += rte_rdtsc() - t0;
+		uint64_t t1 = rte_rdtsc();
+		st->busy_cycles += t1 - t0;
+		if (gaps) /* a burst is work: a gap only when far longer than a burst takes */
+			lab_gap_work(gaps, lab_tsc_to_ns(&dp.cal, t1));
 	}
 	return 0;
 }

@@ -150,10 +150,12 @@ int kern_run_loop(struct kern_run *r)
 		}
 		now_ns = lab_now_ns();
 		/* gaps: busy-poll spins; an iteration that reflected did work (the others sleep) */
-		if (r->mode == KERN_MODE_BUSY_POLL && n <= 0)
-			lab_gap_tick(&r->dut.gaps, now_ns);
-		else
+		if (r->mode != KERN_MODE_BUSY_POLL)
 			lab_gap_pause(&r->dut.gaps);
+		else if (n > 0)
+			lab_gap_work(&r->dut.gaps, now_ns);
+		else
+			lab_gap_tick(&r->dut.gaps, now_ns);
 		if (now_ns >= next_clock_ns) {
 			kern_clock_measure(&r->clk);
 			next_clock_ns = now_ns + clock_ns;

@@ -79,8 +79,9 @@ int gen_run_loop(struct gen_run *g)
 
 	while (planned < c->count && !lab_stop) {
 		uint64_t now = lab_now_ns();
-		/* the gap log sees the idle iterations only: one that sent or received did work
-		 * (the send's syscall runs the veth's softirq too), and a wait we chose is no gap */
+		/* the gap log: idle iterations over the threshold; one that sent or received did work
+		 * (the send's syscall runs the veth's softirq too) and is a gap only when far longer
+		 * (gaplog.h); a wait we chose is no gap */
 		lab_gap_tick(&g->gaps, now);
 		if (now + POLL_GUARD_NS < due) {
 			uint64_t wait = due - now > c->spin_ns ? due - now - c->spin_ns : 0;
@@ -91,7 +92,7 @@ int gen_run_loop(struct gen_run *g)
 				break;
 			now = lab_now_ns();
 			if (got != t->received + t->duplicated + t->foreign + t->malformed)
-				lab_gap_pause(&g->gaps);
+				lab_gap_work(&g->gaps, now);
 		} else {
 			while (now < due) {
 				now = lab_now_ns();
@@ -109,7 +110,7 @@ int gen_run_loop(struct gen_run *g)
 			 * ring overflows */
 			if ((rc = g->be->poll(g, 0)) < 0)
 				break;
-			lab_gap_pause(&g->gaps);
+			lab_gap_work(&g->gaps, lab_now_ns());
 		}
 		if (now >= next_progress) {
 			if (c->progress)

@@ -91,10 +91,12 @@ int xsk_run_loop(struct xsk_run *r)
 		xsk_port_complete(r->port);
 		uint64_t now_ns = lab_now_ns();
 		/* gaps: the spinning loop's idle iterations; a batch is work, a sleep in poll() none */
-		if (!n && (r->spin || r->po.busy_poll) && !r->link_gone_said)
-			lab_gap_tick(&r->dut.gaps, now_ns);
-		else
+		if (!(r->spin || r->po.busy_poll) || r->link_gone_said)
 			lab_gap_pause(&r->dut.gaps);
+		else if (n)
+			lab_gap_work(&r->dut.gaps, now_ns);
+		else
+			lab_gap_tick(&r->dut.gaps, now_ns);
 		if (lab_dut_tick(&r->dut, now_ns))
 			return 0;
 		if (!n && (rc = idle(r)) < 0)
