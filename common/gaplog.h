@@ -4,9 +4,10 @@
  * LAB_EVT_GAP records of an event file (lab_events.h); lab-analyze charges the gaps that no
  * traced kernel event explains to the hypervisor, the rule the kernel's osnoise tracer uses.
  * A loop that sleeps on purpose calls lab_gap_pause() first: the sleep is not a gap. An
- * iteration that did work (sent, received, reflected) ends with lab_gap_work(): it is a gap only
- * when it took longer than LAB_GAP_WORK_NS, far beyond what a batch at the lab's rates takes
- * (3-5 us a packet here); a stall inside a syscall is seen that way, at that coarser grain. */
+ * iteration that did work (sent, received, reflected n packets) ends with lab_gap_work(): it is a
+ * gap only when it took longer than LAB_GAP_WORK_NS plus LAB_GAP_WORK_PKT_NS a packet, far beyond
+ * what its work takes (3-10 us a packet on the veth lab, softirqs included); a stall inside a
+ * syscall is seen that way, at that coarser grain. */
 #ifndef LAB_GAPLOG_H
 #define LAB_GAPLOG_H
 
@@ -17,6 +18,7 @@
 #include "lab_events.h"
 
 #define LAB_GAP_WORK_NS 50000ull
+#define LAB_GAP_WORK_PKT_NS 20000ull
 
 struct lab_gaplog {
 	const char *path;    /* NULL: off */
@@ -44,10 +46,11 @@ static inline void lab_gap_tick(struct lab_gaplog *g, uint64_t now_ns)
 	g->last_ns = now_ns;
 }
 
-/* The end of an iteration that did work: a gap only when it took over LAB_GAP_WORK_NS. */
-static inline void lab_gap_work(struct lab_gaplog *g, uint64_t now_ns)
+/* The end of an iteration that did work on n packets: a gap only when it took far longer. */
+static inline void lab_gap_work(struct lab_gaplog *g, uint64_t now_ns, unsigned n)
 {
-	uint64_t thr = g->thr_ns > LAB_GAP_WORK_NS ? g->thr_ns : LAB_GAP_WORK_NS;
+	uint64_t thr = (g->thr_ns > LAB_GAP_WORK_NS ? g->thr_ns : LAB_GAP_WORK_NS) +
+		       (uint64_t)n * LAB_GAP_WORK_PKT_NS;
 	if (g->last_ns && now_ns - g->last_ns > thr && g->path)
 		lab_gap_record(g, g->last_ns, now_ns);
 	g->last_ns = now_ns;

@@ -106,7 +106,7 @@ int dp_worker_main(void *arg)
 		uint64_t t1 = rte_rdtsc();
 		st->busy_cycles += t1 - t0;
 		if (gaps) /* a burst is work: a gap only when far longer than a burst takes */
-			lab_gap_work(gaps, lab_tsc_to_ns(&dp.cal, t1));
+			lab_gap_work(gaps, lab_tsc_to_ns(&dp.cal, t1), nb_rx);
 	}
 	return 0;
 }

@@ -153,7 +153,7 @@ int kern_run_loop(struct kern_run *r)
 		if (r->mode != KERN_MODE_BUSY_POLL)
 			lab_gap_pause(&r->dut.gaps);
 		else if (n > 0)
-			lab_gap_work(&r->dut.gaps, now_ns);
+			lab_gap_work(&r->dut.gaps, now_ns, (unsigned)n);
 		else
 			lab_gap_tick(&r->dut.gaps, now_ns);
 		if (now_ns >= next_clock_ns) {

@@ -91,8 +91,9 @@ int gen_run_loop(struct gen_run *g)
 			if ((rc = g->be->poll(g, wait)) < 0)
 				break;
 			now = lab_now_ns();
-			if (got != t->received + t->duplicated + t->foreign + t->malformed)
-				lab_gap_work(&g->gaps, now);
+			got = t->received + t->duplicated + t->foreign + t->malformed - got;
+			if (got)
+				lab_gap_work(&g->gaps, now, (unsigned)got);
 		} else {
 			while (now < due) {
 				now = lab_now_ns();
@@ -108,9 +109,11 @@ int gen_run_loop(struct gen_run *g)
 			/* drain once after every batch: when the gaps are shorter than the guard, or
 			 * the sender is behind, this is the only receive, and without it the receive
 			 * ring overflows */
+			uint64_t got = t->received + t->duplicated + t->foreign + t->malformed;
 			if ((rc = g->be->poll(g, 0)) < 0)
 				break;
-			lab_gap_work(&g->gaps, lab_now_ns());
+			got = t->received + t->duplicated + t->foreign + t->malformed - got;
+			lab_gap_work(&g->gaps, lab_now_ns(), n + (unsigned)got);
 		}
 		if (now >= next_progress) {
 			if (c->progress)

@@ -94,7 +94,7 @@ int xsk_run_loop(struct xsk_run *r)
 		if (!(r->spin || r->po.busy_poll) || r->link_gone_said)
 			lab_gap_pause(&r->dut.gaps);
 		else if (n)
-			lab_gap_work(&r->dut.gaps, now_ns);
+			lab_gap_work(&r->dut.gaps, now_ns, n);
 		else
 			lab_gap_tick(&r->dut.gaps, now_ns);
 		if (lab_dut_tick(&r->dut, now_ns))
