@@ -598,6 +598,10 @@ int lab_analyze_path(const char *run_dir, const char *name, const struct lab_ana
 
 	count_and_rtt(p, recs, n, buf);
 	actual_rtt_and_bins(p, recs, n, buf);
+	if (lab_path_ci95(p, recs, n) < 0) {
+		snprintf(err, errlen, "%s: out of memory for the RTT intervals", file);
+		goto out;
+	}
 	oneway_legs(p, recs, n, buf);
 	path_rates(p, recs, n);
 	if (find_path_bursts(p, o, recs, n, buf, file, err, errlen) < 0)

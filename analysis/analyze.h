@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "attrib.h"
+#include "bootci.h"
 #include "bursts.h"
 #include "rec.h"
 #include "select.h"
@@ -48,6 +49,7 @@ struct lab_path {
 	uint64_t records, sent, received, lost, reordered, duplicated, send_failed, stamped;
 	double duration_s, offered_pps, achieved_pps;
 	struct lab_pct rtt, rtt_actual, to_dut, in_dut, from_dut;
+	struct lab_ci95 rtt_ci95, rtt_actual_ci95; /* block bootstrap (bootci.h, path_ci.c) */
 
 	struct lab_drop drops[LAB_MAX_DROPS];
 	size_t ndrops;
@@ -91,6 +93,10 @@ int lab_heat_row(int64_t v_ns);
 int lab_analyze_path(const char *run_dir, const char *name, const struct lab_analyze_opts *o,
 		     struct lab_path *p, char *err, size_t errlen);
 void lab_path_free(struct lab_path *p);
+
+/* The 95 % intervals of the RTT percentiles (path_ci.c), after rtt and rtt_actual are set.
+ * Returns 0, or -1 (ENOMEM). */
+int lab_path_ci95(struct lab_path *p, const struct lab_rec *recs, size_t n);
 
 void lab_path_note(struct lab_path *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -80,6 +80,37 @@ static void emit_pct(struct lab_json *j, const char *key, const struct lab_pct *
 	lab_json_obj_end(j);
 }
 
+/* "key": {p50: [lo, hi] | null, ...}: the block bootstrap's 95 % intervals (bootci.h) */
+static void emit_ci95(struct lab_json *j, const char *key, const struct lab_ci95 *c)
+{
+	static const char *const names[LAB_BOOTCI_NPCT] = {"p50", "p90", "p99", "p999", "p9999"};
+	lab_json_obj(j, key);
+	for (int q = 0; q < LAB_BOOTCI_NPCT; q++) {
+		if (!c->have[q]) {
+			lab_json_null(j, names[q]);
+			continue;
+		}
+		lab_json_arr(j, names[q]);
+		lab_json_i64(j, NULL, c->lo[q]);
+		lab_json_i64(j, NULL, c->hi[q]);
+		lab_json_arr_end(j);
+	}
+	lab_json_obj_end(j);
+}
+
+static void emit_ci95_method(struct lab_json *j, const struct lab_ci95 *c)
+{
+	lab_json_obj(j, "ci95_method");
+	lab_json_str(j, "method", "block bootstrap over fixed blocks of intended send time, "
+				  "percentile intervals (2.5 % / 97.5 % of the replicates)");
+	lab_json_dbl(j, "block_ms", (double)c->block_ns / 1e6);
+	lab_json_u64(j, "blocks", c->nblocks);
+	lab_json_i64(j, "replicates", c->replicates);
+	lab_json_i64(j, "min_blocks", LAB_BOOTCI_MIN_BLOCKS);
+	lab_json_i64(j, "min_packets_beyond", LAB_BOOTCI_MIN_TAIL);
+	lab_json_obj_end(j);
+}
+
 static void emit_path(struct lab_json *j, const char *dir, const struct lab_path *p)
 {
 	lab_json_obj(j, p->name);
@@ -97,6 +128,9 @@ static void emit_path(struct lab_json *j, const char *dir, const struct lab_path
 	lab_json_dbl(j, "achieved_pps", p->achieved_pps);
 	emit_pct(j, "rtt_ns", &p->rtt, true);
 	emit_pct(j, "rtt_actual_ns", &p->rtt_actual, true);
+	emit_ci95(j, "rtt_ns_ci95", &p->rtt_ci95);
+	emit_ci95(j, "rtt_actual_ns_ci95", &p->rtt_actual_ci95);
+	emit_ci95_method(j, &p->rtt_ci95);
 	lab_json_obj(j, "oneway_ns");
 	emit_pct(j, "to_dut", &p->to_dut, false);
 	emit_pct(j, "in_dut", &p->in_dut, false);
@@ -218,7 +252,7 @@ static int64_t pct_at(const struct lab_pct *p, size_t which)
 }
 
 static void fmt_us(char *o, size_t len, const struct lab_pct *p, size_t which,
-		   const struct lab_pct *floor)
+		   const struct lab_pct *floor, const struct lab_ci95 *ci)
 {
 	if (p->n == 0) {
 		snprintf(o, len, "–");
@@ -226,6 +260,11 @@ static void fmt_us(char *o, size_t len, const struct lab_pct *p, size_t which,
 	}
 	int64_t v = pct_at(p, which);
 	int n = snprintf(o, len, "%.2f", (double)v / 1e3);
+	/* which 1..5 are p50..p99.99, the percentiles with an interval */
+	if (ci && which >= 1 && which <= LAB_BOOTCI_NPCT && ci->have[which - 1] && n > 0 &&
+	    (size_t)n < len)
+		n += snprintf(o + n, len - (size_t)n, " [%.2f–%.2f]", (double)ci->lo[which - 1] / 1e3,
+			      (double)ci->hi[which - 1] / 1e3);
 	if (floor && floor->n && pct_at(floor, which) > 0 && n > 0 && (size_t)n < len)
 		snprintf(o + n, len - (size_t)n, " (%.1f×)", (double)v / (double)pct_at(floor, which));
 }
@@ -409,7 +448,7 @@ static void md_pct_rows(FILE *f, const struct lab_run *r, const struct lab_path 
 					floor && floor != p
 						? (const struct lab_pct *)((const char *)floor + pct_rows[k].off)
 						: NULL;
-				fmt_us(cell, sizeof(cell), pc, w, fl);
+				fmt_us(cell, sizeof(cell), pc, w, fl, k == 0 ? &p->rtt_ci95 : NULL);
 				fprintf(f, " %s |", cell);
 			}
 			fprintf(f, "\n");
@@ -516,9 +555,12 @@ static void md_footer(FILE *f, const struct lab_run *r)
 			fprintf(f, "- %s\n", r->notes[k]);
 		fprintf(f, "\n");
 	}
-	fprintf(f, "Percentiles are exact (nearest rank over every packet). `unaccounted` = sent − "
+	fprintf(f, "Percentiles are exact (nearest rank over every packet); [lo–hi] is a 95 %% "
+		   "interval (block bootstrap over %d ms blocks of send time, %d replicates; none "
+		   "where fewer than %d packets lie beyond the percentile). `unaccounted` = sent − "
 		   "received − drops, softnet_time_squeeze left out (not packets). Microbursts: "
-		   "arrivals at the DUT when stamped, else back at the generator.\n");
+		   "arrivals at the DUT when stamped, else back at the generator.\n",
+		(int)(LAB_BOOTCI_BLOCK_NS / 1000000), LAB_BOOTCI_REPLICATES, LAB_BOOTCI_MIN_TAIL);
 }
 
 int lab_write_summary_md(const struct lab_run *r, char *err, size_t errlen)

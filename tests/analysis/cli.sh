@@ -47,6 +47,16 @@ for f in summary.json summary.md report.html softnet.csv bursts/kernel.pcap burs
 done
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["paths"]["kernel"]["microbursts"]["count"] == 1' \
   "$T/run/summary.json" && echo "ok - summary.json parses, one burst" || { echo "not ok - summary.json"; fail=1; }
+# the 95 % intervals: every percentile a [lo, hi] pair or null (a short run: too few blocks)
+python3 -c '
+import json,sys
+d = json.load(open(sys.argv[1]))["paths"]["kernel"]
+for k in ("rtt_ns_ci95", "rtt_actual_ns_ci95"):
+    assert sorted(d[k]) == sorted(["p50", "p90", "p99", "p999", "p9999"]), d[k]
+    for v in d[k].values():
+        assert v is None or (len(v) == 2 and v[0] <= v[1]), v
+assert d["ci95_method"]["blocks"] >= 1 and d["ci95_method"]["replicates"] >= 200
+' "$T/run/summary.json" && echo "ok - summary.json has the RTT intervals" || { echo "not ok - RTT intervals"; fail=1; }
 expect 0 "--pcap on the burst pcap" -- "$A" --pcap "$T/run/bursts/kernel.pcap" --json
 if command -v tshark >/dev/null; then
   c=$(tshark -r "$T/run/bursts/kernel.pcap" 2>/dev/null | wc -l)
