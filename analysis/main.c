@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "caps.h"
+#include "compare.h"
 #include "hlog.h"
 #include "lab_config.h"
 #include "log.h"
@@ -24,6 +25,8 @@ static void usage(FILE *f)
 "       lab-analyze --pcap FILE [--window-us N] [--threshold-pps R] [--json]\n"
 "                   [--write OUT.pcap] [--margin-us N]\n"
 "       lab-analyze --sample-softnet FILE [--interval-ms N] [--duration S]\n"
+"       lab-analyze --compare A B [--threshold PCT] [--force] [--out DIR]\n"
+"                   (two runs side by side: see --compare --help)\n"
 "\n"
 "RESULTS_DIR: a run of `setup/lab run` (records/<path>.rec, counters/, gen/, softnet/,\n"
 "skipped/, run.json). Writes summary.json, summary.md, report.html, softnet.csv,\n"
@@ -215,6 +218,9 @@ int main(int argc, char **argv)
 	int rc;
 
 	lab_log_init("lab-analyze");
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--compare") == 0)
+			return lab_compare_main(argc, argv);
 	/* report.html, summary.md and softnet.csv go through fopen (0666 & ~umask): whatever the
 	 * caller's umask, nothing we write is group- or world-writable */
 	umask(umask(0) | 022);
