@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "boot_rng.h"
 #include "hdr.h"
 #include "select.h"
 
@@ -84,20 +85,6 @@ void lab_bootci_free(struct lab_bootci *b)
 	free(b);
 }
 
-/* xorshift64*: small, fast and the same on every machine (reproducible intervals) */
-static uint64_t rng_next(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 2685821657736338717ULL;
-}
-
-static size_t rng_below(uint64_t *s, size_t n)
-{
-	return (size_t)(((unsigned __int128)rng_next(s) * n) >> 64);
-}
-
 /* Cumulative counts, bucket-major: cum[k * nblocks + blk] = packets of blk in buckets <= k. */
 static uint32_t *cumulate(const struct lab_bootci *b)
 {
@@ -115,14 +102,6 @@ static uint32_t *cumulate(const struct lab_bootci *b)
 	return cum;
 }
 
-static uint64_t merged_below(const uint32_t *cum_row, const uint32_t *w, size_t nblocks)
-{
-	uint64_t s = 0;
-	for (size_t i = 0; i < nblocks; i++)
-		s += (uint64_t)w[i] * cum_row[i];
-	return s;
-}
-
 /* The first bucket whose merged cumulative count exceeds rank (0-based). */
 static size_t replicate_bucket(const struct lab_bootci *b, const uint32_t *cum, const uint32_t *w,
 			       uint64_t rank)
@@ -130,7 +109,7 @@ static size_t replicate_bucket(const struct lab_bootci *b, const uint32_t *cum, 
 	size_t lo = 0, hi = b->nk - 1;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (merged_below(cum + mid * b->nblocks, w, b->nblocks) > rank)
+		if (lab_boot_merged_below(cum + mid * b->nblocks, w, b->nblocks) > rank)
 			hi = mid;
 		else
 			lo = mid + 1;
@@ -190,8 +169,8 @@ int lab_bootci_finish(struct lab_bootci *b, int replicates, uint64_t seed, struc
 	for (int r = 0; r < replicates; r++) {
 		memset(w, 0, b->nblocks * sizeof(*w));
 		for (size_t i = 0; i < b->nblocks; i++)
-			w[rng_below(&s, b->nblocks)]++;
-		uint64_t nstar = merged_below(total, w, b->nblocks);
+			w[lab_boot_rng_below(&s, b->nblocks)]++;
+		uint64_t nstar = lab_boot_merged_below(total, w, b->nblocks);
 		for (int q = 0; q < LAB_BOOTCI_NPCT; q++)
 			stat[(size_t)q * replicates + r] =
 				nstar ? replicate_bucket(b, cum, w, lab_rank_ppm(nstar, lab_bootci_ppm[q]))

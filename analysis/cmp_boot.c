@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "boot_rng.h"
 #include "hdr.h"
 #include "select.h"
 
@@ -16,20 +17,6 @@ struct blockhist {
 	size_t nblocks, n;
 	uint32_t *cum; /* [bucket][block]: packets of the block in buckets <= this one */
 };
-
-/* xorshift64*, as bootci.c: reproducible on every machine */
-static uint64_t rng_next(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 2685821657736338717ULL;
-}
-
-static size_t rng_below(uint64_t *s, size_t n)
-{
-	return (size_t)(((unsigned __int128)rng_next(s) * n) >> 64);
-}
 
 static int64_t rtt_of(const struct lab_rec *r)
 {
@@ -70,14 +57,6 @@ static int blockhist_fill(struct blockhist *bh, const struct lab_rec *recs, size
 	return 0;
 }
 
-static uint64_t merged_below(const uint32_t *row, const uint32_t *w, size_t nblocks)
-{
-	uint64_t s = 0;
-	for (size_t i = 0; i < nblocks; i++)
-		s += (uint64_t)w[i] * row[i];
-	return s;
-}
-
 /* One replicate of a run: its blocks drawn with replacement into w, then the bucket of each
  * percentile (offset from kmin) into k[]. */
 static void replicate(const struct blockhist *bh, size_t nk, uint32_t *w, uint64_t *s,
@@ -85,14 +64,14 @@ static void replicate(const struct blockhist *bh, size_t nk, uint32_t *w, uint64
 {
 	memset(w, 0, bh->nblocks * sizeof(*w));
 	for (size_t i = 0; i < bh->nblocks; i++)
-		w[rng_below(s, bh->nblocks)]++;
-	uint64_t nstar = merged_below(bh->cum + (nk - 1) * bh->nblocks, w, bh->nblocks);
+		w[lab_boot_rng_below(s, bh->nblocks)]++;
+	uint64_t nstar = lab_boot_merged_below(bh->cum + (nk - 1) * bh->nblocks, w, bh->nblocks);
 	for (int q = 0; q < LAB_BOOTCI_NPCT; q++) {
 		uint64_t rank = nstar ? lab_rank_ppm(nstar, lab_bootci_ppm[q]) : 0;
 		size_t lo = 0, hi = nk - 1;
 		while (lo < hi) {
 			size_t mid = lo + (hi - lo) / 2;
-			if (merged_below(bh->cum + mid * bh->nblocks, w, bh->nblocks) > rank)
+			if (lab_boot_merged_below(bh->cum + mid * bh->nblocks, w, bh->nblocks) > rank)
 				hi = mid;
 			else
 				lo = mid + 1;
