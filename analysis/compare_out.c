@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util.h"
+#include "outfile.h"
 
 static const char *const single_run_note =
 	"intervals are within-run only (block bootstrap of each run, resampled independently): "
@@ -108,18 +109,6 @@ int lab_cmp_write_json(const struct lab_cmp *c, char *err, size_t errlen)
 	return 0;
 }
 
-static void esc(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default: fputc(*s, f);
-		}
-	}
-}
 
 /* The plot: x = log10 of the RTT, y = the percentile on the spectrum scale, -log10(1 - p), so
  * p50 .. p99.999 are evenly spaced and the tail is visible. */
@@ -159,7 +148,7 @@ static void plot_path(FILE *f, const struct lab_cmp_path *cp)
 	if (lx1 <= lx0)
 		lx1 = lx0 + 1;
 	fprintf(f, "<h2>");
-	esc(f, cp->a->name);
+	lab_html_esc(f, cp->a->name);
 	fprintf(f, "</h2>\n<svg width=\"%d\" height=\"%d\" font-size=\"11\">\n", W, H);
 	for (double d = lx0; d <= lx1; d++) {
 		double x = px_x(pow(10, d), lx0, lx1);
@@ -203,15 +192,15 @@ int lab_cmp_write_html(const struct lab_cmp *c, char *err, size_t errlen)
 	fprintf(f, "<!doctype html><meta charset=\"utf-8\"><title>lab compare</title>\n"
 		   "<style>body{font-family:sans-serif}td,th{padding:2px 8px;text-align:right}"
 		   "</style>\n<h1>RTT from the intended send: A <span style=\"color:#1f77b4\">");
-	esc(f, c->a_dir);
+	lab_html_esc(f, c->a_dir);
 	fprintf(f, "</span> vs B <span style=\"color:#d62728\">");
-	esc(f, c->b_dir);
+	lab_html_esc(f, c->b_dir);
 	fprintf(f, "</span></h1>\n<p>");
-	esc(f, single_run_note);
+	lab_html_esc(f, single_run_note);
 	fprintf(f, ". Same below ±%.3g %%.</p>\n", c->threshold * 100);
 	for (int i = 0; i < c->ntuning; i++) {
 		fprintf(f, "<p>tuning differs: ");
-		esc(f, c->tuning[i]);
+		lab_html_esc(f, c->tuning[i]);
 		fprintf(f, "</p>\n");
 	}
 	for (size_t i = 0; i < c->npaths; i++)

@@ -2,6 +2,7 @@
  * fonts) with the percentile spectrum of every path, a latency-over-time heat map, the arrival
  * rate with the bursts marked, and the drops per drop point. */
 #include "run.h"
+#include "outfile.h"
 
 #include <errno.h>
 #include <math.h>
@@ -12,18 +13,6 @@
 static const char *const colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
 				     "#8c564b", "#e377c2", "#7f7f7f"};
 
-static void esc(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default: fputc(*s, f);
-		}
-	}
-}
 
 static void fmt_ns(char *o, size_t len, double ns)
 {
@@ -95,7 +84,7 @@ static void spectrum(FILE *f, const struct lab_run *r)
 		fprintf(f, "\"/>\n<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/>"
 			   "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\">",
 			L + 10, T + 8 + 18.0 * li, col, L + 28, T + 18 + 18.0 * li);
-		esc(f, p->name);
+		lab_html_esc(f, p->name);
 		char mx[32];
 		fmt_ns(mx, sizeof(mx), (double)p->rtt.max);
 		fprintf(f, " (max %s)</text>\n", mx);
@@ -234,7 +223,7 @@ static void tail_section(FILE *f, const struct lab_path *p)
 {
 	if (!p->tail_on) {
 		fputs("<p class=\"note\">No tail attribution: ", f);
-		esc(f, p->tail_why);
+		lab_html_esc(f, p->tail_why);
 		fputs("</p>\n", f);
 		return;
 	}
@@ -305,9 +294,9 @@ static void drops(FILE *f, const struct lab_run *r)
 			double w = d->value ? fmax(1, log1p((double)d->value) / log1p((double)mx) * bw) : 0;
 			fprintf(f, "<text x=\"%.0f\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">",
 				L - 6, 5 + y * (bh + 4) + 12.0);
-			esc(f, p->name);
+			lab_html_esc(f, p->name);
 			fputs(" · ", f);
-			esc(f, d->name);
+			lab_html_esc(f, d->name);
 			fprintf(f, "</text><rect x=\"%.0f\" y=\"%.1f\" width=\"%.1f\" height=\"%.0f\" "
 				   "fill=\"%s\"/><text x=\"%.1f\" y=\"%.1f\" class=\"tick\">%llu%s</text>\n",
 				L, 5 + y * (bh + 4.0), w, bh, colors[ci % 8], L + w + 6,
@@ -325,7 +314,7 @@ static void table(FILE *f, const struct lab_run *r)
 	fprintf(f, "<table>\n<tr><th></th>");
 	for (size_t i = 0; i < r->npaths; i++) {
 		fputs("<th>", f);
-		esc(f, r->paths[i].name);
+		lab_html_esc(f, r->paths[i].name);
 		fputs("</th>", f);
 	}
 	fputs("</tr>\n", f);
@@ -357,7 +346,7 @@ static void table(FILE *f, const struct lab_run *r)
 		const struct lab_path *p = &r->paths[i];
 		if (p->skipped) {
 			fputs("<td>skipped: ", f);
-			esc(f, p->reason);
+			lab_html_esc(f, p->reason);
 			fputs("</td>", f);
 		} else {
 			fprintf(f, "<td>%llu / %llu / %llu</td>", (unsigned long long)p->sent,
@@ -377,12 +366,9 @@ int lab_write_report_html(const struct lab_run *r, char *err, size_t errlen)
 {
 	char path[4200], tmp[4300];
 	snprintf(path, sizeof(path), "%s/report.html", r->dir);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+	FILE *f = lab_out_open(path, tmp, sizeof(tmp), err, errlen);
+	if (!f)
 		return -1;
-	}
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 	      "<title>Packet latency lab report</title>\n<style>\n"
 	      "body{font-family:sans-serif;margin:20px;color:#222;max-width:900px}\n"
@@ -396,11 +382,11 @@ int lab_write_report_html(const struct lab_run *r, char *err, size_t errlen)
 	for (size_t i = 0; i < r->npaths; i++) {
 		const struct lab_path *p = &r->paths[i];
 		fputs("<h2>", f);
-		esc(f, p->name);
+		lab_html_esc(f, p->name);
 		fputs("</h2>\n", f);
 		if (p->skipped) {
 			fputs("<p>Skipped: ", f);
-			esc(f, p->reason);
+			lab_html_esc(f, p->reason);
 			fputs("</p>\n", f);
 			continue;
 		}
@@ -415,21 +401,16 @@ int lab_write_report_html(const struct lab_run *r, char *err, size_t errlen)
 		timeline(f, p);
 		for (int k = 0; k < p->nnotes; k++) {
 			fputs("<p class=\"note\">", f);
-			esc(f, p->notes[k]);
+			lab_html_esc(f, p->notes[k]);
 			fputs("</p>\n", f);
 		}
 	}
 	drops(f, r);
 	for (int k = 0; k < r->nnotes; k++) {
 		fputs("<p class=\"note\">", f);
-		esc(f, r->notes[k]);
+		lab_html_esc(f, r->notes[k]);
 		fputs("</p>\n", f);
 	}
 	fputs("</body></html>\n", f);
-	if (fclose(f) != 0 || rename(tmp, path) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	return lab_out_close(f, tmp, path, err, errlen);
 }

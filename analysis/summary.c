@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lab_config.h"
+#include "outfile.h"
 
 /* Keys of the `run` object the spec names; what run.json lacks comes from elsewhere. */
 static void emit_run(struct lab_json *j, const struct lab_run *r, const struct lab_path *first)
@@ -568,12 +569,9 @@ int lab_write_summary_md(const struct lab_run *r, char *err, size_t errlen)
 	char path[4200], tmp[4300];
 	const struct lab_path *floor = lab_run_floor(r);
 	snprintf(path, sizeof(path), "%s/summary.md", r->dir);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+	FILE *f = lab_out_open(path, tmp, sizeof(tmp), err, errlen);
+	if (!f)
 		return -1;
-	}
 	md_header(f, r, floor);
 	md_count_rows(f, r);
 	md_pct_rows(f, r, floor);
@@ -583,12 +581,7 @@ int lab_write_summary_md(const struct lab_run *r, char *err, size_t errlen)
 	fprintf(f, "\n");
 	lab_tail_md(f, r);
 	md_footer(f, r);
-	if (fclose(f) != 0 || rename(tmp, path) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	return lab_out_close(f, tmp, path, err, errlen);
 }
 
 /* ---- softnet.csv ---- */
@@ -598,15 +591,12 @@ int lab_write_softnet_csv(const struct lab_run *r, char *err, size_t errlen)
 	char path[4200], tmp[4300], nb[16];
 	uint32_t ncols = 0;
 	snprintf(path, sizeof(path), "%s/softnet.csv", r->dir);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	for (size_t i = 0; i < r->npaths; i++)
 		if (r->paths[i].have_softnet && r->paths[i].softnet.ncols > ncols)
 			ncols = r->paths[i].softnet.ncols;
-	FILE *f = fopen(tmp, "w");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+	FILE *f = lab_out_open(path, tmp, sizeof(tmp), err, errlen);
+	if (!f)
 		return -1;
-	}
 	fprintf(f, "path,t_ns,cpu");
 	for (uint32_t c = 0; c < ncols; c++)
 		fprintf(f, ",%s", sn_col_name(c, nb, sizeof(nb)));
@@ -629,10 +619,5 @@ int lab_write_softnet_csv(const struct lab_run *r, char *err, size_t errlen)
 			}
 		}
 	}
-	if (fclose(f) != 0 || rename(tmp, path) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	return lab_out_close(f, tmp, path, err, errlen);
 }

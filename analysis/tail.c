@@ -9,6 +9,7 @@
 
 #include "events.h"
 #include "run.h"
+#include "outfile.h"
 
 #define MD_CAUSES 5   /* causes listed per path in summary.md */
 #define JSON_CAUSES 50
@@ -272,12 +273,9 @@ static int write_csv(const char *dir, const struct lab_path *p, char *err, size_
 {
 	char path[4400], tmp[4500];
 	snprintf(path, sizeof(path), "%s/tail/%s.csv", dir, p->name);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+	FILE *f = lab_out_open(path, tmp, sizeof(tmp), err, errlen);
+	if (!f)
 		return -1;
-	}
 	fprintf(f, "seq,rtt_ns,attributed,top_core,top_kind,top_name,top_charged_ns,charged_ns\n");
 	for (uint64_t i = 0; i < p->tail.slow; i++) {
 		const struct lab_slow *s = &p->tail.slow_list[i];
@@ -289,12 +287,7 @@ static int write_csv(const char *dir, const struct lab_path *p, char *err, size_
 			fprintf(f, ",,,");
 		fprintf(f, "%llu,%llu\n", (unsigned long long)s->top_ns, (unsigned long long)s->charged_ns);
 	}
-	if (fclose(f) != 0 || rename(tmp, path) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	return lab_out_close(f, tmp, path, err, errlen);
 }
 
 int lab_write_tail_csv(const struct lab_run *r, char *err, size_t errlen)
