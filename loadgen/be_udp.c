@@ -3,7 +3,10 @@
  * (SO_TIMESTAMPING, read from the error queue, keyed by the sequence number through
  * SCM_TS_OPT_ID) where the kernel gives them, else from the clock read just before sendmsg;
  * receive times from software RX timestamps. Both are CLOCK_REALTIME, converted to the lab's
- * CLOCK_MONOTONIC with the offset measured at start. */
+ * CLOCK_MONOTONIC with the offset measured at start.
+ * --timing user takes them as sockperf's client does instead: no kernel stamps, CLOCK_MONOTONIC
+ * read just before each sendto and just after the receive call returns (see udp_poll for how
+ * it waits, so that the generator's wakeup is in the RTT too). */
 #include <errno.h>
 #include <time.h>
 #include <linux/errqueue.h>
@@ -34,6 +37,7 @@ struct udp_be {
 	socklen_t dst_len;
 	size_t payload_len;
 	bool tx_tstamp;   /* TX timestamps keyed by SCM_TS_OPT_ID */
+	bool user_timing; /* --timing user: clock reads around the calls, no kernel stamps */
 	uint8_t tx[UDP_BATCH][UDP_PKT_MAX];
 	uint8_t rx[UDP_BATCH][UDP_PKT_MAX];
 	/* control buffers hold struct cmsghdr: aligned as it needs (UBSan caught it after rx[]) */
@@ -111,6 +115,23 @@ static int udp_open(struct gen_run *g, char *err, size_t errlen)
 	}
 	to_sockaddr(f->family, &f->dst, f->dport, &u->dst, &u->dst_len);
 
+	/* the payloads are built once: only the header's times change per packet */
+	for (unsigned i = 0; i < UDP_BATCH; i++) {
+		struct lab_hdr *h = (struct lab_hdr *)u->tx[i];
+		memset(u->tx[i], 0, u->payload_len);
+		h->magic = htons(LAB_MAGIC);
+		h->version = LAB_VERSION;
+		h->flags = g->cfg.stamp ? LAB_F_STAMP : 0;
+	}
+	if (g->cfg.timing == GEN_TIMING_USER) {
+		/* no SO_TIMESTAMPING at all: nothing on the error queue to drain, and the receive
+		 * path costs what sockperf's does */
+		u->user_timing = true;
+		g->tx_time_src = "clock before sendto (user timing)";
+		g->rx_time_src = "clock after the receive returns (user timing)";
+		snprintf(g->mode, sizeof(g->mode), "udp tx=user rx=user");
+		return 0;
+	}
 	unsigned ts = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE |
 		      SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_OPT_ID |
 		      SOF_TIMESTAMPING_OPT_TSONLY;
@@ -121,14 +142,6 @@ static int udp_open(struct gen_run *g, char *err, size_t errlen)
 		if (setsockopt(u->fd, SOL_SOCKET, SO_TIMESTAMPING, &ts, sizeof(ts)) < 0) {
 			g->rx_time_src = "clock after recvmmsg";
 		}
-	}
-	/* the payloads are built once: only the header's times change per packet */
-	for (unsigned i = 0; i < UDP_BATCH; i++) {
-		struct lab_hdr *h = (struct lab_hdr *)u->tx[i];
-		memset(u->tx[i], 0, u->payload_len);
-		h->magic = htons(LAB_MAGIC);
-		h->version = LAB_VERSION;
-		h->flags = g->cfg.stamp ? LAB_F_STAMP : 0;
 	}
 	g->tx_time_src = u->tx_tstamp ? "software TX timestamp" : "clock before sendmsg";
 	if (!g->rx_time_src)
@@ -143,9 +156,41 @@ static uint64_t ts_mono(struct gen_run *g, const struct timespec *rt)
 	return (uint64_t)((int64_t)lab_ts_to_ns(rt) - g->rt_off_ns);
 }
 
+/* User timing, sockperf's way: one sendto per packet with the clock read just before it, so
+ * the send time is before the syscall (and the veth softirq it runs) rather than at the
+ * kernel's TX stamp inside it. A batch is not one sendmmsg here: each packet gets its own read. */
+static void send_user(struct gen_run *g, struct udp_be *u, const uint64_t *intended_ns, unsigned n)
+{
+	struct lab_hdr *h = (struct lab_hdr *)u->tx[0];
+
+	for (unsigned i = 0; i < n;) {
+		uint32_t seq = g->track.seq0 + (uint32_t)g->track.next;
+		uint64_t now = lab_now_ns();
+		uint64_t late = now > intended_ns[i] ? now - intended_ns[i] : 0;
+		h->seq = htonl(seq);
+		h->sent_ns = htobe64(now);
+		h->late_ns = htonl(late > 0xffffffffu ? 0xffffffffu : (uint32_t)late);
+		ssize_t r = sendto(u->fd, u->tx[0], u->payload_len, MSG_DONTWAIT,
+				   (struct sockaddr *)&u->dst, u->dst_len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			gen_track_send_failed(&g->track, intended_ns[i]);
+		} else {
+			gen_track_sent(&g->track, intended_ns[i], now);
+			g->last_send_ns = now;
+		}
+		i++;
+	}
+}
+
 static void udp_send(struct gen_run *g, const uint64_t *intended_ns, unsigned n)
 {
 	struct udp_be *u = g->be_priv;
+	if (u->user_timing) {
+		send_user(g, u, intended_ns, n);
+		return;
+	}
 	struct mmsghdr m[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
 	union {
@@ -268,10 +313,11 @@ static int drain_rx(struct gen_run *g, struct udp_be *u)
 			}
 			return -errno;
 		}
+		/* user timing: this read, just after the call returned, is the receive time */
 		uint64_t now = lab_now_ns();
 		for (int i = 0; i < r; i++) {
 			uint64_t t = now;
-			for (struct cmsghdr *cm = CMSG_FIRSTHDR(&m[i].msg_hdr); cm;
+			for (struct cmsghdr *cm = CMSG_FIRSTHDR(&m[i].msg_hdr); cm && !u->user_timing;
 			     cm = CMSG_NXTHDR(&m[i].msg_hdr, cm)) {
 				if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPING) {
 					struct scm_timestamping *tss = (void *)CMSG_DATA(cm);
@@ -286,6 +332,15 @@ static int drain_rx(struct gen_run *g, struct udp_be *u)
 	}
 }
 
+/* The wait for arrivals. With user timing this is where the generator sleeps while a reply is
+ * on its way (run.c asks for a wait up to just before the next send), so the RTT includes the
+ * wakeup as sockperf's blocking recvfrom does: the softirq that queues the reply wakes this
+ * thread, which returns from ppoll and calls recvmmsg, and the clock is read after that. Not
+ * sockperf's single blocking recvfrom because the sends cannot wait for the receive side
+ * (open loop), and the ways to bound a blocking receive are worse: SO_RCVTIMEO sleeps in
+ * jiffies (a lost reply would hold the next send up to a tick late), recvmmsg's own timeout
+ * is only checked after a datagram arrives. ppoll's is an hrtimer (timer slack 1 ns, main.c).
+ * What this adds to sockperf's path is one syscall entry and exit (recvmmsg after ppoll). */
 static int udp_poll(struct gen_run *g, uint64_t timeout_ns)
 {
 	struct udp_be *u = g->be_priv;

@@ -19,6 +19,12 @@
 struct gen_capture;
 struct gen_run;
 
+/* Where a record's sent and received times come from (--timing). */
+enum gen_timing {
+	GEN_TIMING_KERNEL = 0, /* the backend's best: udp software TX/RX stamps, xsk at the kick */
+	GEN_TIMING_USER,       /* udp only: clock reads around the socket calls, as sockperf */
+};
+
 struct gen_cfg {
 	const char *iface;
 	const char *dst_text;
@@ -43,6 +49,7 @@ struct gen_cfg {
 	uint32_t spin_ns;       /* spin (rather than sleep) when the next send is this close */
 	bool busy_poll;         /* xsk: SO_PREFER_BUSY_POLL */
 	bool no_tx_tstamp;      /* udp: send time from the clock, not TX timestamps */
+	enum gen_timing timing;
 	int copy_mode;          /* xsk: 0 auto, 1 copy, 2 zero-copy */
 	int attach_mode;        /* xsk: 0 auto, 1 native, 2 generic */
 	uint32_t queue;         /* xsk: RX/TX queue */

@@ -72,11 +72,21 @@ static void usage(FILE *f)
 "                      %s)\n"
 "  --no-tx-timestamp   udp: take the send time from the clock just before sendmmsg instead\n"
 "                      of software TX timestamps (cheaper per packet, further from the wire)\n"
+"  --timing T          kernel or user (default kernel). kernel: the times above (udp: from\n"
+"                      the kernel's software TX stamp to its RX stamp, no syscall or wakeup\n"
+"                      in the RTT). user (udp only): as sockperf, the send time is a clock\n"
+"                      read just before each sendto, the receive time one just after the\n"
+"                      receive call returns, and while a reply is awaited the generator\n"
+"                      sleeps in the receive, so the RTT holds both ends' syscalls and the\n"
+"                      generator's wakeup (while the gap to the next send leaves room to\n"
+"                      sleep: at 10 kpps it does). Still open loop: sends keep the schedule\n"
+"                      and RTT from the intended send time is kept\n"
 "  --cpu N             pin the generator to core N (default: not pinned)\n"
 "  --batch N           most packets handed to the backend at once when several are due\n"
 "                      (default 32)\n"
 "  --spin-us US        busy-wait instead of sleeping when the next send is this close\n"
 "                      (default 100; the run uses a whole core at rates above 1e6/US pps)\n"
+"                      (--timing user: while the last reply is awaited, only the last 20 us)\n"
 "  --queue N           xsk: the interface queue (default 0)\n"
 "  --copy | --zero-copy  xsk: force copy or zero-copy mode (default: zero-copy if possible)\n"
 "  --xdp-mode M        xsk: native | generic | auto (default auto)\n"
@@ -126,7 +136,7 @@ enum {
 	O_BGAP, O_DUR, O_COUNT, O_SEED, O_SIZE, O_STAMP, O_BACKEND, O_CPU, O_BATCH, O_SPIN,
 	O_QUEUE, O_COPY, O_ZC, O_XDPMODE, O_NOBP, O_TAIL, O_OUT, O_STATS, O_PATH, O_QUIET,
 	O_CAP, O_CAPRATE, O_CAPWIN, O_CAPLAT, O_CAPBEF, O_CAPAFT, O_CAPSNAP, O_CAPMAX, O_VERSION, O_NOTXTS,
-	O_UNMARKED, O_GAPLOG, O_GAPTHR,
+	O_UNMARKED, O_GAPLOG, O_GAPTHR, O_TIMING,
 };
 
 static const struct option opts[] = {
@@ -145,7 +155,8 @@ static const struct option opts[] = {
 	{"capture-before", 1, 0, O_CAPBEF}, {"capture-after", 1, 0, O_CAPAFT},
 	{"capture-snaplen", 1, 0, O_CAPSNAP}, {"capture-max-events", 1, 0, O_CAPMAX},
 	{"no-tx-timestamp", 0, 0, O_NOTXTS}, {"accept-unmarked", 0, 0, O_UNMARKED},
-	{"gap-log", 1, 0, O_GAPLOG}, {"gap-threshold-us", 1, 0, O_GAPTHR}, {"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0},
+	{"gap-log", 1, 0, O_GAPLOG}, {"gap-threshold-us", 1, 0, O_GAPTHR}, {"timing", 1, 0, O_TIMING},
+	{"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0},
 };
 
 static int parse_addr(const char *text, struct in6_addr *a)
@@ -260,6 +271,14 @@ static int parse_cli(int argc, char **argv, struct gen_cfg *c, struct gen_cli *c
 		case O_GAPLOG: c->gap_log = optarg; break;
 		case O_GAPTHR: c->gap_threshold_ns = lab_parse_u64("gap-threshold-us", optarg, 1, 1000000) * 1000; break;
 		case O_NOTXTS: c->no_tx_tstamp = true; break;
+		case O_TIMING:
+			if (!strcmp(optarg, "kernel"))
+				c->timing = GEN_TIMING_KERNEL;
+			else if (!strcmp(optarg, "user"))
+				c->timing = GEN_TIMING_USER;
+			else
+				lab_die(LAB_EXIT_USAGE, "--timing: '%s' is not kernel or user", optarg);
+			break;
 		case O_UNMARKED: c->accept_unmarked = true; break;
 		case O_TAIL: c->tail_ns = lab_parse_u64("tail-ms", optarg, 0, 600000) * 1000000ull; break;
 		case O_OUT: c->out = optarg; break;
@@ -292,6 +311,10 @@ static int parse_cli(int argc, char **argv, struct gen_cfg *c, struct gen_cli *c
 		lab_die(LAB_EXIT_USAGE, "unexpected argument '%s' (see --help)", argv[optind]);
 	if (cli->have_dur && cli->have_count)
 		lab_die(LAB_EXIT_USAGE, "--duration and --count: give one of them");
+	/* user timing reads the clock around socket calls: a backend without them has nothing
+	 * to time that way (xsk's rings are not syscalls with a reply to wait in) */
+	if (c->timing == GEN_TIMING_USER && strcmp(cli->backend, "udp"))
+		lab_die(LAB_EXIT_USAGE, "--timing user needs --backend udp (not %s)", cli->backend);
 	return -1;
 }
 

@@ -19,6 +19,10 @@
 
 #define START_LEAD_NS 20000000ull /* time zero this far after setup: pages and caches warm */
 #define POLL_GUARD_NS 5000ull     /* closer than this to a send: do not start a receive */
+/* --timing user, a reply awaited: sleep in the receive until this close to the next send (then
+ * spin to it). Room for the timer's own wakeup, so the send stays on time; a reply later than
+ * this is taken by the spinning loop, without a wakeup. */
+#define USER_WAKE_NS 20000ull
 
 void gen_on_rx(struct gen_run *g, uint8_t *payload, size_t len, uint64_t recv_ns,
 	       const uint8_t *frame, size_t frame_len)
@@ -58,6 +62,24 @@ static void progress(struct gen_run *g, uint64_t now, uint64_t *last_ns, uint64_
 	*last_sent = t->sent;
 }
 
+/* How long before the next send the loop stops waiting in the receive and spins. User timing
+ * measures as sockperf's ping-pong client, which blocks in recvfrom until its reply is back and
+ * only then spins to its next send (--mps): while the last packet sent has not come back, the
+ * loop sleeps in the receive (up to USER_WAKE_NS before the next send) instead of spinning, so
+ * the reply wakes it and the wakeup is in the RTT. Spinning through it, as the kernel timing
+ * does, would leave the wakeup out and the two tools would measure different things. */
+static uint64_t spin_window(const struct gen_run *g)
+{
+	const struct gen_track *t = &g->track;
+	uint64_t spin = g->cfg.spin_ns;
+	if (g->cfg.timing != GEN_TIMING_USER || t->next == 0 || spin <= USER_WAKE_NS)
+		return spin;
+	const struct lab_rec *last = &t->recs[t->next - 1];
+	if ((last->flags & LAB_REC_SENT) && !(last->flags & LAB_REC_RECEIVED))
+		return USER_WAKE_NS;
+	return spin;
+}
+
 int gen_run_loop(struct gen_run *g)
 {
 	const struct gen_cfg *c = &g->cfg;
@@ -84,7 +106,8 @@ int gen_run_loop(struct gen_run *g)
 		 * (gaplog.h); a wait we chose is no gap */
 		lab_gap_tick(&g->gaps, now);
 		if (now + POLL_GUARD_NS < due) {
-			uint64_t wait = due - now > c->spin_ns ? due - now - c->spin_ns : 0;
+			uint64_t spin = spin_window(g);
+			uint64_t wait = due - now > spin ? due - now - spin : 0;
 			uint64_t got = t->received + t->duplicated + t->foreign + t->malformed;
 			if (wait)
 				lab_gap_pause(&g->gaps);
@@ -201,6 +224,7 @@ static void stats_fill(struct lab_json *j, void *arg)
 	lab_json_str(j, "path", c->path);
 	lab_json_str(j, "backend", g->be->name);
 	lab_json_str(j, "mode", g->mode);
+	lab_json_str(j, "timing", c->timing == GEN_TIMING_USER ? "user" : "kernel");
 	lab_json_str(j, "tx_time", g->tx_time_src);
 	lab_json_str(j, "rx_time", g->rx_time_src);
 	lab_json_str(j, "pattern", gen_pattern_name(c->sched.pattern));
