@@ -1,5 +1,5 @@
-/* boot_rng.h — what the block bootstraps share (bootci.c within a run, cmp_boot.c for the ratio
- * of two runs): the seeded generator and the merge of drawn blocks' cumulative counts. */
+/* boot_rng.h — what the block bootstraps share (bootci.c within a run, mboot.c over
+ * repetitions and for compare): the seeded generator and the merge of drawn blocks' cumulative counts. */
 #ifndef LAB_BOOT_RNG_H
 #define LAB_BOOT_RNG_H
 

@@ -1,6 +1,7 @@
 /* compare.c — lab-analyze --compare A B: the command line, the checks that the two runs can be
  * compared (same rate, pattern, frame size and paths, unless --force), the tuning snapshot's
- * differences, and per path and percentile the ratio B/A, its interval and the verdict. */
+ * differences, and per path and percentile the ratio B/A, its interval and the verdict. Runs
+ * with repetitions (repeat.h) compare their medians over repetitions. */
 #include "compare.h"
 
 #include <errno.h>
@@ -32,12 +33,15 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: lab-analyze --compare A B [--threshold PCT] [--force] [--out DIR]\n"
 "\n"
-"A, B: results directories of single runs (A the baseline). For every path in both and\n"
-"every percentile of the RTT from the intended send (p50 ... p99.99): A, B, the ratio B/A\n"
-"with a 95 %% interval and a verdict: slower or faster when the interval excludes 1 and the\n"
-"ratio is at least the threshold away from 1, else same. The interval is a block bootstrap\n"
-"of each run (100 ms blocks, independent resamples of A and B): it holds the variation within\n"
-"each run only; between-run variation is not measured with single runs.\n"
+"A, B: results directories (A the baseline), of single runs or of `setup/lab run --repeat N`.\n"
+"For every path in both and every percentile of the RTT from the intended send (p50 ...\n"
+"p99.99): A, B, the ratio B/A with a 95 %% interval and a verdict: slower or faster when the\n"
+"interval excludes 1 and the ratio is at least the threshold away from 1, else same.\n"
+"With repetitions on both sides, A and B are medians over repetitions and the interval a\n"
+"two-stage bootstrap (repetitions drawn with replacement, then each one's 100 ms blocks):\n"
+"it holds the variation between runs, which on a noisy machine dominates. With a single\n"
+"run on either side the interval holds only the variation within runs, and the output says\n"
+"so: repeat both (--repeat 3 or more) before acting on a verdict.\n"
 "Writes compare.json and compare.html into DIR, never into A or B.\n"
 "  --threshold PCT   practical threshold in percent (default 5)\n"
 "  --force           compare runs whose rate, pattern, frame size or paths differ\n"
@@ -54,10 +58,10 @@ static void resolve_run(const char *arg, char *out)
 	char p[PATH_MAX + 16];
 	if (stat(arg, &st) < 0 || !S_ISDIR(st.st_mode) || !realpath(arg, out))
 		lab_die(LAB_EXIT_USAGE, "%s: no such directory", arg);
-	snprintf(p, sizeof(p), "%s/records", out);
+	snprintf(p, sizeof(p), "%s/%srecords", out, lab_reps_is_repeated(out) == 1 ? "rep1/" : "");
 	struct stat rs;
 	if (stat(p, &rs) < 0 || !S_ISDIR(rs.st_mode))
-		lab_die(LAB_EXIT_USAGE, "%s: not a results directory (no records/)", arg);
+		lab_die(LAB_EXIT_USAGE, "%s: not a results directory (no records/ or rep1/records/)", arg);
 }
 
 static bool inside(const char *dir, const char *top)
@@ -136,7 +140,7 @@ static void jv_text(const struct jv *v, char *out, size_t len)
 	free(buf);
 }
 
-static const struct jv *run_key(const struct lab_run *r, const char *key)
+static const struct jv *run_key(const struct lab_reps *r, const char *key)
 {
 	return r->run ? jv_get(r->run, key) : NULL;
 }
@@ -153,14 +157,15 @@ static void check_config(struct lab_cmp *c)
 			note(c->mismatch, &c->nmismatch, "run.%s differs: A %s, B %s", keys[i], va, vb);
 	}
 	char pa[256] = "", pb[256] = "";
-	for (size_t i = 0; i < c->ra.npaths; i++)
-		if (!c->ra.paths[i].skipped)
+	const struct lab_run *fa = &c->ra.rep[0], *fb = &c->rb.rep[0];
+	for (size_t i = 0; i < fa->npaths; i++)
+		if (!fa->paths[i].skipped)
 			snprintf(pa + strlen(pa), sizeof(pa) - strlen(pa), "%s%s", pa[0] ? "," : "",
-				 c->ra.paths[i].name);
-	for (size_t i = 0; i < c->rb.npaths; i++)
-		if (!c->rb.paths[i].skipped)
+				 fa->paths[i].name);
+	for (size_t i = 0; i < fb->npaths; i++)
+		if (!fb->paths[i].skipped)
 			snprintf(pb + strlen(pb), sizeof(pb) - strlen(pb), "%s%s", pb[0] ? "," : "",
-				 c->rb.paths[i].name);
+				 fb->paths[i].name);
 	if (strcmp(pa, pb) != 0)
 		note(c->mismatch, &c->nmismatch, "analyzed paths differ: A %s, B %s",
 		     pa[0] ? pa : "(none)", pb[0] ? pb : "(none)");
@@ -190,42 +195,34 @@ static void check_tuning(struct lab_cmp *c)
 }
 
 /* Runs dies with 1 on a corrupt or unreadable file (the loader's line names it). */
-static void load_run(const char *dir, struct lab_run *r)
+static void load_run(const char *dir, struct lab_reps *r)
 {
 	struct lab_analyze_opts ao = {.write_pcap = false, .gen_cpu = -1, .dut_cpu = -1};
 	char err[1024];
-	if (lab_run_load(dir, &ao, r, err, sizeof(err)) < 0)
+	if (lab_reps_load(dir, &ao, r, err, sizeof(err)) < 0)
 		lab_die(LAB_EXIT_RUNTIME, "%s", err);
 }
 
-static int64_t pct_of(const struct lab_pct *p, int q)
-{
-	const int64_t v[LAB_BOOTCI_NPCT] = {p->p50, p->p90, p->p99, p->p999, p->p9999};
-	return v[q];
-}
-
-/* One path: the records of both runs mapped again for the ratio bootstrap. */
+/* One path: the records of every repetition of both runs mapped again for the bootstrap. */
 static void compare_path(struct lab_cmp *c, struct lab_cmp_path *cp)
 {
-	struct lab_rec_file fa, fb;
-	char p[PATH_MAX + 64], err[1024];
-	snprintf(p, sizeof(p), "%s/records/%s.rec", c->a_dir, cp->a->name);
-	if (lab_rec_open(p, &fa, err, sizeof(err)) < 0)
+	static struct lab_rec_file fa[LAB_MAX_REPS], fb[LAB_MAX_REPS];
+	struct lab_recs ra[LAB_MAX_REPS], rb[LAB_MAX_REPS];
+	char err[1024];
+	if (lab_reps_open_recs(&cp->ra, fa, ra, err, sizeof(err)) < 0)
 		lab_die(LAB_EXIT_RUNTIME, "%s", err);
-	snprintf(p, sizeof(p), "%s/records/%s.rec", c->b_dir, cp->b->name);
-	if (lab_rec_open(p, &fb, err, sizeof(err)) < 0)
+	if (lab_reps_open_recs(&cp->rb, fb, rb, err, sizeof(err)) < 0)
 		lab_die(LAB_EXIT_RUNTIME, "%s", err);
 	struct lab_ratio_ci ci;
-	if (lab_ratio_ci95(fa.recs, (size_t)fa.count, fb.recs, (size_t)fb.count, LAB_CMP_REPLICATES,
-			   SEED_RATIO, &ci) < 0)
+	if (lab_mboot_ratio_ci95(ra, cp->ra.n, rb, cp->rb.n, LAB_CMP_REPLICATES, SEED_RATIO, &ci) < 0)
 		lab_die(LAB_EXIT_RUNTIME, "%s: out of memory", cp->a->name);
-	lab_rec_close(&fa);
-	lab_rec_close(&fb);
+	lab_reps_close_recs(&cp->ra, fa);
+	lab_reps_close_recs(&cp->rb, fb);
 	for (int q = 0; q < LAB_BOOTCI_NPCT; q++) {
 		struct lab_cmp_row *row = &cp->row[q];
-		row->have = cp->a->rtt.n > 0 && cp->b->rtt.n > 0;
-		row->a_ns = pct_of(&cp->a->rtt, q);
-		row->b_ns = pct_of(&cp->b->rtt, q);
+		row->have = cp->ra.n > 0 && cp->rb.n > 0;
+		row->a_ns = llround(lab_rep_median(&cp->ra, q, false));
+		row->b_ns = llround(lab_rep_median(&cp->rb, q, false));
 		row->ratio = (double)row->b_ns / (double)(row->a_ns > 0 ? row->a_ns : 1);
 		row->have_ci = row->have && ci.have[q];
 		row->lo = ci.lo[q];
@@ -284,18 +281,27 @@ int lab_compare_main(int argc, char **argv)
 		lab_die(LAB_EXIT_USAGE, "the runs differ: %s (--force to compare anyway)", c.mismatch[0]);
 	check_tuning(&c);
 	make_out_dir(&c, out);
-	for (size_t i = 0; i < c.ra.npaths && c.npaths < LAB_MAX_PATHS; i++) {
-		const struct lab_path *pa = &c.ra.paths[i], *pb = lab_run_find(&c.rb, pa->name);
-		if (pa->skipped || !pb)
+	c.between = c.ra.n >= 2 && c.rb.n >= 2;
+	const struct lab_run *first = &c.ra.rep[0];
+	for (size_t i = 0; i < first->npaths && c.npaths < LAB_MAX_PATHS; i++) {
+		struct lab_cmp_path *cp = &c.paths[c.npaths];
+		lab_reps_path(&c.ra, first->paths[i].name, &cp->ra);
+		lab_reps_path(&c.rb, first->paths[i].name, &cp->rb);
+		if (!cp->ra.n || !cp->rb.n)
 			continue;
-		c.paths[c.npaths] = (struct lab_cmp_path){.a = pa, .b = pb};
+		if (cp->ra.skipped || cp->rb.skipped)
+			note(c.notes, &c.nnotes, "%s: no packets back in %zu of A's and %zu of B's "
+			     "repetitions: compared over the others", cp->ra.name, cp->ra.skipped,
+			     cp->rb.skipped);
+		cp->a = cp->ra.p[0];
+		cp->b = cp->rb.p[0];
 		compare_path(&c, &c.paths[c.npaths++]);
 	}
 	lab_cmp_print_table(&c, stdout);
 	if (lab_cmp_write_json(&c, err, sizeof(err)) < 0 || lab_cmp_write_html(&c, err, sizeof(err)) < 0)
 		lab_die(LAB_EXIT_RUNTIME, "%s", err);
 	lab_info("wrote compare.json and compare.html in %s", c.out_dir);
-	lab_run_free(&c.ra);
-	lab_run_free(&c.rb);
+	lab_reps_free(&c.ra);
+	lab_reps_free(&c.rb);
 	return c.nslower ? 3 : LAB_EXIT_OK;
 }

@@ -13,6 +13,7 @@
 #include "lab_config.h"
 #include "log.h"
 #include "pcapscan.h"
+#include "repeat.h"
 #include "run.h"
 #include "softnet.h"
 #include "tail.h"
@@ -31,7 +32,9 @@ static void usage(FILE *f)
 "RESULTS_DIR: a run of `setup/lab run` (records/<path>.rec, counters/, gen/, softnet/,\n"
 "skipped/, run.json). Writes summary.json, summary.md, report.html, softnet.csv,\n"
 "bursts/<path>.pcap and hist/<path>.hlog (HdrHistogram interval logs, 1 s) into it.\n"
-"Percentiles are exact (every packet, nearest rank).\n"
+"Percentiles are exact (every packet, nearest rank). A run of `setup/lab run --repeat N`\n"
+"(rep1/ ... repN/): each repetition gets those files, and the top a summary.json and\n"
+"summary.md of the median over repetitions with a 95 %% interval over repetitions.\n"
 "\n"
 "Microbursts (both modes): a window starts at each arrival; it is hot when its packets,\n"
 "as a rate, exceed the threshold; overlapping hot windows make one burst.\n"
@@ -184,6 +187,44 @@ static int scan_capture(struct ana_cli *cli, int argc)
 	return LAB_EXIT_OK;
 }
 
+/* Every file of one run (or repetition) from its analysis. 0, or -1 with a line in err. */
+static int write_run(const struct lab_run *run, char *err, size_t errlen)
+{
+	if (lab_write_summary_json(run, err, errlen) < 0 ||
+	    lab_write_summary_md(run, err, errlen) < 0 ||
+	    lab_write_softnet_csv(run, err, errlen) < 0 ||
+	    lab_write_report_html(run, err, errlen) < 0 ||
+	    lab_write_tail_csv(run, err, errlen) < 0 ||
+	    lab_write_hlogs(run, err, errlen) < 0)
+		return -1;
+	lab_info("wrote summary.json, summary.md, report.html, softnet.csv, bursts/ and hist/ in %s",
+		 run->dir);
+	return 0;
+}
+
+/* A run of `setup/lab run --repeat N`: each repetition's own files, then the top summary
+ * (repeat.h). */
+static int analyze_repeated(struct ana_cli *cli, const char *dir)
+{
+	static struct lab_reps reps;
+	char err[1024];
+
+	if (lab_reps_load(dir, &cli->ao, &reps, err, sizeof(err)) < 0)
+		lab_die(LAB_EXIT_RUNTIME, "%s", err);
+	for (size_t i = 0; i < reps.n; i++)
+		if (write_run(&reps.rep[i], err, sizeof(err)) < 0) {
+			lab_reps_free(&reps);
+			lab_die(LAB_EXIT_RUNTIME, "%s", err);
+		}
+	if (lab_write_reps_summary(&reps, err, sizeof(err)) < 0) {
+		lab_reps_free(&reps);
+		lab_die(LAB_EXIT_RUNTIME, "%s", err);
+	}
+	lab_info("wrote summary.json and summary.md over %zu repetitions in %s", reps.n, dir);
+	lab_reps_free(&reps);
+	return LAB_EXIT_OK;
+}
+
 static int analyze_run(struct ana_cli *cli, const char *dir)
 {
 	struct lab_run run;
@@ -191,19 +232,14 @@ static int analyze_run(struct ana_cli *cli, const char *dir)
 
 	cli->ao.window_ns = cli->window_us * 1000;
 	cli->ao.threshold_pps = cli->threshold;
+	if (lab_reps_is_repeated(dir) == 1)
+		return analyze_repeated(cli, dir);
 	if (lab_run_load(dir, &cli->ao, &run, err, sizeof(err)) < 0)
 		lab_die(LAB_EXIT_RUNTIME, "%s", err);
-	if (lab_write_summary_json(&run, err, sizeof(err)) < 0 ||
-	    lab_write_summary_md(&run, err, sizeof(err)) < 0 ||
-	    lab_write_softnet_csv(&run, err, sizeof(err)) < 0 ||
-	    lab_write_report_html(&run, err, sizeof(err)) < 0 ||
-	    lab_write_tail_csv(&run, err, sizeof(err)) < 0 ||
-	    lab_write_hlogs(&run, err, sizeof(err)) < 0) {
+	if (write_run(&run, err, sizeof(err)) < 0) {
 		lab_run_free(&run);
 		lab_die(LAB_EXIT_RUNTIME, "%s", err);
 	}
-	lab_info("wrote summary.json, summary.md, report.html, softnet.csv, bursts/ and hist/ in %s",
-		 run.dir);
 	lab_run_free(&run);
 	return LAB_EXIT_OK;
 }

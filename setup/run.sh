@@ -26,6 +26,10 @@ options:
   --duration S        seconds of traffic per path (default 20; --quick: 3)
   --size BYTES        frame size without FCS, 78 to 1514 (default 128)
   --seed N            schedule seed (default 1)
+  --repeat N          N repetitions, the paths interleaved (path1 path2 ... path1 path2 ...)
+                      so that the machine's drift hits every path alike; each kept in
+                      <run>/repK/, and the table is the median over repetitions with a 95 %
+                      interval over them (default 1; 3 or more to compare runs soundly)
   --quick             a short run: 3 s per path, all four paths in under a minute
   --out DIR           results root (default results/); the run goes to DIR/<run-id>/,
                       DIR/latest points to it
@@ -53,6 +57,7 @@ RUN_ISOLATED=0   # this run isolated the DUT core (and puts it back)
 RUN_USER_ISO=0   # the user had isolated it before the run (`setup/lab isolate`): left as found
 RUN_BROUGHT_UP=0
 RUN_DIR=""
+RD=""            # the directory being written: RUN_DIR, or RUN_DIR/repK of a repeated run
 
 run_cleanup() {
   local pid
@@ -107,7 +112,7 @@ forget_pid() {
 
 # The DUT command of a path: the registry's (common/paths.tsv), with the shared reflector flags.
 reflector_cmd() {
-  local path=$1 d=$RUN_DIR
+  local path=$1 d=$RD
   lab_path_argv "$path" "$BUILD" "$P"
   echo "${LAB_PATH_ARGV[@]}" --iface dut0 --cpu "$DUT_CPU" --ready-file "$d/tmp/$path.ready" \
     --stats-json "$d/counters/$path.json" --duration "$REFL_BOUND" \
@@ -118,17 +123,17 @@ reflector_cmd() {
 # attribution); a machine where it cannot run (no BPF, not built) runs on without it, and says so
 TRACE_PID=""
 trace_start() {
-  local path=$1 bin="$BUILD/trace/lab-trace" log="$RUN_DIR/logs/$1.trace.log"
+  local path=$1 bin="$BUILD/trace/lab-trace" log="$RD/logs/$1.trace.log"
   TRACE_PID=""
   [ "$RUN_TRACE" = 1 ] || return 0
   if [ ! -x "$bin" ]; then
     echo "lab-trace was not built on this machine: no attribution" >"$log"
     return 0
   fi
-  "$bin" --cpus "$GEN_CPU,$DUT_CPU" --out "$RUN_DIR/trace/$path.evt" --duration "$REFL_BOUND" \
-    --ready-file "$RUN_DIR/tmp/$path.trace.ready" --stats-json "$RUN_DIR/trace/$path.json" >"$log" 2>&1 &
+  "$bin" --cpus "$GEN_CPU,$DUT_CPU" --out "$RD/trace/$path.evt" --duration "$REFL_BOUND" \
+    --ready-file "$RD/tmp/$path.trace.ready" --stats-json "$RD/trace/$path.json" >"$log" 2>&1 &
   TRACE_PID=$!; RUN_PIDS+=("$TRACE_PID")
-  if ! wait_ready "$RUN_DIR/tmp/$path.trace.ready" "$TRACE_PID" 15; then
+  if ! wait_ready "$RD/tmp/$path.trace.ready" "$TRACE_PID" 15; then
     stop_pid "$TRACE_PID" || true
     TRACE_PID=""
     say "run: $path: lab-trace did not start ($(tail -n 1 "$log")): no attribution for this path"
@@ -141,29 +146,29 @@ trace_stop() {
 }
 
 skip_path() { # path reason
-  echo "$2" >"$RUN_DIR/skipped/$1.txt"
+  echo "$2" >"$RD/skipped/$1.txt"
   echo "$PROG: run: $1: skipped: $2" >&2
 }
 
 run_one_path() {
-  local path=$1 why refl_pid samp_pid gen_rc=0 refl_rc=0 log="$RUN_DIR/logs"
+  local path=$1 why refl_pid samp_pid gen_rc=0 refl_rc=0 log="$RD/logs"
   if why=$(lab_path_unavailable "$path" "$BUILD"); then
     skip_path "$path" "$why"
     return 0
   fi
   if [ -x "$BUILD/setup/lab-noise" ]; then
-    iso_exec "$BUILD/setup/lab-noise" --cpu "$DUT_CPU" --duration-ms 1000 --json "$RUN_DIR/noise/$path.json" \
+    iso_exec "$BUILD/setup/lab-noise" --cpu "$DUT_CPU" --duration-ms 1000 --json "$RD/noise/$path.json" \
       >"$log/$path.noise.log" 2>&1 || true
     say "run: $path: core noise on cpu $DUT_CPU:$(cut -d: -f2- "$log/$path.noise.log")"
   fi
   say "run: $path: starting reflector"
-  "$BUILD/analysis/lab-analyze" --sample-softnet "$RUN_DIR/softnet/$path.txt" --interval-ms 100 \
+  "$BUILD/analysis/lab-analyze" --sample-softnet "$RD/softnet/$path.txt" --interval-ms 100 \
     --duration "$REFL_BOUND" >"$log/$path.softnet.log" 2>&1 &
   samp_pid=$!; RUN_PIDS+=("$samp_pid")
   # shellcheck disable=SC2046
   ( iso_exec_replace ip netns exec "$NS_DUT" $(reflector_cmd "$path") ) >"$log/$path.reflector.log" 2>&1 &
   refl_pid=$!; RUN_PIDS+=("$refl_pid")
-  if ! wait_ready "$RUN_DIR/tmp/$path.ready" "$refl_pid" 30; then
+  if ! wait_ready "$RD/tmp/$path.ready" "$refl_pid" 30; then
     stop_pid "$refl_pid" || true
     stop_pid "$samp_pid" || true
     skip_path "$path" "reflector did not start: $(grep -v '^\s*$' "$log/$path.reflector.log" | tail -n 1)"
@@ -173,10 +178,10 @@ run_one_path() {
   local gen_args=(--iface gen0 --dst 198.18.0.2 --rate "$RUN_RATE" --pattern "$RUN_PATTERN"
                   --burst-size "$RUN_BURST_SIZE" --burst-gap-us "$RUN_BURST_GAP_US"
                   --duration "$RUN_DURATION" --size "$RUN_SIZE" --seed "$RUN_SEED" --stamp
-                  --path "$path" --out "$RUN_DIR/records/$path.rec"
-                  --stats-json "$RUN_DIR/gen/$path.json" --cpu "$GEN_CPU")
+                  --path "$path" --out "$RD/records/$path.rec"
+                  --stats-json "$RD/gen/$path.json" --cpu "$GEN_CPU")
   [ -n "$RUN_GEN_BACKEND" ] && gen_args+=(--backend "$RUN_GEN_BACKEND")
-  [ "$RUN_TRACE" = 1 ] && gen_args+=(--gap-log "$RUN_DIR/gaps/$path.gen.gap")
+  [ "$RUN_TRACE" = 1 ] && gen_args+=(--gap-log "$RD/gaps/$path.gen.gap")
   trace_start "$path"
   # in the background and waited for: a signal to this script interrupts `wait` at once (a
   # foreground command would hold the trap until it ended)
@@ -190,17 +195,19 @@ run_one_path() {
   stop_pid "$refl_pid" || refl_rc=$?
   stop_pid "$samp_pid" || true
   if [ $gen_rc -ne 0 ]; then
-    echo "lab-gen failed (exit $gen_rc): $(tail -n 1 "$log/$path.gen.log")" >"$RUN_DIR/failed-$path.txt"
+    echo "lab-gen failed (exit $gen_rc): $(tail -n 1 "$log/$path.gen.log")" >"$RD/failed-$path.txt"
     echo "$PROG: run: $path: lab-gen failed (exit $gen_rc); see $log/$path.gen.log" >&2
   fi
   if [ $refl_rc -ne 0 ] && [ $refl_rc -ne 143 ]; then
-    echo "reflector exited $refl_rc: $(tail -n 1 "$log/$path.reflector.log")" >>"$RUN_DIR/failed-$path.txt"
+    echo "reflector exited $refl_rc: $(tail -n 1 "$log/$path.reflector.log")" >>"$RD/failed-$path.txt"
     echo "$PROG: run: $path: reflector exited with $refl_rc; see $log/$path.reflector.log" >&2
   fi
   return 0
 }
 
-# The machine and its tuning, as run.json's `run` object (LAB-SPEC keys).
+# write_run_json DIR NOISE_DIR: the machine and its tuning, as DIR/run.json's `run` object
+# (LAB-SPEC keys); RJ_REPEAT (the top of a repeated run) and RJ_REPETITION (one of its
+# repetitions) add run.repeat and run.repetition.
 write_run_json() {
   local kind=veth gname=$GEN_IF dname=$DUT_IF gdrv ddrv
   if [ -f "$STATE/hw.gen" ]; then
@@ -214,8 +221,8 @@ write_run_json() {
   RJ_PATHS=$RUN_PATHS RJ_QUICK=$RUN_QUICK RJ_DUT_CPU=$DUT_CPU RJ_GEN_CPU=$GEN_CPU \
   RJ_KIND=$kind RJ_GEN=$gname RJ_DUT=$dname RJ_GEN_DRIVER=$gdrv RJ_DUT_DRIVER=$ddrv \
   RJ_ISOLATED=$(( RUN_ISOLATED || RUN_USER_ISO )) RJ_CSTATE=$([ -n "$ISO_CSTATE_FD" ] && echo 1 || echo 0) \
-  RJ_NOISE_DIR="$RUN_DIR/noise" RJ_TUNING="$LAB_ROOT/setup/tuning.py" \
-  python3 - "$RUN_DIR/run.json" <<'PY'
+  RJ_NOISE_DIR="$2" RJ_TUNING="$LAB_ROOT/setup/tuning.py" \
+  python3 - "$1/run.json" <<'PY'
 import json, os, sys, platform, subprocess
 e = os.environ
 run = {
@@ -232,6 +239,9 @@ run = {
   "tuning": json.loads(subprocess.check_output([e["RJ_TUNING"], "--dut-cpu", e["RJ_DUT_CPU"],
       "--isolated", e["RJ_ISOLATED"], "--cstate-held", e["RJ_CSTATE"], "--noise-dir", e["RJ_NOISE_DIR"]])),
 }
+for k, key in (("RJ_REPEAT", "repeat"), ("RJ_REPETITION", "repetition")):
+    if e.get(k):
+        run[key] = int(e[k])
 json.dump({"run": run}, open(sys.argv[1], "w"), indent=2)
 PY
 }
@@ -239,6 +249,7 @@ PY
 cmd_run() {
   RUN_PATHS=$RUN_PATHS_ALL RUN_RATE=10000 RUN_PATTERN=const RUN_BURST_SIZE=32 RUN_BURST_GAP_US=1000
   RUN_DURATION="" RUN_SIZE=128 RUN_SEED=1 RUN_QUICK=0 RUN_GEN_BACKEND="" RUN_ISOLATE=1 RUN_TRACE=1
+  RUN_REPEAT=1
   local out="$LAB_ROOT/results" ncpu dut_cpu_given=0
   ncpu=$(nproc)
   DUT_CPU=$((ncpu - 1)) GEN_CPU=0
@@ -253,6 +264,7 @@ cmd_run() {
       --duration) RUN_DURATION=${2:?}; shift ;;
       --size) RUN_SIZE=${2:?}; shift ;;
       --seed) RUN_SEED=${2:?}; shift ;;
+      --repeat) RUN_REPEAT=${2:?--repeat needs a number}; shift ;;
       --quick) RUN_QUICK=1 ;;
       --out) out=${2:?}; shift ;;
       --dut-cpu) DUT_CPU=${2:?}; dut_cpu_given=1; shift ;;
@@ -270,13 +282,14 @@ cmd_run() {
   for p in $RUN_PATHS; do
     lab_path_known "$p" || usage_die "run: unknown path '$p' (${RUN_PATHS_ALL// /, })"
   done
-  for v in RUN_RATE RUN_BURST_SIZE RUN_BURST_GAP_US RUN_SIZE RUN_SEED DUT_CPU GEN_CPU; do
+  for v in RUN_RATE RUN_BURST_SIZE RUN_BURST_GAP_US RUN_SIZE RUN_SEED RUN_REPEAT DUT_CPU GEN_CPU; do
     [[ ${!v} =~ ^[0-9]+$ ]] || usage_die "run: --$(echo "${v#RUN_}" | tr 'A-Z_' 'a-z-') must be a whole number (got '${!v}')"
   done
   case $RUN_PATTERN in const|poisson|burst) ;; *) usage_die "run: --pattern is const, poisson or burst" ;; esac
   [ -n "$RUN_DURATION" ] || { [ $RUN_QUICK = 1 ] && RUN_DURATION=3 || RUN_DURATION=20; }
   [[ $RUN_DURATION =~ ^[0-9]+$ ]] && [ "$RUN_DURATION" -ge 1 ] && [ "$RUN_DURATION" -le 3600 ] ||
     usage_die "run: --duration is 1 to 3600 seconds"
+  [ "$RUN_REPEAT" -ge 1 ] && [ "$RUN_REPEAT" -le 50 ] || usage_die "run: --repeat is 1 to 50"
   [ "$DUT_CPU" -lt "$ncpu" ] && [ "$GEN_CPU" -lt "$ncpu" ] || usage_die "run: this machine has cores 0 to $((ncpu - 1))"
   if [ -f "$(iso_dir)/applied" ]; then
     # isolated by hand before the run: use it, and leave it as it is afterwards
@@ -308,7 +321,7 @@ cmd_run() {
   out=$(cd "$out" && pwd)
   id=$(next_run_id "$out") || die "run: cannot make a run directory under $out"
   RUN_DIR="$out/$id"
-  mkdir -p "$RUN_DIR"/{records,gen,counters,softnet,skipped,logs,noise,tmp,trace,gaps}
+  mkdir -p "$RUN_DIR"
   if [ "$RUN_USER_ISO" = 1 ]; then
     say "run: cpu $DUT_CPU was isolated before the run ('setup/lab isolate'); left as it is"
   elif [ "$RUN_ISOLATE" = 1 ] && [ "$ncpu" -gt 1 ]; then
@@ -317,12 +330,20 @@ cmd_run() {
     say "run: cpu $DUT_CPU isolated at run time (tasks, IRQs moved; busy-poll on; C-states held shallow)"
   fi
   iso_hold_cstate
-  for p in $RUN_PATHS; do
-    echo "== $p"
-    run_one_path "$p"
+  local rep
+  for rep in $(seq "$RUN_REPEAT"); do
+    RD=$RUN_DIR
+    [ "$RUN_REPEAT" -gt 1 ] && RD=$RUN_DIR/rep$rep
+    mkdir -p "$RD"/{records,gen,counters,softnet,skipped,logs,noise,tmp,trace,gaps}
+    for p in $RUN_PATHS; do
+      if [ "$RUN_REPEAT" -gt 1 ]; then echo "== $p (repetition $rep of $RUN_REPEAT)"; else echo "== $p"; fi
+      run_one_path "$p"
+    done
+    RJ_REPETITION=$([ "$RUN_REPEAT" -gt 1 ] && echo "$rep") write_run_json "$RD" "$RD/noise"
+    rm -rf "$RD/tmp"
   done
-  write_run_json
-  rm -rf "$RUN_DIR/tmp"
+  # a repeated run's own run.json: the configuration, and how many repetitions were planned
+  [ "$RUN_REPEAT" -gt 1 ] && RJ_REPEAT=$RUN_REPEAT write_run_json "$RUN_DIR" "$RUN_DIR/rep1/noise"
   run_cleanup
   trap - INT TERM EXIT
   point_latest "$out" "$id"
@@ -330,5 +351,9 @@ cmd_run() {
   "$BUILD/analysis/lab-analyze" "$RUN_DIR" || die "run: lab-analyze failed; the raw results are in $RUN_DIR"
   cat "$RUN_DIR/summary.md"
   echo
-  echo "results: $RUN_DIR (report: $RUN_DIR/report.html)"
+  if [ "$RUN_REPEAT" -gt 1 ]; then
+    echo "results: $RUN_DIR (each repetition's report: $RUN_DIR/rep*/report.html)"
+  else
+    echo "results: $RUN_DIR (report: $RUN_DIR/report.html)"
+  fi
 }

@@ -65,7 +65,7 @@ set -e
   RUN_DIR="$T/run"; mkdir -p "$RUN_DIR/noise"
   RUN_RATE=1000 RUN_PATTERN=const RUN_SIZE=128 RUN_DURATION=3 RUN_SEED=7 RUN_BURST_SIZE=32
   RUN_BURST_GAP_US=1000 RUN_PATHS="kernel xsk" RUN_QUICK=1 DUT_CPU=0 GEN_CPU=0 RUN_ISOLATED=0 RUN_USER_ISO=0
-  write_run_json
+  write_run_json "$RUN_DIR" "$RUN_DIR/noise"
 ) >"$T/rj.log" 2>&1 || true
 python3 - "$T/run/run.json" <<'PY' >"$T/rj.check" 2>&1 && ok "run.json keeps a driver name with quotes as data" || nok "run.json: $(cat "$T/rj.check" "$T/rj.log" | tail -n 3)"
 import json, sys

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# compare_runs.sh — `setup/lab run --repeat 3` and `setup/lab compare` end to end, verdicts only
+# (never timings: this machine's p99 moves 100x between runs):
+#   1. two identical back-to-back quick runs with --repeat 3 compared: `same` at p50 and p99 on
+#      every path, between-run variation measured, exit 0;
+#   2. the kernel path's replies delayed 50 µs (tc netem on dut0, added after `setup/lab up`;
+#      the bypass paths transmit past the qdisc) against the first run: the kernel path
+#      `slower` at p50 with an interval above 1, no bypass path `slower` at p50 or p99, exit 3.
+#      A kernel built without sch_netem (this machine's: CONFIG_NET_SCH_NETEM is not set) gets
+#      the same delay another way: an iptables NFQUEUE rule on the DUT's OUTPUT hook for the
+#      kernel reflector's replies (UDP source port 7777) and nfq-delay holding each one 50 µs
+#      before accepting it; XDP and AF_XDP never pass netfilter, as they never pass the qdisc.
+# Each repetition's directory and the top summary are checked too; the lab is brought down and
+# the qdisc goes with it.
+#
+#   netns ltNNNN-gen [gen0] <--veth--> [dut0 (+ netem 50us in case 2)] ltNNNN-dut
+set -u
+. "$(dirname "$0")/../lib/netns.sh"
+netns_require_root
+netns_require_bin loadgen/lab-gen analysis/lab-analyze
+command -v tc >/dev/null || { echo "skip: tc (iproute2) is missing"; exit 77; }
+netns_require_bin tests/run/nfq-delay
+export LAB_BUILD_DIR="$LAB_BUILD" LAB_SKIP_DEPS=1 LAB_SKIP_BUILD=1 LAB_QUIET=1
+OUT=$(mktemp -d /tmp/lab-cmp-runs.XXXXXX)
+nfq=""
+trap '[ -z "$nfq" ] || kill "$nfq" 2>/dev/null; "$LAB" down >/dev/null 2>&1; rm -rf "$OUT"' EXIT
+fails=0
+nok() { echo "not ok: $*"; fails=$((fails + 1)); }
+
+"$LAB" up >"$OUT/up.log" 2>&1 || { cat "$OUT/up.log"; echo "Bail out! setup/lab up failed"; exit 1; }
+run3() { # NAME: a quick run, 3 repetitions, into OUT/NAME
+  "$LAB" run --quick --repeat 3 --no-isolate --no-trace --out "$OUT/$1" >"$OUT/$1.log" 2>&1 ||
+    { tail -n 5 "$OUT/$1.log"; echo "Bail out! run $1 failed"; exit 1; }
+  readlink -f "$OUT/$1/latest"
+}
+A=$(run3 a)
+B=$(run3 b)
+if ip netns exec "$NS_DUT" tc qdisc add dev dut0 root netem delay 50us 2>"$OUT/netem.err"; then
+  echo "delay: tc netem delay 50us on dut0"
+  C=$(run3 netem)
+  ip netns exec "$NS_DUT" tc qdisc del dev dut0 root 2>/dev/null
+else
+  echo "delay: no sch_netem here ($(head -n 1 "$OUT/netem.err")): NFQUEUE + nfq-delay 50 us instead"
+  ipt=$(command -v iptables-legacy || command -v iptables) ||
+    { echo "Bail out! neither netem nor iptables (setup/lab test installs iptables)"; exit 1; }
+  # the namespace's netfilter is its own: nfq-delay binds the queue inside it
+  # on the DUT core (the reflector blocks there between packets), away from the spinning generator
+  ip netns exec "$NS_DUT" taskset -c "$(( $(nproc) - 1 ))" "$LAB_BUILD/tests/run/nfq-delay" --queue 7 --delay-us 50 --duration 600 \
+    --ready-file "$OUT/nfq.ready" 2>"$OUT/nfq.log" &
+  nfq=$!
+  for _ in $(seq 50); do [ -s "$OUT/nfq.ready" ] && break; sleep 0.1; done
+  [ -s "$OUT/nfq.ready" ] || { cat "$OUT/nfq.log"; echo "Bail out! nfq-delay did not start"; exit 1; }
+  ip netns exec "$NS_DUT" "$ipt" -A OUTPUT -p udp --sport 7777 -j NFQUEUE --queue-num 7 --queue-bypass ||
+    { kill "$nfq"; echo "Bail out! the NFQUEUE rule could not be added"; exit 1; }
+  C=$(run3 netem)
+  ip netns exec "$NS_DUT" "$ipt" -D OUTPUT -p udp --sport 7777 -j NFQUEUE --queue-num 7 --queue-bypass
+  kill "$nfq"; wait "$nfq" 2>/dev/null; nfq=""
+  cat "$OUT/nfq.log"
+fi
+
+paths=$(python3 -c 'import json,sys; print(" ".join(sorted(p for p, v in json.load(open(sys.argv[1]))["paths"].items() if v["repetitions"] == 3)))' "$A/summary.json")
+echo "paths with 3 repetitions: $paths"
+[[ " $paths " == *" kernel "* ]] || nok "the kernel path did not run 3 times"
+for d in "$A" "$B" "$C"; do
+  for k in 1 2 3; do [ -s "$d/rep$k/summary.json" ] && [ -s "$d/rep$k/report.html" ] || nok "$d/rep$k not analyzed"; done
+  python3 -c 'import json,sys; j = json.load(open(sys.argv[1])); assert j["repeat"] == 3 and j["run"]["repeat"] == 3' \
+    "$d/summary.json" 2>/dev/null || nok "$d/summary.json: no repeat 3"
+done
+
+verdicts() { # OUT.json: one line per path: p50 and p99 verdicts with ratio and interval
+  python3 - "$1" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+for p, v in sorted(j["paths"].items()):
+    print(p, " ".join(f"{k} {v[k]['verdict']} {v[k]['ratio']:.3f} {v[k]['ci95']}" for k in ("p50", "p99")))
+PY
+}
+rc=0
+"$LAB" compare "$A" "$B" --out "$OUT/cmp-same" >"$OUT/same.txt" 2>&1 || rc=$?
+verdicts "$OUT/cmp-same/compare.json"
+[ $rc -eq 0 ] || nok "identical runs: exit $rc, expected 0"
+python3 - "$OUT/cmp-same/compare.json" <<'PY' || nok "identical runs: not every p50/p99 same"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["between_run_variation_measured"] is True, "between-run variation not measured"
+bad = [(p, k) for p, v in j["paths"].items() for k in ("p50", "p99") if v[k]["verdict"] != "same"]
+assert not bad, bad
+PY
+
+rc=0
+"$LAB" compare "$A" "$C" --out "$OUT/cmp-netem" >"$OUT/netem.txt" 2>&1 || rc=$?
+verdicts "$OUT/cmp-netem/compare.json"
+[ $rc -eq 3 ] || nok "kernel delayed 50 us: exit $rc, expected 3"
+python3 - "$OUT/cmp-netem/compare.json" <<'PY' || nok "kernel delayed 50 us: wrong verdicts"
+import json, sys
+j = json.load(open(sys.argv[1]))
+k = j["paths"]["kernel"]["p50"]
+assert k["verdict"] == "slower" and k["ci95"] and k["ci95"][0] > 1, ("kernel p50", k)
+bad = [(p, q) for p, v in j["paths"].items() if p != "kernel" for q in ("p50", "p99")
+       if v[q]["verdict"] == "slower"]
+assert not bad, ("bypass slower", bad)
+PY
+"$LAB" down >/dev/null 2>&1 || nok "setup/lab down failed"
+r=$("$LAB" residue); [ -z "$r" ] || nok "residue: $r"
+[ $fails -eq 0 ] && echo "compare-runs: all ok" || echo "compare-runs: $fails failure(s)"
+[ $fails -eq 0 ]
