@@ -23,21 +23,7 @@ trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 fail=0
 n=0
 
-expect() { # CODE DESCRIPTION -- CMD...: exit code and, for 1 and 2, exactly one stderr line
-  local code=$1 what=$2; shift 3
-  local rc=0
-  "$@" >"$T/out" 2>"$T/err" || rc=$?
-  n=$((n + 1))
-  if [ "$rc" -ne "$code" ]; then
-    echo "not ok $n - $what: exit $rc, expected $code ($(head -c 300 "$T/err"))"; fail=1; return
-  fi
-  if { [ "$code" -eq 1 ] || [ "$code" -eq 2 ]; } && [ "$(grep -c . "$T/err")" -ne 1 ]; then
-    echo "not ok $n - $what: $(grep -c . "$T/err") stderr lines, expected 1"; cat "$T/err"; fail=1; return
-  fi
-  echo "ok $n - $what"
-}
-check() { n=$((n + 1)); if "${@:2}"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi; }
-snap() { (cd "$1" && find . -printf '%p %s\n' | sort); }
+. "$(dirname "$0")/../lib/tap.sh"
 
 # scaled SRC DST FACTOR: a copy of run SRC with both paths' RTTs x FACTOR
 scaled() {

@@ -10,6 +10,11 @@
 #      the same delay another way: an iptables NFQUEUE rule on the DUT's OUTPUT hook for the
 #      kernel reflector's replies (UDP source port 7777) and nfq-delay holding each one 50 µs
 #      before accepting it; XDP and AF_XDP never pass netfilter, as they never pass the qdisc.
+# Both comparisons use a practical threshold of 40 %: on this VM the p50 of identical runs is
+# bimodal, moving x1.25 (kernel) to x1.35 (xsk, dpdk) between runs and holding one mode for a
+# whole run (README, "Comparing two runs"), so at compare's default 5 % identical runs are
+# called faster or slower by that regime, not by the lab; bench/compare gives the false-alarm
+# rate at 5 % and at 40 %. The 50 µs delay makes the kernel path's p50 several times slower.
 # Each repetition's directory and the top summary are checked too; the lab is brought down and
 # the qdisc goes with it.
 #
@@ -76,7 +81,7 @@ for p, v in sorted(j["paths"].items()):
 PY
 }
 rc=0
-"$LAB" compare "$A" "$B" --out "$OUT/cmp-same" >"$OUT/same.txt" 2>&1 || rc=$?
+"$LAB" compare "$A" "$B" --threshold 40 --out "$OUT/cmp-same" >"$OUT/same.txt" 2>&1 || rc=$?
 verdicts "$OUT/cmp-same/compare.json"
 [ $rc -eq 0 ] || nok "identical runs: exit $rc, expected 0"
 python3 - "$OUT/cmp-same/compare.json" <<'PY' || nok "identical runs: not every p50/p99 same"
@@ -88,8 +93,9 @@ assert not bad, bad
 PY
 
 rc=0
-"$LAB" compare "$A" "$C" --out "$OUT/cmp-netem" >"$OUT/netem.txt" 2>&1 || rc=$?
+"$LAB" compare "$A" "$C" --threshold 40 --out "$OUT/cmp-netem" >"$OUT/netem.txt" 2>&1 || rc=$?
 verdicts "$OUT/cmp-netem/compare.json"
+cat "$OUT/netem.txt" # the whole table, for the log
 [ $rc -eq 3 ] || nok "kernel delayed 50 us: exit $rc, expected 3"
 python3 - "$OUT/cmp-netem/compare.json" <<'PY' || nok "kernel delayed 50 us: wrong verdicts"
 import json, sys
