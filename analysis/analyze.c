@@ -384,11 +384,47 @@ static int load_records(const char *file, struct lab_path *p, struct lab_rec_fil
 	return 0;
 }
 
-/* pass 1: counts, RTT from the intended send time, the time span */
-static void count_and_rtt(struct lab_path *p, const struct lab_rec *recs, size_t n, int64_t *buf)
+/* The five series with exact percentiles, each streamed twice over the records (select.h's
+ * lab_pstream) rather than copied into an array of n values and passed over several times. */
+enum { S_RTT, S_ACTUAL, S_TO_DUT, S_IN_DUT, S_FROM_DUT, NSERIES };
+
+struct series_pass {
+	struct lab_pstream ps[NSERIES];
+	bool gather[NSERIES];             /* false: the series is copied and selected instead */
+	int64_t range[2][2];              /* exact [min, max] of RTT and actual RTT */
+	uint64_t ci_t0, ci_t1;            /* intended send times of the received packets */
+	struct lab_path_ci ci;
+};
+
+#define STAMPED_RX (LAB_REC_RECEIVED | LAB_REC_STAMPED)
+
+static inline int64_t series_value(const struct lab_rec *r, int s)
 {
-	uint64_t t0 = n ? recs[0].intended_ns : 0, tmax = t0;
-	size_t k = 0;
+	switch (s) {
+	case S_RTT:
+		return (int64_t)(r->recv_ns - r->intended_ns);
+	case S_ACTUAL:
+		return (int64_t)(r->recv_ns - r->sent_ns);
+	case S_TO_DUT: /* one-way: gen -> DUT, inside the DUT, DUT -> gen (one clock here) */
+		return (int64_t)(r->dut_rx_ns - r->sent_ns);
+	case S_IN_DUT:
+		return (int64_t)(r->dut_tx_ns - r->dut_rx_ns);
+	default:
+		return (int64_t)(r->recv_ns - r->dut_tx_ns);
+	}
+}
+
+static inline bool series_has(const struct lab_rec *r, int s)
+{
+	return s < S_TO_DUT ? (r->flags & LAB_REC_RECEIVED) : (r->flags & STAMPED_RX) == STAMPED_RX;
+}
+
+/* pass 1: counts, the time span, and every series' values counted in its histogram */
+static void count_pass(struct lab_path *p, const struct lab_rec *recs, size_t n,
+		       struct series_pass *sp)
+{
+	uint64_t t0 = n ? recs[0].intended_ns : 0, tmax = t0, ct0 = UINT64_MAX, ct1 = 0;
+	int64_t lo[2] = {INT64_MAX, INT64_MAX}, hi[2] = {INT64_MIN, INT64_MIN};
 	for (size_t i = 0; i < n; i++) {
 		const struct lab_rec *r = &recs[i];
 		uint16_t fl = r->flags;
@@ -396,70 +432,142 @@ static void count_and_rtt(struct lab_path *p, const struct lab_rec *recs, size_t
 		p->send_failed += (fl & LAB_REC_SEND_FAIL) != 0;
 		p->reordered += (fl & LAB_REC_REORDERED) != 0;
 		p->duplicated += r->dups;
-		if (r->intended_ns < t0)
-			t0 = r->intended_ns;
-		if (r->intended_ns > tmax)
-			tmax = r->intended_ns;
-		if (fl & LAB_REC_RECEIVED) {
-			p->received++;
-			buf[k++] = (int64_t)(r->recv_ns - r->intended_ns);
-			if (r->recv_ns > tmax)
-				tmax = r->recv_ns;
-			if (fl & LAB_REC_STAMPED)
-				p->stamped++;
-		} else if (fl & LAB_REC_SENT) {
-			p->lost++;
+		t0 = r->intended_ns < t0 ? r->intended_ns : t0;
+		tmax = r->intended_ns > tmax ? r->intended_ns : tmax;
+		if (!(fl & LAB_REC_RECEIVED)) {
+			p->lost += (fl & LAB_REC_SENT) != 0;
+			continue;
 		}
+		p->received++;
+		tmax = r->recv_ns > tmax ? r->recv_ns : tmax;
+		ct0 = r->intended_ns < ct0 ? r->intended_ns : ct0;
+		ct1 = r->intended_ns > ct1 ? r->intended_ns : ct1;
+		for (int s = S_RTT; s <= S_ACTUAL; s++) {
+			int64_t v = series_value(r, s);
+			lo[s] = v < lo[s] ? v : lo[s];
+			hi[s] = v > hi[s] ? v : hi[s];
+			lab_ps_count(&sp->ps[s], v);
+		}
+		if (!(fl & LAB_REC_STAMPED))
+			continue;
+		p->stamped++;
+		for (int s = S_TO_DUT; s < NSERIES; s++)
+			lab_ps_count(&sp->ps[s], series_value(r, s));
 	}
-	lab_percentiles(buf, k, &p->rtt);
 	p->t0_ns = t0;
 	p->span_ns = tmax - t0 + 1;
+	sp->ci_t0 = ct0;
+	sp->ci_t1 = ct1;
+	for (int s = 0; s < 2; s++) {
+		sp->range[s][0] = lo[s];
+		sp->range[s][1] = hi[s];
+	}
 }
 
-/* pass 2: RTT from the actual send time, and the binned series of the report */
-static void actual_rtt_and_bins(struct lab_path *p, const struct lab_rec *recs, size_t n,
-				int64_t *buf)
+/* d * bins / span, in 64 bits when the product cannot overflow (any time within 2^55 ns, a
+ * year, of t0), else in 128 bits: the same result, without a 128-bit division per packet */
+static inline size_t bin_of(uint64_t d, unsigned bins, uint64_t span)
 {
-	uint64_t t0 = p->t0_ns;
-	size_t k = 0;
+	if (d < (1ull << 55))
+		return (size_t)(d * bins / span);
+	return (size_t)((unsigned __int128)d * bins / span);
+}
+
+/* pass 2: the binned series of the report, the RTT intervals, and the values of the buckets
+ * that hold the wanted ranks */
+static void gather_pass(struct lab_path *p, const struct lab_rec *recs, size_t n,
+			struct series_pass *sp)
+{
+	uint64_t t0 = p->t0_ns, span = p->span_ns;
 	for (size_t i = 0; i < n; i++) {
 		const struct lab_rec *r = &recs[i];
 		if (!(r->flags & LAB_REC_RECEIVED))
 			continue;
 		int64_t rtt = (int64_t)(r->recv_ns - r->intended_ns);
-		buf[k++] = (int64_t)(r->recv_ns - r->sent_ns);
-		size_t col = (size_t)((unsigned __int128)(r->intended_ns - t0) * LAB_HEAT_T / p->span_ns);
+		size_t col = bin_of(r->intended_ns - t0, LAB_HEAT_T, span);
 		p->heat[col < LAB_HEAT_T ? col : LAB_HEAT_T - 1][lab_heat_row(rtt)]++;
-		size_t b = (size_t)((unsigned __int128)(r->recv_ns - t0) * LAB_RATE_BINS / p->span_ns);
+		size_t b = bin_of(r->recv_ns - t0, LAB_RATE_BINS, span);
 		if (r->recv_ns >= t0 && b < LAB_RATE_BINS)
 			p->rate_gen[b]++;
 		if ((r->flags & LAB_REC_STAMPED) && r->dut_rx_ns >= t0) {
-			b = (size_t)((unsigned __int128)(r->dut_rx_ns - t0) * LAB_RATE_BINS / p->span_ns);
+			b = bin_of(r->dut_rx_ns - t0, LAB_RATE_BINS, span);
 			if (b < LAB_RATE_BINS)
 				p->rate_dut[b]++;
 		}
+		if (sp->ci.bi)
+			lab_path_ci_add(&sp->ci, r);
+		for (int s = 0; s < NSERIES; s++)
+			if (sp->gather[s] && series_has(r, s))
+				lab_ps_gather(&sp->ps[s], series_value(r, s));
 	}
-	lab_percentiles(buf, k, &p->rtt_actual);
 }
 
-/* one-way: gen -> DUT, inside the DUT, DUT -> gen (one clock on the one-host lab) */
-static void oneway_legs(struct lab_path *p, const struct lab_rec *recs, size_t n, int64_t *buf)
+/* A series whose wanted buckets hold too much to gather (few distinct values): copied whole
+ * into buf and selected there, as before the histograms. */
+static void series_by_copy(const struct lab_rec *recs, size_t n, int s, int64_t *buf,
+			   struct lab_pct *out)
 {
-	for (int w = 0; w < 3; w++) {
-		size_t k = 0;
-		for (size_t i = 0; i < n; i++) {
-			const struct lab_rec *r = &recs[i];
-			if ((r->flags & (LAB_REC_RECEIVED | LAB_REC_STAMPED)) !=
-			    (LAB_REC_RECEIVED | LAB_REC_STAMPED))
-				continue;
-			buf[k++] = w == 0   ? (int64_t)(r->dut_rx_ns - r->sent_ns)
-				   : w == 1 ? (int64_t)(r->dut_tx_ns - r->dut_rx_ns)
-					    : (int64_t)(r->recv_ns - r->dut_tx_ns);
-		}
-		lab_percentiles(buf, k, w == 0 ? &p->to_dut : w == 1 ? &p->in_dut : &p->from_dut);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (series_has(&recs[i], s))
+			buf[k++] = series_value(&recs[i], s);
+	lab_percentiles(buf, k, out);
+}
+
+/* Counts, the exact percentiles of RTT, actual RTT and the three one-way legs, the report's
+ * binned series and the RTT intervals, in two passes over the records. Returns 0, or -1 with
+ * err set. */
+static int series_passes(struct lab_path *p, const struct lab_rec *recs, size_t n, int64_t *buf,
+			 const char *file, char *err, size_t errlen)
+{
+	struct lab_pct *out[NSERIES] = {&p->rtt, &p->rtt_actual, &p->to_dut, &p->in_dut,
+					&p->from_dut};
+	struct series_pass *sp = calloc(1, sizeof(*sp));
+	int rc = -1;
+	if (!sp)
+		goto oom;
+	for (int s = 0; s < NSERIES; s++)
+		if (lab_ps_init(&sp->ps[s]) < 0)
+			goto oom;
+	count_pass(p, recs, n, sp);
+	for (int s = 0; s < NSERIES; s++) {
+		/* an eighth of the values at most: the gathered copies stay small next to the file */
+		int pr = lab_ps_plan(&sp->ps[s], sp->ps[s].n / 8 + 4096);
+		if (pr < 0)
+			goto oom;
+		sp->gather[s] = pr == 0 && sp->ps[s].n;
+		free(sp->ps[s].cnt);
+		sp->ps[s].cnt = NULL;
 	}
+	if (lab_path_ci_begin(p, &sp->ci, p->received, sp->ci_t0, sp->ci_t1, sp->range[0],
+			      sp->range[1]) < 0)
+		goto oom;
+	gather_pass(p, recs, n, sp);
+	for (int s = 0; s < NSERIES; s++) {
+		if (!sp->gather[s]) {
+			series_by_copy(recs, n, s, buf, out[s]);
+		} else if (lab_ps_finish(&sp->ps[s], out[s]) < 0) {
+			snprintf(err, errlen, "%s changed while it was read", file);
+			goto done;
+		}
+	}
+	if (lab_path_ci_end(p, &sp->ci) < 0)
+		goto oom;
 	if (p->stamped_run && p->received && !p->stamped)
 		lab_path_note(p, "stamps were asked for but no reflection carried them: no one-way split");
+	rc = 0;
+	goto done;
+oom:
+	snprintf(err, errlen, "%s: out of memory for the percentiles", file);
+done:
+	for (int s = 0; sp && s < NSERIES; s++)
+		lab_ps_free(&sp->ps[s]);
+	if (sp && sp->ci.bi) {
+		lab_bootci_free(sp->ci.bi);
+		lab_bootci_free(sp->ci.ba);
+	}
+	free(sp);
+	return rc;
 }
 
 /* rates over the schedule's duration, so achieved / offered is the delivery ratio */
@@ -596,13 +704,13 @@ int lab_analyze_path(const char *run_dir, const char *name, const struct lab_ana
 		goto out;
 	}
 
-	count_and_rtt(p, recs, n, buf);
-	actual_rtt_and_bins(p, recs, n, buf);
-	if (lab_path_ci95(p, recs, n) < 0) {
-		snprintf(err, errlen, "%s: out of memory for the RTT intervals", file);
+	if (series_passes(p, recs, n, buf, file, err, errlen) < 0)
+		goto out;
+	if (lab_rfc3550_jitter(recs, n, p->received, &p->jitter_rfc3550_ns) < 0) {
+		snprintf(err, errlen, "%s: out of memory for the jitter", file);
 		goto out;
 	}
-	oneway_legs(p, recs, n, buf);
+	p->jitter_done = true;
 	path_rates(p, recs, n);
 	if (find_path_bursts(p, o, recs, n, buf, file, err, errlen) < 0)
 		goto out;

@@ -50,6 +50,8 @@ struct lab_path {
 	double duration_s, offered_pps, achieved_pps;
 	struct lab_pct rtt, rtt_actual, to_dut, in_dut, from_dut;
 	struct lab_ci95 rtt_ci95, rtt_actual_ci95; /* block bootstrap (bootci.h, path_ci.c) */
+	bool jitter_done;         /* jitter_rfc3550_ns set; PDV is rtt_actual less its min */
+	double jitter_rfc3550_ns; /* RFC 3550 J over arrival order (jitter.c) */
 
 	struct lab_drop drops[LAB_MAX_DROPS];
 	size_t ndrops;
@@ -94,9 +96,26 @@ int lab_analyze_path(const char *run_dir, const char *name, const struct lab_ana
 		     struct lab_path *p, char *err, size_t errlen);
 void lab_path_free(struct lab_path *p);
 
-/* The 95 % intervals of the RTT percentiles (path_ci.c), after rtt and rtt_actual are set.
- * Returns 0, or -1 (ENOMEM). */
-int lab_path_ci95(struct lab_path *p, const struct lab_rec *recs, size_t n);
+/* The 95 % intervals of the RTT percentiles (path_ci.c), fed during a pass over the records:
+ * begin with the number of received packets, the span [t0, t1] of their intended send times and
+ * the exact [min, max] of both RTTs; add each received record in record order; end. Both return
+ * 0, or -1 (ENOMEM). */
+struct lab_path_ci {
+	struct lab_bootci *bi, *ba; /* NULL when nothing was received */
+	int64_t blk;
+};
+int lab_path_ci_begin(struct lab_path *p, struct lab_path_ci *c, size_t nrecv, uint64_t t0,
+		      uint64_t t1, const int64_t rtt_range[2], const int64_t act_range[2]);
+static inline void lab_path_ci_add(struct lab_path_ci *c, const struct lab_rec *r)
+{
+	lab_bootci_add(c->bi, (int64_t)r->intended_ns, (int64_t)(r->recv_ns - r->intended_ns));
+	lab_bootci_add(c->ba, (int64_t)r->intended_ns, (int64_t)(r->recv_ns - r->sent_ns));
+}
+int lab_path_ci_end(struct lab_path *p, struct lab_path_ci *c);
+
+/* RFC 3550 interarrival jitter J over the nrecv received packets of recs in arrival order
+ * (jitter.c). Returns 0, or -1 (ENOMEM). */
+int lab_rfc3550_jitter(const struct lab_rec *recs, size_t n, size_t nrecv, double *out);
 
 void lab_path_note(struct lab_path *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -28,20 +28,132 @@ static int cmp_arrival(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static double rfc3550(const struct lab_rec *recs, size_t n, size_t nrecv, struct arrival *a)
+/* J after one more arrival; the first one only sets the reference */
+struct jstate {
+	bool any;
+	uint64_t recv_ns, sent_ns;
+	double j;
+};
+
+static inline void j_step(struct jstate *s, uint64_t recv_ns, uint64_t sent_ns)
 {
+	if (s->any) {
+		int64_t d = ((int64_t)recv_ns - (int64_t)s->recv_ns) -
+			    ((int64_t)sent_ns - (int64_t)s->sent_ns);
+		s->j += (fabs((double)d) - s->j) / 16.0;
+	}
+	s->any = true;
+	s->recv_ns = recv_ns;
+	s->sent_ns = sent_ns;
+}
+
+/* Far from arrival order: every received packet copied and sorted (24 bytes each). */
+static int rfc3550_sorted(const struct lab_rec *recs, size_t n, size_t nrecv, double *out)
+{
+	struct arrival *a = malloc((nrecv ? nrecv : 1) * sizeof(*a));
+	struct jstate s = {0};
 	size_t k = 0;
+	if (!a)
+		return -1;
 	for (size_t i = 0; i < n; i++)
 		if (recs[i].flags & LAB_REC_RECEIVED)
 			a[k++] = (struct arrival){recs[i].recv_ns, recs[i].sent_ns, recs[i].seq};
-	qsort(a, nrecv, sizeof(*a), cmp_arrival);
-	double j = 0;
-	for (size_t i = 1; i < nrecv; i++) {
-		int64_t d = ((int64_t)a[i].recv_ns - (int64_t)a[i - 1].recv_ns) -
-			    ((int64_t)a[i].sent_ns - (int64_t)a[i - 1].sent_ns);
-		j += (fabs((double)d) - j) / 16.0;
+	qsort(a, k, sizeof(*a), cmp_arrival);
+	for (size_t i = 0; i < k; i++)
+		j_step(&s, a[i].recv_ns, a[i].sent_ns);
+	free(a);
+	*out = s.j;
+	return 0;
+}
+
+/* Overtaken packets as sort entries: receive time and record index, 16 bytes. */
+struct late {
+	uint64_t recv_ns, i;
+};
+
+/* LSD radix on the receive time, stable, so equal receive times stay in record (= sequence)
+ * order; digits every entry shares are skipped. tmp: n entries. */
+static void sort_late(struct late *v, size_t n, struct late *tmp)
+{
+	size_t cnt[256];
+	struct late *src = v, *dst = tmp;
+	for (int d = 0; d < 8 && n > 1; d++) {
+		unsigned sh = 8 * (unsigned)d;
+		memset(cnt, 0, sizeof(cnt));
+		for (size_t i = 0; i < n; i++)
+			cnt[(src[i].recv_ns >> sh) & 0xff]++;
+		if (cnt[(src[0].recv_ns >> sh) & 0xff] == n)
+			continue;
+		size_t pos = 0;
+		for (int b = 0; b < 256; b++) {
+			size_t c = cnt[b];
+			cnt[b] = pos;
+			pos += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[cnt[(src[i].recv_ns >> sh) & 0xff]++] = src[i];
+		struct late *t = src;
+		src = dst;
+		dst = t;
 	}
-	return j;
+	if (src != v)
+		memcpy(v, src, n * sizeof(*v));
+}
+
+/* Records are in sequence order (lab_rec_open checks seq == index) and arrive nearly so (a few
+ * packets overtaken): the greedy run of packets that each arrive after the one kept before them
+ * stays where it is, only the others are copied and sorted, and one more walk merges the two in
+ * arrival order. A whole sorted copy of the arrivals (24 bytes a packet, twice that inside
+ * qsort) was most of lab-analyze's time and peak memory. Up to a quarter of the packets may be
+ * overtaken before that copy is made after all. Returns 0, or -1 (ENOMEM). */
+int lab_rfc3550_jitter(const struct lab_rec *recs, size_t n, size_t nrecv, double *out)
+{
+	size_t cap = nrecv / 4 + 16, nx = 0;
+	struct late *x = malloc(2 * cap * sizeof(*x));
+	uint64_t last = 0;
+	bool kept_any = false;
+	if (!x)
+		return -1;
+	for (size_t i = 0; i < n && nx < cap; i++) {
+		const struct lab_rec *r = &recs[i];
+		if (!(r->flags & LAB_REC_RECEIVED))
+			continue;
+		/* a later record with the same receive time comes later in arrival order */
+		if (!kept_any || r->recv_ns >= last) {
+			last = r->recv_ns;
+			kept_any = true;
+		} else {
+			x[nx++] = (struct late){r->recv_ns, i};
+		}
+	}
+	if (nx == cap) { /* far from arrival order */
+		free(x);
+		return rfc3550_sorted(recs, n, nrecv, out);
+	}
+	sort_late(x, nx, x + cap);
+	struct jstate s = {0};
+	size_t e = 0;
+	kept_any = false;
+	for (size_t i = 0; i < n; i++) {
+		const struct lab_rec *r = &recs[i];
+		if (!(r->flags & LAB_REC_RECEIVED))
+			continue;
+		/* the same greedy choice as above picks the same run */
+		if (kept_any && r->recv_ns < last)
+			continue;
+		/* overtaken ones first: earlier, or as early and before it in sequence */
+		for (; e < nx && (x[e].recv_ns < r->recv_ns ||
+				  (x[e].recv_ns == r->recv_ns && x[e].i < i)); e++)
+			j_step(&s, x[e].recv_ns, recs[x[e].i].sent_ns);
+		j_step(&s, r->recv_ns, r->sent_ns);
+		last = r->recv_ns;
+		kept_any = true;
+	}
+	for (; e < nx; e++)
+		j_step(&s, x[e].recv_ns, recs[x[e].i].sent_ns);
+	free(x);
+	*out = s.j;
+	return 0;
 }
 
 int lab_jitter_compute(const struct lab_rec *recs, size_t n, struct lab_jitter *out)
@@ -53,15 +165,12 @@ int lab_jitter_compute(const struct lab_rec *recs, size_t n, struct lab_jitter *
 	out->n = nrecv;
 	if (nrecv == 0)
 		return 0;
-	struct arrival *a = malloc(nrecv * sizeof(*a));
 	int64_t *v = malloc(nrecv * sizeof(*v));
-	if (!a || !v) {
-		free(a);
+	if (!v || lab_rfc3550_jitter(recs, n, nrecv, &out->rfc3550_ns) < 0) {
 		free(v);
 		errno = ENOMEM;
 		return -1;
 	}
-	out->rfc3550_ns = rfc3550(recs, n, nrecv, a);
 	int64_t min = INT64_MAX;
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
@@ -74,9 +183,43 @@ int lab_jitter_compute(const struct lab_rec *recs, size_t n, struct lab_jitter *
 	for (size_t i = 0; i < k; i++)
 		v[i] -= min;
 	lab_percentiles(v, k, &out->pdv);
-	free(a);
 	free(v);
 	return 0;
+}
+
+/* What lab_analyze_path found, without reading the file again: PDV is the RTT from the actual
+ * send time less its minimum, and subtracting one value keeps every rank where it was, so its
+ * percentiles are rtt_actual's shifted (the same numbers lab_jitter_compute gives). */
+static void jitter_of_analyzed(const struct lab_path *p, struct lab_jitter *out)
+{
+	const struct lab_pct *a = &p->rtt_actual;
+	memset(out, 0, sizeof(*out));
+	out->n = a->n;
+	out->rfc3550_ns = p->jitter_rfc3550_ns;
+	if (!a->n)
+		return;
+	struct lab_pct *d = &out->pdv;
+	d->n = a->n;
+	d->min = 0;
+	d->p50 = a->p50 - a->min;
+	d->p90 = a->p90 - a->min;
+	d->p99 = a->p99 - a->min;
+	d->p999 = a->p999 - a->min;
+	d->p9999 = a->p9999 - a->min;
+	d->max = a->max - a->min;
+	for (int i = 0; i < LAB_SPEC_POINTS; i++)
+		d->spectrum[i] = a->spectrum[i] - a->min;
+}
+
+/* From the analysis when it computed the jitter, else from the record file. */
+static int jitter_of_path(const char *dir, const struct lab_path *p, struct lab_jitter *out,
+			  char *err, size_t errlen)
+{
+	if (p->jitter_done) {
+		jitter_of_analyzed(p, out);
+		return 0;
+	}
+	return lab_jitter_of_path(dir, p->name, out, err, errlen);
 }
 
 int lab_jitter_of_path(const char *dir, const char *name, struct lab_jitter *out, char *err,
@@ -99,7 +242,7 @@ void lab_jitter_json(struct lab_json *j, const char *dir, const struct lab_path 
 	struct lab_jitter jt;
 	char err[512];
 	/* the record file was just analyzed; if it has gone since, no figure rather than a wrong one */
-	if (lab_jitter_of_path(dir, p->name, &jt, err, sizeof(err)) < 0) {
+	if (jitter_of_path(dir, p, &jt, err, sizeof(err)) < 0) {
 		lab_json_null(j, "jitter");
 		return;
 	}
@@ -133,7 +276,7 @@ void lab_jitter_md(FILE *f, const struct lab_run *r)
 	char err[512];
 	for (size_t i = 0; jt && ok && i < r->npaths; i++)
 		ok[i] = !r->paths[i].skipped &&
-			lab_jitter_of_path(r->dir, r->paths[i].name, &jt[i], err, sizeof(err)) == 0 &&
+			jitter_of_path(r->dir, &r->paths[i], &jt[i], err, sizeof(err)) == 0 &&
 			jt[i].n > 0;
 	for (size_t row = 0; jt && ok && row < 4; row++) {
 		fprintf(f, "| %s |", label[row]);

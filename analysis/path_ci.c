@@ -1,6 +1,7 @@
 /* path_ci.c — the 95 % intervals of one path's RTT percentiles (bootci.h) from its records:
  * received packets in blocks of their intended send time, RTT from the intended and from the
- * actual send time. Runs after the exact percentiles, whose min and max bound the histograms. */
+ * actual send time. Fed inside analyze.c's second pass over the records (one pass fewer), with
+ * the exact min and max of the first pass bounding the histograms. */
 #include "analyze.h"
 #include "bootci.h"
 
@@ -8,43 +9,39 @@
 #define SEED_RTT 0x6c61622d63693231ULL
 #define SEED_RTT_ACTUAL 0x6c61622d63693232ULL
 
-int lab_path_ci95(struct lab_path *p, const struct lab_rec *recs, size_t n)
+int lab_path_ci_begin(struct lab_path *p, struct lab_path_ci *c, size_t nrecv, uint64_t t0,
+		      uint64_t t1, const int64_t rtt_range[2], const int64_t act_range[2])
 {
-	uint64_t t0 = 0, t1 = 0;
-	bool any = false;
-	for (size_t i = 0; i < n; i++) {
-		if (!(recs[i].flags & LAB_REC_RECEIVED))
-			continue;
-		uint64_t t = recs[i].intended_ns;
-		t0 = !any || t < t0 ? t : t0;
-		t1 = !any || t > t1 ? t : t1;
-		any = true;
-	}
+	c->bi = c->ba = NULL;
 	p->rtt_ci95.replicates = p->rtt_actual_ci95.replicates = LAB_BOOTCI_REPLICATES;
-	if (!any)
+	if (!nrecv)
 		return 0;
-	int64_t span = (int64_t)(t1 - t0) + 1, blk = lab_bootci_block_ns(span);
-	struct lab_bootci *bi = lab_bootci_new((int64_t)t0, span, blk, p->rtt.min, p->rtt.max);
-	struct lab_bootci *ba =
-		lab_bootci_new((int64_t)t0, span, blk, p->rtt_actual.min, p->rtt_actual.max);
-	if (!bi || !ba) {
-		lab_bootci_free(bi);
-		lab_bootci_free(ba);
+	int64_t span = (int64_t)(t1 - t0) + 1;
+	c->blk = lab_bootci_block_ns(span);
+	c->bi = lab_bootci_new((int64_t)t0, span, c->blk, rtt_range[0], rtt_range[1]);
+	c->ba = lab_bootci_new((int64_t)t0, span, c->blk, act_range[0], act_range[1]);
+	if (!c->bi || !c->ba) {
+		lab_bootci_free(c->bi);
+		lab_bootci_free(c->ba);
+		c->bi = c->ba = NULL;
 		return -1;
 	}
-	for (size_t i = 0; i < n; i++) {
-		const struct lab_rec *r = &recs[i];
-		if (!(r->flags & LAB_REC_RECEIVED))
-			continue;
-		lab_bootci_add(bi, (int64_t)r->intended_ns, (int64_t)(r->recv_ns - r->intended_ns));
-		lab_bootci_add(ba, (int64_t)r->intended_ns, (int64_t)(r->recv_ns - r->sent_ns));
-	}
-	int rc = lab_bootci_finish(bi, LAB_BOOTCI_REPLICATES, SEED_RTT, &p->rtt_ci95);
-	lab_bootci_free(bi);
+	return 0;
+}
+
+int lab_path_ci_end(struct lab_path *p, struct lab_path_ci *c)
+{
+	if (!c->bi)
+		return 0;
+	int rc = lab_bootci_finish(c->bi, LAB_BOOTCI_REPLICATES, SEED_RTT, &p->rtt_ci95);
+	lab_bootci_free(c->bi);
 	if (rc == 0)
-		rc = lab_bootci_finish(ba, LAB_BOOTCI_REPLICATES, SEED_RTT_ACTUAL, &p->rtt_actual_ci95);
-	lab_bootci_free(ba);
+		rc = lab_bootci_finish(c->ba, LAB_BOOTCI_REPLICATES, SEED_RTT_ACTUAL,
+				       &p->rtt_actual_ci95);
+	lab_bootci_free(c->ba);
+	c->bi = c->ba = NULL;
 	size_t nb = p->rtt_ci95.nblocks;
+	int64_t blk = c->blk;
 	if (rc == 0 && nb < LAB_BOOTCI_MIN_BLOCKS)
 		lab_path_note(p, "RTT intervals: %zu blocks of %.0f ms, fewer than %d: none given",
 			      nb, (double)blk / 1e6, LAB_BOOTCI_MIN_BLOCKS);

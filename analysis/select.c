@@ -226,18 +226,12 @@ static void select_by_buckets(int64_t *v, size_t n, const size_t *idx, size_t m,
 	free(want);
 }
 
-void lab_percentiles(int64_t *v, size_t n, struct lab_pct *out)
+/* The wanted ranks of n values, ascending, and which output each feeds (slot < 7: a key
+ * percentile, else a spectrum point). Returns how many. */
+static size_t pct_ranks(size_t n, size_t *idx, int *slot)
 {
 	static const uint32_t key_ppm[] = {0, 500000, 900000, 990000, 999000, 999900, 1000000};
-	size_t idx[7 + LAB_SPEC_POINTS];
-	int slot[7 + LAB_SPEC_POINTS]; /* which output each sorted rank feeds: <7 keys, else spectrum */
-	int64_t val[7 + LAB_SPEC_POINTS];
 	size_t m = 0;
-
-	memset(out, 0, sizeof(*out));
-	if (n == 0)
-		return;
-	out->n = n;
 	for (int i = 0; i < 7; i++) {
 		idx[m] = lab_rank_ppm(n, key_ppm[i]);
 		slot[m++] = i;
@@ -259,7 +253,11 @@ void lab_percentiles(int64_t *v, size_t n, struct lab_pct *out)
 		idx[j] = r;
 		slot[j] = s;
 	}
-	select_by_buckets(v, n, idx, m, val);
+	return m;
+}
+
+static void pct_store(struct lab_pct *out, const int *slot, const int64_t *val, size_t m)
+{
 	int64_t *keys[7] = {&out->min, &out->p50, &out->p90, &out->p99, &out->p999, &out->p9999,
 			    &out->max};
 	for (size_t i = 0; i < m; i++) {
@@ -268,6 +266,84 @@ void lab_percentiles(int64_t *v, size_t n, struct lab_pct *out)
 		else
 			out->spectrum[slot[i] - 7] = val[i];
 	}
+}
+
+void lab_percentiles(int64_t *v, size_t n, struct lab_pct *out)
+{
+	size_t idx[7 + LAB_SPEC_POINTS];
+	int slot[7 + LAB_SPEC_POINTS];
+	int64_t val[7 + LAB_SPEC_POINTS];
+
+	memset(out, 0, sizeof(*out));
+	if (n == 0)
+		return;
+	out->n = n;
+	size_t m = pct_ranks(n, idx, slot);
+	select_by_buckets(v, n, idx, m, val);
+	pct_store(out, slot, val, m);
+}
+
+int lab_ps_init(struct lab_pstream *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->cnt = calloc(LAB_PS_BUCKETS, sizeof(*s->cnt));
+	return s->cnt ? 0 : -1;
+}
+
+int lab_ps_plan(struct lab_pstream *s, size_t max_gather)
+{
+	if (s->n == 0)
+		return 0;
+	s->want = calloc(LAB_PS_BUCKETS, 1);
+	if (!s->want)
+		return -1;
+	s->m = pct_ranks(s->n, s->idx, s->slot);
+	/* one walk: the bucket of each rank, and its rank among the gathered values (the values
+	 * of wanted buckets below it, plus its offset inside its own bucket) */
+	size_t before = 0, gathered = 0, k = 0;
+	for (size_t b = 0; b < LAB_PS_BUCKETS && k < s->m; b++) {
+		size_t c = s->cnt[b];
+		if (s->idx[k] >= before + c) {
+			before += c;
+			continue;
+		}
+		while (k < s->m && s->idx[k] < before + c) {
+			s->local[k] = gathered + (s->idx[k] - before);
+			k++;
+		}
+		s->want[b] = 1;
+		gathered += c;
+		before += c;
+	}
+	if (gathered > max_gather)
+		return 1;
+	s->gcap = gathered;
+	s->g = malloc((gathered ? gathered : 1) * sizeof(*s->g));
+	return s->g ? 0 : -1;
+}
+
+int lab_ps_finish(struct lab_pstream *s, struct lab_pct *out)
+{
+	int64_t val[7 + LAB_SPEC_POINTS];
+	memset(out, 0, sizeof(*out));
+	if (s->n == 0)
+		return 0;
+	if (s->ng != s->gcap)
+		return -1;
+	out->n = s->n;
+	lab_select_ranks(s->g, s->ng, s->local, s->m, val);
+	pct_store(out, s->slot, val, s->m);
+	return 0;
+}
+
+void lab_ps_free(struct lab_pstream *s)
+{
+	free(s->cnt);
+	free(s->want);
+	free(s->g);
+	s->cnt = NULL;
+	s->want = NULL;
+	s->g = NULL;
 }
 
 /* Arrival series are nearly sorted (a few packets overtaken): keep the longest greedy run that
