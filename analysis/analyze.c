@@ -32,20 +32,27 @@ void lab_path_note(struct lab_path *p, const char *fmt, ...)
 
 int lab_heat_row(int64_t v_ns)
 {
-	/* row r starts at 100 ns * 10^(r/6); a table instead of log10 per packet */
+	/* row r starts at 100 ns * 10^(r/6); a table instead of log10 per packet, and the row of
+	 * each power of two, from which a value's row is at most two rows up (a row spans 10^(1/6),
+	 * about 1.47, so a power-of-two interval holds at most two row starts) */
 	static int64_t start_ns[LAB_HEAT_L];
-	if (!start_ns[1])
+	static int8_t row_of_pow2[64];
+	if (!start_ns[1]) {
 		for (int r = 0; r < LAB_HEAT_L; r++)
 			start_ns[r] = (int64_t)ceil(LAB_HEAT_L_MIN_NS * pow(10.0, r / 6.0));
-	int lo = 0, hi = LAB_HEAT_L - 1;
-	while (lo < hi) {
-		int mid = (lo + hi + 1) / 2;
-		if (v_ns >= start_ns[mid])
-			lo = mid;
-		else
-			hi = mid - 1;
+		for (int e = 0; e < 63; e++) {
+			int r = 0;
+			while (r + 1 < LAB_HEAT_L && ((int64_t)1 << e) >= start_ns[r + 1])
+				r++;
+			row_of_pow2[e] = (int8_t)r;
+		}
 	}
-	return lo;
+	if (v_ns < start_ns[1])
+		return 0;
+	int r = row_of_pow2[63 - __builtin_clzll((uint64_t)v_ns)];
+	while (r + 1 < LAB_HEAT_L && v_ns >= start_ns[r + 1])
+		r++;
+	return r;
 }
 
 static bool file_exists(const char *path)
@@ -169,14 +176,19 @@ static int64_t series_t(const struct lab_rec *r, bool dut)
 	return (int64_t)(dut ? r->dut_rx_ns : r->recv_ns);
 }
 
-/* Fill buf with the arrival series and sort it. Returns its length or (size_t)-1. */
+/* Fill buf with the arrival series and sort it (unless it came in order, which the filling
+ * sees). Returns its length or (size_t)-1. */
 static size_t fill_series(const struct lab_rec *recs, size_t n, bool dut, int64_t *buf)
 {
 	size_t k = 0;
+	bool sorted = true;
 	for (size_t i = 0; i < n; i++)
-		if (in_series(&recs[i], dut))
-			buf[k++] = series_t(&recs[i], dut);
-	if (!lab_is_sorted_i64(buf, k) && lab_sort_i64(buf, k, NULL) < 0)
+		if (in_series(&recs[i], dut)) {
+			int64_t t = series_t(&recs[i], dut);
+			sorted &= k == 0 || t >= buf[k - 1];
+			buf[k++] = t;
+		}
+	if (!sorted && lab_sort_i64(buf, k, NULL) < 0)
 		return (size_t)-1;
 	return k;
 }
@@ -473,24 +485,47 @@ static inline size_t bin_of(uint64_t d, unsigned bins, uint64_t span)
 	return (size_t)((unsigned __int128)d * bins / span);
 }
 
+/* The last bin a series fell in, as the times [lo, hi) it covers: times come nearly in order,
+ * so most packets land in the bin of the one before and need two compares, not a division. */
+struct bin_cache {
+	uint64_t lo, hi;
+	size_t b;
+};
+
+static inline size_t bin_cached(struct bin_cache *c, uint64_t d, unsigned bins, uint64_t span)
+{
+	if (d >= c->lo && d < c->hi)
+		return c->b;
+	size_t b = bin_of(d, bins, span);
+	/* d * bins / span == b exactly for ceil(b * span / bins) <= d < ceil((b + 1) * span /
+	 * bins); kept only inside the span, where those products fit in 64 bits */
+	if (d < span && span < (1ull << 55)) {
+		c->lo = ((uint64_t)b * span + bins - 1) / bins;
+		c->hi = ((uint64_t)(b + 1) * span + bins - 1) / bins;
+		c->b = b;
+	}
+	return b;
+}
+
 /* pass 2: the binned series of the report, the RTT intervals, and the values of the buckets
  * that hold the wanted ranks */
 static void gather_pass(struct lab_path *p, const struct lab_rec *recs, size_t n,
 			struct series_pass *sp)
 {
 	uint64_t t0 = p->t0_ns, span = p->span_ns;
+	struct bin_cache cc = {1, 0, 0}, cg = {1, 0, 0}, cd = {1, 0, 0}; /* empty */
 	for (size_t i = 0; i < n; i++) {
 		const struct lab_rec *r = &recs[i];
 		if (!(r->flags & LAB_REC_RECEIVED))
 			continue;
 		int64_t rtt = (int64_t)(r->recv_ns - r->intended_ns);
-		size_t col = bin_of(r->intended_ns - t0, LAB_HEAT_T, span);
+		size_t col = bin_cached(&cc, r->intended_ns - t0, LAB_HEAT_T, span);
 		p->heat[col < LAB_HEAT_T ? col : LAB_HEAT_T - 1][lab_heat_row(rtt)]++;
-		size_t b = bin_of(r->recv_ns - t0, LAB_RATE_BINS, span);
+		size_t b = bin_cached(&cg, r->recv_ns - t0, LAB_RATE_BINS, span);
 		if (r->recv_ns >= t0 && b < LAB_RATE_BINS)
 			p->rate_gen[b]++;
 		if ((r->flags & LAB_REC_STAMPED) && r->dut_rx_ns >= t0) {
-			b = bin_of(r->dut_rx_ns - t0, LAB_RATE_BINS, span);
+			b = bin_cached(&cd, r->dut_rx_ns - t0, LAB_RATE_BINS, span);
 			if (b < LAB_RATE_BINS)
 				p->rate_dut[b]++;
 		}

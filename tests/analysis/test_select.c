@@ -3,7 +3,7 @@
  * with all values equal, two values, huge outliers of either sign, n = 1, and ranks falling on
  * the histogram's bucket boundaries; the bucket map's order and ends; and the RFC 3550 jitter's
  * merge of overtaken packets against a full sort of the arrivals (mild and heavy reordering,
- * equal receive times). */
+ * equal receive times); the heat map's row lookup against a linear search. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -242,12 +242,44 @@ static void test_jitter_merge(void **state)
 	free(r);
 }
 
+/* the heat map's row: the largest r with v >= ceil(100 ns * 10^(r/6)), by a linear search */
+static int ref_heat_row(int64_t v)
+{
+	int r = 0;
+	while (r + 1 < LAB_HEAT_L && v >= (int64_t)ceil(LAB_HEAT_L_MIN_NS * pow(10.0, (r + 1) / 6.0)))
+		r++;
+	return r;
+}
+
+static void test_heat_row(void **state)
+{
+	(void)state;
+	int64_t edge[] = {INT64_MIN, -1, 0, 1, 99, 100, 101, 146, 147, 148, INT64_MAX};
+	for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]); i++)
+		assert_int_equal(lab_heat_row(edge[i]), ref_heat_row(edge[i]));
+	for (int r = 0; r < LAB_HEAT_L; r++) {
+		int64_t s = (int64_t)ceil(LAB_HEAT_L_MIN_NS * pow(10.0, r / 6.0));
+		for (int64_t d = -1; d <= 1; d++)
+			assert_int_equal(lab_heat_row(s + d), ref_heat_row(s + d));
+	}
+	for (int e = 0; e < 63; e++)
+		for (int64_t d = -1; d <= 1; d++) {
+			int64_t v = ((int64_t)1 << e) + d;
+			assert_int_equal(lab_heat_row(v), ref_heat_row(v));
+		}
+	for (int i = 0; i < 200000; i++) {
+		int64_t v = (int64_t)(rnd() >> (1 + rnd() % 63));
+		assert_int_equal(lab_heat_row(v), ref_heat_row(v));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bucket_map),
 		cmocka_unit_test(test_adversarial),
 		cmocka_unit_test(test_jitter_merge),
+		cmocka_unit_test(test_heat_row),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
