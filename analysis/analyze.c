@@ -406,6 +406,7 @@ struct series_pass {
 	int64_t range[2][2];              /* exact [min, max] of RTT and actual RTT */
 	uint64_t ci_t0, ci_t1;            /* intended send times of the received packets */
 	struct lab_path_ci ci;
+	struct lab_jit jit;               /* RFC 3550 jitter, its two walks riding on the passes */
 };
 
 #define STAMPED_RX (LAB_REC_RECEIVED | LAB_REC_STAMPED)
@@ -451,6 +452,7 @@ static void count_pass(struct lab_path *p, const struct lab_rec *recs, size_t n,
 			continue;
 		}
 		p->received++;
+		lab_jit_see(&sp->jit, r, i);
 		tmax = r->recv_ns > tmax ? r->recv_ns : tmax;
 		ct0 = r->intended_ns < ct0 ? r->intended_ns : ct0;
 		ct1 = r->intended_ns > ct1 ? r->intended_ns : ct1;
@@ -514,10 +516,13 @@ static void gather_pass(struct lab_path *p, const struct lab_rec *recs, size_t n
 {
 	uint64_t t0 = p->t0_ns, span = p->span_ns;
 	struct bin_cache cc = {1, 0, 0}, cg = {1, 0, 0}, cd = {1, 0, 0}; /* empty */
+	bool jit = !sp->jit.far;
 	for (size_t i = 0; i < n; i++) {
 		const struct lab_rec *r = &recs[i];
 		if (!(r->flags & LAB_REC_RECEIVED))
 			continue;
+		if (jit)
+			lab_jit_walk(&sp->jit, recs, i);
 		int64_t rtt = (int64_t)(r->recv_ns - r->intended_ns);
 		size_t col = bin_cached(&cc, r->intended_ns - t0, LAB_HEAT_T, span);
 		p->heat[col < LAB_HEAT_T ? col : LAB_HEAT_T - 1][lab_heat_row(rtt)]++;
@@ -550,7 +555,7 @@ static void series_by_copy(const struct lab_rec *recs, size_t n, int s, int64_t 
 }
 
 /* Counts, the exact percentiles of RTT, actual RTT and the three one-way legs, the report's
- * binned series and the RTT intervals, in two passes over the records. Returns 0, or -1 with
+ * binned series, the RTT intervals and the jitter, in two passes over the records. Returns 0, or -1 with
  * err set. */
 static int series_passes(struct lab_path *p, const struct lab_rec *recs, size_t n, int64_t *buf,
 			 const char *file, char *err, size_t errlen)
@@ -564,7 +569,11 @@ static int series_passes(struct lab_path *p, const struct lab_rec *recs, size_t 
 	for (int s = 0; s < NSERIES; s++)
 		if (lab_ps_init(&sp->ps[s]) < 0)
 			goto oom;
+	if (lab_jit_init(&sp->jit, n) < 0)
+		goto oom;
 	count_pass(p, recs, n, sp);
+	if (!sp->jit.far)
+		lab_jit_sort(&sp->jit);
 	for (int s = 0; s < NSERIES; s++) {
 		/* an eighth of the values at most: the gathered copies stay small next to the file */
 		int pr = lab_ps_plan(&sp->ps[s], sp->ps[s].n / 8 + 4096);
@@ -588,6 +597,14 @@ static int series_passes(struct lab_path *p, const struct lab_rec *recs, size_t 
 	}
 	if (lab_path_ci_end(p, &sp->ci) < 0)
 		goto oom;
+	if (!sp->jit.far) {
+		p->jitter_rfc3550_ns = lab_jit_end(&sp->jit, recs);
+	} else { /* far from arrival order: every arrival sorted */
+		lab_jit_free(&sp->jit);
+		if (lab_rfc3550_jitter(recs, n, p->received, &p->jitter_rfc3550_ns) < 0)
+			goto oom;
+	}
+	p->jitter_done = true;
 	if (p->stamped_run && p->received && !p->stamped)
 		lab_path_note(p, "stamps were asked for but no reflection carried them: no one-way split");
 	rc = 0;
@@ -597,6 +614,8 @@ oom:
 done:
 	for (int s = 0; sp && s < NSERIES; s++)
 		lab_ps_free(&sp->ps[s]);
+	if (sp)
+		lab_jit_free(&sp->jit);
 	if (sp && sp->ci.bi) {
 		lab_bootci_free(sp->ci.bi);
 		lab_bootci_free(sp->ci.ba);
@@ -741,11 +760,6 @@ int lab_analyze_path(const char *run_dir, const char *name, const struct lab_ana
 
 	if (series_passes(p, recs, n, buf, file, err, errlen) < 0)
 		goto out;
-	if (lab_rfc3550_jitter(recs, n, p->received, &p->jitter_rfc3550_ns) < 0) {
-		snprintf(err, errlen, "%s: out of memory for the jitter", file);
-		goto out;
-	}
-	p->jitter_done = true;
 	path_rates(p, recs, n);
 	if (find_path_bursts(p, o, recs, n, buf, file, err, errlen) < 0)
 		goto out;

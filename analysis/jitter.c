@@ -28,30 +28,11 @@ static int cmp_arrival(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* J after one more arrival; the first one only sets the reference */
-struct jstate {
-	bool any;
-	uint64_t recv_ns, sent_ns;
-	double j;
-};
-
-static inline void j_step(struct jstate *s, uint64_t recv_ns, uint64_t sent_ns)
-{
-	if (s->any) {
-		int64_t d = ((int64_t)recv_ns - (int64_t)s->recv_ns) -
-			    ((int64_t)sent_ns - (int64_t)s->sent_ns);
-		s->j += (fabs((double)d) - s->j) / 16.0;
-	}
-	s->any = true;
-	s->recv_ns = recv_ns;
-	s->sent_ns = sent_ns;
-}
-
 /* Far from arrival order: every received packet copied and sorted (24 bytes each). */
 static int rfc3550_sorted(const struct lab_rec *recs, size_t n, size_t nrecv, double *out)
 {
 	struct arrival *a = malloc((nrecv ? nrecv : 1) * sizeof(*a));
-	struct jstate s = {0};
+	struct lab_jit s = {0};
 	size_t k = 0;
 	if (!a)
 		return -1;
@@ -60,23 +41,18 @@ static int rfc3550_sorted(const struct lab_rec *recs, size_t n, size_t nrecv, do
 			a[k++] = (struct arrival){recs[i].recv_ns, recs[i].sent_ns, recs[i].seq};
 	qsort(a, k, sizeof(*a), cmp_arrival);
 	for (size_t i = 0; i < k; i++)
-		j_step(&s, a[i].recv_ns, a[i].sent_ns);
+		lab_jit_step(&s, a[i].recv_ns, a[i].sent_ns);
 	free(a);
 	*out = s.j;
 	return 0;
 }
 
-/* Overtaken packets as sort entries: receive time and record index, 16 bytes. */
-struct late {
-	uint64_t recv_ns, i;
-};
-
 /* LSD radix on the receive time, stable, so equal receive times stay in record (= sequence)
  * order; digits every entry shares are skipped. tmp: n entries. */
-static void sort_late(struct late *v, size_t n, struct late *tmp)
+static void sort_late(struct lab_jit_late *v, size_t n, struct lab_jit_late *tmp)
 {
 	size_t cnt[256];
-	struct late *src = v, *dst = tmp;
+	struct lab_jit_late *src = v, *dst = tmp;
 	for (int d = 0; d < 8 && n > 1; d++) {
 		unsigned sh = 8 * (unsigned)d;
 		memset(cnt, 0, sizeof(cnt));
@@ -92,7 +68,7 @@ static void sort_late(struct late *v, size_t n, struct late *tmp)
 		}
 		for (size_t i = 0; i < n; i++)
 			dst[cnt[(src[i].recv_ns >> sh) & 0xff]++] = src[i];
-		struct late *t = src;
+		struct lab_jit_late *t = src;
 		src = dst;
 		dst = t;
 	}
@@ -100,59 +76,53 @@ static void sort_late(struct late *v, size_t n, struct late *tmp)
 		memcpy(v, src, n * sizeof(*v));
 }
 
-/* Records are in sequence order (lab_rec_open checks seq == index) and arrive nearly so (a few
- * packets overtaken): the greedy run of packets that each arrive after the one kept before them
- * stays where it is, only the others are copied and sorted, and one more walk merges the two in
- * arrival order. A whole sorted copy of the arrivals (24 bytes a packet, twice that inside
- * qsort) was most of lab-analyze's time and peak memory. Up to a quarter of the packets may be
- * overtaken before that copy is made after all. Returns 0, or -1 (ENOMEM). */
+int lab_jit_init(struct lab_jit *j, size_t n)
+{
+	memset(j, 0, sizeof(*j));
+	j->cap = n / 4 + 16;
+	j->x = malloc(2 * j->cap * sizeof(*j->x)); /* pages are only touched as far as used */
+	return j->x ? 0 : -1;
+}
+
+void lab_jit_sort(struct lab_jit *j)
+{
+	sort_late(j->x, j->nx, j->x + j->cap);
+	j->kept_any = false;
+	j->e = 0;
+}
+
+double lab_jit_end(struct lab_jit *j, const struct lab_rec *recs)
+{
+	for (; j->e < j->nx; j->e++)
+		lab_jit_step(j, j->x[j->e].recv_ns, recs[j->x[j->e].i].sent_ns);
+	free(j->x);
+	j->x = NULL;
+	return j->j;
+}
+
+void lab_jit_free(struct lab_jit *j)
+{
+	free(j->x);
+	j->x = NULL;
+}
+
 int lab_rfc3550_jitter(const struct lab_rec *recs, size_t n, size_t nrecv, double *out)
 {
-	size_t cap = nrecv / 4 + 16, nx = 0;
-	struct late *x = malloc(2 * cap * sizeof(*x));
-	uint64_t last = 0;
-	bool kept_any = false;
-	if (!x)
+	struct lab_jit j;
+	if (lab_jit_init(&j, nrecv) < 0)
 		return -1;
-	for (size_t i = 0; i < n && nx < cap; i++) {
-		const struct lab_rec *r = &recs[i];
-		if (!(r->flags & LAB_REC_RECEIVED))
-			continue;
-		/* a later record with the same receive time comes later in arrival order */
-		if (!kept_any || r->recv_ns >= last) {
-			last = r->recv_ns;
-			kept_any = true;
-		} else {
-			x[nx++] = (struct late){r->recv_ns, i};
-		}
-	}
-	if (nx == cap) { /* far from arrival order */
-		free(x);
+	for (size_t i = 0; i < n && !j.far; i++)
+		if (recs[i].flags & LAB_REC_RECEIVED)
+			lab_jit_see(&j, &recs[i], i);
+	if (j.far) { /* far from arrival order */
+		lab_jit_free(&j);
 		return rfc3550_sorted(recs, n, nrecv, out);
 	}
-	sort_late(x, nx, x + cap);
-	struct jstate s = {0};
-	size_t e = 0;
-	kept_any = false;
-	for (size_t i = 0; i < n; i++) {
-		const struct lab_rec *r = &recs[i];
-		if (!(r->flags & LAB_REC_RECEIVED))
-			continue;
-		/* the same greedy choice as above picks the same run */
-		if (kept_any && r->recv_ns < last)
-			continue;
-		/* overtaken ones first: earlier, or as early and before it in sequence */
-		for (; e < nx && (x[e].recv_ns < r->recv_ns ||
-				  (x[e].recv_ns == r->recv_ns && x[e].i < i)); e++)
-			j_step(&s, x[e].recv_ns, recs[x[e].i].sent_ns);
-		j_step(&s, r->recv_ns, r->sent_ns);
-		last = r->recv_ns;
-		kept_any = true;
-	}
-	for (; e < nx; e++)
-		j_step(&s, x[e].recv_ns, recs[x[e].i].sent_ns);
-	free(x);
-	*out = s.j;
+	lab_jit_sort(&j);
+	for (size_t i = 0; i < n; i++)
+		if (recs[i].flags & LAB_REC_RECEIVED)
+			lab_jit_walk(&j, recs, i);
+	*out = lab_jit_end(&j, recs);
 	return 0;
 }
 

@@ -290,6 +290,17 @@ int lab_ps_init(struct lab_pstream *s)
 	return s->cnt ? 0 : -1;
 }
 
+/* Bucket b holds a single value (lab_ps_bucket is the identity on |v| below 2^(SUB_BITS + 1)):
+ * true, and the value in *v. */
+static bool bucket_single(size_t b, int64_t *v)
+{
+	uint64_t f = b >= LAB_PS_HALF ? b - LAB_PS_HALF : LAB_PS_HALF - 1 - b;
+	if (f >= (2u << LAB_PS_SUB_BITS))
+		return false;
+	*v = b >= LAB_PS_HALF ? (int64_t)f : -(int64_t)f - 1;
+	return true;
+}
+
 int lab_ps_plan(struct lab_pstream *s, size_t max_gather)
 {
 	if (s->n == 0)
@@ -307,12 +318,18 @@ int lab_ps_plan(struct lab_pstream *s, size_t max_gather)
 			before += c;
 			continue;
 		}
+		int64_t one = 0;
+		bool single = bucket_single(b, &one);
 		while (k < s->m && s->idx[k] < before + c) {
+			s->direct[k] = single;
+			s->dval[k] = one;
 			s->local[k] = gathered + (s->idx[k] - before);
 			k++;
 		}
-		s->want[b] = 1;
-		gathered += c;
+		if (!single) {
+			s->want[b] = 1;
+			gathered += c;
+		}
 		before += c;
 	}
 	if (gathered > max_gather)
@@ -331,7 +348,15 @@ int lab_ps_finish(struct lab_pstream *s, struct lab_pct *out)
 	if (s->ng != s->gcap)
 		return -1;
 	out->n = s->n;
-	lab_select_ranks(s->g, s->ng, s->local, s->m, val);
+	/* select only the ranks whose bucket was gathered; the local ranks stay ascending */
+	size_t li[7 + LAB_SPEC_POINTS], mm = 0;
+	int64_t sel[7 + LAB_SPEC_POINTS];
+	for (size_t k = 0; k < s->m; k++)
+		if (!s->direct[k])
+			li[mm++] = s->local[k];
+	lab_select_ranks(s->g, s->ng, li, mm, sel);
+	for (size_t k = 0, j = 0; k < s->m; k++)
+		val[k] = s->direct[k] ? s->dval[k] : sel[j++];
 	pct_store(out, s->slot, val, s->m);
 	return 0;
 }

@@ -56,6 +56,8 @@ struct lab_pstream {
 	size_t ng, gcap;
 	size_t m, idx[7 + LAB_SPEC_POINTS], local[7 + LAB_SPEC_POINTS];
 	int slot[7 + LAB_SPEC_POINTS];
+	bool direct[7 + LAB_SPEC_POINTS]; /* the rank's bucket holds one value: dval */
+	int64_t dval[7 + LAB_SPEC_POINTS];
 	size_t n;
 };
 
@@ -85,7 +87,8 @@ static inline void lab_ps_count(struct lab_pstream *s, int64_t v)
 
 /* After the counting pass. 0: gather next; 1: the wanted buckets hold more than max_gather
  * values (few distinct values, say), so store the series and use lab_percentiles instead;
- * -1: ENOMEM. n == 0 returns 0 and gathers nothing. */
+ * -1: ENOMEM. n == 0 returns 0 and gathers nothing. A bucket one value wide (|v| below
+ * 2^(LAB_PS_SUB_BITS + 1)) is its own answer and is not gathered. */
 int lab_ps_plan(struct lab_pstream *s, size_t max_gather);
 
 static inline void lab_ps_gather(struct lab_pstream *s, int64_t v)
