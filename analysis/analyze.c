@@ -1,6 +1,8 @@
 /* analyze.c — one path of a run, from its record file and its counter files to the figures of
- * summary.json. Memory: the record file is mapped and one array of n 64-bit values is reused
- * for every statistic in turn (a second one only when an arrival series needs sorting). */
+ * summary.json. Memory: the record file is mapped; the five latency series are streamed twice
+ * over it (a histogram, then the values near the wanted ranks) instead of stored; one array of
+ * n 64-bit values serves the arrival series of the bursts, the in/out-of-burst split and a
+ * series with too few distinct values to stream. */
 #include "analyze.h"
 
 #include <arpa/inet.h>

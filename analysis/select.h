@@ -1,6 +1,7 @@
 /* select.h — exact order statistics on the full set of values: nearest-rank percentiles by
- * selection (no histogram, no approximation) and a radix sort for time series that must be in
- * order. Values are signed: one-way delays across two clocks' conversions can dip below zero. */
+ * selection (histograms only find where the wanted ranks are, never approximate them) and a
+ * radix sort for time series that must be in order. Values are signed: one-way delays across
+ * two clocks' conversions can dip below zero. */
 #ifndef LAB_SELECT_H
 #define LAB_SELECT_H
 
