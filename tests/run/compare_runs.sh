@@ -2,7 +2,8 @@
 # compare_runs.sh — `setup/lab run --repeat 3` and `setup/lab compare` end to end, verdicts only
 # (never timings: this machine's p99 moves 100x between runs):
 #   1. two identical back-to-back quick runs with --repeat 3 compared: `same` at p50 and p99 on
-#      every path, between-run variation measured, exit 0;
+#      every path, between-run variation measured, exit 0 (a second fresh pair when the first
+#      differs: see same_pair's comment);
 #   2. the kernel path's replies delayed 50 µs (tc netem on dut0, added after `setup/lab up`;
 #      the bypass paths transmit past the qdisc) against the first run: the kernel path
 #      `slower` at p50 with an interval above 1, no bypass path `slower` at p50 or p99, exit 3.
@@ -80,17 +81,30 @@ for p, v in sorted(j["paths"].items()):
     print(p, " ".join(f"{k} {v[k]['verdict']} {v[k]['ratio']:.3f} {v[k]['ci95']}" for k in ("p50", "p99")))
 PY
 }
-rc=0
-"$LAB" compare "$A" "$B" --threshold 40 --out "$OUT/cmp-same" >"$OUT/same.txt" 2>&1 || rc=$?
-verdicts "$OUT/cmp-same/compare.json"
-[ $rc -eq 0 ] || nok "identical runs: exit $rc, expected 0"
-python3 - "$OUT/cmp-same/compare.json" <<'PY' || nok "identical runs: not every p50/p99 same"
+# same_pair A B NAME: the identical runs compared: exit 0 and every p50/p99 `same`; 1 otherwise
+same_pair() {
+  local rc=0
+  "$LAB" compare "$1" "$2" --threshold 40 --out "$OUT/cmp-$3" >"$OUT/$3.txt" 2>&1 || rc=$?
+  verdicts "$OUT/cmp-$3/compare.json"
+  [ $rc -eq 0 ] || { echo "identical runs ($3): exit $rc, expected 0"; return 1; }
+  python3 - "$OUT/cmp-$3/compare.json" <<'PY'
 import json, sys
 j = json.load(open(sys.argv[1]))
 assert j["between_run_variation_measured"] is True, "between-run variation not measured"
-bad = [(p, k) for p, v in j["paths"].items() for k in ("p50", "p99") if v[k]["verdict"] != "same"]
-assert not bad, bad
+bad = [(p, k, v[k]["ratio"]) for p, v in j["paths"].items() for k in ("p50", "p99") if v[k]["verdict"] != "same"]
+assert not bad, f"identical runs: not same: {bad}"
 PY
+}
+# bench/compare on this VM: about 1 pair in 10 of identical runs differs at p50 beyond 40 % on
+# some path (the whole machine slower for one run's minute, every repetition of it). A second,
+# fresh pair is the test's second chance: a compare that called identical runs different for a
+# reason of its own fails both; the machine's drift fails both about once in 100.
+if ! same_pair "$A" "$B" same; then
+  echo "the first identical pair differs: one more pair"
+  A2=$(run3 a2)
+  B2=$(run3 b2)
+  same_pair "$A2" "$B2" same2 || nok "identical runs: both pairs differ (see above)"
+fi
 
 rc=0
 "$LAB" compare "$A" "$C" --threshold 40 --out "$OUT/cmp-netem" >"$OUT/netem.txt" 2>&1 || rc=$?
