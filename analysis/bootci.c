@@ -19,6 +19,9 @@ struct lab_bootci {
 	size_t nblocks, kmin, nk;
 	uint32_t *counts; /* [block][bucket - kmin] */
 	size_t n;
+	/* the block of the last time added: times come in order, so most adds skip the division */
+	int64_t cur_lo, cur_hi;
+	size_t cur_blk;
 };
 
 const uint32_t lab_bootci_ppm[LAB_BOOTCI_NPCT] = {500000, 900000, 990000, 999000, 999900};
@@ -55,6 +58,7 @@ struct lab_bootci *lab_bootci_new(int64_t t0_ns, int64_t span_ns, int64_t block_
 	lab_hdr_free(&b->h);
 	b->t0_ns = t0_ns;
 	b->block_ns = block_ns;
+	b->cur_lo = 1, b->cur_hi = 0; /* empty: the first add computes its block */
 	b->nblocks = (size_t)((span_ns + block_ns - 1) / block_ns);
 	b->kmin = lab_hdr_index(&b->h, clamp_v(b, vmin));
 	b->nk = lab_hdr_index(&b->h, clamp_v(b, vmax)) - b->kmin + 1;
@@ -68,10 +72,18 @@ struct lab_bootci *lab_bootci_new(int64_t t0_ns, int64_t span_ns, int64_t block_
 
 void lab_bootci_add(struct lab_bootci *b, int64_t t_ns, int64_t v)
 {
-	size_t blk = (size_t)((t_ns - b->t0_ns) / b->block_ns);
+	size_t blk = b->cur_blk;
+	if (t_ns < b->cur_lo || t_ns >= b->cur_hi) {
+		blk = (size_t)((t_ns - b->t0_ns) / b->block_ns);
+		if (t_ns >= b->t0_ns && blk < b->nblocks) { /* a block of its own: remembered */
+			b->cur_blk = blk;
+			b->cur_lo = b->t0_ns + (int64_t)blk * b->block_ns;
+			b->cur_hi = b->cur_lo + b->block_ns;
+		} else if (blk >= b->nblocks) {
+			blk = b->nblocks - 1; /* clamped, as the header says: not remembered */
+		}
+	}
 	size_t k = lab_hdr_index(&b->h, clamp_v(b, v));
-	if (blk >= b->nblocks)
-		blk = b->nblocks - 1;
 	k = k < b->kmin ? 0 : k - b->kmin >= b->nk ? b->nk - 1 : k - b->kmin;
 	b->counts[blk * b->nk + k]++;
 	b->n++;

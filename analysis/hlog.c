@@ -10,6 +10,7 @@
 #include "hlog.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,16 +83,20 @@ static void write_header(FILE *f, const char *tag, const struct lab_rec_hdr *hdr
 }
 
 /* The schedule's start and the number of 1 s intervals that cover it and every received
- * packet's intended send time. */
+ * packet's intended send time; *ordered: the intended times never go back in file order (every
+ * schedule of lab-gen: the records are in sequence order). */
 static size_t interval_span(const struct lab_rec_hdr *hdr, const struct lab_rec *recs, size_t n,
-			    uint64_t *t0_out, uint64_t *span_out)
+			    uint64_t *t0_out, uint64_t *span_out, bool *ordered)
 {
 	uint64_t t0 = n ? recs[0].intended_ns : hdr->start_ns, tmax = t0;
+	*ordered = true;
 	for (size_t i = 0; i < n; i++) {
 		if (recs[i].intended_ns < t0)
 			t0 = recs[i].intended_ns;
 		if (recs[i].intended_ns > tmax)
 			tmax = recs[i].intended_ns;
+		else if (recs[i].intended_ns < tmax)
+			*ordered = false;
 	}
 	uint64_t span = n ? tmax - t0 + 1 : 0;
 	if (hdr->duration_ns > span)
@@ -101,11 +106,34 @@ static size_t interval_span(const struct lab_rec_hdr *hdr, const struct lab_rec 
 	return (size_t)((span + LAB_HLOG_INTERVAL_NS - 1) / LAB_HLOG_INTERVAL_NS);
 }
 
+/* Interval k's line from the histogram h holds. An empty second is written too: all of its
+ * packets lost is information. 0, or -1 (ENOMEM). */
+static int emit_interval(FILE *f, const char *tag, const struct lab_hdr *h, size_t k, uint64_t span)
+{
+	char *b64;
+	uint64_t len_ns = span - k * LAB_HLOG_INTERVAL_NS;
+	if (len_ns > LAB_HLOG_INTERVAL_NS)
+		len_ns = LAB_HLOG_INTERVAL_NS;
+	if (lab_hdr_encode_compressed_b64(h, &b64) < 0)
+		return -1;
+	fprintf(f, "Tag=%s,%.3f,%.3f,%.3f,%s\n", tag, (double)k, (double)len_ns / 1e9,
+		(double)h->max / 1e6, b64);
+	free(b64);
+	return 0;
+}
+
+/* recv before intended is impossible on one clock; recorded as 0, not lost */
+static void record_rtt(struct lab_hdr *h, const struct lab_rec *r)
+{
+	lab_hdr_record(h, (int64_t)(r->recv_ns - r->intended_ns));
+}
+
 int lab_hlog_write(FILE *f, const char *tag, const struct lab_rec_hdr *hdr,
 		   const struct lab_rec *recs, size_t n)
 {
 	uint64_t t0, span;
-	size_t nint = interval_span(hdr, recs, n, &t0, &span), *first = NULL;
+	bool ordered;
+	size_t nint = interval_span(hdr, recs, n, &t0, &span, &ordered), *first = NULL;
 	uint32_t *order = NULL;
 	struct lab_hdr h;
 	int rc = -1;
@@ -116,26 +144,23 @@ int lab_hlog_write(FILE *f, const char *tag, const struct lab_rec_hdr *hdr,
 	}
 	if (lab_hdr_init(&h, LAB_HLOG_LOWEST_NS, LAB_HLOG_HIGHEST_NS, LAB_HLOG_SIG_DIGITS) < 0)
 		return -1;
-	if (group_by_interval(recs, n, t0, nint, &first, &order) < 0)
+	/* in time order (always, from lab-gen) one walk through the file fills each second in
+	 * turn; otherwise the records are grouped by second first */
+	if (!ordered && group_by_interval(recs, n, t0, nint, &first, &order) < 0)
 		goto out;
 	write_header(f, tag, hdr, t0);
-	for (size_t k = 0; k < nint; k++) {
-		char *b64;
+	for (size_t k = 0, i = 0; k < nint; k++) {
 		lab_hdr_reset(&h);
-		for (size_t j = first[k]; j < first[k + 1]; j++) {
-			const struct lab_rec *r = &recs[order[j]];
-			/* recv before intended is impossible on one clock; recorded as 0, not lost */
-			lab_hdr_record(&h, (int64_t)(r->recv_ns - r->intended_ns));
+		if (ordered) {
+			for (; i < n && (recs[i].intended_ns - t0) / LAB_HLOG_INTERVAL_NS == k; i++)
+				if (recs[i].flags & LAB_REC_RECEIVED)
+					record_rtt(&h, &recs[i]);
+		} else {
+			for (size_t j = first[k]; j < first[k + 1]; j++)
+				record_rtt(&h, &recs[order[j]]);
 		}
-		/* an empty second is written too: all of its packets lost is information */
-		uint64_t len_ns = span - k * LAB_HLOG_INTERVAL_NS;
-		if (len_ns > LAB_HLOG_INTERVAL_NS)
-			len_ns = LAB_HLOG_INTERVAL_NS;
-		if (lab_hdr_encode_compressed_b64(&h, &b64) < 0)
+		if (emit_interval(f, tag, &h, k, span) < 0)
 			goto out;
-		fprintf(f, "Tag=%s,%.3f,%.3f,%.3f,%s\n", tag, (double)k, (double)len_ns / 1e9,
-			(double)h.max / 1e6, b64);
-		free(b64);
 	}
 	rc = ferror(f) ? -1 : 0;
 out:

@@ -2,6 +2,7 @@
  * the median over repetitions of every percentile, with its interval over repetitions. */
 #include "repeat.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,13 +63,32 @@ static int load_top(struct lab_reps *r, char *err, size_t errlen)
 	return 0;
 }
 
+/* Whether DIR/sub holds any entry (a record file, a skipped path's reason). */
+static bool has_entry(const char *dir, const char *sub)
+{
+	char p[4300];
+	snprintf(p, sizeof(p), "%s/%s", dir, sub);
+	DIR *d = opendir(p);
+	if (!d)
+		return false;
+	struct dirent *e;
+	bool any = false;
+	while (!any && (e = readdir(d)))
+		any = e->d_name[0] != '.';
+	closedir(d);
+	return any;
+}
+
+/* rep1, rep2, ... as long as each holds something: a run stopped at the start of a repetition
+ * leaves its directory empty, and the repetitions before it still count (repeat_planned says
+ * the rest is missing). */
 static size_t count_reps(const char *dir)
 {
 	char p[4200];
 	size_t n = 0;
 	while (n < LAB_MAX_REPS) {
 		snprintf(p, sizeof(p), "%s/rep%zu", dir, n + 1);
-		if (!is_dir(p))
+		if (!is_dir(p) || (!has_entry(p, "records") && !has_entry(p, "skipped")))
 			break;
 		n++;
 	}

@@ -11,7 +11,7 @@
 #     (exit 3);
 #   - every repetition x1.08: `same` over repetitions (the shift is inside the runs' spread),
 #     while one repetition against its own x1.08 copy says `slower` (within-run only);
-#   - fewer repetitions than run.json planned are said; a corrupt repetition is exit 1 in one
+#   - fewer repetitions than run.json planned are said (an empty last one left out); a corrupt repetition is exit 1 in one
 #     line naming the file; compare never writes into either run.
 set -u
 B=${LAB_BUILD:?LAB_BUILD not set}
@@ -50,6 +50,7 @@ repeated "$R/a3" 3 1.0 1.2 0.9 && repeated "$R/b3" 3 0.9 1.0 1.2 && repeated "$R
   scaled "$T/base" "$R/one" 1.0 && scaled "$T/base" "$R/one108" 1.08 &&
   repeated "$R/bad3" 3 1.0 1.2 0.9 || { echo "Bail out! could not build the repetitions"; exit 1; }
 head -c 700 "$R/a3/rep2/records/kernel.rec" >"$R/bad3/rep2/records/kernel.rec"
+mkdir -p "$R/part/rep4/records" "$R/part/rep4/logs" # stopped as repetition 4 began: nothing in it
 
 expect 0 "lab-analyze of a repeated run" -- "$A" "$R/a3"
 check "each repetition analyzed" test -s "$R/a3/rep1/summary.json" -a -s "$R/a3/rep3/summary.json" -a -s "$R/a3/rep2/report.html"
