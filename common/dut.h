@@ -23,6 +23,7 @@
 #ifndef LAB_DUT_H
 #define LAB_DUT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -109,6 +110,7 @@ struct lab_dut {
 	uint64_t next_ns;               /* lab_dut_tick does nothing before this */
 	uint64_t interval_ns, next_stats_ns, last_ns;
 	struct lab_dut_sample last;     /* at the previous interval line */
+	uint64_t snapshots;             /* --stats-json writes so far (SIGUSR1, then the last) */
 	/* the polling thread's gaps (--gap-log): only that thread touches it, through
 	 * lab_gap_tick() on idle spins and lab_gap_pause() after work or a sleep; written at
 	 * lab_dut_finish, after the poller stopped */
@@ -136,12 +138,16 @@ int lab_dut_start(struct lab_dut *d);
  * a program whose poller starts before lab_dut_start calls it first. */
 void lab_dut_gaps_init(struct lab_dut *d);
 
+/* Set by SIGUSR1 (handled from lab_dut_start on): write --stats-json now, and run on. */
+extern volatile sig_atomic_t lab_dut_snap_req;
+
 bool lab_dut_tick_due(struct lab_dut *d, uint64_t now_ns);
 /* True when the run is to stop (a stop signal, or --duration reached); prints an interval line
- * when one is due. now_ns: CLOCK_MONOTONIC, read once by the caller's loop iteration. */
+ * when one is due, and writes --stats-json when SIGUSR1 asked for it. now_ns: CLOCK_MONOTONIC,
+ * read once by the caller's loop iteration. */
 static inline bool lab_dut_tick(struct lab_dut *d, uint64_t now_ns)
 {
-	if (__builtin_expect(now_ns < d->next_ns, 1))
+	if (__builtin_expect(now_ns < d->next_ns && !lab_dut_snap_req, 1))
 		return lab_stop != 0;
 	return lab_dut_tick_due(d, now_ns);
 }

@@ -27,7 +27,8 @@ static struct lab_opt shared[] = {
 	{.name = "ready-file", .kind = LAB_OPT_STR, D(ready_file), .arg = "PATH",
 	 .help = "written (atomically, our pid) once lab traffic is served"},
 	{.name = "stats-json", .kind = LAB_OPT_STR, D(stats_json), .arg = "PATH",
-	 .help = "the counters as JSON (README contract), written on exit"},
+	 .help = "the counters as JSON (README contract), written on exit, and also on SIGUSR1 "
+		 "(the counters so far, the program runs on; member \"snapshot\" counts the writes)"},
 	{.name = "stats-interval", .kind = LAB_OPT_DBL, D(stats_interval_s), .arg = "S", .dmax = 86400,
 	 .help = "print counters, rates and drops to stderr every S seconds; 0 = never"},
 	{.name = "duration", .kind = LAB_OPT_DBL, D(duration_s), .arg = "S", .dmax = 86400.0 * 365,
@@ -91,7 +92,8 @@ void lab_dut_help(FILE *f, void *dut)
 		 "Exit: 0 ok (also when stopped by SIGINT/SIGTERM), 1 runtime failure, 2 usage or "
 		 "configuration error (a bad flag or value, an interface outside the lab or not there). "
 		 "SIGINT/SIGTERM stop it within %u ms; it then prints its totals and writes "
-		 "--stats-json.", cli->stop_ms);
+		 "--stats-json. SIGUSR1 writes --stats-json at once and goes on (a sweep reads "
+		 "each trial's counters so).", cli->stop_ms);
 	lab_opts_wrap(f, exit_text, 0, 0);
 }
 

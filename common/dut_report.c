@@ -78,6 +78,7 @@ void lab_dut_json(struct lab_json *j, void *dut)
 	lab_json_u64(j, "port", d->cfg.port);
 	lab_json_i64(j, "cpu", d->cfg.cpu);
 	lab_json_dbl(j, "duration_s", run_s(d));
+	lab_json_u64(j, "snapshot", d->snapshots);
 	lab_json_u64(j, "received", s->c.received);
 	lab_json_u64(j, sent_key(d), s->c.reflected);
 	lab_json_u64(j, "not_lab", s->c.not_lab);
@@ -102,6 +103,7 @@ int lab_dut_finish(struct lab_dut *d, int exit_code)
 	memset(&d->last, 0, sizeof(d->last));
 	d->ops->sample(d->priv, &d->last);
 	d->last_ns = lab_now_ns();
+	d->snapshots++;
 	lab_dut_format_line(d, &d->last, NULL, run_s(d), line, sizeof(line));
 	fputs(line, stdout);
 	fflush(stdout);

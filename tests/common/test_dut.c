@@ -3,6 +3,7 @@
  * lines, the stats JSON's common members, drop points against the path registry, and the
  * errno -> exit code mapping. */
 #include <errno.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -209,6 +210,54 @@ static void test_deadline(void **state)
 	assert_true(lab_dut_tick(&d, d.start_ns + 500000000));
 }
 
+static void slurp(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	size_t n = fread(buf, 1, len - 1, f);
+	buf[n] = 0;
+	fclose(f);
+}
+
+/* SIGUSR1 writes the counters so far and the program runs on; the interval lines' reference
+ * is not moved by it; the final write counts on. */
+static void test_snapshot(void **state)
+{
+	(void)state;
+	struct lab_dut d;
+	char path[] = "/tmp/lab-test-dut-XXXXXX", buf[2048];
+	int fd = mkstemp(path);
+	close(fd);
+	unlink(path);
+	init(&d);
+	memset(&fake, 0, sizeof(fake));
+	lab_dut_add_drop(&fake, "udp_rcvbuf_errors", 0);
+	lab_dut_add_drop(&fake, "socket_rxq_ovfl", 0);
+	d.cfg.stats_json = path;
+	assert_int_equal(lab_dut_start(&d), 0);
+	fake.c.received = 11;
+	fake.drops[1].value = 4;
+	assert_false(lab_dut_tick(&d, d.start_ns + 1));
+	assert_int_equal(access(path, F_OK), -1); /* nothing asked: nothing written */
+	raise(SIGUSR1);
+	assert_false(lab_dut_tick(&d, d.start_ns + 2)); /* still running */
+	slurp(path, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\"snapshot\": 1"));
+	assert_non_null(strstr(buf, "\"received\": 11"));
+	assert_non_null(strstr(buf, "\"socket_rxq_ovfl\": 4"));
+	assert_int_equal(d.last.c.received, 0); /* the interval reference is as at start */
+	fake.c.received = 20;
+	raise(SIGUSR1);
+	assert_false(lab_dut_tick(&d, d.start_ns + 3));
+	slurp(path, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\"snapshot\": 2"));
+	assert_non_null(strstr(buf, "\"received\": 20"));
+	assert_int_equal(lab_dut_finish(&d, LAB_EXIT_OK), LAB_EXIT_OK);
+	slurp(path, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\"snapshot\": 3"));
+	unlink(path);
+}
+
 static void test_drops_registered(void **state)
 {
 	(void)state;
@@ -244,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_deadline),
+		cmocka_unit_test(test_snapshot),
 		cmocka_unit_test(test_drops_registered),
 		cmocka_unit_test(test_exit_for_errno),
 	};
