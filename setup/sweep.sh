@@ -1,0 +1,98 @@
+# setup/sweep.sh — `setup/lab sweep`: throughput (NDR/PDR) and latency-vs-load per path. Sourced
+# by setup/lab after setup/run.sh (uses run's cleanup, isolation and run-id helpers). The shell
+# part checks the command line (setup/sweep.py --check-args), brings the lab up, isolates the DUT
+# core as run does, and hands over to setup/sweep.py, which runs the trials; whatever happens —
+# a failure, Ctrl-C, the Python side killed — every process it started is stopped and the
+# machine is left as it was found.
+
+SWEEP_PID=""
+
+sweep_interrupted() {
+  trap - INT TERM
+  echo "$PROG: sweep: interrupted; stopping the trial in progress and writing what was found" >&2
+  if [ -n "$SWEEP_PID" ]; then
+    kill -TERM "$SWEEP_PID" 2>/dev/null || true
+    # the trial in progress ends (lab-gen's shortened tail), the results are written
+    for _ in $(seq 150); do kill -0 "$SWEEP_PID" 2>/dev/null || break; sleep 0.1; done
+  fi
+  sweep_cleanup
+  [ -n "$RUN_DIR" ] && echo "$PROG: sweep: partial results in $RUN_DIR" >&2
+  exit 130
+}
+
+# every process of this sweep (they carry LLAB_SWEEP=<its directory>): also after the Python
+# side was killed
+sweep_kill_own() {
+  local e pid pids=()
+  [ -n "$RUN_DIR" ] || return 0
+  for e in /proc/[0-9]*/environ; do
+    pid=${e#/proc/}; pid=${pid%/environ}
+    [ "$pid" = "$BASHPID" ] && continue
+    grep -qsxzF "LLAB_SWEEP=$RUN_DIR" "$e" && pids+=("$pid")
+  done
+  [ ${#pids[@]} -gt 0 ] || return 0
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  sleep 1
+  kill -KILL "${pids[@]}" 2>/dev/null || true
+}
+
+sweep_cleanup() {
+  if [ -n "$SWEEP_PID" ]; then
+    kill -TERM "$SWEEP_PID" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$SWEEP_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$SWEEP_PID" 2>/dev/null || true
+    SWEEP_PID=""
+  fi
+  sweep_kill_own
+  run_cleanup
+}
+
+cmd_sweep() {
+  local py="$LAB_ROOT/setup/sweep.py" cfg a ncpu rc=0 id out
+  for a in "$@"; do
+    case $a in -h|--help) python3 "$py" --help; return 0 ;; esac
+  done
+  # the whole command line is checked before anything changes
+  cfg=$(python3 "$py" --check-args "$@") || exit 2
+  local SW_DUT_CPU SW_GEN_CPU SW_ISOLATE SW_OUT SW_PATHS
+  eval "$cfg"
+  DUT_CPU=$SW_DUT_CPU GEN_CPU=$SW_GEN_CPU
+  ncpu=$(nproc)
+  if [ -f "$(iso_dir)/applied" ]; then
+    local icpu; icpu=$(cat "$(iso_dir)/cpu")
+    [ "$DUT_CPU" = "$icpu" ] ||
+      usage_die "sweep: cpu $icpu is isolated ('setup/lab isolate'); sweep with --dut-cpu $icpu, or 'setup/lab unisolate' first"
+    RUN_USER_ISO=1
+  fi
+  cmd_deps
+  cmd_build
+  export LLAB_OWNER=$P
+  trap sweep_interrupted INT TERM
+  trap sweep_cleanup EXIT
+  if ! ns_exists "$NS_DUT"; then RUN_BROUGHT_UP=1; fi
+  LAB_QUIET=1 cmd_up
+  out=$SW_OUT
+  mkdir -p "$out"
+  out=$(cd "$out" && pwd)
+  id=$(next_run_id "$out") || die "sweep: cannot make a directory under $out"
+  RUN_DIR="$out/$id"
+  if [ "$RUN_USER_ISO" = 1 ]; then
+    say "sweep: cpu $DUT_CPU was isolated before the sweep ('setup/lab isolate'); left as it is"
+  elif [ "$SW_ISOLATE" = 1 ] && [ "$ncpu" -gt 1 ]; then
+    RUN_ISOLATED=1
+    LAB_QUIET=1 iso_apply "$DUT_CPU"
+    say "sweep: cpu $DUT_CPU isolated (tasks, IRQs moved; busy-poll on; C-states held shallow)"
+  fi
+  iso_hold_cstate
+  echo "== sweep: $SW_PATHS -> $RUN_DIR"
+  LLAB_SWEEP=$RUN_DIR SWEEP_BUILD=$BUILD SWEEP_PREFIX=$P SWEEP_NS_GEN=$NS_GEN SWEEP_NS_DUT=$NS_DUT \
+    SWEEP_ISO_PROCS=$(iso_procs) python3 "$py" "$@" --dir "$RUN_DIR" &
+  SWEEP_PID=$!
+  wait "$SWEEP_PID" || rc=$?
+  SWEEP_PID=""
+  sweep_cleanup
+  trap - INT TERM EXIT
+  [ -s "$RUN_DIR/sweep.json" ] && point_latest "$out" "$id"
+  echo "results: $RUN_DIR (sweep.json, sweep.md, report.html)"
+  return $rc
+}
