@@ -538,14 +538,13 @@ class Sweep:
         return max(0, units + self.cur_left)
 
     # -- the generator's limit, per size, through the floor
-    def gen_limit(self, refl, size):
+    def gen_limit(self, refl, size, trials):
         """the highest rate lab-gen keeps (achieved within 0.1 % of offered), through xdptx:
         the top rate first, then down from what it achieved there, then bisection. Trials of
         at least 2 s: a late last packet (one scheduling hiccup of the shared core) must not
         weigh more than 0.1 % of the span"""
         a = self.a
         dur = max(2.0, a.trial_s)
-        trials = []
 
         def run(r):
             t = self.trial(refl, "xdptx", size, r, dur, "generator-limit")
@@ -735,8 +734,11 @@ class Sweep:
             g = {"limit_pps": None, "measured": False}
             if why is None and refl is not None:
                 print(f"sweep: the generator's limit at {size} B, through the xdptx floor", flush=True)
-                lim, trials, stop = self.gen_limit(refl, size)
-                g = {"limit_pps": lim, "measured": True, "above_it": stop, "trials": trials}
+                # kept as they finish: an interrupted sweep still has them
+                g = {"limit_pps": None, "measured": False, "trials": []}
+                self.res["generator"][str(size)] = g
+                lim, trials, stop = self.gen_limit(refl, size, g["trials"])
+                g.update({"limit_pps": lim, "measured": True, "above_it": stop})
             else:
                 g = {"limit_pps": a.max_rate, "measured": False,
                      "note": f"not measured ({why}); trials where lab-gen falls short are still marked"}
@@ -744,6 +746,7 @@ class Sweep:
             self.res["generator"][str(size)] = g
         if refl is not None:
             refl.stop_it()
+        self.res["generator_wall_s"] = round(now() - self.started, 1)
         # 2. each path: NDR, PDR (and --validate)
         for path in paths:
             if path != "testpmd":
@@ -759,6 +762,7 @@ class Sweep:
                 self.plan_searches_left -= 2 * len(a.size_list)
                 self.plan_points_left -= len(a.size_list) * (4 + a.curve_points)
                 continue
+            t_path = now()
             refl = Reflector(lab, path)
             err = refl.start()
             if err:
@@ -772,6 +776,9 @@ class Sweep:
                     g = self.res["generator"][str(size)]
                     top, top_is_gen = g["limit_pps"], g["measured"] and g["limit_pps"] < a.max_rate
                     r = pr.setdefault(str(size), {"trials": [], "points": []})
+                    if not top:
+                        r["skipped"] = "the generator keeps no rate from --min-rate up here"
+                        continue
                     trials = r["trials"]
                     ndr = self.search(refl, path, size, 0.0, top, top_is_gen, trials, "ndr")
                     self.plan_searches_left -= 1
@@ -794,6 +801,7 @@ class Sweep:
                 self.failed.append(f"{path}: {e}")
             finally:
                 refl.stop_it()
+                pr["search_wall_s"] = round(now() - t_path, 1)
         # 3. latency at load: fractions of each PDR, and the common curve
         pdrs = [r["pdr_pps"] for p in paths for s, r in self.res["paths"].get(p, {}).items()
                 if isinstance(r, dict) and r.get("pdr_pps")]
@@ -811,6 +819,7 @@ class Sweep:
             pr = self.res["paths"].get(path, {})
             if pr.get("skipped"):
                 continue
+            t_path = now()
             refl = Reflector(lab, path)
             err = refl.start()
             if err:
@@ -838,6 +847,7 @@ class Sweep:
                 self.failed.append(f"{path}: {e}")
             finally:
                 refl.stop_it()
+                pr["points_wall_s"] = round(now() - t_path, 1)
 
     def validate(self, refl, path, size, r):
         a = self.a
@@ -876,7 +886,8 @@ def write_outputs(lab, a, sw, interrupted, machine):
                      "gen_cpu": a.gen_cpu, "gbps_counts": "frame + 24 B (FCS, preamble, IFG) x 8",
                      "interrupted": interrupted, "wall_s": round(now() - sw.started, 1),
                      "trials": sw.trials_done, **machine},
-           "generator": res["generator"], "curve_pps": res.get("curve_pps", []),
+           "generator": res["generator"], "generator_wall_s": res.get("generator_wall_s"),
+           "curve_pps": res.get("curve_pps", []),
            "paths": res["paths"]}
     doc["errors"] = sw.failed
     if a.validate:

@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# sweep.sh — `setup/lab sweep --validate` at a small scale, against ground truth the test injects
+# and measures itself (never timings: only rates and counts):
+#   the kernel path behind a known bottleneck: an iptables `limit` rule in the DUT namespace
+#   passes about 5000 UDP packets/s to the reflector and drops the rest (xt_limit counts in
+#   jiffies, so the real rate differs a little from 5000: the test measures it first, with its
+#   own lab-kern and one overloaded lab-gen run, as received / duration);
+#   1. the sweep's kernel PDR lies within [0.9, 1.02] x that capacity, NDR <= PDR;
+#   2. every packet the rule dropped is one the sweep counted as lost before the reflector:
+#      the sum over the kernel trials and points of (sent - reflector's received - its own drop
+#      points) equals the rule's DROP counter;
+#   3. xdptx (no bottleneck up to the generator's limit): the generator's limit measured (a
+#      generator-limit trial above it marked short), xdptx's PDR reported generator-bound at
+#      that limit, never as the path's throughput;
+#   4. --validate: at PDR the loss is within --pdr-loss, at 1.25 x PDR above it or the generator
+#      short (exit 0); sweep.json's schema; the latency points' p50/p99 equal a brute-force
+#      nearest-rank computation over the kept record file (RTT from the intended send);
+#   5. Ctrl-C mid-sweep: exit 130, sweep.json written with the finished trials and marked
+#      interrupted, no process of the sweep left, the DUT core's isolation put back.
+set -u
+. "$(dirname "$0")/../lib/netns.sh"
+netns_require_root
+netns_require_bin loadgen/lab-gen analysis/lab-analyze kernelpath/lab-kern xdp/lab-xsk
+export LAB_BUILD_DIR="$LAB_BUILD" LAB_SKIP_DEPS=1 LAB_SKIP_BUILD=1 LAB_QUIET=1
+OUT=$(mktemp -d /tmp/lab-sweep.XXXXXX)
+trap '"$LAB" down >/dev/null 2>&1; [ -n "${LAB_TEST_KEEP:-}" ] && echo "kept $OUT" || rm -rf "$OUT"' EXIT
+ipt=$(command -v iptables-legacy || command -v iptables) ||
+  { echo "Bail out! iptables is missing (setup/lab test installs it)"; exit 1; }
+fails=0
+nok() { echo "not ok: $*"; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+
+"$LAB" up >"$OUT/up.log" 2>&1 || { cat "$OUT/up.log"; echo "Bail out! setup/lab up failed"; exit 1; }
+ip netns exec "$NS_DUT" "$ipt" -A INPUT -p udp --dport 7777 -m limit --limit 5000/sec --limit-burst 20 -j ACCEPT &&
+  ip netns exec "$NS_DUT" "$ipt" -A INPUT -p udp --dport 7777 -j DROP ||
+  { echo "Bail out! the limit rule could not be added"; exit 1; }
+
+# the bottleneck's real capacity, measured by the test: its own reflector, 3 s at 10 kpps
+ip netns exec "$NS_DUT" "$LAB_BUILD/kernelpath/lab-kern" --iface dut0 --duration 30 \
+  --ready-file "$OUT/k.ready" >"$OUT/k.log" 2>&1 &
+kp=$!
+for _ in $(seq 100); do [ -s "$OUT/k.ready" ] && break; sleep 0.1; done
+ip netns exec "$NS_GEN" timeout 30 "$LAB_BUILD/loadgen/lab-gen" --iface gen0 --rate 10000 --duration 3 \
+  --size 64 --quiet --stats-json "$OUT/cap.json" >/dev/null 2>&1
+kill "$kp"; wait "$kp" 2>/dev/null
+CAP=$(python3 -c 'import json,sys; d = json.load(open(sys.argv[1])); print(round(d["received"] * d["achieved_pps"] / d["sent"]))' "$OUT/cap.json") ||
+  { echo "Bail out! the capacity run failed"; exit 1; }
+echo "the limit rule's capacity, measured: $CAP pps"
+ip netns exec "$NS_DUT" "$ipt" -Z INPUT
+
+# 1-4: the sweep
+rc=0
+"$LAB" sweep --quick --paths kernel,xdptx --validate --resolution 3 --curve-points 2 \
+  --min-rate 1000 --keep-records --out "$OUT/sw" >"$OUT/sweep.log" 2>&1 || rc=$?
+grep -E "^sweep: (validate|[a-z]+ 64B: )" "$OUT/sweep.log"
+[ $rc -eq 0 ] || { tail -n 20 "$OUT/sweep.log"; nok "sweep --validate exit $rc, expected 0"; }
+D=$(readlink -f "$OUT/sw/latest")
+[ -s "$D/sweep.json" ] && [ -s "$D/sweep.md" ] && grep -q "<svg" "$D/report.html" ||
+  { echo "Bail out! no sweep.json, sweep.md or report.html plots in $D"; exit 1; }
+DROPPED=$(ip netns exec "$NS_DUT" "$ipt" -L INPUT -v -x -n | awk '$3 == "DROP" {print $1}')
+echo "the rule dropped $DROPPED packets during the sweep"
+
+python3 - "$D" "$CAP" "$DROPPED" <<'PY'
+import json, math, os, struct, sys
+d, cap, dropped = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+j = json.load(open(os.path.join(d, "sweep.json")))
+fails = 0
+def check(cond, what):
+    global fails
+    print(("ok: " if cond else "not ok: ") + what)
+    fails += not cond
+
+k = j["paths"]["kernel"]["64"]
+for key in ("ndr_pps", "pdr_pps", "generator_bound", "trials", "points"):
+    check(key in k, f"paths.kernel.64.{key} present")
+for t in k["trials"]:
+    for key in ("offered_pps", "achieved_pps", "loss_ratio", "drops", "generator_bound"):
+        if key not in t:
+            check(False, f"a trial lacks {key}: {t}")
+            break
+check(0.9 * cap <= k["pdr_pps"] <= 1.02 * cap, f"kernel PDR {k['pdr_pps']} within [0.9, 1.02] x {cap:.0f}")
+check(k["ndr_pps"] <= k["pdr_pps"], f"kernel NDR {k['ndr_pps']} <= PDR")
+check(not k["generator_bound"], "kernel not generator-bound")
+# every packet the rule dropped was counted lost before the reflector
+before = 0
+for t in k["trials"] + k["points"] + [v["trial"] for v in k.get("validation", {}).values()]:
+    if "dut" in t:
+        # the reflector's own drop points, and the drops on the way in before netfilter (the
+        # veth's rx_dropped: its per-queue counter is the same packets; softnet's backlog)
+        own = sum(v for n, v in t["drops"].items()
+                  if "." not in n or n in ("dut0.rx_dropped", "gen0.tx_dropped", "softnet.dropped"))
+        before += t["sent"] - t["dut"]["received"] - own
+check(before == dropped, f"lost before the reflector, summed over the trials: {before} == the rule's DROP counter {dropped}")
+above = [t for t in k["trials"] if t["offered_pps"] > 1.05 * cap and t.get("lost")]
+check(above and all("never reached the reflector" in t["loss_at"] for t in above),
+      f"{len(above)} trials above the capacity say the loss came before the reflector")
+# xdptx: the generator's limit
+g = j["generator"]["64"]
+x = j["paths"]["xdptx"]["64"]
+check(g["measured"] and g["limit_pps"] > 0, f"generator limit measured: {g['limit_pps']}")
+check(any(t["generator_bound"] and t["offered_pps"] > g["limit_pps"] for t in g["trials"]),
+      "a generator-limit trial above the limit is marked short")
+check(not any(t["generator_bound"] for t in g["trials"] if t["offered_pps"] <= g["limit_pps"] and not t.get("failed")
+              and t["offered_pps"] == g["limit_pps"]), "the limit's own trial is not short")
+if g["limit_pps"] < j["sweep"]["max_rate_pps"]:
+    check(x["generator_bound"] and x["pdr_pps"] == g["limit_pps"],
+          f"xdptx PDR {x['pdr_pps']} reported generator-bound at the limit {g['limit_pps']}")
+# --validate
+for p, r in (("kernel", k), ("xdptx", x)):
+    v = r.get("validation", {})
+    check(v.get("at_pdr", {}).get("ok") and v.get("above_pdr", {}).get("ok"), f"{p}: both validation trials hold")
+    a = v.get("above_pdr", {}).get("trial", {})
+    check(a.get("offered_pps") == int(r["pdr_pps"] * 1.25), f"{p}: the second at 1.25 x PDR")
+check(j.get("validation_failed") == [], "validation_failed empty")
+# latency points: the fractions of PDR, and p50/p99 against a brute force over the records
+labels = {p["label"] for p in k["points"]}
+check({"10 % of PDR", "50 % of PDR", "90 % of PDR", "100 % of PDR"} <= labels, f"kernel points at 10/50/90/100 % of PDR ({sorted(labels)})")
+n_checked = 0
+for p in k["points"] + x["points"]:
+    path = "kernel" if p in k["points"] else "xdptx"
+    rec = os.path.join(d, "points", path, "64", str(p["offered_pps"]), "records", f"{path}.rec")
+    if not os.path.exists(rec) or not p.get("rtt_ns"):
+        check(False, f"{path} point {p['offered_pps']}: records and rtt_ns")
+        continue
+    b = open(rec, "rb").read()
+    rtt = sorted(r[4] - r[0] for r in struct.iter_unpack("<QQQQQIHH", b[512:512 + (len(b) - 512) // 48 * 48]) if r[4])
+    nr = lambda q: rtt[max(0, math.ceil(q * len(rtt)) - 1)]
+    want = {"p50": nr(0.5), "p99": nr(0.99), "max": rtt[-1]}
+    got = {q: p["rtt_ns"][q] for q in want}
+    n_checked += want == got
+    if want != got:
+        check(False, f"{path} point {p['offered_pps']}: rtt {got} != brute force {want}")
+check(n_checked == len(k["points"]) + len(x["points"]), f"{n_checked} points' p50/p99/max equal the brute force")
+sys.exit(1 if fails else 0)
+PY
+[ $? -eq 0 ] || nok "sweep.json checks (above)"
+
+# 5: Ctrl-C mid-sweep: SIGINT to the sweep's process group, as a terminal sends it (job control
+# on: the background job is its own group and does not ignore SIGINT)
+ip netns exec "$NS_DUT" "$ipt" -F INPUT
+aff0=$(cat /proc/irq/default_smp_affinity)
+set -m
+"$LAB" sweep --quick --paths kernel --out "$OUT/int" >"$OUT/int.log" 2>&1 &
+sp=$!
+set +m
+for _ in $(seq 600); do
+  [ "$(grep -c '^sweep: .* done, ' "$OUT/int.log")" -ge 3 ] && break
+  kill -0 "$sp" 2>/dev/null || break
+  sleep 0.1
+done
+kill -INT -- "-$sp"
+rc=0
+for _ in $(seq 400); do kill -0 "$sp" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$sp" 2>/dev/null && { kill -KILL "$sp"; nok "the interrupted sweep did not end within 40 s"; }
+wait "$sp" || rc=$?
+[ $rc -eq 130 ] && ok "interrupted sweep: exit 130" || { tail -n 5 "$OUT/int.log"; nok "interrupted sweep: exit $rc, expected 130"; }
+I=$(ls -d "$OUT"/int/2* 2>/dev/null | head -n 1)
+python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1] + "/sweep.json"))
+n = len(j["generator"]["64"]["trials"]) + sum(len(r.get("trials", [])) for p in j["paths"].values() for r in p.values() if isinstance(r, dict))
+assert j["sweep"]["interrupted"] is True, "not marked interrupted"
+assert n >= 3, f"only {n} trials kept"
+print(f"ok: the interrupted sweep kept {n} finished trials")' "$I" || nok "interrupted sweep.json"
+left=$(grep -lsxzF "LLAB_SWEEP=$I" /proc/[0-9]*/environ 2>/dev/null | wc -l)
+[ "$left" = 0 ] && ok "no process of the interrupted sweep left" || nok "$left processes of the interrupted sweep left"
+[ "$(cat /proc/irq/default_smp_affinity)" = "$aff0" ] && [ ! -e "/sys/fs/cgroup/$LLAB_PREFIX-dut" ] &&
+  ok "isolation put back (default IRQ affinity $aff0, no cpuset left)" || nok "isolation not put back"
+
+[ $fails -eq 0 ] && echo "all ok" || { echo "$fails failed"; exit 1; }
