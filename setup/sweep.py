@@ -935,6 +935,8 @@ def table(doc):
                 continue
             ge = ">= " if r["ndr"]["generator_bound"] else ""
             gp = ">= " if r["pdr"]["generator_bound"] else ""
+            # a result whose validation trials kept failing (3 times) is shown, and said so
+            nv = {k: "" if r[k].get("validated", True) else " (validation failed)" for k in ("ndr", "pdr")}
             cells = []
             for f in (50, 90):
                 pt = near_point(r, f)
@@ -946,7 +948,7 @@ def table(doc):
             above.sort(key=lambda t: t["offered_pps"])
             at = above[0]["loss_at"].split(";")[0] if above else (
                 "generator-bound" if r["generator_bound"] else "-")
-            out.append(f"| {p} | {size} | {ge}{fmt_rate(r['ndr_pps'])} | {gp}{fmt_rate(r['pdr_pps'])} | "
+            out.append(f"| {p} | {size} | {ge}{fmt_rate(r['ndr_pps'])}{nv['ndr']} | {gp}{fmt_rate(r['pdr_pps'])}{nv['pdr']} | "
                        f"{r['pdr_gbps']:.3f} | {cells[0]} | {cells[1]} | {at} |")
     out.append("")
     return "\n".join(out) + "\n"
