@@ -576,7 +576,10 @@ class Sweep:
         return lo, trials, f"lab-gen fell short at {fmt_rate(hi)}"
 
     # -- NDR or PDR: the highest rate whose trial passes, between min_rate and top
-    def search(self, refl, path, size, tol, top, top_is_gen, trials, kind):
+    def search(self, refl, path, size, tol, top, top_is_gen, trials, kind, floor=0):
+        """floor: a rate already shown to pass (the validated NDR, for the PDR search: a trial
+        without loss passes the PDR's test too); failures at or below it are the noise of one
+        trial against a validated one, and do not bound the search"""
         a = self.a
         res = a.resolution / 100
 
@@ -604,10 +607,10 @@ class Sweep:
             return t
 
         # what earlier trials (the NDR search's, for the PDR) already say
-        fails = [t["offered_pps"] for t in trials if bad(t)]
+        fails = [t["offered_pps"] for t in trials if bad(t) and t["offered_pps"] > floor]
         hi = min(fails) if fails else None
         passes = [t["offered_pps"] for t in trials if ok(t) and (hi is None or t["offered_pps"] < hi)]
-        lo = max(passes) if passes else None
+        lo = max(passes + ([floor] if floor else [])) if passes or floor else None
         gen_capped = False
         validations = 0
         while True:
@@ -653,20 +656,31 @@ class Sweep:
             validations += 1
             if ok(t) or validations >= 3:
                 break
+            if t["generator_bound"] and not t.get("failed"):
+                gen_capped = True  # the generator, not the path, fell short over --final-s
+                break
             hi, gen_capped = lo, False
             below = [x["offered_pps"] for x in trials if ok(x) and x["offered_pps"] < hi]
             lo = max(below) if below else None
             if lo is not None and hi / lo - 1 <= res:
                 lo = int(hi / (1 + res) ** 2) if hi / (1 + res) ** 2 > a.min_rate else None
+            if floor and hi <= floor:
+                lo = floor  # the NDR's own validation passed here: not below it
+                break
+            if floor and (lo is None or lo < floor):
+                lo = floor
         self.cur_left = 0
         valid = ok(t)
-        gb = bool((lo >= top and top_is_gen) or gen_capped) and valid
+        gen_short = bool(t["generator_bound"] and not t.get("failed"))
+        gb = bool((lo >= top and top_is_gen) or gen_capped) and (valid or gen_short)
         note = ""
         if lo >= top:
             note = "passes at the generator's limit" if top_is_gen else "passes at --max-rate"
         elif gen_capped:
             note = "the generator fell short just above it"
-        if not valid:
+        if gen_short:
+            note = (note + "; " if note else "") + "the generator fell short in the validation trial"
+        elif not valid:
             note = (note + "; " if note else "") + "the last validation trial failed: loss " + \
                 (f"{t['loss_ratio'] * 100:.3f} %" if t.get("loss_ratio") is not None else "?")
         return {"pps": lo, "generator_bound": gb, "validated": valid, "note": note}
@@ -782,7 +796,8 @@ class Sweep:
                     trials = r["trials"]
                     ndr = self.search(refl, path, size, 0.0, top, top_is_gen, trials, "ndr")
                     self.plan_searches_left -= 1
-                    pdr = self.search(refl, path, size, a.pdr_loss / 100, top, top_is_gen, trials, "pdr")
+                    pdr = self.search(refl, path, size, a.pdr_loss / 100, top, top_is_gen, trials, "pdr",
+                                      floor=ndr["pps"] if ndr.get("validated") else 0)
                     self.plan_searches_left -= 1
                     bits = (size + FCS_PREAMBLE_IFG) * 8 / 1e9
                     r.update({"ndr_pps": ndr["pps"], "pdr_pps": pdr["pps"],
@@ -855,8 +870,9 @@ class Sweep:
         pdr = r["pdr_pps"]
         t1 = self.trial(refl, path, size, pdr, a.final_s, "validate-at-pdr")
         t2 = self.trial(refl, path, size, int(pdr * 1.25), a.final_s, "validate-above-pdr")
-        ok1 = not t1.get("failed") and not t1["generator_bound"] and t1["loss_ratio"] is not None \
-            and t1["loss_ratio"] <= tol
+        # at a generator-bound PDR lab-gen may fall short again: the loss still decides
+        ok1 = not t1.get("failed") and (not t1["generator_bound"] or r["generator_bound"]) and \
+            t1["loss_ratio"] is not None and t1["loss_ratio"] <= tol
         ok2 = not t2.get("failed") and (t2["generator_bound"] or
                                         (t2["loss_ratio"] is not None and t2["loss_ratio"] > tol))
         r["validation"] = {"at_pdr": {"trial": t1, "ok": ok1}, "above_pdr": {"trial": t2, "ok": ok2}}
