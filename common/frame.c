@@ -336,6 +336,63 @@ void lab_frame_reflect(uint8_t *buf, const struct lab_parsed *p, uint64_t rx_ns,
 	udp_csum_update(buf, p, old, lab, n);
 }
 
+static const char *const fwd_names[LAB_FWD_COUNT] = {
+	[LAB_FWD_OK] = "ok",
+	[LAB_FWD_TTL_EXPIRED] = "ttl_expired",
+	[LAB_FWD_MARKED] = "already_marked",
+};
+
+const char *lab_fwd_verdict_name(enum lab_fwd_verdict v)
+{
+	return (unsigned)v < LAB_FWD_COUNT ? fwd_names[v] : "unknown";
+}
+
+void lab_payload_forward(uint8_t *payload, struct lab_stamp *stamp, uint64_t rx_ns, uint64_t tx_ns)
+{
+	struct lab_hdr *h = (struct lab_hdr *)payload;
+	h->flags |= LAB_F_FORWARDED;
+	if (stamp) {
+		stamp->dut_rx_ns = htobe64(rx_ns);
+		stamp->dut_tx_ns = htobe64(tx_ns);
+		h->flags |= LAB_F_STAMPED;
+	}
+}
+
+enum lab_fwd_verdict lab_frame_forward(uint8_t *buf, const struct lab_parsed *p,
+				       const uint8_t src_mac[6], const uint8_t dst_mac[6],
+				       uint64_t rx_ns, uint64_t tx_ns)
+{
+	uint8_t old[LAB_HDR_LEN + LAB_STAMP_LEN];
+	uint8_t *lab = buf + p->lab_off, *ip = buf + p->l3_off;
+	size_t n = p->stamp ? LAB_HDR_LEN + LAB_STAMP_LEN : LAB_HDR_LEN;
+
+	if (p->hdr && (p->hdr->flags & LAB_F_MARKED))
+		return LAB_FWD_MARKED;
+	if (p->family == AF_INET) {
+		uint16_t old_w = rd16(ip + 8), new_w, hc = rd16(ip + 10);
+		uint32_t sum;
+		if (ip[8] <= 1)
+			return LAB_FWD_TTL_EXPIRED;
+		ip[8]--;
+		new_w = rd16(ip + 8);
+		/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') */
+		sum = (uint16_t)~hc;
+		sum += (uint16_t)~old_w;
+		sum += new_w;
+		wr16(ip + 10, (uint16_t)~lab_csum_fold(sum));
+	} else {
+		if (ip[7] <= 1)
+			return LAB_FWD_TTL_EXPIRED;
+		ip[7]--; /* IPv6 has no header checksum, and the hop limit is not in UDP's pseudo-header */
+	}
+	memcpy(buf, dst_mac, 6);
+	memcpy(buf + 6, src_mac, 6);
+	memcpy(old, lab, n);
+	lab_payload_forward(lab, p->stamp, rx_ns, tx_ns);
+	udp_csum_update(buf, p, old, lab, n);
+	return LAB_FWD_OK;
+}
+
 bool lab_frame_csum_ok(const uint8_t *buf, const struct lab_parsed *p)
 {
 	uint16_t ck = rd16(buf + p->l4_off + 6);

@@ -90,6 +90,27 @@ void lab_frame_set_times(uint8_t *buf, const struct lab_parsed *p, uint32_t seq,
  * sender asked, fill the stamp area. Keeps the UDP checksum valid (incremental update). */
 void lab_frame_reflect(uint8_t *buf, const struct lab_parsed *p, uint64_t rx_ns, uint64_t tx_ns);
 
+/* Why a lab frame is not forwarded (lab_frame_forward); the names are counter names. */
+enum lab_fwd_verdict {
+	LAB_FWD_OK = 0,
+	LAB_FWD_TTL_EXPIRED, /* IPv4 TTL or IPv6 hop limit 0 or 1: a router drops it (RFC 1812) */
+	LAB_FWD_MARKED,      /* already reflected or forwarded (LAB_F_MARKED): never sent on twice */
+	LAB_FWD_COUNT
+};
+const char *lab_fwd_verdict_name(enum lab_fwd_verdict v); /* "ok", "ttl_expired", "already_marked" */
+
+/* Forward in place to the next hop, as a router does: Ethernet source = src_mac (the out port's),
+ * destination = dst_mac (the next hop's); IPv4 TTL or IPv6 hop limit one lower (the IPv4 header
+ * checksum updated incrementally, RFC 1624); LAB_F_FORWARDED set and, when the sender asked, the
+ * stamp area filled (LAB_F_STAMPED); the UDP checksum kept valid (addresses and ports are not
+ * changed). A frame that must not be forwarded is left untouched and the reason returned. */
+enum lab_fwd_verdict lab_frame_forward(uint8_t *buf, const struct lab_parsed *p,
+				       const uint8_t src_mac[6], const uint8_t dst_mac[6],
+				       uint64_t rx_ns, uint64_t tx_ns);
+/* The lab header of a forwarded payload (socket relays: the kernel builds the new IP header):
+ * LAB_F_FORWARDED, and the stamp area when stamp is not NULL. */
+void lab_payload_forward(uint8_t *payload, struct lab_stamp *stamp, uint64_t rx_ns, uint64_t tx_ns);
+
 /* Verify the IPv4 header checksum and the UDP checksum of a parsed frame. */
 bool lab_frame_csum_ok(const uint8_t *buf, const struct lab_parsed *p);
 

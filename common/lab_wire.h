@@ -12,7 +12,10 @@
  *
  * The core is 20 bytes so that a 64-byte IPv4 frame (14 + 20 + 8 + 20 = 62) carries it.
  * The stamp area follows only when the sender sets LAB_F_STAMP (the frame must then be
- * long enough: 78 bytes for IPv4, 98 for IPv6); a reflector fills it, sets LAB_F_STAMPED.
+ * long enough: 78 bytes for IPv4, 98 for IPv6); a reflector or forwarder fills it, sets
+ * LAB_F_STAMPED. A reflector sends the frame back (LAB_F_REFLECTED); a forwarder (the forward
+ * topology: gen0 -> dut0 -> dut1 -> gen1) sends it on out of its other port (LAB_F_FORWARDED),
+ * IPv4 TTL / IPv6 hop limit one lower.
  * intended send time = sent_ns - late_ns (late_ns saturates at 0xffffffff).
  * Every time is nanoseconds of the host's CLOCK_MONOTONIC (bpf_ktime_get_ns()).
  */
@@ -31,7 +34,9 @@
 #define LAB_F_STAMP     0x01 /* sender asks the reflector to fill the stamp area */
 #define LAB_F_STAMPED   0x02 /* the reflector filled it */
 #define LAB_F_REFLECTED 0x04 /* set by every reflector: never reflect a reflected frame */
-#define LAB_F_KNOWN     0x07 /* any other bit set: malformed */
+#define LAB_F_FORWARDED 0x08 /* set by every forwarder (forward topology): never forwarded twice */
+#define LAB_F_MARKED    0x0c /* reflected or forwarded: a DUT never sends such a frame on again */
+#define LAB_F_KNOWN     0x0f /* any other bit set: malformed */
 
 struct lab_hdr {
 	__be16 magic;

@@ -40,7 +40,7 @@ static inline void handle_burst(const struct dp_worker *w, struct dp_lcore_stats
 		}
 		st->verdict[v]++;
 		if (likely(v == LAB_OK)) {
-			if (unlikely(parsed[nb_tx].hdr->flags & LAB_F_REFLECTED)) {
+			if (unlikely(parsed[nb_tx].hdr->flags & LAB_F_MARKED)) {
 				st->already_reflected++;
 				st->not_lab++;
 				fast &= ~(1u << nb_tx);

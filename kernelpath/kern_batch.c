@@ -29,7 +29,7 @@ unsigned kern_classify(struct kern_counts *c, struct kern_pkt *pkts, unsigned n)
 			continue;
 		}
 		/* a reflector must never echo a reflection: two of them would ping-pong forever */
-		if (h->flags & LAB_F_REFLECTED) {
+		if (h->flags & LAB_F_MARKED) {
 			c->already_reflected++;
 			c->not_lab++;
 			continue;

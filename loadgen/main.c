@@ -339,7 +339,7 @@ static void check_destination(struct gen_cfg *c, const struct gen_cli *cli)
 	if (cli->hw) {
 		if (!cli->iface_given)
 			lab_die(LAB_EXIT_USAGE, "--hw needs the interface named with --iface");
-		if (!gen_if_is_hw(c->iface))
+		if (!lab_if_is_hw(c->iface))
 			lab_die(LAB_EXIT_USAGE, "--hw: %s is not a hardware interface (no "
 				"/sys/class/net/%s/device)", c->iface, c->iface);
 	}
@@ -357,18 +357,18 @@ static void resolve_addresses(struct gen_cfg *c, const struct gen_cli *cli)
 		if (parse_addr(cli->src_text, &c->flow.src) != c->flow.family)
 			lab_die(LAB_EXIT_USAGE, "--src: '%s' is not an %s address", cli->src_text,
 				c->flow.family == AF_INET ? "IPv4" : "IPv6");
-	} else if (gen_if_addr(c->iface, c->flow.family, &c->flow.src) < 0) {
+	} else if (lab_if_addr(c->iface, c->flow.family, &c->flow.src) < 0) {
 		lab_die(LAB_EXIT_USAGE, "%s has no %s address: give one with --src", c->iface,
 			c->flow.family == AF_INET ? "IPv4" : "IPv6");
 	}
-	if (gen_if_mac(c->iface, c->flow.src_mac) < 0)
+	if (lab_if_mac(c->iface, c->flow.src_mac) < 0)
 		lab_die(LAB_EXIT_USAGE, "cannot read the MAC of %s", c->iface);
 	if (cli->dst_mac_text) {
-		if (gen_parse_mac(cli->dst_mac_text, c->flow.dst_mac) < 0)
+		if (lab_parse_mac(cli->dst_mac_text, c->flow.dst_mac) < 0)
 			lab_die(LAB_EXIT_USAGE, "--dst-mac: '%s' is not a MAC address", cli->dst_mac_text);
 		c->have_dst_mac = true;
 	} else {
-		c->have_dst_mac = gen_neigh_mac(c->iface, c->flow.family, &c->flow.dst,
+		c->have_dst_mac = lab_neigh_mac(c->iface, c->flow.family, &c->flow.dst,
 						c->flow.dst_mac) == 0;
 	}
 }
@@ -377,7 +377,7 @@ static void resolve_addresses(struct gen_cfg *c, const struct gen_cli *cli)
 static void check_frame_size(const struct gen_cfg *c)
 {
 	uint32_t mtu = 1500;
-	gen_if_mtu(c->iface, &mtu);
+	lab_if_mtu(c->iface, &mtu);
 	size_t min = lab_frame_min_len(&c->flow, c->stamp);
 	if (min < 64)
 		min = 64;

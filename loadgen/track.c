@@ -74,7 +74,7 @@ enum gen_rx_class gen_track_rx(struct gen_track *t, uint8_t *payload, size_t len
 	struct lab_hdr *h;
 	struct lab_stamp *st;
 	if (lab_payload_parse(payload, len, &h, &st) != LAB_OK ||
-	    (!(h->flags & LAB_F_REFLECTED) && !t->accept_unmarked)) {
+	    (!(h->flags & LAB_F_MARKED) && !t->accept_unmarked)) {
 		t->malformed++;
 		return GEN_RX_MALFORMED;
 	}

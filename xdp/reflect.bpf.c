@@ -162,8 +162,8 @@ int lab_reflect(struct xdp_md *ctx)
 		    (void *)(stamp + LAB_STAMP_LEN) > data_end)
 			return pass(LAB_XDP_C_MALFORMED);
 	}
-	if ((lab_reflected == LAB_XDP_REFL_FORBID && (lh->flags & LAB_F_REFLECTED)) ||
-	    (lab_reflected == LAB_XDP_REFL_REQUIRE && !(lh->flags & LAB_F_REFLECTED)))
+	if ((lab_reflected == LAB_XDP_REFL_FORBID && (lh->flags & LAB_F_MARKED)) ||
+	    (lab_reflected == LAB_XDP_REFL_REQUIRE && !(lh->flags & LAB_F_MARKED)))
 		return pass(LAB_XDP_C_PASSED); /* a lab frame, but not for this side */
 	count(LAB_XDP_C_LAB);
 

@@ -12,9 +12,10 @@ enum lab_xdp_mode {
 	LAB_XDP_MODE_XDPTX = 1, /* swap, stamp, XDP_TX: the floor of the wire */
 };
 
-/* Which frames count as lab traffic by their LAB_F_REFLECTED bit (rodata lab_reflected).
- * A reflector takes only frames without it (never reflect a reflection); the generator's
- * receive side takes only frames with it. */
+/* Which frames count as lab traffic by their mark, LAB_F_REFLECTED or LAB_F_FORWARDED
+ * (LAB_F_MARKED; rodata lab_reflected). A reflector or forwarder takes only frames without one
+ * (never send a reflection or a forwarded frame on again); the generator's receive side takes
+ * only frames with one. */
 enum lab_xdp_reflected {
 	LAB_XDP_REFL_FORBID = 0,
 	LAB_XDP_REFL_REQUIRE = 1,

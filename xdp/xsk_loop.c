@@ -20,7 +20,7 @@ static void reflect_batch(struct xsk_run *r, struct xsk_port_desc *d, unsigned n
 	r->c.received += n;
 	for (unsigned i = 0; i < n; i++) {
 		enum lab_verdict v = lab_frame_parse(d[i].data, d[i].len, r->po.port, &pp[m]);
-		bool again = v == LAB_OK && (pp[m].hdr->flags & LAB_F_REFLECTED);
+		bool again = v == LAB_OK && (pp[m].hdr->flags & LAB_F_MARKED);
 		if (v == LAB_OK && !again) {
 			keep[m++] = d[i];
 			continue;

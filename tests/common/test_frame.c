@@ -139,6 +139,113 @@ static void test_reflect_v6(void **state)
 	build_and_reflect(AF_INET6, 1500, LAB_F_STAMP);
 }
 
+/* RFC 1071 from scratch, byte by byte: the reference the incremental updates are checked against */
+static uint16_t ref_csum(const uint8_t *d, size_t n, uint32_t sum)
+{
+	for (size_t i = 0; i < n; i++)
+		sum += (i & 1) ? d[i] : (uint32_t)d[i] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static uint16_t ref_udp_csum(const uint8_t *b, const struct lab_parsed *p)
+{
+	uint8_t tmp[2048];
+	size_t ulen = p->frame_len - p->l4_off;
+	uint32_t sum = 17 + (uint32_t)ulen;
+	const uint8_t *ip = b + p->l3_off;
+	const uint8_t *a = p->family == AF_INET ? ip + 12 : ip + 8;
+	size_t alen = p->family == AF_INET ? 8 : 32;
+	for (size_t i = 0; i < alen; i += 2)
+		sum += (uint32_t)a[i] << 8 | a[i + 1];
+	memcpy(tmp, b + p->l4_off, ulen);
+	tmp[6] = tmp[7] = 0;
+	uint16_t c = ref_csum(tmp, ulen, sum);
+	return c ? c : 0xffff;
+}
+
+/* Forwarding: MACs rewritten, TTL / hop limit one lower, header and UDP checksums equal to a
+ * from-scratch computation, FORWARDED (and STAMPED) set; TTL 0 or 1 and marked frames untouched. */
+static void forward_one(int family, size_t len, uint8_t flags, uint8_t ttl, unsigned salt)
+{
+	struct lab_flow f;
+	struct lab_parsed p;
+	uint8_t buf[2048], orig[2048];
+	const uint8_t smac[6] = {2, 0x4c, 0x42, 0, 1, 2}, dmac[6] = {2, 0x4c, 0x42, 0, 1, 1};
+
+	canned_flow(&f, family, -1);
+	assert_int_equal(lab_frame_build(buf, sizeof(buf), &f, len, salt, flags), len);
+	for (size_t i = len - 1; i > len - 9 && i > 70 + 40; i--)
+		buf[i] = (uint8_t)(salt * 7 + i); /* vary the payload: other checksums */
+	assert_int_equal(lab_frame_parse(buf, len, LAB_PORT_DUT, &p), LAB_OK);
+	size_t ttl_off = p.l3_off + (family == AF_INET ? 8 : 7);
+	buf[ttl_off] = ttl;
+	if (family == AF_INET) {
+		buf[p.l3_off + 10] = buf[p.l3_off + 11] = 0;
+		uint16_t hc = ref_csum(buf + p.l3_off, 20, 0);
+		buf[p.l3_off + 10] = (uint8_t)(hc >> 8);
+		buf[p.l3_off + 11] = (uint8_t)hc;
+	}
+	uint16_t uc = ref_udp_csum(buf, &p);
+	buf[p.l4_off + 6] = (uint8_t)(uc >> 8);
+	buf[p.l4_off + 7] = (uint8_t)uc;
+	memcpy(orig, buf, len);
+
+	enum lab_fwd_verdict v = lab_frame_forward(buf, &p, smac, dmac, 5000000 + salt, 5000900 + salt);
+	if (ttl <= 1) {
+		assert_int_equal(v, LAB_FWD_TTL_EXPIRED);
+		assert_memory_equal(buf, orig, len);
+		return;
+	}
+	assert_int_equal(v, LAB_FWD_OK);
+	assert_memory_equal(buf, dmac, 6);
+	assert_memory_equal(buf + 6, smac, 6);
+	assert_int_equal(buf[ttl_off], ttl - 1);
+	if (family == AF_INET)
+		assert_int_equal(ref_csum(buf + p.l3_off, 20, 0), 0); /* a valid header sums to ~0 */
+	assert_int_equal((buf[p.l4_off + 6] << 8 | buf[p.l4_off + 7]), ref_udp_csum(buf, &p));
+	assert_int_equal(lab_frame_parse(buf, len, LAB_PORT_DUT, &p), LAB_OK);
+	assert_true(p.hdr->flags & LAB_F_FORWARDED);
+	assert_false(p.hdr->flags & LAB_F_REFLECTED);
+	if (flags & LAB_F_STAMP) {
+		assert_true(p.hdr->flags & LAB_F_STAMPED);
+		assert_int_equal(be64toh(p.stamp->dut_rx_ns), 5000000 + salt);
+		assert_int_equal(be64toh(p.stamp->dut_tx_ns), 5000900 + salt);
+	}
+	/* everything but MACs, TTL, IPv4 header checksum, UDP checksum and the lab header is as sent */
+	for (size_t i = 12; i < len; i++) {
+		if (i == ttl_off || (family == AF_INET && (i == p.l3_off + 10 || i == p.l3_off + 11)) ||
+		    i == p.l4_off + 6 || i == p.l4_off + 7 ||
+		    (i >= p.lab_off && i < p.lab_off + LAB_HDR_LEN + LAB_STAMP_LEN))
+			continue;
+		assert_int_equal(buf[i], orig[i]);
+	}
+	/* a forwarded frame is never forwarded again */
+	memcpy(orig, buf, len);
+	assert_int_equal(lab_frame_forward(buf, &p, smac, dmac, 1, 2), LAB_FWD_MARKED);
+	assert_memory_equal(buf, orig, len);
+}
+
+static void test_forward(void **state)
+{
+	(void)state;
+	static const uint8_t ttls[] = {0, 1, 2, 3, 63, 64, 128, 254, 255};
+	for (unsigned t = 0; t < sizeof(ttls); t++) {
+		forward_one(AF_INET, 64, 0, ttls[t], t);
+		forward_one(AF_INET, 78, LAB_F_STAMP, ttls[t], t + 100);
+		forward_one(AF_INET, 333, LAB_F_STAMP, ttls[t], t + 200);
+		forward_one(AF_INET, 1514, LAB_F_STAMP, ttls[t], t + 300);
+		forward_one(AF_INET6, 82, 0, ttls[t], t + 400);
+		forward_one(AF_INET6, 98, LAB_F_STAMP, ttls[t], t + 500);
+		forward_one(AF_INET6, 1514, LAB_F_STAMP, ttls[t], t + 600);
+	}
+	for (unsigned s = 0; s < 2000; s++) /* many checksums: the 0xffff/0 corner included */
+		forward_one(s & 1 ? AF_INET6 : AF_INET, 100 + s % 200, s & 2 ? LAB_F_STAMP : 0,
+			    (uint8_t)(2 + s % 254), s * 2654435761u);
+	assert_string_equal(lab_fwd_verdict_name(LAB_FWD_TTL_EXPIRED), "ttl_expired");
+}
+
 static void test_build_refuses_too_small(void **state)
 {
 	(void)state;
@@ -234,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_classes),
 		cmocka_unit_test(test_reflect_v4),
 		cmocka_unit_test(test_reflect_v6),
+		cmocka_unit_test(test_forward),
 		cmocka_unit_test(test_build_refuses_too_small),
 		cmocka_unit_test(test_checksum_detects_corruption),
 		cmocka_unit_test(test_ipv4_header_checksum_known),

@@ -26,7 +26,7 @@ static int read_sys(const char *iface, const char *file, char *buf, size_t len)
 	return ok ? 0 : -EIO;
 }
 
-int gen_if_mtu(const char *iface, uint32_t *mtu)
+int lab_if_mtu(const char *iface, uint32_t *mtu)
 {
 	char buf[32];
 	int rc = read_sys(iface, "mtu", buf, sizeof(buf));
@@ -36,7 +36,7 @@ int gen_if_mtu(const char *iface, uint32_t *mtu)
 	return 0;
 }
 
-int gen_parse_mac(const char *s, uint8_t mac[6])
+int lab_parse_mac(const char *s, uint8_t mac[6])
 {
 	unsigned v[6];
 	char tail;
@@ -50,17 +50,17 @@ int gen_parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
-int gen_if_mac(const char *iface, uint8_t mac[6])
+int lab_if_mac(const char *iface, uint8_t mac[6])
 {
 	char buf[64];
 	int rc = read_sys(iface, "address", buf, sizeof(buf));
 	if (rc)
 		return rc;
 	buf[strcspn(buf, "\n")] = 0;
-	return gen_parse_mac(buf, mac) ? -EINVAL : 0;
+	return lab_parse_mac(buf, mac) ? -EINVAL : 0;
 }
 
-bool gen_if_is_hw(const char *iface)
+bool lab_if_is_hw(const char *iface)
 {
 	char path[256];
 	struct stat st;
@@ -68,7 +68,7 @@ bool gen_if_is_hw(const char *iface)
 	return stat(path, &st) == 0;
 }
 
-int gen_if_addr(const char *iface, int family, struct in6_addr *addr)
+int lab_if_addr(const char *iface, int family, struct in6_addr *addr)
 {
 	struct ifaddrs *ifa, *i;
 	int rc = -ENOENT;
@@ -93,7 +93,7 @@ int gen_if_addr(const char *iface, int family, struct in6_addr *addr)
 	return rc;
 }
 
-int gen_neigh_mac(const char *iface, int family, const struct in6_addr *addr, uint8_t mac[6])
+int lab_neigh_mac(const char *iface, int family, const struct in6_addr *addr, uint8_t mac[6])
 {
 	struct {
 		struct nlmsghdr nh;
