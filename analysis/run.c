@@ -92,11 +92,24 @@ static int scan(const char *dir, const char *prefix, const char *suffix, int kin
 	return 0;
 }
 
+/* The topology of the run being analysed (run.json run.topology; reflect when it does not
+ * say): the registry's lines for it give the paths' order, drop points and floor. */
+static char topology[16] = "reflect";
+
+const char *lab_run_topology(void) { return topology; }
+
+void lab_run_set_topology(const char *t)
+{
+	snprintf(topology, sizeof(topology), "%s", t && !strcmp(t, "forward") ? "forward" : "reflect");
+}
+
+static bool in_topology(int i) { return strcmp(lab_path_defs[i].topology, topology) == 0; }
+
 /* The registry's order (common/paths.tsv); paths it does not know come after, by name. */
 static int rank(const char *name)
 {
 	for (int i = 0; i < LAB_NPATH_DEFS; i++)
-		if (strcmp(name, lab_path_defs[i].name) == 0)
+		if (in_topology(i) && strcmp(name, lab_path_defs[i].name) == 0)
 			return i;
 	return LAB_NPATH_DEFS;
 }
@@ -104,7 +117,7 @@ static int rank(const char *name)
 const struct lab_path *lab_run_floor(const struct lab_run *r)
 {
 	for (int i = 0; i < LAB_NPATH_DEFS; i++)
-		if (lab_path_defs[i].floor)
+		if (in_topology(i) && lab_path_defs[i].floor)
 			return lab_run_find(r, lab_path_defs[i].name);
 	return NULL;
 }
@@ -112,7 +125,7 @@ const struct lab_path *lab_run_floor(const struct lab_run *r)
 const char *const *lab_path_drop_points(const char *name)
 {
 	for (int i = 0; i < LAB_NPATH_DEFS; i++)
-		if (strcmp(name, lab_path_defs[i].name) == 0)
+		if (in_topology(i) && strcmp(name, lab_path_defs[i].name) == 0)
 			return lab_path_defs[i].drops;
 	return NULL;
 }
@@ -194,6 +207,9 @@ int lab_run_load(const char *dir, const struct lab_analyze_opts *o, struct lab_r
 		lab_run_note(r, "run.json is missing: the run's configuration comes from the record "
 				"headers and this host");
 	}
+
+	const struct jv *tv = r->run ? jv_get(r->run, "topology") : NULL;
+	lab_run_set_topology(tv && tv->type == JV_STR ? tv->s : "reflect");
 
 	struct lab_analyze_opts ao = *o; /* the cores of the run, for tail attribution */
 	run_cores(r, &ao);

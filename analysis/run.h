@@ -30,6 +30,9 @@ const struct lab_path *lab_run_find(const struct lab_run *r, const char *name);
 const struct lab_path *lab_run_floor(const struct lab_run *r);
 /* The drop points the registry lists for a path (NULL-terminated), NULL for a path it lacks. */
 const char *const *lab_path_drop_points(const char *name);
+/* The topology the registry is read for (lab_run_load sets it from run.json): reflect|forward. */
+const char *lab_run_topology(void);
+void lab_run_set_topology(const char *t);
 
 /* Writers: each returns 0, or -1 with a reason naming the file. */
 int lab_write_summary_json(const struct lab_run *r, char *err, size_t errlen);

@@ -102,6 +102,11 @@ struct lab_dut_ops {
 
 struct lab_dut {
 	struct lab_dut_cfg cfg;
+	/* The forward topology (gen0 -> dut0 -> dut1 -> gen1): the program forwards rather than
+	 * reflects. Set before lab_dut_start: the sent counter is then "forwarded" (unless
+	 * ops->sent_key names it), the drop points are checked against the registry's forward line
+	 * of the path, and the JSON says "topology": "forward". */
+	bool forward;
 	const struct lab_dut_ops *ops;
 	void *priv;
 	struct lab_opt_group groups[2]; /* shared, own: lab_opts_seen() on them after parsing */
@@ -156,9 +161,10 @@ static inline bool lab_dut_tick(struct lab_dut *d, uint64_t now_ns)
  * exit_code, or LAB_EXIT_RUNTIME when the JSON cannot be written. */
 int lab_dut_finish(struct lab_dut *d, int exit_code);
 
-/* Drop names against the registry's for path; a mismatch is described in err. 0 or -1. */
-int lab_dut_drops_registered(const char *path, const struct lab_dut_sample *s, char *err,
-			     size_t errlen);
+/* Drop names against the registry's for path in the topology ("reflect" or "forward"); a
+ * mismatch is described in err. 0 or -1. */
+int lab_dut_drops_registered(const char *path, const char *topology,
+			     const struct lab_dut_sample *s, char *err, size_t errlen);
 
 /* The lines and the JSON (dut_report.c): for the driver, and the unit tests. */
 void lab_dut_format_line(const struct lab_dut *d, const struct lab_dut_sample *now,

@@ -28,17 +28,18 @@ static bool listed(const char *const *drops, const char *name)
 	return false;
 }
 
-int lab_dut_drops_registered(const char *path, const struct lab_dut_sample *s, char *err,
-			     size_t errlen)
+int lab_dut_drops_registered(const char *path, const char *topology,
+			     const struct lab_dut_sample *s, char *err, size_t errlen)
 {
 	for (size_t p = 0; p < LAB_NPATH_DEFS; p++) {
 		const struct lab_path_def *def = &lab_path_defs[p];
-		if (strcmp(def->name, path) != 0)
+		if (strcmp(def->name, path) != 0 || strcmp(def->topology, topology) != 0)
 			continue;
 		for (unsigned i = 0; i < s->n_drops; i++)
 			if (!listed(def->drops, s->drops[i].name)) {
 				snprintf(err, errlen, "drop point %s is not registered for path %s "
-					 "(common/paths.tsv): the analysis will not expect it", s->drops[i].name, path);
+					 "(%s, common/paths.tsv): the analysis will not expect it",
+					 s->drops[i].name, path, topology);
 				return -1;
 			}
 		for (const char *const *r = def->drops; *r; r++)
@@ -49,6 +50,7 @@ int lab_dut_drops_registered(const char *path, const struct lab_dut_sample *s, c
 			}
 		return 0;
 	}
-	snprintf(err, errlen, "path %s is not in the registry (common/paths.tsv)", path);
+	snprintf(err, errlen, "path %s is not in the registry (common/paths.tsv) for the %s topology",
+		 path, topology);
 	return -1;
 }

@@ -41,7 +41,8 @@ int lab_dut_start(struct lab_dut *d)
 	memset(&d->last, 0, sizeof(d->last));
 	d->ops->sample(d->priv, &d->last);
 	/* the analysis places losses at the registry's drop points: say so when ours differ */
-	if (lab_dut_drops_registered(d->ops->path(d->priv), &d->last, err, sizeof(err)) < 0)
+	if (lab_dut_drops_registered(d->ops->path(d->priv), d->forward ? "forward" : "reflect",
+				     &d->last, err, sizeof(err)) < 0)
 		lab_warn("%s", err);
 	/* SIGUSR1 from here on asks for the counters so far (before, its default would end us:
 	 * a caller waits for the ready file) */

@@ -12,7 +12,7 @@
 
 static const char *sent_key(const struct lab_dut *d)
 {
-	return d->ops->sent_key ? d->ops->sent_key : "reflected";
+	return d->ops->sent_key ? d->ops->sent_key : d->forward ? "forwarded" : "reflected";
 }
 
 static void cat(char *buf, size_t len, size_t *used, const char *fmt, ...)
@@ -74,6 +74,7 @@ void lab_dut_json(struct lab_json *j, void *dut)
 	const struct lab_dut_sample *s = &d->last;
 	lab_json_str(j, "path", d->ops->path(d->priv));
 	lab_json_str(j, "mode", d->ops->mode(d->priv));
+	lab_json_str(j, "topology", d->forward ? "forward" : "reflect");
 	lab_json_str(j, "iface", d->cfg.iface);
 	lab_json_u64(j, "port", d->cfg.port);
 	lab_json_i64(j, "cpu", d->cfg.cpu);

@@ -15,31 +15,36 @@ def main(src, out):
         if not line.strip() or line.startswith("#"):
             continue
         f = line.split("\t")
-        if len(f) != 7 or not f[0].isidentifier():
-            sys.exit(f"{src}:{n}: 7 tab-separated fields expected (name binary args needs drops role description)")
-        name, binary, args, needs, drops, role, desc = f
+        if len(f) != 8 or not f[0].isidentifier():
+            sys.exit(f"{src}:{n}: 8 tab-separated fields expected (name topology binary args needs drops role description)")
+        name, topo, binary, args, needs, drops, role, desc = f
         if role not in ("floor", "-"):
             sys.exit(f"{src}:{n}: role is 'floor' or '-', not '{role}'")
-        rows.append((name, binary, args, needs, drops.split(), role == "floor", desc))
+        if topo not in ("reflect", "forward"):
+            sys.exit(f"{src}:{n}: topology is 'reflect' or 'forward', not '{topo}'")
+        if any(r[0] == name and r[7] == topo for r in rows):
+            sys.exit(f"{src}:{n}: path {name} is already registered for the {topo} topology")
+        rows.append((name, binary, args, needs, drops.split(), role == "floor", desc, topo))
     if not rows:
         sys.exit(f"{src}: no paths")
-    if sum(r[5] for r in rows) > 1:
-        sys.exit(f"{src}: more than one floor path")
+    for t in ("reflect", "forward"):
+        if sum(r[5] for r in rows if r[7] == t) > 1:
+            sys.exit(f"{src}: more than one floor path in the {t} topology")
     o = ["/* lab_paths.h — generated from common/paths.tsv by common/gen_paths.py: do not edit. */",
          "#ifndef LAB_PATHS_H", "#define LAB_PATHS_H", "#include <stdbool.h>", "#include <stddef.h>", "",
          "struct lab_path_def {",
-         "\tconst char *name, *binary, *args, *needs, *description;",
+         "\tconst char *name, *topology, *binary, *args, *needs, *description;",
          "\tconst char *const *drops; /* NULL-terminated */",
          "\tbool floor;",
          "};", ""]
     for r in rows:
-        o.append(f"static const char *const lab_path_drops_{r[0]}[] = {{" +
+        o.append(f"static const char *const lab_path_drops_{r[0]}_{r[7]}[] = {{" +
                  "".join(c_str(d) + ", " for d in r[4]) + "NULL};")
     o.append("")
     o.append("static const struct lab_path_def lab_path_defs[] = {")
-    for name, binary, args, needs, drops, floor, desc in rows:
-        o.append(f"\t{{{c_str(name)}, {c_str(binary)}, {c_str(args)}, {c_str(needs)}, {c_str(desc)},")
-        o.append(f"\t lab_path_drops_{name}, {'true' if floor else 'false'}}},")
+    for name, binary, args, needs, drops, floor, desc, topo in rows:
+        o.append(f"\t{{{c_str(name)}, {c_str(topo)}, {c_str(binary)}, {c_str(args)}, {c_str(needs)}, {c_str(desc)},")
+        o.append(f"\t lab_path_drops_{name}_{topo}, {'true' if floor else 'false'}}},")
     o.append("};")
     o.append(f"#define LAB_NPATH_DEFS {len(rows)}")
     o += ["", "#endif", ""]

@@ -41,16 +41,18 @@ class ReflectorGone(Exception):
 # ---------------------------------------------------------------------------------------------
 # the command line
 
-def registry(root):
-    """common/paths.tsv: [(name, binary, args, needs, drops, role, description)]"""
+def registry(root, topology=None):
+    """common/paths.tsv, the lines of the topology (LAB_TOPOLOGY, default reflect):
+    [(name, binary, args, needs, drops, role, description)]"""
+    topology = topology or os.environ.get("LAB_TOPOLOGY", "reflect")
     out = []
     with open(os.path.join(root, "common", "paths.tsv")) as f:
         for line in f:
             if line.startswith("#") or not line.strip():
                 continue
             fields = line.rstrip("\n").split("\t")
-            if len(fields) >= 7:
-                out.append(fields[:7])
+            if len(fields) >= 8 and fields[1] == topology:
+                out.append(fields[:1] + fields[2:8])
     return out
 
 

@@ -264,14 +264,19 @@ static void test_drops_registered(void **state)
 	struct lab_dut_sample s = {0};
 	char err[256];
 	lab_dut_add_drop(&s, "udp_rcvbuf_errors", 0);
-	assert_int_equal(lab_dut_drops_registered("kernel", &s, err, sizeof(err)), -1);
+	assert_int_equal(lab_dut_drops_registered("kernel", "reflect", &s, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "socket_rxq_ovfl"));
 	lab_dut_add_drop(&s, "socket_rxq_ovfl", 0);
-	assert_int_equal(lab_dut_drops_registered("kernel", &s, err, sizeof(err)), 0);
+	assert_int_equal(lab_dut_drops_registered("kernel", "reflect", &s, err, sizeof(err)), 0);
+	/* the same path in the forward topology has its own line (the relay's ttl_expired) */
+	assert_int_equal(lab_dut_drops_registered("kernel", "forward", &s, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "ttl_expired"));
+	assert_int_equal(lab_dut_drops_registered("xdptx", "forward", &s, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "forward topology"));
 	lab_dut_add_drop(&s, "xsk_rx_dropped", 0);
-	assert_int_equal(lab_dut_drops_registered("kernel", &s, err, sizeof(err)), -1);
+	assert_int_equal(lab_dut_drops_registered("kernel", "reflect", &s, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "xsk_rx_dropped"));
-	assert_int_equal(lab_dut_drops_registered("nosuch", &s, err, sizeof(err)), -1);
+	assert_int_equal(lab_dut_drops_registered("nosuch", "reflect", &s, err, sizeof(err)), -1);
 }
 
 static void test_exit_for_errno(void **state)
