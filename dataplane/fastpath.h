@@ -1,8 +1,10 @@
 /* fastpath.h — lab-dpdk's per-packet hot path, inlined into the poll loop: the common frame
  * (untagged IPv4 without options, or IPv6 without extension headers, UDP to the lab port, a valid
- * lab header) is recognised and reflected here with a one- or nine-word incremental checksum.
- * Anything else goes to common/frame.c's lab_frame_parse/lab_frame_reflect, so the verdicts are
- * exactly the parser's: the fast test accepts only frames the parser would call LAB_OK. */
+ * lab header) is recognised and reflected (or, with --forward, forwarded) here with a one- or
+ * nine-word incremental checksum. Anything else goes to common/frame.c's lab_frame_parse and
+ * lab_frame_reflect/lab_frame_forward, so the verdicts are exactly the parser's: the fast test
+ * accepts only frames the parser would call LAB_OK, and the fast reflect/forward write the very
+ * bytes frame.c writes (tests/dataplane/test_fastpath.c). */
 #ifndef LAB_DP_FASTPATH_H
 #define LAB_DP_FASTPATH_H
 
@@ -141,6 +143,77 @@ stamp_only:
 		p->stamp->dut_rx_ns = rte_cpu_to_be_64(rx_ns);
 		p->stamp->dut_tx_ns = rte_cpu_to_be_64(tx_ns);
 	}
+}
+
+/* Why a frame dp_fast_parse or lab_frame_parse accepted would not be forwarded: exactly
+ * lab_frame_forward's checks, in its order (marked first, then the TTL / hop limit), without
+ * touching the frame. */
+static inline enum lab_fwd_verdict dp_fwd_check(const uint8_t *buf, const struct lab_parsed *p)
+{
+	if (p->hdr->flags & LAB_F_MARKED)
+		return LAB_FWD_MARKED;
+	if ((p->family == AF_INET ? buf[p->l3_off + 8] : buf[p->l3_off + 7]) <= 1)
+		return LAB_FWD_TTL_EXPIRED;
+	return LAB_FWD_OK;
+}
+
+/* Forward a frame dp_fast_parse accepted, as lab_frame_forward does, byte for byte: MACs to the
+ * next hop, TTL / hop limit - 1 (IPv4 header checksum by RFC 1624 eqn. 3), LAB_F_FORWARDED and
+ * the stamps into the UDP checksum by RFC 1624 (a zero IPv4 UDP checksum stays zero). A frame
+ * that must not be forwarded is left untouched and the reason returned. */
+static inline enum lab_fwd_verdict dp_fast_forward(uint8_t *buf, const struct lab_parsed *p,
+						   const uint8_t src_mac[6], const uint8_t dst_mac[6],
+						   uint64_t rx_ns, uint64_t tx_ns)
+{
+	uint8_t *ip = buf + p->l3_off, *udp = buf + p->l4_off, *lab = buf + p->lab_off;
+	uint32_t sum;
+	enum lab_fwd_verdict v = dp_fwd_check(buf, p);
+	if (unlikely(v != LAB_FWD_OK))
+		return v;
+	if (p->family == AF_INET) {
+		uint16_t old_w = fp_rd16(ip + 8), hc = fp_rd16(ip + 10), new_w;
+		ip[8]--;
+		new_w = fp_rd16(ip + 8);
+		sum = (uint16_t)~hc;
+		sum += (uint16_t)~old_w;
+		sum += new_w;
+		hc = (uint16_t)~fp_fold(sum);
+		ip[10] = (uint8_t)(hc >> 8);
+		ip[11] = (uint8_t)hc;
+	} else {
+		ip[7]--;
+	}
+	memcpy(buf, dst_mac, 6);
+	memcpy(buf + 6, src_mac, 6);
+
+	uint16_t ck = fp_rd16(udp + 6);
+	uint16_t old_w = fp_rd16(lab + 2); /* version << 8 | flags */
+	uint8_t nf = (uint8_t)(lab[3] | LAB_F_FORWARDED | (p->stamp ? LAB_F_STAMPED : 0));
+	lab[3] = nf;
+	if (ck == 0 && p->family == AF_INET) {
+		if (p->stamp) {
+			p->stamp->dut_rx_ns = rte_cpu_to_be_64(rx_ns);
+			p->stamp->dut_tx_ns = rte_cpu_to_be_64(tx_ns);
+		}
+		return LAB_FWD_OK;
+	}
+	sum = (uint16_t)~ck;
+	sum += (uint16_t)~old_w;
+	sum += (uint32_t)(LAB_VERSION << 8 | nf);
+	if (p->stamp) {
+		uint8_t *s = (uint8_t *)p->stamp;
+		for (int i = 0; i < LAB_STAMP_LEN; i += 2)
+			sum += (uint16_t)~fp_rd16(s + i);
+		p->stamp->dut_rx_ns = rte_cpu_to_be_64(rx_ns);
+		p->stamp->dut_tx_ns = rte_cpu_to_be_64(tx_ns);
+		for (int i = 0; i < LAB_STAMP_LEN; i += 2)
+			sum += fp_rd16(s + i);
+	}
+	ck = (uint16_t)~fp_fold(sum);
+	ck = ck ? ck : 0xffff;
+	udp[6] = (uint8_t)(ck >> 8);
+	udp[7] = (uint8_t)ck;
+	return LAB_FWD_OK;
 }
 
 #endif
