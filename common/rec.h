@@ -69,7 +69,11 @@ struct lab_rec_hdr {
 	/* the generator's own counts, filled at the end */
 	uint64_t sent, received, lost, reordered, duplicated, malformed, foreign, send_failed;
 	uint64_t end_ns;         /* CLOCK_MONOTONIC when receiving stopped */
-	uint8_t reserved[LAB_REC_HDR_LEN - 320];
+	/* the forward topology (zero in files of the reflect topology and older writers) */
+	uint32_t flows;          /* UDP source ports sport..sport+flows-1: record i's flow is i mod flows */
+	uint32_t reserved0;
+	char rx_iface[32];       /* where the forwarded packets were received ("" : reflect) */
+	uint8_t reserved[LAB_REC_HDR_LEN - 360];
 };
 
 _Static_assert(sizeof(struct lab_rec) == 48, "lab_rec is 48 bytes");

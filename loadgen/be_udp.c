@@ -33,6 +33,7 @@
 
 struct udp_be {
 	int fd;
+	int rfd;          /* --rx-iface: the socket on the receiving port (forward topology), or -1 */
 	struct sockaddr_storage dst;
 	socklen_t dst_len;
 	size_t payload_len;
@@ -65,6 +66,42 @@ static void to_sockaddr(int family, const struct in6_addr *a, uint16_t port,
 	}
 }
 
+/* The forward topology: a second socket on --rx-iface, bound to its address and the lab port,
+ * takes what the DUT forwarded; software RX timestamps as on the first. */
+static int open_rx(struct gen_run *g, struct udp_be *u, char *err, size_t errlen)
+{
+	const struct lab_flow *f = &g->cfg.flow;
+	struct sockaddr_storage a;
+	socklen_t alen;
+	int buf = 8 << 20, one = 1, rc;
+	u->rfd = socket(f->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (u->rfd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -errno;
+	}
+	if (setsockopt(u->rfd, SOL_SOCKET, SO_BINDTODEVICE, g->cfg.rx_iface,
+		       (socklen_t)strlen(g->cfg.rx_iface)) < 0) {
+		rc = errno == ENODEV ? -ENODEV : -errno;
+		snprintf(err, errlen, "bind to interface %s: %s", g->cfg.rx_iface, strerror(errno));
+		return rc;
+	}
+	if (setsockopt(u->rfd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) < 0)
+		setsockopt(u->rfd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	setsockopt(u->rfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	to_sockaddr(f->family, &g->cfg.rx_addr, f->dport, &a, &alen);
+	if (bind(u->rfd, (struct sockaddr *)&a, alen) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "bind to %s port %u: %s", g->cfg.rx_iface, f->dport,
+			 strerror(errno));
+		return rc == -EADDRNOTAVAIL ? -EINVAL : rc;
+	}
+	if (g->cfg.timing != GEN_TIMING_USER) {
+		unsigned ts = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
+		setsockopt(u->rfd, SOL_SOCKET, SO_TIMESTAMPING, &ts, sizeof(ts));
+	}
+	return 0;
+}
+
 static int udp_open(struct gen_run *g, char *err, size_t errlen)
 {
 	const struct lab_flow *f = &g->cfg.flow;
@@ -92,6 +129,7 @@ static int udp_open(struct gen_run *g, char *err, size_t errlen)
 		return rc;
 	}
 	g->be_priv = u;
+	u->rfd = -1;
 	if (setsockopt(u->fd, SOL_SOCKET, SO_BINDTODEVICE, g->cfg.iface,
 		       (socklen_t)strlen(g->cfg.iface)) < 0) {
 		rc = errno == ENODEV ? -ENODEV : -errno;
@@ -114,6 +152,8 @@ static int udp_open(struct gen_run *g, char *err, size_t errlen)
 		return rc == -EADDRNOTAVAIL ? -EINVAL : rc;
 	}
 	to_sockaddr(f->family, &f->dst, f->dport, &u->dst, &u->dst_len);
+	if (g->cfg.rx_iface && (rc = open_rx(g, u, err, errlen)) < 0)
+		return rc;
 
 	/* the payloads are built once: only the header's times change per packet */
 	for (unsigned i = 0; i < UDP_BATCH; i++) {
@@ -302,7 +342,7 @@ static int drain_rx(struct gen_run *g, struct udp_be *u)
 			m[i].msg_hdr.msg_control = u->ctrl[i];
 			m[i].msg_hdr.msg_controllen = CTRL_LEN;
 		}
-		int r = recvmmsg(u->fd, m, UDP_BATCH, MSG_DONTWAIT, NULL);
+		int r = recvmmsg(u->rfd >= 0 ? u->rfd : u->fd, m, UDP_BATCH, MSG_DONTWAIT, NULL);
 		if (r < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				return 0;
@@ -345,7 +385,7 @@ static int udp_poll(struct gen_run *g, uint64_t timeout_ns)
 {
 	struct udp_be *u = g->be_priv;
 	if (timeout_ns) {
-		struct pollfd p = {.fd = u->fd, .events = POLLIN};
+		struct pollfd p = {.fd = u->rfd >= 0 ? u->rfd : u->fd, .events = POLLIN};
 		struct timespec ts = {.tv_sec = (time_t)(timeout_ns / 1000000000u),
 				      .tv_nsec = (long)(timeout_ns % 1000000000u)};
 		if (ppoll(&p, 1, &ts, NULL) < 0 && errno != EINTR)
@@ -363,6 +403,10 @@ static void udp_close(struct gen_run *g)
 	if (u && u->fd >= 0) {
 		close(u->fd);
 		u->fd = -1;
+	}
+	if (u && u->rfd >= 0) {
+		close(u->rfd);
+		u->rfd = -1;
 	}
 }
 

@@ -15,10 +15,13 @@
 #include "xsk_port.h"
 
 #define XSK_BATCH 64
+#define XSK_MAX_FLOWS 64
 
 struct xsk_be {
 	struct xsk_port *port;
-	uint8_t tmpl[2048];
+	struct xsk_port *rxport;  /* --rx-iface (forward topology): receives there; else port */
+	uint8_t (*tmpl)[2048];    /* one template per flow (--flows): the source port differs */
+	uint32_t flows;
 	size_t len;
 	struct lab_parsed parsed; /* offsets of the template, valid for every copy */
 	struct xsk_port_stats st; /* last snapshot (taken before close) */
@@ -43,16 +46,32 @@ static int xsk_open(struct gen_run *g, char *err, size_t errlen)
 				      "--dst-mac (or use --backend udp)", c->dst_text, c->iface);
 		return -EINVAL;
 	}
-	if (c->frame_size > sizeof(x->tmpl)) {
+	if (c->frame_size > sizeof(x->tmpl[0])) {
 		snprintf(err, errlen, "--size %u: the AF_XDP backend sends frames of at most %zu bytes",
-			 c->frame_size, sizeof(x->tmpl));
+			 c->frame_size, sizeof(x->tmpl[0]));
 		return -EINVAL;
 	}
-	x->len = lab_frame_build(x->tmpl, sizeof(x->tmpl), &c->flow, c->frame_size, 0,
-				 c->stamp ? LAB_F_STAMP : 0);
-	if (!x->len || lab_frame_parse(x->tmpl, x->len, c->flow.dport, &x->parsed) != LAB_OK) {
-		snprintf(err, errlen, "cannot build a %u-byte frame for this flow", c->frame_size);
+	x->flows = c->flows ? c->flows : 1;
+	if (x->flows > XSK_MAX_FLOWS || (uint32_t)c->flow.sport + x->flows - 1 > 65535) {
+		snprintf(err, errlen, "--flows %u: at most %d, source ports up to 65535", x->flows,
+			 XSK_MAX_FLOWS);
 		return -EINVAL;
+	}
+	x->tmpl = calloc(x->flows, sizeof(*x->tmpl));
+	if (!x->tmpl) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (uint32_t fl = 0; fl < x->flows; fl++) {
+		struct lab_flow f = c->flow;
+		f.sport = (uint16_t)(c->flow.sport + fl);
+		x->len = lab_frame_build(x->tmpl[fl], sizeof(x->tmpl[fl]), &f, c->frame_size, 0,
+					 c->stamp ? LAB_F_STAMP : 0);
+		/* every flow's frame has the same layout: one set of offsets serves them all */
+		if (!x->len || lab_frame_parse(x->tmpl[fl], x->len, c->flow.dport, &x->parsed) != LAB_OK) {
+			snprintf(err, errlen, "cannot build a %u-byte frame for this flow", c->frame_size);
+			return -EINVAL;
+		}
 	}
 
 	xsk_port_opts_default(&o);
@@ -75,6 +94,19 @@ static int xsk_open(struct gen_run *g, char *err, size_t errlen)
 	o.busy_poll = c->busy_poll;
 	if ((rc = xsk_port_open(&x->port, &o, err, errlen)) < 0)
 		return rc;
+	x->rxport = x->port;
+	if (c->rx_iface) {
+		/* the forward topology: what the DUT forwarded arrives on the other port, still to the
+		 * lab port, marked forwarded (LAB_F_MARKED) unless --accept-unmarked */
+		o.iface = c->rx_iface;
+		o.port = c->flow.dport;
+		o.frames = 2048;
+		o.rx_frames = 2048;
+		if ((rc = xsk_port_open(&x->rxport, &o, err, errlen)) < 0) {
+			x->rxport = NULL;
+			return rc;
+		}
+	}
 	snprintf(g->mode, sizeof(g->mode), "%s", xsk_port_mode_string(x->port));
 	g->tx_time_src = "clock read just before the TX kick";
 	g->rx_time_src = "clock read at the RX ring, per batch";
@@ -98,7 +130,8 @@ static void xsk_send(struct gen_run *g, const uint64_t *intended_ns, unsigned n)
 			d[i].addr = addr[i];
 			d[i].data = xsk_port_frame(x->port, addr[i]);
 			d[i].len = (uint32_t)x->len;
-			memcpy(d[i].data, x->tmpl, x->len);
+			memcpy(d[i].data,
+			       x->tmpl[(g->track.seq0 + (uint32_t)(g->track.next + i)) % x->flows], x->len);
 		}
 		uint64_t now = lab_now_ns();
 		for (unsigned i = 0; i < got; i++)
@@ -133,13 +166,14 @@ static unsigned drain(struct gen_run *g, struct xsk_be *x)
 {
 	struct xsk_port_desc d[XSK_BATCH];
 	uint64_t addr[XSK_BATCH];
-	unsigned n = xsk_port_rx(x->port, d, XSK_BATCH);
+	unsigned n = xsk_port_rx(x->rxport, d, XSK_BATCH);
 	if (!n)
 		return 0;
 	uint64_t now = lab_now_ns();
 	for (unsigned i = 0; i < n; i++) {
 		struct lab_parsed p;
-		enum lab_verdict v = lab_frame_parse(d[i].data, d[i].len, g->cfg.flow.sport, &p);
+		enum lab_verdict v = lab_frame_parse(d[i].data, d[i].len,
+						     g->cfg.rx_iface ? g->cfg.flow.dport : g->cfg.flow.sport, &p);
 		if (v == LAB_OK)
 			gen_on_rx(g, d[i].data + p.lab_off, p.frame_len - p.lab_off, now, d[i].data,
 				  d[i].len);
@@ -149,7 +183,7 @@ static unsigned drain(struct gen_run *g, struct xsk_be *x)
 			x->rx_not_lab++; /* the XDP program passes these: should not happen */
 		addr[i] = d[i].addr;
 	}
-	xsk_port_release(x->port, addr, n);
+	xsk_port_release(x->rxport, addr, n);
 	return n;
 }
 
@@ -158,13 +192,13 @@ static int xsk_poll(struct gen_run *g, uint64_t timeout_ns)
 	struct xsk_be *x = g->be_priv;
 	int rc;
 	xsk_port_complete(x->port);
-	if ((rc = xsk_port_wakeup_rx(x->port)) < 0)
+	if ((rc = xsk_port_wakeup_rx(x->rxport)) < 0)
 		return rc;
 	if (drain(g, x))
 		return 0;
 	/* nothing yet: sleep in poll() only for whole milliseconds, else let the caller spin */
 	if (timeout_ns >= 1000000) {
-		rc = xsk_port_poll(x->port, (int)(timeout_ns / 1000000));
+		rc = xsk_port_poll(x->rxport, (int)(timeout_ns / 1000000));
 		if (rc < 0 && rc != -EINTR)
 			return rc;
 		drain(g, x);
@@ -175,14 +209,21 @@ static int xsk_poll(struct gen_run *g, uint64_t timeout_ns)
 static void xsk_close(struct gen_run *g)
 {
 	struct xsk_be *x = g->be_priv;
-	if (!x || !x->port)
+	if (!x)
 		return;
-	/* the last receive: what is already in the ring counts */
-	while (drain(g, x))
-		;
-	xsk_port_stats(x->port, &x->st);
-	xsk_port_close(x->port);
-	x->port = NULL;
+	if (x->port && x->rxport) {
+		/* the last receive: what is already in the ring counts */
+		while (drain(g, x))
+			;
+		xsk_port_stats(x->rxport, &x->st);
+	}
+	if (x->rxport && x->rxport != x->port)
+		xsk_port_close(x->rxport);
+	if (x->port)
+		xsk_port_close(x->port);
+	x->port = x->rxport = NULL;
+	free(x->tmpl);
+	x->tmpl = NULL;
 }
 
 static void xsk_stats(struct gen_run *g, void *json)

@@ -83,6 +83,12 @@ struct gen_capture *gen_capture_open(struct gen_run *g, const char *path, char *
 	c->rflow.dst = cfg->flow.src;
 	c->rflow.sport = cfg->flow.dport;
 	c->rflow.dport = cfg->flow.sport;
+	if (cfg->rx_iface) {
+		/* forwarded, not reflected: the flow as sent, to the receiving port's address (the
+		 * MACs of the second link are not known here: the sender's stand in) */
+		c->rflow = cfg->flow;
+		c->rflow.dst = cfg->rx_addr;
+	}
 	if (lab_pcap_out_open(&c->out, path, c->snaplen) < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto fail;

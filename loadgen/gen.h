@@ -27,6 +27,11 @@ enum gen_timing {
 
 struct gen_cfg {
 	const char *iface;
+	/* the forward topology: receive on this interface (gen1) what the DUT forwarded, to
+	 * rx_addr:dport; NULL: the reflect topology, replies come back on iface to src:sport */
+	const char *rx_iface;
+	struct in6_addr rx_addr;
+	uint32_t flows;         /* UDP source ports sport .. sport+flows-1, round-robin by seq */
 	const char *dst_text;
 	const char *path;       /* stored in the header and stats: kernel, xsk, ... */
 	const char *out;        /* record file, or NULL */

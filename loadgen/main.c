@@ -43,6 +43,15 @@ static void usage(FILE *f)
 "  --dst-mac MAC       next hop's MAC (default: from the interface's neighbour table)\n"
 "  --port N            destination UDP port (default 7777); the source port is 7778\n"
 "  --allow-dst         allow a destination outside the benchmarking ranges (needs --hw)\n"
+"  --rx-iface IF       the forward topology (gen0 -> DUT -> gen1): receive what the DUT\n"
+"                      forwarded on IF (gen1), to IF's address and --port, instead of the\n"
+"                      replies on --iface. Frames must carry the forwarded mark\n"
+"                      (LAB_F_FORWARDED) unless --accept-unmarked (the kernel's own IP\n"
+"                      forwarding marks nothing). --dst is then the address behind the DUT\n"
+"                      (gen1's, 198.18.1.1) or the DUT's own for a socket relay\n"
+"  --flows N           N flows: UDP source ports 7778 .. 7778+N-1, packet k on flow k mod N\n"
+"                      (so a record's flow is its sequence number mod N), for RSS on the DUT\n"
+"                      (default 1; xsk backend: up to 64)\n"
 "  --hw                --iface is a real NIC (checked): required by --allow-dst\n"
 "\n"
 "Schedule:\n"
@@ -136,7 +145,7 @@ enum {
 	O_BGAP, O_DUR, O_COUNT, O_SEED, O_SIZE, O_STAMP, O_BACKEND, O_CPU, O_BATCH, O_SPIN,
 	O_QUEUE, O_COPY, O_ZC, O_XDPMODE, O_NOBP, O_TAIL, O_OUT, O_STATS, O_PATH, O_QUIET,
 	O_CAP, O_CAPRATE, O_CAPWIN, O_CAPLAT, O_CAPBEF, O_CAPAFT, O_CAPSNAP, O_CAPMAX, O_VERSION, O_NOTXTS,
-	O_UNMARKED, O_GAPLOG, O_GAPTHR, O_TIMING,
+	O_UNMARKED, O_GAPLOG, O_GAPTHR, O_TIMING, O_RXIF, O_FLOWS,
 };
 
 static const struct option opts[] = {
@@ -156,6 +165,7 @@ static const struct option opts[] = {
 	{"capture-snaplen", 1, 0, O_CAPSNAP}, {"capture-max-events", 1, 0, O_CAPMAX},
 	{"no-tx-timestamp", 0, 0, O_NOTXTS}, {"accept-unmarked", 0, 0, O_UNMARKED},
 	{"gap-log", 1, 0, O_GAPLOG}, {"gap-threshold-us", 1, 0, O_GAPTHR}, {"timing", 1, 0, O_TIMING},
+	{"rx-iface", 1, 0, O_RXIF}, {"flows", 1, 0, O_FLOWS},
 	{"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0},
 };
 
@@ -191,6 +201,7 @@ static void cfg_defaults(struct gen_run *g, struct gen_cli *cli)
 	c->flow.dport = LAB_PORT_DUT;
 	c->flow.sport = LAB_PORT_GEN;
 	c->flow.vlan_id = -1;
+	c->flows = 1;
 	c->frame_size = 128;
 	c->cpu = -1;
 	c->tail_ns = 200000000ull;
@@ -228,6 +239,8 @@ static int parse_cli(int argc, char **argv, struct gen_cfg *c, struct gen_cli *c
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case O_IFACE: c->iface = optarg; cli->iface_given = true; break;
+		case O_RXIF: c->rx_iface = optarg; break;
+		case O_FLOWS: c->flows = (uint32_t)lab_parse_u64("flows", optarg, 1, 64); break;
 		case O_DST: c->dst_text = optarg; break;
 		case O_SRC: cli->src_text = optarg; break;
 		case O_DSTMAC: cli->dst_mac_text = optarg; break;
@@ -315,6 +328,9 @@ static int parse_cli(int argc, char **argv, struct gen_cfg *c, struct gen_cli *c
 	 * to time that way (xsk's rings are not syscalls with a reply to wait in) */
 	if (c->timing == GEN_TIMING_USER && strcmp(cli->backend, "udp"))
 		lab_die(LAB_EXIT_USAGE, "--timing user needs --backend udp (not %s)", cli->backend);
+	if (c->flows > 1 && strcmp(cli->backend, "xsk"))
+		lab_die(LAB_EXIT_USAGE, "--flows %u needs --backend xsk (the udp backend sends from one "
+			"socket, one source port)", c->flows);
 	return -1;
 }
 
@@ -348,6 +364,21 @@ static void check_destination(struct gen_cfg *c, const struct gen_cli *cli)
 	if (!if_nametoindex(c->iface))
 		lab_die(LAB_EXIT_USAGE, "no interface %s here (run inside the generator's namespace: "
 			"ip netns exec llab-gen lab-gen ...; or name another with --iface)", c->iface);
+	if (c->rx_iface) {
+		if (!strcmp(c->rx_iface, c->iface))
+			lab_die(LAB_EXIT_USAGE, "--rx-iface %s is --iface: the forward topology receives on "
+				"the other port (gen1)", c->rx_iface);
+		if (!cli->hw && lab_scope_check_iface(c->rx_iface, false, err, sizeof(err)) < 0)
+			lab_die(LAB_EXIT_USAGE, "%s", err);
+		if (cli->hw && !lab_if_is_hw(c->rx_iface))
+			lab_die(LAB_EXIT_USAGE, "--hw: %s is not a hardware interface", c->rx_iface);
+		if (!if_nametoindex(c->rx_iface))
+			lab_die(LAB_EXIT_USAGE, "no interface %s here (--rx-iface: 'setup/lab up --topology "
+				"forward' makes gen1)", c->rx_iface);
+		if (lab_if_addr(c->rx_iface, c->flow.family, &c->rx_addr) < 0)
+			lab_die(LAB_EXIT_USAGE, "--rx-iface %s has no %s address", c->rx_iface,
+				c->flow.family == AF_INET ? "IPv4" : "IPv6");
+	}
 }
 
 /* Source address and MAC from the flags or the interface; the next hop's MAC when known. */

@@ -40,6 +40,8 @@ void gen_rec_hdr_fill(const struct gen_run *g, struct lab_rec_hdr *h)
 	snprintf(h->backend, sizeof(h->backend), "%.31s", g->mode);
 	snprintf(h->pattern, sizeof(h->pattern), "%s", gen_pattern_name(c->sched.pattern));
 	snprintf(h->iface, sizeof(h->iface), "%s", c->iface);
+	h->flows = c->flows ? c->flows : 1;
+	snprintf(h->rx_iface, sizeof(h->rx_iface), "%s", c->rx_iface ? c->rx_iface : "");
 	snprintf(h->dst, sizeof(h->dst), "%s", c->dst_text);
 	h->flags = c->stamp ? LAB_RECF_STAMP : 0;
 	h->rate_pps = (uint64_t)llround(gen_sched_mean_pps(&c->sched));

@@ -236,6 +236,8 @@ static void stats_fill(struct lab_json *j, void *arg)
 	lab_json_bool(j, "stamp", c->stamp);
 	lab_json_bool(j, "accept_unmarked", c->accept_unmarked);
 	lab_json_str(j, "iface", c->iface);
+	lab_json_str(j, "rx_iface", c->rx_iface ? c->rx_iface : "");
+	lab_json_u64(j, "flows", c->flows ? c->flows : 1);
 	lab_json_str(j, "dst", c->dst_text);
 	lab_json_i64(j, "cpu", c->cpu);
 	lab_json_u64(j, "count", c->count);

@@ -9,6 +9,7 @@
 
 . "$LAB_ROOT/setup/paths.sh"
 RUN_PATHS_ALL=$(lab_path_names)
+RUN_PATHS_FWD=$(LAB_TOPOLOGY=forward lab_path_names)
 
 run_usage() {
   cat <<EOF
@@ -17,8 +18,16 @@ usage: setup/lab run [options]
 Sends the same seeded, open-loop schedule through each path and compares them.
 
 options:
-  --paths LIST        comma-separated, from: ${RUN_PATHS_ALL// /,} (default: all;
-                      common/paths.tsv defines them)
+  --topology T        reflect (default: gen0 <-> dut0, the DUT sends each packet back) or
+                      forward (gen0 -> dut0, dut1 -> gen1: the DUT forwards from one port to
+                      the other as a router does, RFC 2544's setup; 'setup/lab up --topology
+                      forward' makes the second link)
+  --paths LIST        comma-separated (default: all of the topology; common/paths.tsv defines
+                      them). reflect: ${RUN_PATHS_ALL// /,}
+                      forward: ${RUN_PATHS_FWD// /,}
+                      (kernel: a UDP socket relay; kfwd: the kernel's own IP forwarding;
+                      xdpfwd: XDP_REDIRECT, the floor). A path of the other topology only
+                      is skipped, with the reason
   --rate PPS          packets per second offered (default 10000)
   --pattern P         const | poisson | burst (default const)
   --burst-size N      packets per burst, back to back (pattern burst; default 32)
@@ -36,6 +45,8 @@ options:
   --dut-cpu N         core of the reflector (default: the last core)
   --gen-cpu N         core of the generator (default: core 0)
   --gen-backend B     lab-gen backend: xsk | udp (default: lab-gen's own default)
+  --flows N           lab-gen sends N flows (UDP source ports 7778..), for RSS on the DUT
+                      (default 1; needs the xsk backend)
   --no-trace          do not record what took the cores' time while the packets flow
                       (default: lab-trace on the generator's and the DUT's cores, and the
                       spinning loops' gap logs, for "What slowed the slowest packets")
@@ -44,7 +55,8 @@ options:
   --gen-if IF --dut-if IF
                       hardware mode: two spare ports of this host, cabled back to back (or
                       through the device under test), take the places of gen0 and dut0 for the
-                      run (see 'setup/lab help'); given back afterwards
+                      run (see 'setup/lab help'); given back afterwards. The forward topology
+                      takes four: --gen-if A,B --dut-if C,D (gen0,gen1 and dut0,dut1)
   -h, --help          this text
 
 Every run stops by itself: each step has a time bound. Ctrl-C stops the run, keeps what was
@@ -116,6 +128,7 @@ reflector_cmd() {
   lab_path_argv "$path" "$BUILD" "$P"
   echo "${LAB_PATH_ARGV[@]}" --iface dut0 --cpu "$DUT_CPU" --ready-file "$d/tmp/$path.ready" \
     --stats-json "$d/counters/$path.json" --duration "$REFL_BOUND" \
+    $([ "$RUN_TOPOLOGY" = forward ] && echo --out-iface dut1) \
     $([ "$RUN_TRACE" = 1 ] && echo --gap-log "$d/gaps/$path.dut.gap")
 }
 
@@ -152,6 +165,10 @@ skip_path() { # path reason
 
 run_one_path() {
   local path=$1 why refl_pid samp_pid gen_rc=0 refl_rc=0 log="$RD/logs"
+  if ! lab_path_field "$path" binary >/dev/null 2>&1; then
+    skip_path "$path" "a path of the $(lab_path_topologies "$path") topology, not of $RUN_TOPOLOGY (run --topology $(lab_path_topologies "$path"))"
+    return 0
+  fi
   if why=$(lab_path_unavailable "$path" "$BUILD"); then
     skip_path "$path" "$why"
     return 0
@@ -175,12 +192,27 @@ run_one_path() {
     return 0
   fi
   say "run: $path: ready; sending $RUN_RATE pps $RUN_PATTERN for ${RUN_DURATION}s"
-  local gen_args=(--iface gen0 --dst 198.18.0.2 --rate "$RUN_RATE" --pattern "$RUN_PATTERN"
+  local gen_args=(--iface gen0 --rate "$RUN_RATE" --pattern "$RUN_PATTERN"
                   --burst-size "$RUN_BURST_SIZE" --burst-gap-us "$RUN_BURST_GAP_US"
                   --duration "$RUN_DURATION" --size "$RUN_SIZE" --seed "$RUN_SEED" --stamp
                   --path "$path" --out "$RD/records/$path.rec"
                   --stats-json "$RD/gen/$path.json" --cpu "$GEN_CPU")
   [ -n "$RUN_GEN_BACKEND" ] && gen_args+=(--backend "$RUN_GEN_BACKEND")
+  [ "$RUN_FLOWS" -gt 1 ] && gen_args+=(--flows "$RUN_FLOWS")
+  local needs; needs=" $(lab_path_field "$path" needs) "
+  if [ "$RUN_TOPOLOGY" = forward ]; then
+    # the forward topology: sent out of gen0 to the address behind the DUT (gen1's; a socket
+    # relay's own address on dut0 instead), next hop dut0; received on gen1
+    local dmac; dmac=$(ip netns exec "$NS_DUT" cat "/sys/class/net/$DUT_IF/address")
+    case $needs in
+      *" dst=dut "*) gen_args+=(--dst "$DUT_V4") ;;
+      *) gen_args+=(--dst "$GEN1_V4") ;;
+    esac
+    gen_args+=(--rx-iface "$GEN1_IF" --dst-mac "$dmac")
+  else
+    gen_args+=(--dst "$DUT_V4")
+  fi
+  case $needs in *" unmarked "*) gen_args+=(--accept-unmarked) ;; esac
   [ "$RUN_TRACE" = 1 ] && gen_args+=(--gap-log "$RD/gaps/$path.gen.gap")
   trace_start "$path"
   # in the background and waited for: a signal to this script interrupts `wait` at once (a
@@ -209,17 +241,21 @@ run_one_path() {
 # (LAB-SPEC keys); RJ_REPEAT (the top of a repeated run) and RJ_REPETITION (one of its
 # repetitions) add run.repeat and run.repetition.
 write_run_json() {
-  local kind=veth gname=$GEN_IF dname=$DUT_IF gdrv ddrv
+  local kind=veth gname=$GEN_IF dname=$DUT_IF gdrv ddrv g1name="" d1name=""
   if [ -f "$STATE/hw.gen" ]; then
     kind=hardware; gname=$(awk '{print $1}' "$STATE/hw.gen"); dname=$(awk '{print $1}' "$STATE/hw.dut")
+  fi
+  if [ "$RUN_TOPOLOGY" = forward ]; then
+    g1name=$GEN1_IF d1name=$DUT1_IF
+    [ -f "$STATE/hw.gen1" ] && g1name=$(awk '{print $1}' "$STATE/hw.gen1") && d1name=$(awk '{print $1}' "$STATE/hw.dut1")
   fi
   gdrv=$(ip netns exec "$NS_GEN" ethtool -i "$GEN_IF" 2>/dev/null | awk '/^driver:/{print $2}')
   ddrv=$(ip netns exec "$NS_DUT" ethtool -i "$DUT_IF" 2>/dev/null | awk '/^driver:/{print $2}')
   # values go in through the environment, never pasted into the Python source
-  RJ_RATE=$RUN_RATE RJ_PATTERN=$RUN_PATTERN RJ_SIZE=$RUN_SIZE RJ_DURATION=$RUN_DURATION \
+  RJ_TOPOLOGY=$RUN_TOPOLOGY RJ_FLOWS=$RUN_FLOWS RJ_RATE=$RUN_RATE RJ_PATTERN=$RUN_PATTERN RJ_SIZE=$RUN_SIZE RJ_DURATION=$RUN_DURATION \
   RJ_SEED=$RUN_SEED RJ_BURST_SIZE=$RUN_BURST_SIZE RJ_BURST_GAP_US=$RUN_BURST_GAP_US \
   RJ_PATHS=$RUN_PATHS RJ_QUICK=$RUN_QUICK RJ_DUT_CPU=$DUT_CPU RJ_GEN_CPU=$GEN_CPU \
-  RJ_KIND=$kind RJ_GEN=$gname RJ_DUT=$dname RJ_GEN_DRIVER=$gdrv RJ_DUT_DRIVER=$ddrv \
+  RJ_KIND=$kind RJ_GEN=$gname RJ_DUT=$dname RJ_GEN1=$g1name RJ_DUT1=$d1name RJ_GEN_DRIVER=$gdrv RJ_DUT_DRIVER=$ddrv \
   RJ_ISOLATED=$(( RUN_ISOLATED || RUN_USER_ISO )) RJ_CSTATE=$([ -n "$ISO_CSTATE_FD" ] && echo 1 || echo 0) \
   RJ_NOISE_DIR="$2" RJ_TUNING="$LAB_ROOT/setup/tuning.py" \
   python3 - "$1/run.json" <<'PY'
@@ -230,6 +266,7 @@ run = {
   "duration_s": float(e["RJ_DURATION"]), "seed": int(e["RJ_SEED"]),
   "burst_size": int(e["RJ_BURST_SIZE"]), "burst_gap_us": int(e["RJ_BURST_GAP_US"]),
   "paths": e["RJ_PATHS"].split(), "quick": bool(int(e["RJ_QUICK"])),
+  "topology": e["RJ_TOPOLOGY"], "flows": int(e["RJ_FLOWS"]),
   "kernel": platform.release(), "cpus": os.cpu_count(),
   "cpu_model": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown"),
   "dut_cpu": int(e["RJ_DUT_CPU"]), "gen_cpu": int(e["RJ_GEN_CPU"]),
@@ -239,6 +276,9 @@ run = {
   "tuning": json.loads(subprocess.check_output([e["RJ_TUNING"], "--dut-cpu", e["RJ_DUT_CPU"],
       "--isolated", e["RJ_ISOLATED"], "--cstate-held", e["RJ_CSTATE"], "--noise-dir", e["RJ_NOISE_DIR"]])),
 }
+if e["RJ_GEN1"]:
+    # the forward topology's second link: the generator receives on gen1, the DUT sends on dut1
+    run["ports"].update({"gen_rx": e["RJ_GEN1"], "dut_tx": e["RJ_DUT1"]})
 for k, key in (("RJ_REPEAT", "repeat"), ("RJ_REPETITION", "repetition")):
     if e.get(k):
         run[key] = int(e[k])
@@ -249,14 +289,17 @@ PY
 cmd_run() {
   RUN_PATHS=$RUN_PATHS_ALL RUN_RATE=10000 RUN_PATTERN=const RUN_BURST_SIZE=32 RUN_BURST_GAP_US=1000
   RUN_DURATION="" RUN_SIZE=128 RUN_SEED=1 RUN_QUICK=0 RUN_GEN_BACKEND="" RUN_ISOLATE=1 RUN_TRACE=1
-  RUN_REPEAT=1
-  local out="$LAB_ROOT/results" ncpu dut_cpu_given=0
+  RUN_REPEAT=1 RUN_TOPOLOGY=reflect RUN_FLOWS=1
+  local out="$LAB_ROOT/results" ncpu dut_cpu_given=0 paths_given=0
   ncpu=$(nproc)
   DUT_CPU=$((ncpu - 1)) GEN_CPU=0
   while [ $# -gt 0 ]; do
     case $1 in
       -h|--help) run_usage; return 0 ;;
-      --paths) RUN_PATHS=$(echo "${2:?--paths needs a list}" | tr ',' ' '); shift ;;
+      --paths) RUN_PATHS=$(echo "${2:?--paths needs a list}" | tr ',' ' '); paths_given=1; shift ;;
+      --topology) RUN_TOPOLOGY=${2:?--topology needs reflect or forward}; shift ;;
+      --topology=*) RUN_TOPOLOGY=${1#*=} ;;
+      --flows) RUN_FLOWS=${2:?--flows needs a number}; shift ;;
       --rate) RUN_RATE=${2:?}; shift ;;
       --pattern) RUN_PATTERN=${2:?}; shift ;;
       --burst-size) RUN_BURST_SIZE=${2:?}; shift ;;
@@ -278,11 +321,15 @@ cmd_run() {
     esac
     shift
   done
+  case $RUN_TOPOLOGY in reflect|forward) ;; *) usage_die "run: --topology is reflect or forward (got '$RUN_TOPOLOGY')" ;; esac
+  export LAB_TOPOLOGY=$RUN_TOPOLOGY
+  [ "$paths_given" = 1 ] || RUN_PATHS=$(lab_path_names)
   local p
   for p in $RUN_PATHS; do
-    lab_path_known "$p" || usage_die "run: unknown path '$p' (${RUN_PATHS_ALL// /, })"
+    [ -n "$(lab_path_topologies "$p")" ] ||
+      usage_die "run: unknown path '$p' (reflect: ${RUN_PATHS_ALL// /, }; forward: ${RUN_PATHS_FWD// /, })"
   done
-  for v in RUN_RATE RUN_BURST_SIZE RUN_BURST_GAP_US RUN_SIZE RUN_SEED RUN_REPEAT DUT_CPU GEN_CPU; do
+  for v in RUN_RATE RUN_BURST_SIZE RUN_BURST_GAP_US RUN_SIZE RUN_SEED RUN_REPEAT DUT_CPU GEN_CPU RUN_FLOWS; do
     [[ ${!v} =~ ^[0-9]+$ ]] || usage_die "run: --$(echo "${v#RUN_}" | tr 'A-Z_' 'a-z-') must be a whole number (got '${!v}')"
   done
   case $RUN_PATTERN in const|poisson|burst) ;; *) usage_die "run: --pattern is const, poisson or burst" ;; esac
@@ -290,6 +337,8 @@ cmd_run() {
   [[ $RUN_DURATION =~ ^[0-9]+$ ]] && [ "$RUN_DURATION" -ge 1 ] && [ "$RUN_DURATION" -le 3600 ] ||
     usage_die "run: --duration is 1 to 3600 seconds"
   [ "$RUN_REPEAT" -ge 1 ] && [ "$RUN_REPEAT" -le 50 ] || usage_die "run: --repeat is 1 to 50"
+  [ "$RUN_FLOWS" -ge 1 ] && [ "$RUN_FLOWS" -le 64 ] || usage_die "run: --flows is 1 to 64"
+  [ "$RUN_FLOWS" = 1 ] || [ "$RUN_GEN_BACKEND" != udp ] || usage_die "run: --flows needs the xsk generator backend"
   [ "$DUT_CPU" -lt "$ncpu" ] && [ "$GEN_CPU" -lt "$ncpu" ] || usage_die "run: this machine has cores 0 to $((ncpu - 1))"
   if [ -f "$(iso_dir)/applied" ]; then
     # isolated by hand before the run: use it, and leave it as it is afterwards
@@ -309,9 +358,9 @@ cmd_run() {
   trap run_cleanup EXIT
   if ! ns_exists "$NS_DUT"; then RUN_BROUGHT_UP=1; fi
   if [ -n "$HW_GEN$HW_DUT" ]; then
-    LAB_QUIET=1 cmd_up --gen-if "$HW_GEN" --dut-if "$HW_DUT"
+    LAB_QUIET=1 cmd_up --topology "$RUN_TOPOLOGY" --gen-if "$HW_GEN" --dut-if "$HW_DUT"
   else
-    LAB_QUIET=1 cmd_up
+    LAB_QUIET=1 cmd_up --topology "$RUN_TOPOLOGY"
   fi
   echo "== check"
   cmd_check || true
