@@ -192,6 +192,8 @@ static int xsk_poll(struct gen_run *g, uint64_t timeout_ns)
 	struct xsk_be *x = g->be_priv;
 	int rc;
 	xsk_port_complete(x->port);
+	if (x->rxport != x->port)
+		xsk_port_complete(x->rxport); /* refills its fill ring with the frames released */
 	if ((rc = xsk_port_wakeup_rx(x->rxport)) < 0)
 		return rc;
 	if (drain(g, x))
