@@ -323,8 +323,13 @@ static int rebuild_burst_frames(struct lab_path *p, const struct lab_rec *recs, 
 		if (lab_frame_parse(fr, flen, 0, &ps) != LAB_OK)
 			break;
 		lab_frame_set_times(fr, &ps, rc_->seq, rc_->sent_ns, rc_->intended_ns);
-		if (!dut) /* back at the generator: the reflected frame */
+		if (!dut && p->hdr.rx_iface[0]) {
+			/* the forward topology: as the DUT sent it on from dut1 to gen1 */
+			static const uint8_t dut1[6] = {0x02, 0x4c, 0x42, 0, 1, 2}, gen1[6] = {0x02, 0x4c, 0x42, 0, 1, 1};
+			lab_frame_forward(fr, &ps, dut1, gen1, rc_->dut_rx_ns, rc_->dut_tx_ns);
+		} else if (!dut) { /* back at the generator: the reflected frame */
 			lab_frame_reflect(fr, &ps, rc_->dut_rx_ns, rc_->dut_tx_ns);
+		}
 		if (lab_pcap_out_write(po, (uint64_t)(t + off), fr, (uint32_t)flen, (uint32_t)flen) < 0) {
 			rc = BURST_PCAP_WRITE_FAILED;
 			break;

@@ -357,6 +357,10 @@ static void md_header(FILE *f, const struct lab_run *r, const struct lab_path *f
 	if (floor)
 		fprintf(f, "; (N×) is the multiple of the %s floor", floor->name);
 	fprintf(f, ".\n\n");
+	if (!strcmp(lab_run_topology(), "forward"))
+		fprintf(f, "Topology: forward (gen0 → dut0, the DUT forwards, dut1 → gen1; RFC 2544's "
+			   "setup): the round trip is one pass through the DUT, the one-way legs are gen0 → "
+			   "DUT, inside the DUT, DUT → gen1.\n\n");
 	md_tuning_line(f, run);
 	fprintf(f, "|  |");
 	for (size_t i = 0; i < r->npaths; i++)

@@ -62,7 +62,8 @@ def usage_text(names):
 Throughput and latency under load, per path (RFC 2544 26.1 and 26.2, as TRex ndr_bench and
 FD.io CSIT do them): for each path and frame size,
   1. the generator's own limit first: the highest rate lab-gen sends here without falling
-     short (achieved below offered by more than 0.1 %), measured through the xdptx floor;
+     short (achieved below offered by more than 0.1 %), measured through the floor (xdptx;
+     xdpfwd in the forward topology);
      a path that still passes there is reported as ">= X, generator-bound", never as its
      throughput;
   2. NDR (no loss) and PDR (loss ratio <= --pdr-loss) by binary search between --min-rate
@@ -77,6 +78,8 @@ reflector's drop points, the veths' drop counters, softnet drops), so a failing 
 which queue dropped.
 
 options:
+  --topology T        reflect (default) or forward (gen0 -> dut0, dut1 -> gen1: the DUT
+                      forwards; 'setup/lab run --help' says more); the paths are the topology's
   --paths LIST        comma-separated, from: {",".join(names)} (default: all)
   --sizes LIST        frame sizes without FCS, 64 to 1514, comma-separated (default 64)
   --pdr-loss PCT      PDR's loss tolerance in percent (default 0.5)
@@ -112,8 +115,22 @@ Results: sweep.json (paths.<path>.<size>: ndr_pps, pdr_pps, generator_bound, tri
 sweep.md (the table) and report.html (latency vs load, loss vs load, NDR/PDR bars)."""
 
 
+def topology_of(argv):
+    """--topology from the command line before the rest is parsed (the path names depend on it)"""
+    t = os.environ.get("LAB_TOPOLOGY", "reflect")
+    for i, x in enumerate(argv):
+        if x == "--topology" and i + 1 < len(argv):
+            t = argv[i + 1]
+        elif x.startswith("--topology="):
+            t = x.split("=", 1)[1]
+    return t
+
+
 def parse_args(argv, root):
-    reg = registry(root)
+    topo = topology_of(argv)
+    if topo not in ("reflect", "forward"):
+        raise UsageError(f"--topology is reflect or forward (got '{topo}')")
+    reg = registry(root, topo)
     names = [r[0] for r in reg]
 
     class P(argparse.ArgumentParser):
@@ -123,6 +140,7 @@ def parse_args(argv, root):
     p = P(add_help=False, prog="setup/lab sweep")
     p.add_argument("-h", "--help", action="store_true")
     p.add_argument("--paths", default=",".join(names))
+    p.add_argument("--topology", default=topo)
     p.add_argument("--sizes", default=None)
     p.add_argument("--pdr-loss", type=float, default=0.5)
     p.add_argument("--resolution", type=float, default=None)
@@ -157,7 +175,7 @@ def parse_args(argv, root):
     a.path_list = [x for x in a.paths.split(",") if x]
     for x in a.path_list:
         if x not in names:
-            raise UsageError(f"unknown path '{x}' ({', '.join(names)})")
+            raise UsageError(f"unknown path '{x}' in the {topo} topology ({', '.join(names)})")
     if not a.path_list:
         raise UsageError("--paths names no path")
     if len(set(a.path_list)) != len(a.path_list):
@@ -193,6 +211,9 @@ def parse_args(argv, root):
         raise UsageError(f"this machine has cores 0 to {ncpu - 1}")
     if a.testpmd and "dpdk" not in names:
         raise UsageError("--testpmd needs the dpdk path")
+    if a.testpmd and topo != "reflect":
+        raise UsageError("--testpmd (5tswap, a reflector) is for the reflect topology")
+    a.floor = next((r[0] for r in reg if r[5] == "floor"), None)
     return a, names
 
 
@@ -232,7 +253,13 @@ class Lab:
         self.ns_gen, self.ns_dut = e["SWEEP_NS_GEN"], e["SWEEP_NS_DUT"]
         self.iso_procs = e.get("SWEEP_ISO_PROCS", "")
         self.dir = a.dir
-        self.reg = {r[0]: r for r in registry(root)}
+        self.reg = {r[0]: r for r in registry(root, a.topology)}
+        self.forward = a.topology == "forward"
+        self.dut_mac = ""
+        if self.forward:
+            r = subprocess.run(["ip", "netns", "exec", self.ns_dut, "cat", "/sys/class/net/dut0/address"],
+                               capture_output=True, text=True)
+            self.dut_mac = r.stdout.strip()
         self.child = None          # the lab-gen running now
         self.stop = False
         self.refls = []            # every reflector started (stopped at the end, whatever happens)
@@ -251,7 +278,10 @@ class Lab:
     def nic_counters(self):
         """drop and error counters of both veths (ethtool -S and the link's own), by name"""
         out = {}
-        for ns, dev in ((self.ns_dut, "dut0"), (self.ns_gen, "gen0")):
+        devs = [(self.ns_dut, "dut0"), (self.ns_gen, "gen0")]
+        if self.forward:
+            devs += [(self.ns_dut, "dut1"), (self.ns_gen, "gen1")]
+        for ns, dev in devs:
             r = subprocess.run(["ip", "-n", ns, "-s", "-j", "link", "show", "dev", dev],
                                capture_output=True, text=True)
             try:
@@ -285,12 +315,21 @@ class Lab:
         a = self.a
         argv = ["ip", "netns", "exec", self.ns_gen, "timeout", "-s", "INT", "-k", "5",
                 str(int(dur + 30)), os.path.join(self.build, "loadgen", "lab-gen"),
-                "--iface", "gen0", "--dst", "198.18.0.2", "--rate", str(int(rate)),
+                "--iface", "gen0", "--rate", str(int(rate)),
                 "--duration", f"{dur:g}", "--size", str(size), "--pattern", a.pattern,
                 "--seed", str(a.seed), "--cpu", str(a.gen_cpu), "--quiet", "--tail-ms", "300",
                 "--path", path, "--stats-json", json_path]
         if a.gen_backend:
             argv += ["--backend", a.gen_backend]
+        needs = self.reg[path][3].split() if path in self.reg else []
+        if self.forward:
+            # out of gen0 to the address behind the DUT (a socket relay's own), back on gen1
+            argv += ["--dst", "198.18.0.2" if "dst=dut" in needs else "198.18.1.1",
+                     "--rx-iface", "gen1", "--dst-mac", self.dut_mac]
+        else:
+            argv += ["--dst", "198.18.0.2"]
+        if "unmarked" in needs:
+            accept_unmarked = True
         if rec_path:
             argv += ["--out", rec_path]
         if accept_unmarked:
@@ -354,6 +393,8 @@ class Reflector:
             argv = [os.path.join(lab.build, r[1])] + args + [
                 "--iface", "dut0", "--cpu", str(a.dut_cpu), "--ready-file", self.ready,
                 "--stats-json", self.stats, "--duration", "14400"]
+            if lab.forward:
+                argv += ["--out-iface", "dut1"]
         argv = lab.in_dut_cpuset(["ip", "netns", "exec", lab.ns_dut] + argv)
         self.logf = open(self.log, "a")
         self.proc = subprocess.Popen(argv, stdout=self.logf, stderr=subprocess.STDOUT,
@@ -418,8 +459,11 @@ def counters_delta(before, after):
     """reflector counters after - before: received, reflected, and each drop point"""
     if not before or not after:
         return None
+    # "reflected" here is what the DUT sent on: a forwarder's counter is "forwarded"
+    def sent_on(c):
+        return c.get("reflected", c.get("forwarded", 0))
     d = {"received": after.get("received", 0) - before.get("received", 0),
-         "reflected": after.get("reflected", 0) - before.get("reflected", 0), "drops": {}}
+         "reflected": sent_on(after) - sent_on(before), "drops": {}}
     for k, v in after.get("drops", {}).items():
         d["drops"][k] = v - before.get("drops", {}).get(k, 0)
     return d
@@ -549,7 +593,7 @@ class Sweep:
         dur = max(2.0, a.trial_s)
 
         def run(r):
-            t = self.trial(refl, "xdptx", size, r, dur, "generator-limit")
+            t = self.trial(refl, self.a.floor, size, r, dur, "generator-limit")
             trials.append(t)
             return t, not t.get("failed") and not t["generator_bound"]
         t, ok = run(a.max_rate)
@@ -713,7 +757,8 @@ class Sweep:
             json.dump(cnt, open(os.path.join(pd, "counters", f"{path}.json"), "w"))
             json.dump({"run": {"rate_pps": int(rate), "pattern": a.pattern, "frame_size": size,
                                "duration_s": a.point_s, "seed": a.seed, "paths": [path],
-                               "dut_cpu": a.dut_cpu, "gen_cpu": a.gen_cpu, "sweep_point": True}},
+                               "dut_cpu": a.dut_cpu, "gen_cpu": a.gen_cpu, "sweep_point": True,
+                               "topology": a.topology}},
                       open(os.path.join(pd, "run.json"), "w"))
             r = subprocess.run([os.path.join(lab.build, "analysis", "lab-analyze"), "--no-pcap", pd],
                                capture_output=True, text=True)
@@ -739,17 +784,18 @@ class Sweep:
         self.plan_points_left = len(paths) * len(a.size_list) * (4 + a.curve_points)
         self.cur_left = 0
         # 1. the generator's limit, through the floor
-        why = lab.path_unavailable("xdptx")
+        floor = a.floor
+        why = lab.path_unavailable(floor) if floor else "no floor path registered"
         refl = None
         if why is None:
-            refl = Reflector(lab, "xdptx")
+            refl = Reflector(lab, floor)
             err = refl.start()
             if err:
-                why = "lab-xsk --mode xdptx " + err
+                why = f"the {floor} floor " + err
         for size in a.size_list:
             g = {"limit_pps": None, "measured": False}
             if why is None and refl is not None:
-                print(f"sweep: the generator's limit at {size} B, through the xdptx floor", flush=True)
+                print(f"sweep: the generator's limit at {size} B, through the {floor} floor", flush=True)
                 # kept as they finish: an interrupted sweep still has them
                 g = {"limit_pps": None, "measured": False, "trials": []}
                 self.res["generator"][str(size)] = g
@@ -899,7 +945,7 @@ def write_outputs(lab, a, sw, interrupted, machine):
                      "pdr_loss_pct": a.pdr_loss, "resolution_pct": a.resolution,
                      "min_rate_pps": a.min_rate, "max_rate_pps": a.max_rate, "trial_s": a.trial_s,
                      "final_s": a.final_s, "point_s": a.point_s, "curve_points": a.curve_points,
-                     "pattern": a.pattern, "seed": a.seed, "gen_backend": a.gen_backend or "xsk",
+                     "topology": a.topology, "pattern": a.pattern, "seed": a.seed, "gen_backend": a.gen_backend or "xsk",
                      "validate": a.validate, "quick": a.quick, "dut_cpu": a.dut_cpu,
                      "gen_cpu": a.gen_cpu, "gbps_counts": "frame + 24 B (FCS, preamble, IFG) x 8",
                      "interrupted": interrupted, "wall_s": round(now() - sw.started, 1),
@@ -1122,7 +1168,7 @@ def main(argv):
         print(usage_text(names))
         return EXIT_OK
     if check:
-        for k, v in (("SW_DUT_CPU", a.dut_cpu), ("SW_GEN_CPU", a.gen_cpu),
+        for k, v in (("SW_DUT_CPU", a.dut_cpu), ("SW_GEN_CPU", a.gen_cpu), ("SW_TOPOLOGY", a.topology),
                      ("SW_ISOLATE", 0 if a.no_isolate else 1), ("SW_OUT", a.out),
                      ("SW_PATHS", " ".join(a.path_list + (["testpmd"] if a.testpmd else [])))):
             print(f"{k}={shlex.quote(str(v))}")

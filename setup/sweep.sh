@@ -54,8 +54,9 @@ cmd_sweep() {
   done
   # the whole command line is checked before anything changes
   cfg=$(python3 "$py" --check-args "$@") || exit 2
-  local SW_DUT_CPU SW_GEN_CPU SW_ISOLATE SW_OUT SW_PATHS
+  local SW_DUT_CPU SW_GEN_CPU SW_ISOLATE SW_OUT SW_PATHS SW_TOPOLOGY
   eval "$cfg"
+  export LAB_TOPOLOGY=$SW_TOPOLOGY
   DUT_CPU=$SW_DUT_CPU GEN_CPU=$SW_GEN_CPU
   ncpu=$(nproc)
   if [ -f "$(iso_dir)/applied" ]; then
@@ -70,7 +71,7 @@ cmd_sweep() {
   trap sweep_interrupted INT TERM
   trap sweep_cleanup EXIT
   if ! ns_exists "$NS_DUT"; then RUN_BROUGHT_UP=1; fi
-  LAB_QUIET=1 cmd_up
+  LAB_QUIET=1 cmd_up --topology "$SW_TOPOLOGY"
   out=$SW_OUT
   mkdir -p "$out"
   out=$(cd "$out" && pwd)
