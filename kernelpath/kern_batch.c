@@ -46,3 +46,32 @@ void kern_reflect(struct kern_pkt *pkts, unsigned n, uint64_t tx_ns)
 		if (pkts[i].send)
 			lab_payload_reflect(pkts[i].payload, pkts[i].stamp, pkts[i].rx_ns, tx_ns);
 }
+
+unsigned kern_fwd_check(struct kern_counts *c, struct kern_pkt *pkts, unsigned n)
+{
+	unsigned m = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct kern_pkt *p = &pkts[i];
+		if (!p->send)
+			continue;
+		if (p->ttl < 0) {
+			c->ttl_missing++;
+			c->tx_errors++;
+			p->send = false;
+		} else if (p->ttl <= 1) {
+			/* a router drops it (RFC 1812 5.3.1); the kernel would send time exceeded */
+			c->ttl_expired++;
+			p->send = false;
+		} else {
+			m++;
+		}
+	}
+	return m;
+}
+
+void kern_fwd_stamp(struct kern_pkt *pkts, unsigned n, int family, uint64_t tx_ns)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (pkts[i].send && pkts[i].family == family)
+			lab_payload_forward(pkts[i].payload, pkts[i].stamp, pkts[i].rx_ns, tx_ns);
+}

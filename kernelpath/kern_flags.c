@@ -33,6 +33,16 @@ static const struct lab_opt kern_opts[] = {
 		 "throttling lets others run"},
 	{.name = "clock-interval", .kind = LAB_OPT_DBL, K(clock_interval_s), .arg = "S", .dmin = 0.01,
 	 .dmax = 3600, .help = "re-measure the realtime->monotonic offset every S seconds"},
+	{.name = "forward", .kind = LAB_OPT_SET, K(forward), .value = 1,
+	 .help = "the forward topology: relay each lab datagram out of --out-iface to --to instead "
+		 "of reflecting it (TTL / hop limit - 1, marked forwarded)"},
+	{.name = "out-iface", .kind = LAB_OPT_STR, K(out_iface), .arg = "IF",
+	 .help = "--forward: the interface the relayed datagrams leave by (SO_BINDTODEVICE, sent "
+		 "from its address and --port)"},
+	{.name = "to", .kind = LAB_OPT_STR, K(to), .arg = "ADDR",
+	 .unset = "198.18.1.1 for IPv4 datagrams, 2001:2:0:1::1 for IPv6",
+	 .help = "--forward: where datagrams of ADDR's family are relayed to (port --port); the "
+		 "other family keeps its default"},
 	{.name = "json", .kind = LAB_OPT_ALIAS, .alias = "stats-json", .arg = "PATH"},
 	{0},
 };
@@ -56,6 +66,8 @@ void kern_defaults(struct kern_run *r)
 	r->fifo_prio = -1;
 	r->batch = 32;
 	r->clock_interval_s = 1;
+	r->out_iface = "dut1";
+	r->out_fd4 = r->out_fd6 = -1;
 }
 
 /* After parsing: the shared flags the socket needs, and the interface's scope. */
@@ -65,6 +77,13 @@ void kern_check_flags(struct kern_run *r)
 	r->so.port = r->dut.cfg.port;
 	r->so.busy_poll = r->mode == KERN_MODE_BUSY_POLL;
 	lab_dut_check_iface(&r->dut, r->so.iface);
+	if (!r->forward && (lab_opts_seen(&r->dut.groups[1], "out-iface") ||
+			    lab_opts_seen(&r->dut.groups[1], "to")))
+		lab_die(LAB_EXIT_USAGE, "--out-iface and --to are for --forward (the forward topology)");
+	r->dut.forward = r->forward;
+	r->so.recv_ttl = r->forward;
+	if (r->forward)
+		kern_fwd_setup(r);
 }
 
 static void about(FILE *f)
@@ -78,7 +97,14 @@ static void about(FILE *f)
 "--clock-interval) and transmit time (CLOCK_MONOTONIC read just before sendmmsg) are written "
 "into it. A payload already marked reflected is never echoed (counted as not_lab); a broken lab "
 "header is counted as malformed, by reason. Run it inside the DUT's network namespace.\n"
-"--iface is bound with SO_BINDTODEVICE ('' = any interface); --cpu pins the reflector.", 0, 0);
+"--iface is bound with SO_BINDTODEVICE ('' = any interface); --cpu pins the reflector.\n"
+"With --forward (the forward topology: gen0 -> dut0, dut1 -> gen1) it is a UDP relay instead: "
+"what arrives as above is sent on as a new datagram from a second socket bound to --out-iface "
+"(SO_BINDTODEVICE, its address, --port) to --to, one sendmmsg per family and batch, with the "
+"IPv4 TTL / IPv6 hop limit one lower than received (IP_RECVTTL / IPV6_RECVHOPLIMIT in, an "
+"IP_TTL / IPV6_HOPLIMIT cmsg out) and the payload marked forwarded (LAB_F_FORWARDED) and "
+"stamped as the reflector stamps. A datagram that came with TTL 1 or 0 is counted in "
+"drops.ttl_expired and not sent; an already reflected or forwarded one in not_lab.", 0, 0);
 }
 
 static void notes(FILE *f)
@@ -94,5 +120,10 @@ static void notes(FILE *f)
 "The conversion error of the receive stamps is reported as clock.rt_offset_err_ns (widest "
 "bracket half-width of an offset measurement) and clock.rt_offset_drift_ns (largest change of "
 "the offset between two measurements).\n"
-"Exit 2 also when --port is taken (another reflector) or --addr is not an address here.", 0, 0);
+"--forward: \"forwarded\" instead of \"reflected\"; drops.ttl_expired (TTL or hop limit 0 "
+"or 1 on arrival: a router's drop); not_forwarded_by names every reason a datagram was not "
+"sent on (ttl_expired, already_marked, malformed, ttl_missing and no_out_socket, the last two "
+"also in tx_errors); forward.* says where it sends from and to.\n"
+"Exit 2 also when --port is taken (another reflector) or --addr is not an address here, or "
+"--out-iface is missing or has no address.", 0, 0);
 }

@@ -10,7 +10,7 @@
 #include "log.h"
 
 /* Receive slots are re-armed after use: the kernel overwrites the lengths. */
-static void arm_rx(struct kern_run *r, unsigned n)
+void kern_arm_rx(struct kern_run *r, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
 		struct msghdr *m = &r->rx[i].msg_hdr;
@@ -27,12 +27,12 @@ static void arm_rx(struct kern_run *r, unsigned n)
 }
 
 /* Hand k replies to the kernel; a refused one is counted and skipped, the rest still go. */
-static void send_all(struct kern_run *r, unsigned k)
+void kern_send_all(struct kern_run *r, int fd, unsigned k)
 {
 	unsigned off = 0;
 	int eintr = 0;
 	while (off < k) {
-		int s = sendmmsg(r->sk.fd, r->tx + off, k - off, 0);
+		int s = sendmmsg(fd, r->tx + off, k - off, 0);
 		if (s > 0) {
 			r->c.reflected += (unsigned)s;
 			off += (unsigned)s;
@@ -88,9 +88,9 @@ static void handle_batch(struct kern_run *r, unsigned n)
 	}
 	if (k) {
 		kern_reflect(r->pkts, n, lab_now_ns());
-		send_all(r, k);
+		kern_send_all(r, r->sk.fd, k);
 	}
-	arm_rx(r, n);
+	kern_arm_rx(r, n);
 }
 
 static bool idle_errno(int e)
@@ -138,10 +138,12 @@ int kern_run_loop(struct kern_run *r)
 
 	if (r->mode == KERN_MODE_EPOLL && (ep = open_epoll(r)) < 0)
 		return -1;
-	arm_rx(r, r->batch);
+	kern_arm_rx(r, r->batch);
 	do {
 		int n = receive(r, ep);
-		if (n > 0) {
+		if (n > 0 && r->forward) {
+			kern_fwd_batch(r, (unsigned)n);
+		} else if (n > 0) {
 			handle_batch(r, (unsigned)n);
 		} else if (n < 0 && !idle_errno(errno)) {
 			lab_err("receive on %s: %s", r->sk.desc, strerror(errno));

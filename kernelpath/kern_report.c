@@ -2,6 +2,7 @@
  * namespace's UDP RcvbufErrors and this socket's sk_drops, each packet in one key), its own
  * fields of the stats lines and its own members of the stats JSON (verdicts, clock conversion,
  * socket options). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
@@ -60,6 +61,8 @@ static void kern_sample(void *priv, struct lab_dut_sample *s)
 	 * different packets: a receive-buffer overflow raises both RcvbufErrors and sk_drops */
 	lab_dut_add_drop(s, "udp_rcvbuf_errors", udp_rcvbuf_delta(r));
 	lab_dut_add_drop(s, "socket_rxq_ovfl", socket_other_drops(r));
+	if (r->forward)
+		lab_dut_add_drop(s, "ttl_expired", r->c.ttl_expired);
 }
 
 /* The interval lines show the latest offset measurement, the totals the worst of the run. */
@@ -136,9 +139,33 @@ static void socket_json(struct lab_json *j, const struct kern_run *r)
 	lab_json_obj_end(j);
 }
 
+static void forward_json(struct lab_json *j, const struct kern_run *r)
+{
+	char t4[INET_ADDRSTRLEN], t6[INET6_ADDRSTRLEN];
+	inet_ntop(AF_INET, &r->to4.sin_addr, t4, sizeof(t4));
+	inet_ntop(AF_INET6, &r->to6.sin6_addr, t6, sizeof(t6));
+	lab_json_obj(j, "not_forwarded_by");
+	lab_json_u64(j, "ttl_expired", r->c.ttl_expired);
+	lab_json_u64(j, "already_marked", r->c.already_reflected);
+	lab_json_u64(j, "malformed", r->c.malformed);
+	lab_json_u64(j, "ttl_missing", r->c.ttl_missing);
+	lab_json_u64(j, "no_out_socket", r->no_out_socket);
+	lab_json_obj_end(j);
+	lab_json_obj(j, "forward");
+	lab_json_str(j, "out_iface", r->out_iface);
+	lab_json_str(j, "from4", r->out_desc4);
+	lab_json_str(j, "from6", r->out_desc6);
+	lab_json_str(j, "to4", t4);
+	lab_json_str(j, "to6", t6);
+	lab_json_u64(j, "to_port", r->dut.cfg.port);
+	lab_json_obj_end(j);
+}
+
 static void kern_json(void *priv, struct lab_json *j)
 {
 	const struct kern_run *r = priv;
+	if (r->forward)
+		forward_json(j, r);
 	lab_json_str(j, "bind", r->sk.desc);
 	lab_json_str(j, "sched", r->fifo_prio > 0 ? "fifo" : "other");
 	lab_json_i64(j, "fifo_priority", r->fifo_prio > 0 ? r->fifo_prio : 0);

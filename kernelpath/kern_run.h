@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <netinet/in.h>
 
 #include "dut.h"
 #include "kern_batch.h"
@@ -28,6 +29,16 @@ struct kern_run {
 	int fifo_prio;            /* -1: SCHED_OTHER */
 	unsigned batch;
 	double clock_interval_s;
+
+	/* --forward: the relay (kern_fwd.c) */
+	bool forward;
+	const char *out_iface;    /* --out-iface: the send sockets' device */
+	const char *to;           /* --to: where datagrams of its family go */
+	struct sockaddr_in to4;
+	struct sockaddr_in6 to6;
+	int out_fd4, out_fd6;     /* bound to out_iface's address of the family; -1: none */
+	char out_desc4[64], out_desc6[96];
+	uint64_t no_out_socket;   /* lab payloads of a family out_iface has no address of */
 
 	struct kern_sock sk;
 	struct kern_counts c;
@@ -57,5 +68,16 @@ extern const struct lab_dut_ops kern_dut_ops;
 
 /* kern_loop.c: the receive loop of --mode. 0, or -1 on a receive error (logged). */
 int kern_run_loop(struct kern_run *r);
+/* Hand k prepared messages r->tx[0..k) to fd; a refused one is counted in tx_errors and skipped. */
+void kern_send_all(struct kern_run *r, int fd, unsigned k);
+/* Receive slots 0..n re-armed after use. */
+void kern_arm_rx(struct kern_run *r, unsigned n);
+
+/* kern_fwd.c: the relay's send sockets (exits 2 on a bad --to or --out-iface), one batch
+ * relayed, and the sockets closed. */
+void kern_fwd_setup(struct kern_run *r);
+void kern_fwd_open(struct kern_run *r);
+void kern_fwd_batch(struct kern_run *r, unsigned n);
+void kern_fwd_close(struct kern_run *r);
 
 #endif

@@ -1,4 +1,5 @@
-/* kern_snmp.c — parsing UDP RcvbufErrors out of /proc/net/snmp and /proc/net/snmp6. */
+/* kern_snmp.c — parsing counters (UDP RcvbufErrors, the IP forwarding counters) out of
+ * /proc/net/snmp, /proc/net/netstat and /proc/net/snmp6. */
 #include "kern_snmp.h"
 
 #include <errno.h>
@@ -36,21 +37,24 @@ static int parse_u64(const char *tok, uint64_t *v)
 	return 0;
 }
 
-int kern_snmp_udp_rcvbuf(const char *text, uint64_t *v)
+int kern_snmp_field(const char *text, const char *table, const char *field, uint64_t *v)
 {
-	char head[2048], vals[2048];
+	char head[4096], vals[4096], prefix[32];
 	const char *p = text;
+	size_t pl = (size_t)snprintf(prefix, sizeof(prefix), "%s: ", table);
+	if (pl >= sizeof(prefix))
+		return -1;
 	while (next_line(&p, head, sizeof(head))) {
-		if (strncmp(head, "Udp: ", 5) != 0)
+		if (strncmp(head, prefix, pl) != 0)
 			continue;
-		/* the first "Udp:" line names the columns, the second holds the values */
-		if (!next_line(&p, vals, sizeof(vals)) || strncmp(vals, "Udp: ", 5) != 0)
+		/* the first "<table>:" line names the columns, the second holds the values */
+		if (!next_line(&p, vals, sizeof(vals)) || strncmp(vals, prefix, pl) != 0)
 			return -1;
 		char *sh, *sv;
-		char *h = strtok_r(head + 5, " \t", &sh);
-		char *x = strtok_r(vals + 5, " \t", &sv);
+		char *h = strtok_r(head + pl, " \t", &sh);
+		char *x = strtok_r(vals + pl, " \t", &sv);
 		while (h && x) {
-			if (!strcmp(h, "RcvbufErrors"))
+			if (!strcmp(h, field))
 				return parse_u64(x, v);
 			h = strtok_r(NULL, " \t", &sh);
 			x = strtok_r(NULL, " \t", &sv);
@@ -60,20 +64,30 @@ int kern_snmp_udp_rcvbuf(const char *text, uint64_t *v)
 	return -1;
 }
 
-int kern_snmp6_udp_rcvbuf(const char *text, uint64_t *v)
+int kern_snmp6_field(const char *text, const char *field, uint64_t *v)
 {
 	char line[512];
 	const char *p = text;
 	while (next_line(&p, line, sizeof(line))) {
 		char *s, *k = strtok_r(line, " \t", &s), *x = strtok_r(NULL, " \t", &s);
-		if (k && !strcmp(k, "Udp6RcvbufErrors"))
+		if (k && !strcmp(k, field))
 			return parse_u64(x, v);
 	}
 	return -1;
 }
 
+int kern_snmp_udp_rcvbuf(const char *text, uint64_t *v)
+{
+	return kern_snmp_field(text, "Udp", "RcvbufErrors", v);
+}
+
+int kern_snmp6_udp_rcvbuf(const char *text, uint64_t *v)
+{
+	return kern_snmp6_field(text, "Udp6RcvbufErrors", v);
+}
+
 /* The whole of a small procfs file, NUL-terminated, or NULL (errno set). */
-static char *slurp(const char *path)
+char *kern_slurp(const char *path)
 {
 	FILE *f = fopen(path, "re");
 	size_t cap = 16384, n = 0;
@@ -105,7 +119,7 @@ static char *slurp(const char *path)
 
 int kern_snmp_read(uint64_t *udp4, uint64_t *udp6, bool *have6)
 {
-	char *t = slurp("/proc/net/snmp");
+	char *t = kern_slurp("/proc/net/snmp");
 	int rc;
 	if (!t)
 		return -1;
@@ -117,7 +131,7 @@ int kern_snmp_read(uint64_t *udp4, uint64_t *udp6, bool *have6)
 	}
 	*udp6 = 0;
 	*have6 = false;
-	t = slurp("/proc/net/snmp6");
+	t = kern_slurp("/proc/net/snmp6");
 	if (t) {
 		*have6 = kern_snmp6_udp_rcvbuf(t, udp6) == 0;
 		free(t);

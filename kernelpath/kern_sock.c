@@ -148,6 +148,18 @@ int kern_sock_open(struct kern_sock *s, const struct kern_sock_opts *o, char *er
 			goto fail;
 		}
 	}
+	if (o->recv_ttl && (s->family == AF_INET || s->dual) &&
+	    setsockopt(s->fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one)) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "IP_RECVTTL: %s", strerror(errno));
+		goto fail;
+	}
+	if (o->recv_ttl && s->family == AF_INET6 &&
+	    setsockopt(s->fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one)) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "IPV6_RECVHOPLIMIT: %s", strerror(errno));
+		goto fail;
+	}
 	if (o->busy_poll) {
 		opt_int(s->fd, SOL_SOCKET, SO_BUSY_POLL, (int)o->busy_poll_us, &s->busy_poll);
 		opt_int(s->fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, 1, &s->prefer_busy_poll);
@@ -221,6 +233,13 @@ void kern_rx_meta_parse(const struct msghdr *m, struct kern_rx_meta *meta)
 			   dl >= sizeof(struct in6_pktinfo)) {
 			memcpy(&meta->pi6, CMSG_DATA(c), sizeof(meta->pi6));
 			meta->pi_family = AF_INET6;
+		} else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL && dl >= sizeof(int)) {
+			memcpy(&meta->ttl, CMSG_DATA(c), sizeof(int));
+			meta->ttl_family = AF_INET;
+		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT &&
+			   dl >= sizeof(int)) {
+			memcpy(&meta->ttl, CMSG_DATA(c), sizeof(int));
+			meta->ttl_family = AF_INET6;
 		}
 	}
 }
@@ -252,4 +271,19 @@ size_t kern_tx_cmsg_build(const struct kern_rx_meta *meta, void *buf, size_t cap
 	c->cmsg_len = CMSG_LEN(sizeof(meta->pi6));
 	memcpy(CMSG_DATA(c), &meta->pi6, sizeof(meta->pi6));
 	return CMSG_SPACE(sizeof(meta->pi6));
+}
+
+size_t kern_tx_ttl_cmsg_build(int family, int ttl, void *buf, size_t cap)
+{
+	struct msghdr m = {.msg_control = buf, .msg_controllen = cap};
+	struct cmsghdr *c;
+	if (cap < CMSG_SPACE(sizeof(int)) || (family != AF_INET && family != AF_INET6))
+		return 0;
+	memset(buf, 0, CMSG_SPACE(sizeof(int)));
+	c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6;
+	c->cmsg_type = family == AF_INET ? IP_TTL : IPV6_HOPLIMIT;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &ttl, sizeof(int));
+	return CMSG_SPACE(sizeof(int));
 }

@@ -19,6 +19,7 @@ struct kern_sock_opts {
 	unsigned rcvtimeo_ms;   /* blocking receives return after this much silence */
 	bool busy_poll;
 	unsigned busy_poll_us, busy_poll_budget;
+	bool recv_ttl;          /* IP_RECVTTL / IPV6_RECVHOPLIMIT: each datagram's TTL (relay) */
 };
 
 /* An option's outcome: asked for, and did the kernel take it (read back where the kernel lets
@@ -56,6 +57,8 @@ struct kern_rx_meta {
 	int pi_family;     /* 0, AF_INET (in_pktinfo) or AF_INET6 (in6_pktinfo) */
 	struct in_pktinfo pi4;
 	struct in6_pktinfo pi6;
+	int ttl_family;    /* 0, AF_INET (IP_TTL) or AF_INET6 (IPV6_HOPLIMIT) */
+	int ttl;           /* the received IPv4 TTL or IPv6 hop limit */
 };
 
 /* Room for what a received datagram carries and for what a reply needs. */
@@ -66,5 +69,8 @@ void kern_rx_meta_parse(const struct msghdr *m, struct kern_rx_meta *meta);
 /* Control data for the reply: the request's destination address as the source, on the
  * interface it arrived on. Returns msg_controllen (0 when there is nothing to say). */
 size_t kern_tx_cmsg_build(const struct kern_rx_meta *meta, void *buf, size_t cap);
+/* Control data for a relayed datagram: IP_TTL (AF_INET) or IPV6_HOPLIMIT (AF_INET6) = ttl.
+ * Returns msg_controllen, 0 when it does not fit. */
+size_t kern_tx_ttl_cmsg_build(int family, int ttl, void *buf, size_t cap);
 
 #endif

@@ -1,8 +1,9 @@
-/* lab_kern.c — lab-kern: the kernel path's reflector. Lab UDP arriving on a socket is marked
+/* lab_kern.c — lab-kern: the kernel path's reflector (and, with --forward, its relay: kern_fwd.c). Lab UDP arriving on a socket is marked
  * reflected, stamped with the DUT's receive time (the socket's software timestamp, converted to
  * CLOCK_MONOTONIC) and transmit time when the sender asks, and sent back to where it came from,
  * in batches (kern_loop.c). This file sets the socket up; flags, control loop and stats are the
  * DUT driver's (common/dut.h). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <sched.h>
@@ -55,6 +56,13 @@ static void announce(struct kern_run *r)
 		 r->sk.timestamping.took ? "SO_TIMESTAMPING software, CLOCK_REALTIME - offset"
 					 : "clock at recvmmsg return (SO_TIMESTAMPING refused)",
 		 r->clk.err_ns, bp);
+	if (r->forward) {
+		char t4[INET_ADDRSTRLEN], t6[INET6_ADDRSTRLEN];
+		inet_ntop(AF_INET, &r->to4.sin_addr, t4, sizeof(t4));
+		inet_ntop(AF_INET6, &r->to6.sin6_addr, t6, sizeof(t6));
+		lab_info("forward: IPv4 from %s to %s:%u, IPv6 from %s to [%s]:%u; TTL / hop limit - 1",
+			 r->out_desc4, t4, r->dut.cfg.port, r->out_desc6, t6, r->dut.cfg.port);
+	}
 }
 
 /* The CPU and the scheduling class, before anything spins. */
@@ -76,6 +84,8 @@ static void open_socket(struct kern_run *r)
 	int rc = kern_sock_open(&r->sk, &r->so, err, sizeof(err));
 	if (rc < 0)
 		lab_die(lab_exit_for_errno(rc), "%s", err);
+	if (r->forward)
+		kern_fwd_open(r); /* SO_BINDTODEVICE needs the capabilities still */
 	/* set up: the loop and the counters need no privilege (SO_BUSY_POLL above the sysctl
 	 * needed CAP_NET_ADMIN, and that is done) */
 	if (lab_caps_keep(NULL, 0, err, sizeof(err)) < 0)
@@ -122,6 +132,7 @@ int main(int argc, char **argv)
 	kern_clock_measure(&r->clk);
 	exit_code = lab_dut_finish(&r->dut, exit_code);
 	kern_sock_close(&r->sk);
+	kern_fwd_close(r);
 	free(r->data);
 	free(r);
 	return exit_code;

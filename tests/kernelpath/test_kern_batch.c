@@ -171,6 +171,80 @@ static void rx_meta_v4_and_empty(void **state)
 	assert_int_equal(kern_tx_cmsg_build(&meta, tx, 8), 0);
 }
 
+/* The relay: TTL 0 and 1 are refused as ttl_expired, a missing TTL as ttl_missing (and a
+ * tx error), TTL 2 goes; an already forwarded payload is not_lab; stamps per family. */
+static void fwd_ttl_and_marks(void **state)
+{
+	(void)state;
+	uint8_t b[6][64];
+	struct kern_pkt p[6] = {0};
+	struct kern_counts c = {0};
+	static const int ttl[6] = {0, 1, 2, 255, -1, 64};
+	static const int fam[6] = {AF_INET, AF_INET6, AF_INET, AF_INET6, AF_INET, AF_INET};
+	for (int i = 0; i < 6; i++) {
+		p[i].payload = b[i];
+		p[i].len = lab_payload(b[i], 64, (uint32_t)i, i == 5 ? LAB_F_FORWARDED : LAB_F_STAMP);
+		p[i].rx_ns = 100 + (uint64_t)i;
+		p[i].ttl = ttl[i];
+		p[i].family = fam[i];
+	}
+	assert_int_equal(kern_classify(&c, p, 6), 5);
+	assert_int_equal(c.already_reflected, 1);
+	assert_int_equal(kern_fwd_check(&c, p, 6), 2);
+	assert_true(p[2].send && p[3].send);
+	assert_false(p[0].send || p[1].send || p[4].send || p[5].send);
+	assert_int_equal(c.ttl_expired, 2);
+	assert_int_equal(c.ttl_missing, 1);
+	assert_int_equal(c.tx_errors, 1);
+
+	uint8_t before3[64];
+	memcpy(before3, b[3], sizeof(before3));
+	kern_fwd_stamp(p, 6, AF_INET, 777);
+	const struct lab_hdr *h2 = (const struct lab_hdr *)b[2], *h0 = (const struct lab_hdr *)b[0];
+	assert_int_equal(h2->flags, LAB_F_STAMP | LAB_F_STAMPED | LAB_F_FORWARDED);
+	const struct lab_stamp *st = (const struct lab_stamp *)(b[2] + LAB_HDR_LEN);
+	assert_int_equal(be64toh(st->dut_rx_ns), 102);
+	assert_int_equal(be64toh(st->dut_tx_ns), 777);
+	assert_int_equal(h0->flags, LAB_F_STAMP); /* expired: untouched */
+	assert_memory_equal(b[3], before3, sizeof(before3)); /* the other family: not yet */
+	kern_fwd_stamp(p, 6, AF_INET6, 888);
+	assert_int_equal(((const struct lab_hdr *)b[3])->flags, LAB_F_STAMP | LAB_F_STAMPED | LAB_F_FORWARDED);
+}
+
+static void ttl_cmsgs(void **state)
+{
+	(void)state;
+	uint8_t ctl[KERN_RX_CMSG_LEN] __attribute__((aligned(8))) = {0};
+	int t4 = 37, t6 = 2;
+	size_t off = put_cmsg(ctl, 0, IPPROTO_IP, IP_TTL, &t4, sizeof(t4));
+	struct msghdr m = {.msg_control = ctl, .msg_controllen = off};
+	struct kern_rx_meta meta;
+	kern_rx_meta_parse(&m, &meta);
+	assert_int_equal(meta.ttl_family, AF_INET);
+	assert_int_equal(meta.ttl, 37);
+	memset(ctl, 0, sizeof(ctl));
+	off = put_cmsg(ctl, 0, IPPROTO_IPV6, IPV6_HOPLIMIT, &t6, sizeof(t6));
+	m.msg_controllen = off;
+	kern_rx_meta_parse(&m, &meta);
+	assert_int_equal(meta.ttl_family, AF_INET6);
+	assert_int_equal(meta.ttl, 2);
+
+	uint8_t tx[KERN_TX_CMSG_LEN] __attribute__((aligned(8)));
+	for (int f = 0; f < 2; f++) {
+		int family = f ? AF_INET6 : AF_INET, got;
+		size_t tl = kern_tx_ttl_cmsg_build(family, 36, tx, sizeof(tx));
+		assert_int_equal(tl, CMSG_SPACE(sizeof(int)));
+		struct msghdr tm = {.msg_control = tx, .msg_controllen = tl};
+		struct cmsghdr *c = CMSG_FIRSTHDR(&tm);
+		assert_int_equal(c->cmsg_level, f ? IPPROTO_IPV6 : IPPROTO_IP);
+		assert_int_equal(c->cmsg_type, f ? IPV6_HOPLIMIT : IP_TTL);
+		memcpy(&got, CMSG_DATA(c), sizeof(got));
+		assert_int_equal(got, 36);
+	}
+	assert_int_equal(kern_tx_ttl_cmsg_build(AF_INET, 1, tx, 8), 0);
+	assert_int_equal(kern_tx_ttl_cmsg_build(AF_UNIX, 1, tx, sizeof(tx)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,6 +252,8 @@ int main(void)
 		cmocka_unit_test(batch_counts_accumulate),
 		cmocka_unit_test(rx_meta_v6_mapped),
 		cmocka_unit_test(rx_meta_v4_and_empty),
+		cmocka_unit_test(fwd_ttl_and_marks),
+		cmocka_unit_test(ttl_cmsgs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -70,6 +70,34 @@ static void snmp6(void **state)
 	assert_int_equal(v, 5);
 }
 
+/* The forwarding counters lab-kfwd reads: any column of a table, netstat's IpExt, snmp6 lines. */
+static void snmp_fields(void **state)
+{
+	(void)state;
+	static const char t[] =
+		"Ip: Forwarding DefaultTTL InReceives InHdrErrors InAddrErrors ForwDatagrams\n"
+		"Ip: 1 64 1000 7 3 990\n"
+		"Icmp: InMsgs OutTimeExcds\nIcmp: 4 6\n"
+		"IpExt: InNoRoutes InTruncatedPkts\nIpExt: 2 5\n";
+	uint64_t v = 0;
+	assert_int_equal(kern_snmp_field(t, "Ip", "ForwDatagrams", &v), 0);
+	assert_int_equal(v, 990);
+	assert_int_equal(kern_snmp_field(t, "Ip", "InHdrErrors", &v), 0);
+	assert_int_equal(v, 7);
+	assert_int_equal(kern_snmp_field(t, "Icmp", "OutTimeExcds", &v), 0);
+	assert_int_equal(v, 6);
+	assert_int_equal(kern_snmp_field(t, "IpExt", "InTruncatedPkts", &v), 0);
+	assert_int_equal(v, 5);
+	/* "Ip" is not "IpExt", nor the other way */
+	assert_int_equal(kern_snmp_field(t, "Ip", "InNoRoutes", &v), -1);
+	assert_int_equal(kern_snmp_field(t, "IpExt", "ForwDatagrams", &v), -1);
+	assert_int_equal(kern_snmp_field(t, "Tcp", "InSegs", &v), -1);
+	assert_int_equal(kern_snmp6_field("Ip6InHdrErrors \t3\nIp6OutForwDatagrams\t12\n",
+					  "Ip6OutForwDatagrams", &v), 0);
+	assert_int_equal(v, 12);
+	assert_int_equal(kern_snmp6_field("Ip6OutForwDatagramsX 1\n", "Ip6OutForwDatagrams", &v), -1);
+}
+
 static void snmp_live(void **state)
 {
 	/* this machine's own files parse (the test runs in whatever namespace meson gives it) */
@@ -124,6 +152,7 @@ int main(void)
 		cmocka_unit_test(snmp_v4_udplite_first),
 		cmocka_unit_test(snmp_v4_bad),
 		cmocka_unit_test(snmp6),
+		cmocka_unit_test(snmp_fields),
 		cmocka_unit_test(snmp_live),
 		cmocka_unit_test(clock_drift),
 		cmocka_unit_test(clock_measured),
