@@ -56,6 +56,30 @@ for step in start netns veth addresses hugepages; do
   check_clean "up failed at $step"
 done
 
+# the forward topology: the second pair, its routing, and down removing all of it; an up that
+# fails half-way in it (the second pair is made at the veth step too)
+"$LAB" up --topology forward || { echo "not ok: up --topology forward failed"; fails=$((fails+1)); }
+ip -n "$NS_GEN" link show gen1 >/dev/null 2>&1 && ip -n "$NS_DUT" link show dut1 >/dev/null 2>&1 ||
+  { echo "not ok: forward: gen1/dut1 missing"; fails=$((fails+1)); }
+ip netns exec "$NS_DUT" ping -c1 -W2 198.18.1.1 >/dev/null || { echo "not ok: forward: no IPv4 on the second link"; fails=$((fails+1)); }
+ip netns exec "$NS_DUT" ping -6 -c1 -W2 2001:2:0:1::1 >/dev/null || { echo "not ok: forward: no IPv6 on the second link"; fails=$((fails+1)); }
+[ "$(ip netns exec "$NS_GEN" ip route get 198.18.1.1 | awk '{for(i=1;i<NF;i++) if($i=="dev") print $(i+1); exit}')" = gen0 ] ||
+  { echo "not ok: forward: the generator does not route 198.18.1.1 out of gen0"; fails=$((fails+1)); }
+"$LAB" up || { echo "not ok: up (reflect) on a forward lab failed"; fails=$((fails+1)); }
+ip -n "$NS_GEN" link show gen1 >/dev/null 2>&1 || { echo "not ok: a plain up removed the second link"; fails=$((fails+1)); }
+"$LAB" up --topology bogus 2>/dev/null; [ $? = 2 ] || { echo "not ok: --topology bogus is not a usage error"; fails=$((fails+1)); }
+"$LAB" down || { echo "not ok: down (forward) failed"; fails=$((fails+1)); }
+check_clean "up --topology forward, down"
+for step in veth addresses; do
+  LAB_FAIL_AT=$step "$LAB" up --topology forward 2>/dev/null && { echo "not ok: forward LAB_FAIL_AT=$step did not fail"; fails=$((fails+1)); }
+  "$LAB" down || { echo "not ok: down after failed forward up ($step)"; fails=$((fails+1)); }
+  check_clean "forward up failed at $step"
+done
+"$LAB" up --gen-if x,y --dut-if z 2>/dev/null; [ $? = 2 ] || { echo "not ok: three ports are not a usage error"; fails=$((fails+1)); }
+"$LAB" up --topology forward --gen-if x --dut-if z 2>/dev/null; [ $? = 2 ] || { echo "not ok: forward with two ports is not a usage error"; fails=$((fails+1)); }
+"$LAB" up --topology forward --gen-if x,y --dut-if z,x 2>/dev/null; [ $? = 2 ] || { echo "not ok: a port named twice is not a usage error"; fails=$((fails+1)); }
+check_clean "refused hardware-mode port lists"
+
 # cycles
 for i in $(seq 1 "${LAB_CYCLES:-3}"); do
   "$LAB" up && "$LAB" down || { echo "not ok: cycle $i"; fails=$((fails+1)); }
