@@ -19,7 +19,7 @@ A="${LLAB_PREFIX}hwa" B="${LLAB_PREFIX}hwb" C="${LLAB_PREFIX}hwc"
 OUT=$(mktemp -d /tmp/lab-hw-test.XXXXXX)
 cleanup() {
   "$LAB" down >/dev/null 2>&1
-  ip link del "$A" 2>/dev/null; ip link del "$C" 2>/dev/null
+  ip link del "$A" 2>/dev/null; ip link del "$C" 2>/dev/null; ip link del "${LLAB_PREFIX}hwd" 2>/dev/null
   rm -rf "$OUT"
 }
 trap cleanup EXIT
@@ -81,5 +81,28 @@ for x in "$A" "$B"; do
 done
 echo "# down: $A and $B back in the host namespace, MTU 1400, tx-checksumming on, up"
 r=$("$LAB" residue 2>&1) || nok "residue after down: $r"
+
+# the forward topology takes four ports: A,D for the generator, B,E for the DUT (pairs A-B, D-E);
+# the kernel forwards between B and E while the generator's packets go A -> B -> E -> D
+D="${LLAB_PREFIX}hwd" E="${LLAB_PREFIX}hwe"
+ip link add "$D" type veth peer name "$E" || nok "cannot create the second veth pair"
+mac_e=$(cat /sys/class/net/$E/address)
+LAB_HW_ALLOW_VIRTUAL=1 refused "forward with two ports" --topology forward --gen-if "$A" --dut-if "$B"
+LAB_HW_ALLOW_VIRTUAL=1 "$LAB" up --topology forward --gen-if "$A,$D" --dut-if "$B,$E" >/dev/null 2>&1 ||
+  nok "up --topology forward with four ports failed"
+ip -n "$NS_GEN" neigh show 198.18.1.2 dev gen1 | grep -qi "$mac_e" || nok "gen1's neighbour 198.18.1.2 is not $E's MAC"
+ip netns exec "$NS_DUT" sysctl -q -w net.ipv4.ip_forward=1
+ip netns exec "$NS_GEN" "$LAB_BUILD/loadgen/lab-gen" --backend udp --iface gen0 --rx-iface gen1 \
+  --dst 198.18.1.1 --accept-unmarked --count 500 --rate 5000 --stats-json "$OUT/f.json" --quiet 2>"$OUT/f.log" ||
+  nok "lab-gen over four ports failed: $(tail -n 1 "$OUT/f.log")"
+got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["sent"], d["received"])' "$OUT/f.json" 2>/dev/null)
+[ "$got" = "500 500" ] && echo "# forward over four ports (kernel forwarding B -> E): sent/received $got" ||
+  nok "forward over four ports: sent/received '$got', want 500 500"
+"$LAB" down >/dev/null 2>&1 || nok "down (four ports) failed"
+for x in "$A" "$B" "$D" "$E"; do
+  ip link show "$x" >/dev/null 2>&1 || nok "$x not back in the host namespace after the forward run"
+done
+ip link del "$D" 2>/dev/null
+r=$("$LAB" residue 2>&1) || nok "residue after the forward down: $r"
 [ $fails -eq 0 ] && echo "ok: hardware mode takes the ports, runs, refuses what it must, gives them back"
 [ $fails -eq 0 ]
