@@ -1,5 +1,7 @@
 /* dp.h — what the parts of lab-dpdk share: the run's configuration, the per-lcore counters the
- * poll loops write, and the totals the control side (stats lines, JSON, telemetry) reads. */
+ * poll loops write, and the totals the control side (stats lines, JSON, telemetry) reads.
+ * Two modes: the reflector (one port: RX, reflect, TX on the same port) and --forward (port 0 on
+ * --iface receives, port 1 on --out-iface transmits: an l2fwd/l3fwd-like router hop). */
 #ifndef LAB_DP_H
 #define LAB_DP_H
 
@@ -37,6 +39,10 @@ struct dp_config {
 	int eth_port;             /* -1 = the port we probed (or the first) */
 	unsigned calib_ms;        /* TSC calibration */
 	bool expert_eal;          /* EAL args came from the command line before -- */
+	unsigned cores;           /* --cores: polling lcores, one RX/TX queue pair each */
+	bool forward;             /* --forward: receive on --iface (port 0), send on --out-iface (port 1) */
+	const char *out_iface;    /* --out-iface (forward) */
+	const char *next_hop;     /* --next-hop-mac (forward), NULL: the neighbour table's */
 };
 
 /* Written only by the lcore that owns it; read (relaxed) by the control side. One cache line
@@ -46,7 +52,10 @@ struct dp_lcore_stats {
 	uint64_t reflected;    /* frames the TX burst took */
 	uint64_t not_lab;      /* someone else's traffic, dropped */
 	uint64_t malformed;    /* claimed to be lab traffic but broken, dropped */
-	uint64_t already_reflected; /* carried LAB_F_REFLECTED: never reflected twice (in not_lab) */
+	uint64_t already_reflected; /* carried LAB_F_REFLECTED (forward: LAB_F_MARKED): never sent
+				     * on twice (in not_lab) */
+	uint64_t ttl_expired;  /* forward: TTL / hop limit <= 1, dropped (a drop point) */
+	uint64_t out_rx;       /* forward: frames that arrived on the out port, freed (not received) */
 	uint64_t tx_dropped;   /* reflected but not taken by the TX burst, freed */
 	uint64_t busy_cycles;  /* TSC cycles in polls that returned frames (testpmd's accounting) */
 	uint64_t bursts;       /* polls that returned frames */
@@ -55,11 +64,13 @@ struct dp_lcore_stats {
 
 struct dp_worker {
 	uint16_t port, queue;
+	uint16_t out_port;     /* forward: the TX port (the same queue number) */
 	bool is_main;          /* single-lcore mode: the main lcore polls and reports */
 } __rte_cache_aligned;
 
 struct dp_totals {
 	uint64_t rx, reflected, not_lab, malformed, already_reflected, tx_dropped, busy_cycles, bursts;
+	uint64_t ttl_expired, out_rx;
 	uint64_t verdict[LAB_E_COUNT];
 };
 
@@ -69,6 +80,13 @@ struct dp_port_counters {
 	bool valid;
 };
 
+/* Both ports' (forward) or the one port's counters; sum: imissed, ierrors, rx_nombuf and oerrors
+ * of both added (what the drop points and tx_errors report). */
+struct dp_ports {
+	struct dp_port_counters in, out, sum;
+	bool forward;
+};
+
 struct dp_state {
 	struct lab_dut dut;       /* the shared flags, the control loop, the stats (common/dut.h) */
 	struct dp_config cfg;
@@ -76,8 +94,15 @@ struct dp_state {
 	uint64_t tsc_err_start_ns, tsc_err_end_ns;
 	uint16_t port_id;
 	uint16_t nb_queues;
-	char mode[32];            /* net_af_xdp, net_af_packet, or the PMD's driver name */
+	char mode[48];            /* net_af_xdp, net_af_packet, or the PMD's driver name (forward, when
+				   * the two ports differ: "<in>:<out>") */
 	char dev_name[64];
+	/* forward: the out port, its MAC (the forwarded frames' source) and the next hop's */
+	uint16_t out_port_id;
+	char out_mode[32];
+	char out_dev_name[64];
+	uint8_t out_mac[6], next_hop_mac[6];
+	char next_hop_source[96];  /* where next_hop_mac came from, for the start line and the JSON */
 	char file_prefix[64];
 	char fallback_reason[160];
 	_Atomic bool quit;        /* set by the control side; pollers read it relaxed */
@@ -115,10 +140,15 @@ void dp_remove_eal_files(const char *runtime_dir);
 /* worker.c: the poll loop of one lcore (with one lcore it also ticks the control loop) */
 int dp_worker_main(void *arg);
 
-/* port.c: probe (af_xdp, then af_packet when allowed), configure, start. 0 or -1 (logged). */
+/* port.c: probe (af_xdp, then af_packet when allowed), configure, start; with --forward a
+ * second vdev on --out-iface (port 1). 0 or -1 (logged). */
 int dp_port_open(void);
 void dp_port_close(void);
-void dp_port_counters(struct dp_port_counters *pc);
+void dp_port_counters(struct dp_ports *pc);
+
+/* forward.c: --forward's checks before the EAL (the out interface, the next hop's MAC); exits 2
+ * with one line on a bad value */
+void dp_forward_prepare(void);
 
 /* report.c: the counters summed over the lcores, the DUT ops table, telemetry */
 void dp_totals(struct dp_totals *t);

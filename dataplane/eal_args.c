@@ -57,29 +57,50 @@ static unsigned reserve_mb(void)
 	return (unsigned)(((uint64_t)dp.cfg.mbufs * 2560 + (1u << 20) - 1) >> 20) + DP_CAPTURE_RESERVE_MB;
 }
 
-/* The polling lcore's CPU (--cpu, else the highest allowed) and the main lcore's (--main-cpu,
- * else the lowest other allowed one; -1 when there is none: one lcore does both). */
-static void choose_cpus(int *worker, int *main_cpu)
+static bool in_list(const int *v, unsigned n, int c)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (v[i] == c)
+			return true;
+	return false;
+}
+
+/* The polling lcores' CPUs (--cores of them: --cpu first, else the highest allowed, then the
+ * next highest allowed ones) and the main lcore's (--main-cpu, else the lowest other allowed one;
+ * -1 when there is none and one lcore polls: it does both). More than one polling lcore needs a
+ * main lcore of its own: exit 2 when the CPUs are not there. */
+static void choose_cpus(int *workers, int *main_cpu)
 {
 	cpu_set_t allowed;
-	*worker = dp.dut.cfg.cpu;
+	unsigned n = dp.cfg.cores, got = 0;
+	int count;
 	*main_cpu = dp.cfg.main_cpu;
 	if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0)
 		lab_die(LAB_EXIT_RUNTIME, "sched_getaffinity: %s", strerror(errno));
-	if (*worker < 0) {
-		for (int c = CPU_SETSIZE - 1; c >= 0 && *worker < 0; c--)
-			if (CPU_ISSET(c, &allowed))
-				*worker = c;
-	} else if (!CPU_ISSET(*worker, &allowed)) {
-		lab_die(LAB_EXIT_USAGE, "--cpu %d: not in this process's CPU set (cpuset or taskset)",
-			*worker);
+	count = CPU_COUNT(&allowed);
+	if (n > 1 && (unsigned)count < n + 1)
+		lab_die(LAB_EXIT_USAGE, "--cores %u: needs %u CPUs (%u polling lcores and the main lcore),"
+			" this process may use %d", n, n + 1, n, count);
+	if (dp.dut.cfg.cpu >= 0) {
+		if (!CPU_ISSET(dp.dut.cfg.cpu, &allowed))
+			lab_die(LAB_EXIT_USAGE, "--cpu %d: not in this process's CPU set (cpuset or taskset)",
+				dp.dut.cfg.cpu);
+		workers[got++] = dp.dut.cfg.cpu;
 	}
+	if (*main_cpu >= 0 && !CPU_ISSET(*main_cpu, &allowed))
+		lab_die(LAB_EXIT_USAGE, "--main-cpu %d: not in this process's CPU set", *main_cpu);
+	if (*main_cpu >= 0 && in_list(workers, got, *main_cpu) && n > 1)
+		lab_die(LAB_EXIT_USAGE, "--main-cpu %d: is --cpu; with --cores %u they must differ",
+			*main_cpu, n);
+	for (int c = CPU_SETSIZE - 1; c >= 0 && got < n; c--)
+		if (CPU_ISSET(c, &allowed) && c != *main_cpu && !in_list(workers, got, c))
+			workers[got++] = c;
+	if (got < n)
+		lab_die(LAB_EXIT_USAGE, "--cores %u: only %u CPUs left for polling lcores", n, got);
 	if (*main_cpu < 0) {
 		for (int c = 0; c < CPU_SETSIZE && *main_cpu < 0; c++)
-			if (c != *worker && CPU_ISSET(c, &allowed))
+			if (!in_list(workers, got, c) && CPU_ISSET(c, &allowed))
 				*main_cpu = c;
-	} else if (!CPU_ISSET(*main_cpu, &allowed)) {
-		lab_die(LAB_EXIT_USAGE, "--main-cpu %d: not in this process's CPU set", *main_cpu);
 	}
 }
 
@@ -87,15 +108,22 @@ static void choose_cpus(int *worker, int *main_cpu)
 static int build(char **out, int max, char *buf, size_t bufsz)
 {
 	struct argv_buf a = {out, 0, max, buf, 0, bufsz};
-	int worker, main_cpu;
-	choose_cpus(&worker, &main_cpu);
-	dp.dut.cfg.cpu = worker; /* the stats say where it polled */
+	int workers[RTE_MAX_LCORE], main_cpu;
+	char list[256];
+	size_t u = 0;
+	choose_cpus(workers, &main_cpu);
+	dp.dut.cfg.cpu = workers[0]; /* the stats say where it polled (the first queue's lcore) */
 	add(&a, "lab-dpdk");
 	add(&a, "-l");
-	if (main_cpu < 0 || main_cpu == worker) {
-		addf(&a, "%d", worker);
+	if (main_cpu < 0 || (dp.cfg.cores == 1 && main_cpu == workers[0])) {
+		addf(&a, "%d", workers[0]);
 	} else {
-		addf(&a, "%d,%d", main_cpu, worker);
+		u += (size_t)snprintf(list + u, sizeof(list) - u, "%d", main_cpu);
+		for (unsigned i = 0; i < dp.cfg.cores && u < sizeof(list); i++)
+			u += (size_t)snprintf(list + u, sizeof(list) - u, ",%d", workers[i]);
+		if (u >= sizeof(list))
+			lab_die(LAB_EXIT_USAGE, "--cores %u: too many", dp.cfg.cores);
+		addf(&a, "%s", list);
 		add(&a, "--main-lcore");
 		addf(&a, "%d", main_cpu);
 	}

@@ -15,7 +15,8 @@
 #include "dp.h"
 #include "log.h"
 
-static int port_lock_fd = -1, xsk_lock_fd = -1;
+/* [0]: --iface or --pci, [1]: --forward's --out-iface */
+static int port_lock_fd[2] = {-1, -1}, xsk_lock_fd[2] = {-1, -1};
 
 /* EAL keeps a write lock on <runtime dir>/config while a primary runs: name its owner before the
  * EAL fails with a less helpful line. */
@@ -45,41 +46,40 @@ static socklen_t abstract_name(struct sockaddr_un *sa, const char *name)
  * while their AF_XDP port runs. Without this check the af_xdp vdev fails on their XDP program
  * and the auto driver quietly falls back to af_packet beside them; we take the same name, so
  * they are refused while we run, too. */
-static void refuse_xsk_port(void)
+static void refuse_xsk_port(int i, const char *iface)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	unsigned ifindex = dp.dut.cfg.iface ? if_nametoindex(dp.dut.cfg.iface) : 0;
+	unsigned ifindex = iface ? if_nametoindex(iface) : 0;
 	char name[64];
 	if (dp.cfg.pci || !ifindex)
 		return;
 	snprintf(name, sizeof(name), "lab-xsk:%u", ifindex);
 	socklen_t len = abstract_name(&sa, name);
-	xsk_lock_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (xsk_lock_fd < 0)
+	xsk_lock_fd[i] = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (xsk_lock_fd[i] < 0)
 		lab_die(LAB_EXIT_RUNTIME, "socket(AF_UNIX): %s", strerror(errno));
-	if (bind(xsk_lock_fd, (struct sockaddr *)&sa, len) == 0)
+	if (bind(xsk_lock_fd[i], (struct sockaddr *)&sa, len) == 0)
 		return;
 	if (errno == EADDRINUSE)
 		lab_die(LAB_EXIT_RUNTIME, "%s already has a lab AF_XDP port (lab-xsk or lab-gen) "
-			"running on it: stop that one first", dp.dut.cfg.iface);
-	lab_die(LAB_EXIT_RUNTIME, "xsk lock for %s: %s", dp.dut.cfg.iface, strerror(errno));
+			"running on it: stop that one first", iface);
+	lab_die(LAB_EXIT_RUNTIME, "xsk lock for %s: %s", iface, strerror(errno));
 }
 
 /* The holder of the port lock listens on it: SO_PEERCRED names its pid. */
-static void refuse_same_port(void)
+static void refuse_same_port(int i, const char *what)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	const char *what = dp.cfg.pci ? dp.cfg.pci : dp.dut.cfg.iface;
 	char name[128];
 	if (!what)
 		return;
 	snprintf(name, sizeof(name), "lab-dpdk:%s", what);
 	socklen_t len = abstract_name(&sa, name);
-	port_lock_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (port_lock_fd < 0)
+	port_lock_fd[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (port_lock_fd[i] < 0)
 		lab_die(LAB_EXIT_RUNTIME, "socket(AF_UNIX): %s", strerror(errno));
-	if (bind(port_lock_fd, (struct sockaddr *)&sa, len) == 0) {
-		listen(port_lock_fd, 4);
+	if (bind(port_lock_fd[i], (struct sockaddr *)&sa, len) == 0) {
+		listen(port_lock_fd[i], 4);
 		return;
 	}
 	if (errno != EADDRINUSE)
@@ -90,22 +90,28 @@ static void refuse_same_port(void)
 	if (c >= 0 && connect(c, (struct sockaddr *)&sa, len) == 0)
 		getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &cl);
 	lab_die(LAB_EXIT_RUNTIME,
-		"%s already has a lab-dpdk reflecting on it in this network namespace (pid %d):"
+		"%s already has a lab-dpdk on it in this network namespace (pid %d):"
 		" stop that one first", what, (int)cred.pid);
 }
 
 void dp_lock_instance(void)
 {
 	refuse_same_prefix();
-	refuse_same_port();
-	refuse_xsk_port();
+	refuse_same_port(0, dp.cfg.pci ? dp.cfg.pci : dp.dut.cfg.iface);
+	refuse_xsk_port(0, dp.dut.cfg.iface);
+	if (dp.cfg.forward) {
+		refuse_same_port(1, dp.cfg.out_iface);
+		refuse_xsk_port(1, dp.cfg.out_iface);
+	}
 }
 
 void dp_unlock_instance(void)
 {
-	if (port_lock_fd >= 0)
-		close(port_lock_fd);
-	if (xsk_lock_fd >= 0)
-		close(xsk_lock_fd);
-	port_lock_fd = xsk_lock_fd = -1;
+	for (int i = 0; i < 2; i++) {
+		if (port_lock_fd[i] >= 0)
+			close(port_lock_fd[i]);
+		if (xsk_lock_fd[i] >= 0)
+			close(xsk_lock_fd[i]);
+		port_lock_fd[i] = xsk_lock_fd[i] = -1;
+	}
 }

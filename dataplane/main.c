@@ -1,8 +1,9 @@
-/* main.c — lab-dpdk, the poll-mode DPDK reflector: the run from the flags to a teardown that
- * leaves no hugepage file, runtime directory or XDP program behind. Its parts: the flags
- * (flags.c), the EAL command line (eal_args.c), one instance per prefix and port (locks.c), the
- * EAL's files (hugepages.c), the port (port.c), the poll loop (worker.c), the counters
- * (report.c); the control loop, the totals line and the stats JSON are the DUT driver's. */
+/* main.c — lab-dpdk, the poll-mode DPDK reflector (or, with --forward, forwarder from one port
+ * to another): the run from the flags to a teardown that leaves no hugepage file, runtime
+ * directory or XDP program behind. Its parts: the flags (flags.c), the EAL command line
+ * (eal_args.c), one instance per prefix and port (locks.c), the EAL's files (hugepages.c), the
+ * next hop (forward.c), the ports (port.c), the poll loop (worker.c), the counters (report.c);
+ * the control loop, the totals line and the stats JSON are the DUT driver's. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,10 +32,22 @@ static void print_start(void)
 	RTE_LCORE_FOREACH(lc)
 		if (dp.workers[lc].is_main || lc != rte_get_main_lcore())
 			u += (size_t)snprintf(workers + u, sizeof(workers) - u, "%s%u", u ? "," : "", lc);
-	printf("%s: reflecting UDP :%u on %s via %s (port %u, %u queue%s), polling lcore %s, main lcore %u%s\n",
-	       lab_prog(), dp.dut.cfg.port, dp.dut.cfg.iface ? dp.dut.cfg.iface : dp.dev_name, dp.mode,
-	       dp.port_id, dp.nb_queues, dp.nb_queues == 1 ? "" : "s", workers, rte_get_main_lcore(),
-	       dp.workers[rte_get_main_lcore()].is_main ? " (one lcore: it polls and reports)" : "");
+	if (dp.cfg.forward) {
+		const uint8_t *m = dp.next_hop_mac;
+		printf("%s: forwarding UDP :%u from %s via %s (port %u) to %s via %s (port %u), next hop"
+		       " %02x:%02x:%02x:%02x:%02x:%02x (%s), %u queue%s, polling lcore %s, main lcore"
+		       " %u%s\n", lab_prog(), dp.dut.cfg.port, dp.dut.cfg.iface, dp.dev_name, dp.port_id,
+		       dp.cfg.out_iface, dp.out_dev_name, dp.out_port_id, m[0], m[1], m[2], m[3], m[4],
+		       m[5], dp.next_hop_source, dp.nb_queues, dp.nb_queues == 1 ? "" : "s", workers,
+		       rte_get_main_lcore(),
+		       dp.workers[rte_get_main_lcore()].is_main ? " (one lcore: it polls and reports)" : "");
+	} else {
+		printf("%s: reflecting UDP :%u on %s via %s (port %u, %u queue%s), polling lcore %s, main"
+		       " lcore %u%s\n", lab_prog(), dp.dut.cfg.port,
+		       dp.dut.cfg.iface ? dp.dut.cfg.iface : dp.dev_name, dp.mode, dp.port_id,
+		       dp.nb_queues, dp.nb_queues == 1 ? "" : "s", workers, rte_get_main_lcore(),
+		       dp.workers[rte_get_main_lcore()].is_main ? " (one lcore: it polls and reports)" : "");
+	}
 	if (strcmp(dp.mode, "net_af_xdp") != 0 && dp.fallback_reason[0])
 		printf("%s: fallback to %s: %s\n", lab_prog(), dp.mode, dp.fallback_reason);
 	printf("%s: TSC %.6f GHz -> CLOCK_MONOTONIC, error %lu ns at start; file prefix %s:"
@@ -57,6 +70,10 @@ static int prepare(int argc, char **argv, char **eal_argv, char *buf, size_t buf
 	snprintf(dp.file_prefix, sizeof(dp.file_prefix), "%s-dpdk", dp.cfg.prefix);
 	int eal_argc = dp_eal_args(argv, dashdash, eal_argv, buf, bufsz);
 	dp_eal_check_scope(eal_argc, eal_argv);
+	if (dp.cfg.forward) {
+		dp_forward_prepare();
+		dp.dut.forward = true;
+	}
 	dp_lock_instance();
 	if (dp_hugepages_free() == 0)
 		lab_die(LAB_EXIT_RUNTIME, "no free hugepages: 'setup/lab up' reserves them (or echo 256 >"
@@ -127,7 +144,10 @@ int main(int argc, char **argv)
 	int eal_argc = prepare(argc, argv, eal_argv, eal_buf, sizeof(eal_buf));
 	start_eal(eal_argc, eal_argv, runtime_dir, sizeof(runtime_dir));
 	if (!lab_stop && dp_port_open() == 0) {
-		RTE_LCORE_FOREACH(lc) dp.workers[lc].port = dp.port_id;
+		RTE_LCORE_FOREACH(lc) {
+			dp.workers[lc].port = dp.port_id;
+			dp.workers[lc].out_port = dp.cfg.forward ? dp.out_port_id : dp.port_id;
+		}
 		atomic_store(&dp.port_up, true);
 		print_start();
 		if (lab_caps_keep(keep, 1, cerr, sizeof(cerr)) < 0)
@@ -144,7 +164,7 @@ int main(int argc, char **argv)
 	rte_eal_cleanup();
 	dp_remove_eal_files(runtime_dir);
 	dp_unlock_instance();
-	/* a stale ready file would tell the next waiter we reflect when we no longer do */
+	/* a stale ready file would tell the next waiter we serve when we no longer do */
 	if (dp.dut.cfg.ready_file)
 		unlink(dp.dut.cfg.ready_file);
 	fflush(stdout);

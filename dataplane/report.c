@@ -33,6 +33,8 @@ void dp_totals(struct dp_totals *t)
 		t->malformed += rd(&s->malformed);
 		t->already_reflected += rd(&s->already_reflected);
 		t->tx_dropped += rd(&s->tx_dropped);
+		t->ttl_expired += rd(&s->ttl_expired);
+		t->out_rx += rd(&s->out_rx);
 		t->busy_cycles += rd(&s->busy_cycles);
 		t->bursts += rd(&s->bursts);
 		for (int v = 0; v < LAB_E_COUNT; v++)
@@ -40,8 +42,8 @@ void dp_totals(struct dp_totals *t)
 	}
 }
 
-/* The port's counters when it is up (zero otherwise: it is being closed). */
-static void port_counters(struct dp_port_counters *pc)
+/* The ports' counters when they are up (zero otherwise: they are being closed). */
+static void port_counters(struct dp_ports *pc)
 {
 	memset(pc, 0, sizeof(*pc));
 	dp_report_lock();
@@ -69,10 +71,12 @@ static const char *dp_mode(void *priv)
 	return dp.mode;
 }
 
+/* Forward: reflected is "forwarded" (the driver names it), already_reflected counts both marks,
+ * and the port counters are both ports' summed. */
 static void dp_sample(void *priv, struct lab_dut_sample *s)
 {
 	struct dp_totals t;
-	struct dp_port_counters pc;
+	struct dp_ports pc;
 	(void)priv;
 	dp_totals(&t);
 	port_counters(&pc);
@@ -81,13 +85,15 @@ static void dp_sample(void *priv, struct lab_dut_sample *s)
 		.reflected = t.reflected,
 		.not_lab = t.not_lab,
 		.malformed = t.malformed,
-		.tx_errors = pc.oerrors,
+		.tx_errors = pc.sum.oerrors,
 		.already_reflected = t.already_reflected,
 	};
-	lab_dut_add_drop(s, "dpdk_imissed", pc.imissed);
-	lab_dut_add_drop(s, "dpdk_rx_nombuf", pc.rx_nombuf);
-	lab_dut_add_drop(s, "dpdk_ierrors", pc.ierrors);
+	lab_dut_add_drop(s, "dpdk_imissed", pc.sum.imissed);
+	lab_dut_add_drop(s, "dpdk_rx_nombuf", pc.sum.rx_nombuf);
+	lab_dut_add_drop(s, "dpdk_ierrors", pc.sum.ierrors);
 	lab_dut_add_drop(s, "dpdk_tx_dropped", t.tx_dropped);
+	if (dp.cfg.forward)
+		lab_dut_add_drop(s, "ttl_expired", t.ttl_expired);
 }
 
 /* Cycles per packet of the interval (testpmd's accounting: busy polls only), or of the run. */
@@ -106,9 +112,9 @@ static void dp_line(void *priv, bool totals, char *buf, size_t len)
 	last = t;
 }
 
-static void port_json(struct lab_json *j, const struct dp_port_counters *pc)
+static void port_json(struct lab_json *j, const char *key, const struct dp_port_counters *pc)
 {
-	lab_json_obj(j, "ethdev"); /* "port" is the UDP port, a member of every DUT program */
+	lab_json_obj(j, key); /* "port" is the UDP port, a member of every DUT program */
 	lab_json_bool(j, "valid", pc->valid);
 	lab_json_u64(j, "ipackets", pc->ipackets);
 	lab_json_u64(j, "opackets", pc->opackets);
@@ -123,7 +129,7 @@ static void port_json(struct lab_json *j, const struct dp_port_counters *pc)
 static void dp_json(void *priv, struct lab_json *j)
 {
 	struct dp_totals t;
-	struct dp_port_counters pc;
+	struct dp_ports pc;
 	(void)priv;
 	dp_totals(&t);
 	port_counters(&pc);
@@ -133,12 +139,37 @@ static void dp_json(void *priv, struct lab_json *j)
 		lab_json_str(j, "fallback_reason", dp.fallback_reason);
 	lab_json_u64(j, "udp_port", dp.dut.cfg.port);
 	lab_json_u64(j, "queues", dp.nb_queues);
-	lab_json_u64(j, "already_reflected", t.already_reflected); /* tests/dataplane read it here */
+	if (dp.cfg.forward) {
+		char mac[18];
+		lab_json_str(j, "out_iface", dp.cfg.out_iface);
+		lab_json_str(j, "out_device", dp.out_dev_name);
+		lab_json_str(j, "out_mode", dp.out_mode);
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", dp.next_hop_mac[0],
+			 dp.next_hop_mac[1], dp.next_hop_mac[2], dp.next_hop_mac[3], dp.next_hop_mac[4],
+			 dp.next_hop_mac[5]);
+		lab_json_str(j, "next_hop_mac", mac);
+		lab_json_str(j, "next_hop_from", dp.next_hop_source);
+		/* why received frames were not forwarded, each by its name */
+		lab_json_obj(j, "not_forwarded_by");
+		lab_json_u64(j, "not_lab", t.not_lab - t.already_reflected);
+		lab_json_u64(j, "already_marked", t.already_reflected);
+		lab_json_u64(j, "malformed", t.malformed);
+		lab_json_u64(j, "ttl_expired", t.ttl_expired);
+		lab_json_u64(j, "dpdk_tx_dropped", t.tx_dropped);
+		lab_json_obj_end(j);
+		lab_json_u64(j, "already_marked", t.already_reflected);
+		lab_json_u64(j, "ttl_expired", t.ttl_expired);
+		lab_json_u64(j, "out_rx", t.out_rx); /* arrived on the out port, freed */
+	} else {
+		lab_json_u64(j, "already_reflected", t.already_reflected); /* tests/dataplane read it */
+	}
 	lab_json_obj(j, "verdicts");
 	for (int v = 0; v < LAB_E_COUNT; v++)
 		lab_json_u64(j, lab_verdict_name(v), t.verdict[v]);
 	lab_json_obj_end(j);
-	port_json(j, &pc);
+	port_json(j, "ethdev", &pc.in);
+	if (pc.forward)
+		port_json(j, "ethdev_out", &pc.out);
 	lab_json_obj(j, "clock");
 	lab_json_dbl(j, "tsc_hz", dp.cal.hz);
 	lab_json_u64(j, "tsc_err_ns", tsc_err_ns());
@@ -166,22 +197,28 @@ static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	(void)cmd;
 	(void)params;
 	struct dp_totals t;
-	struct dp_port_counters pc;
+	struct dp_ports pc;
+	bool fwd = dp.cfg.forward;
 	dp_totals(&t);
 	port_counters(&pc);
 
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "path", "dpdk");
+	rte_tel_data_add_dict_string(d, "topology", fwd ? "forward" : "reflect");
 	rte_tel_data_add_dict_string(d, "mode", dp.mode);
 	rte_tel_data_add_dict_u64(d, "received", t.rx);
-	rte_tel_data_add_dict_u64(d, "reflected", t.reflected);
+	rte_tel_data_add_dict_u64(d, fwd ? "forwarded" : "reflected", t.reflected);
 	rte_tel_data_add_dict_u64(d, "not_lab", t.not_lab);
 	rte_tel_data_add_dict_u64(d, "malformed", t.malformed);
-	rte_tel_data_add_dict_u64(d, "already_reflected", t.already_reflected);
-	rte_tel_data_add_dict_u64(d, "tx_errors", pc.oerrors);
-	rte_tel_data_add_dict_u64(d, "dpdk_imissed", pc.imissed);
-	rte_tel_data_add_dict_u64(d, "dpdk_rx_nombuf", pc.rx_nombuf);
-	rte_tel_data_add_dict_u64(d, "dpdk_ierrors", pc.ierrors);
+	rte_tel_data_add_dict_u64(d, fwd ? "already_marked" : "already_reflected", t.already_reflected);
+	if (fwd) {
+		rte_tel_data_add_dict_u64(d, "ttl_expired", t.ttl_expired);
+		rte_tel_data_add_dict_u64(d, "out_rx", t.out_rx);
+	}
+	rte_tel_data_add_dict_u64(d, "tx_errors", pc.sum.oerrors);
+	rte_tel_data_add_dict_u64(d, "dpdk_imissed", pc.sum.imissed);
+	rte_tel_data_add_dict_u64(d, "dpdk_rx_nombuf", pc.sum.rx_nombuf);
+	rte_tel_data_add_dict_u64(d, "dpdk_ierrors", pc.sum.ierrors);
 	rte_tel_data_add_dict_u64(d, "dpdk_tx_dropped", t.tx_dropped);
 	rte_tel_data_add_dict_u64(d, "tsc_err_ns", tsc_err_ns());
 	rte_tel_data_add_dict_u64(d, "busy_cycles", t.busy_cycles);
@@ -191,6 +228,6 @@ static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *d
 int dp_telemetry_register(void)
 {
 	return rte_telemetry_register_cmd("/lab/stats", tel_stats,
-					  "lab-dpdk counters: received, reflected, not_lab, malformed,"
+					  "lab-dpdk counters: received, reflected (forwarded), not_lab, malformed,"
 					  " drops. No parameters");
 }

@@ -1,4 +1,5 @@
-/* worker.c — the run-to-completion poll loop (RX burst -> parse -> reflect and stamp -> TX burst).
+/* worker.c — the run-to-completion poll loop (RX burst -> parse -> reflect and stamp -> TX burst;
+ * with --forward: RX burst on port 0 -> parse -> forward and stamp -> TX burst on port 1).
  * With one lcore the poller also runs the DUT driver's control tick (stop, --duration, interval
  * lines) between bursts; with more, the main lcore runs it and the workers only poll. */
 #include <sched.h>
@@ -75,6 +76,74 @@ static inline void handle_burst(const struct dp_worker *w, struct dp_lcore_stats
 	}
 }
 
+/* --forward: classify one burst from port 0, forward the lab frames in place and hand them to
+ * port 1's TX queue. Nothing is ever sent on port 0. */
+static inline void forward_burst(const struct dp_worker *w, struct dp_lcore_stats *st,
+				 struct rte_mbuf **rx, uint16_t nb_rx)
+{
+	struct rte_mbuf *tx[DP_BURST];
+	struct lab_parsed parsed[DP_BURST];
+	uint16_t nb_tx = 0;
+	uint32_t fast = 0; /* bit i: tx[i] took the fast path */
+	uint64_t rx_ns = lab_tsc_to_ns(&dp.cal, rte_rdtsc());
+
+	for (uint16_t i = 0; i < nb_rx; i++) {
+		struct rte_mbuf *m = rx[i];
+		uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+		bool is_fast = false;
+		enum lab_verdict v;
+		if (unlikely(m->nb_segs != 1)) {
+			v = LAB_E_IP_LEN; /* the in-place forward needs it contiguous */
+		} else if (likely(dp_fast_parse(d, rte_pktmbuf_data_len(m), dp.dut.cfg.port,
+						&parsed[nb_tx]))) {
+			v = LAB_OK;
+			is_fast = true;
+		} else {
+			v = lab_frame_parse(d, rte_pktmbuf_data_len(m), dp.dut.cfg.port, &parsed[nb_tx]);
+		}
+		st->verdict[v]++;
+		if (likely(v == LAB_OK)) {
+			enum lab_fwd_verdict fv = dp_fwd_check(d, &parsed[nb_tx]);
+			if (likely(fv == LAB_FWD_OK)) {
+				fast |= (uint32_t)is_fast << nb_tx;
+				tx[nb_tx++] = m;
+				continue;
+			}
+			if (fv == LAB_FWD_MARKED) {
+				st->already_reflected++;
+				st->not_lab++;
+			} else {
+				st->ttl_expired++;
+			}
+		} else if (lab_verdict_malformed(v)) {
+			st->malformed++;
+		} else {
+			st->not_lab++;
+		}
+		rte_pktmbuf_free(m);
+	}
+	if (unlikely(nb_tx == 0))
+		return;
+	uint64_t tx_ns = lab_tsc_to_ns(&dp.cal, rte_rdtsc());
+	for (uint16_t i = 0; i < nb_tx; i++) {
+		uint8_t *d = rte_pktmbuf_mtod(tx[i], uint8_t *);
+		if (likely(fast & (1u << i)))
+			dp_fast_forward(d, &parsed[i], dp.out_mac, dp.next_hop_mac, rx_ns, tx_ns);
+		else
+			lab_frame_forward(d, &parsed[i], dp.out_mac, dp.next_hop_mac, rx_ns, tx_ns);
+	}
+	uint16_t sent = rte_eth_tx_burst(w->out_port, w->queue, tx, nb_tx);
+	st->reflected += sent;
+	if (unlikely(sent < nb_tx)) {
+		st->tx_dropped += (uint64_t)(nb_tx - sent);
+		rte_pktmbuf_free_bulk(&tx[sent], nb_tx - sent);
+	}
+}
+
+/* Polls of port 0 between two drains of port 1's RX queue (whatever the next hop sends us:
+ * neighbour discovery and the like), so that its ring never fills and counts as imissed. */
+#define DP_OUT_DRAIN_EVERY 1024
+
 int dp_worker_main(void *arg)
 {
 	(void)arg;
@@ -86,6 +155,8 @@ int dp_worker_main(void *arg)
 	struct lab_gaplog *gaps = w->queue == 0 ? &dp.dut.gaps : NULL;
 	if (gaps)
 		gaps->cpu = sched_getcpu();
+	const bool forward = dp.cfg.forward;
+	unsigned polls = 0;
 
 	while (!atomic_load_explicit(&dp.quit, memory_order_relaxed)) {
 		uint64_t t0 = rte_rdtsc();
@@ -95,6 +166,14 @@ int dp_worker_main(void *arg)
 			atomic_store_explicit(&dp.quit, true, memory_order_relaxed);
 			break;
 		}
+		if (forward && unlikely(++polls >= DP_OUT_DRAIN_EVERY)) {
+			polls = 0;
+			uint16_t n = rte_eth_rx_burst(w->out_port, w->queue, rx, DP_BURST);
+			if (n) {
+				st->out_rx += n;
+				rte_pktmbuf_free_bulk(rx, n);
+			}
+		}
 		uint16_t nb_rx = rte_eth_rx_burst(w->port, w->queue, rx, DP_BURST);
 		if (unlikely(nb_rx == 0))
 			continue;
@@ -102,7 +181,10 @@ int dp_worker_main(void *arg)
 		/* only this lcore writes its counters; rx first, so a reader never sees more out than in */
 		st->rx += nb_rx;
 		st->bursts++;
-		handle_burst(w, st, rx, nb_rx);
+		if (forward)
+			forward_burst(w, st, rx, nb_rx);
+		else
+			handle_burst(w, st, rx, nb_rx);
 		uint64_t t1 = rte_rdtsc();
 		st->busy_cycles += t1 - t0;
 		if (gaps) /* a burst is work: a gap only when far longer than a burst takes */

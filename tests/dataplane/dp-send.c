@@ -1,7 +1,11 @@
 /* dp-send.c — the dataplane tests' own sender: numbered lab payloads over a UDP socket (so the
  * tests do not depend on lab-gen), the reflections received and checked (order, duplicates,
  * LAB_F_REFLECTED, stamps on the one clock), RTT percentiles printed. Also writes lab frames to
- * a pcap file for the software-port benchmark. Lab addresses only (198.18.0.0/15, 2001:2::/48). */
+ * a pcap file for the software-port benchmark. Lab addresses only (198.18.0.0/15, 2001:2::/48).
+ * With --iface (the forward topology) it sends whole Ethernet frames from an AF_PACKET socket
+ * (any TTL, marks, magic, destination MAC) and, with --recv-iface, takes the forwarded frames on
+ * the far side's interface and checks them (order, once, TTL one lower, LAB_F_FORWARDED, the
+ * next hop's MAC, checksums, stamps). */
 #include <arpa/inet.h>
 #include <endian.h>
 #include <errno.h>
@@ -13,24 +17,29 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
 
 #include "clock.h"
 #include "frame.h"
 #include "lab_wire.h"
 #include "log.h"
+#include "netif.h"
 #include "pcap_out.h"
 #include "util.h"
 
-enum kind { K_LAB, K_BAD_MAGIC, K_REFLECTED };
+enum kind { K_LAB, K_BAD_MAGIC, K_REFLECTED, K_FORWARDED };
 
 static struct {
 	const char *dst, *json, *pcap;
+	const char *iface, *recv_iface, *dst_mac, *src; /* raw mode */
 	uint16_t port, sport;
-	uint64_t count, size, rate_pps, window, timeout_ms;
+	uint64_t count, size, rate_pps, window, timeout_ms, ttl, first_seq;
 	bool stamp, check, allow_unmarked, expect_none;
 	enum kind kind;
 } o = {.port = LAB_PORT_DUT, .sport = LAB_PORT_GEN, .count = 4096, .size = 64, .window = 32,
-       .timeout_ms = 1000};
+       .timeout_ms = 1000, .ttl = 64};
 
 static void usage(void)
 {
@@ -46,12 +55,24 @@ static void usage(void)
 "  --rate PPS         open loop at PPS (default 0: closed loop, at most --window in flight)\n"
 "  --window N         closed loop: packets in flight (default 32)\n"
 "  --timeout-ms MS    how long to wait for stragglers (default 1000)\n"
-"  --kind K           lab (default), bad-magic (malformed), reflected (LAB_F_REFLECTED already set)\n"
+"  --kind K           lab (default), bad-magic (malformed), reflected (LAB_F_REFLECTED already set),\n"
+"                     forwarded (LAB_F_FORWARDED already set; raw mode)\n"
 "  --expect-none      success means no reply at all (for traffic a reflector must drop)\n"
 "  --allow-unmarked   accept replies without LAB_F_REFLECTED (dpdk-testpmd 5tswap)\n"
 "  --check            exit 1 unless every packet came back once, in order, marked and stamped sanely\n"
 "  --json PATH        results as JSON\n"
 "  --pcap PATH        write --count frames (gen -> dut, --size, seq 0..) to PATH and send nothing\n"
+"Raw mode (the forward topology: a frame to --dst through a forwarder):\n"
+"  --iface IF         send Ethernet frames from IF (AF_PACKET), not from a UDP socket\n"
+"  --dst-mac MAC      their destination MAC (the forwarder's port); required with --iface\n"
+"  --src ADDR         their source address (default: IF's first of --dst's family)\n"
+"  --ttl N            IPv4 TTL / IPv6 hop limit (default 64)\n"
+"  --first-seq N      the first sequence number (default 0)\n"
+"  --recv-iface IF    take the forwarded frames on IF (AF_PACKET) and check them: closed loop of\n"
+"                     --window; --check: each once, in order, TTL / hop limit = --ttl - 1,\n"
+"                     LAB_F_FORWARDED, destination MAC = IF's, checksums valid, stamps sane;\n"
+"                     --expect-none: none of them arrives. Without it: open loop at --rate\n"
+"                     (default then 20000 pps)\n"
 "Exit: 0 ok, 1 failed check or runtime failure, 2 usage error.\n");
 }
 
@@ -63,6 +84,8 @@ static void parse(int argc, char **argv)
 		{"rate", 1, NULL, 'r'}, {"window", 1, NULL, 'w'}, {"timeout-ms", 1, NULL, 't'},
 		{"kind", 1, NULL, 'k'}, {"expect-none", 0, NULL, 'n'}, {"allow-unmarked", 0, NULL, 'u'},
 		{"check", 0, NULL, 'C'}, {"json", 1, NULL, 'j'}, {"pcap", 1, NULL, 'W'},
+		{"iface", 1, NULL, 'i'}, {"recv-iface", 1, NULL, 'R'}, {"dst-mac", 1, NULL, 'M'},
+		{"src", 1, NULL, 'a'}, {"ttl", 1, NULL, 'T'}, {"first-seq", 1, NULL, 'F'},
 		{"help", 0, NULL, 'h'}, {0}};
 	int c;
 	opterr = 0;
@@ -81,13 +104,21 @@ static void parse(int argc, char **argv)
 			if (!strcmp(optarg, "lab")) o.kind = K_LAB;
 			else if (!strcmp(optarg, "bad-magic")) o.kind = K_BAD_MAGIC;
 			else if (!strcmp(optarg, "reflected")) o.kind = K_REFLECTED;
-			else lab_die(LAB_EXIT_USAGE, "--kind: '%s' is not lab, bad-magic or reflected", optarg);
+			else if (!strcmp(optarg, "forwarded")) o.kind = K_FORWARDED;
+			else lab_die(LAB_EXIT_USAGE, "--kind: '%s' is not lab, bad-magic, reflected or forwarded",
+				     optarg);
 			break;
 		case 'n': o.expect_none = true; break;
 		case 'u': o.allow_unmarked = true; break;
 		case 'C': o.check = true; break;
 		case 'j': o.json = optarg; break;
 		case 'W': o.pcap = optarg; break;
+		case 'i': o.iface = optarg; break;
+		case 'R': o.recv_iface = optarg; break;
+		case 'M': o.dst_mac = optarg; break;
+		case 'a': o.src = optarg; break;
+		case 'T': o.ttl = lab_parse_u64("ttl", optarg, 0, 255); break;
+		case 'F': o.first_seq = lab_parse_u64("first-seq", optarg, 0, 0xffffffffu); break;
 		case 'h': usage(); exit(0);
 		default: lab_die(LAB_EXIT_USAGE, "%s: unknown flag or missing value; see --help", argv[optind - 1]);
 		}
@@ -96,6 +127,237 @@ static void parse(int argc, char **argv)
 		lab_die(LAB_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
 	if (!o.pcap && !o.dst)
 		lab_die(LAB_EXIT_USAGE, "--dst is required (or --pcap)");
+	if ((o.recv_iface || o.dst_mac || o.src) && !o.iface)
+		lab_die(LAB_EXIT_USAGE, "--recv-iface, --dst-mac and --src are for raw mode (--iface)");
+	if (o.kind == K_FORWARDED && !o.iface)
+		lab_die(LAB_EXIT_USAGE, "--kind forwarded is for raw mode (--iface)");
+	if (o.iface && !o.dst_mac)
+		lab_die(LAB_EXIT_USAGE, "--iface needs --dst-mac");
+	if (o.iface && !o.recv_iface && !o.rate_pps)
+		o.rate_pps = 20000;
+}
+
+/* ---- raw mode ---------------------------------------------------------------------------- */
+
+static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static void wr16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+
+/* The IPv4 header checksum and the UDP checksum from scratch (RFC 1071). */
+static void fix_csums(uint8_t *b, const struct lab_parsed *p)
+{
+	uint8_t *ip = b + p->l3_off, *udp = b + p->l4_off;
+	size_t ulen = rd16(udp + 4);
+	uint32_t sum;
+	if (p->family == AF_INET) {
+		size_t ihl = (size_t)(ip[0] & 0xf) * 4;
+		wr16(ip + 10, 0);
+		wr16(ip + 10, (uint16_t)~lab_csum_fold(lab_csum_add(0, ip, ihl)));
+		sum = lab_csum_add(0, ip + 12, 8);
+	} else {
+		sum = lab_csum_add(0, ip + 8, 32);
+	}
+	sum += 17 + (uint32_t)ulen;
+	wr16(udp + 6, 0);
+	uint16_t c = (uint16_t)~lab_csum_fold(lab_csum_add(sum, udp, ulen));
+	wr16(udp + 6, c ? c : 0xffff);
+}
+
+static int packet_socket(const char *iface, int proto, unsigned *ifindex)
+{
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = (uint16_t)htons(proto)};
+	*ifindex = if_nametoindex(iface);
+	if (!*ifindex)
+		lab_die(LAB_EXIT_USAGE, "%s: no such interface here", iface);
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(proto));
+	if (fd < 0)
+		lab_die(LAB_EXIT_RUNTIME, "socket(AF_PACKET): %s", strerror(errno));
+	sll.sll_ifindex = (int)*ifindex;
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) != 0)
+		lab_die(LAB_EXIT_RUNTIME, "bind to %s: %s", iface, strerror(errno));
+	return fd;
+}
+
+struct raw_res {
+	uint64_t sent, received, dups, reordered, foreign, bad_ttl, unmarked, bad_mac, bad_csum,
+		bad_stamp, send_errors;
+};
+
+static int raw_main(void)
+{
+	struct lab_flow f = {.sport = o.sport, .dport = o.port, .vlan_id = -1};
+	uint8_t frame[9100], rbuf[9100], recv_mac[6] = {0};
+	struct lab_parsed p;
+	unsigned tx_ifindex, rx_ifindex = 0;
+	struct raw_res r = {0};
+	int rx = -1;
+
+	f.family = strchr(o.dst, ':') ? AF_INET6 : AF_INET;
+	if (inet_pton(f.family, o.dst, &f.dst) != 1 || !lab_addr_is_benchmark(f.family, &f.dst))
+		lab_die(LAB_EXIT_USAGE, "--dst '%s': not an address in the lab ranges", o.dst);
+	if (o.src) {
+		if (inet_pton(f.family, o.src, &f.src) != 1 || !lab_addr_is_benchmark(f.family, &f.src))
+			lab_die(LAB_EXIT_USAGE, "--src '%s': not a lab address of --dst's family", o.src);
+	} else if (lab_if_addr(o.iface, f.family, &f.src) != 0) {
+		lab_die(LAB_EXIT_USAGE, "%s has no address of --dst's family: give --src", o.iface);
+	}
+	if (lab_parse_mac(o.dst_mac, f.dst_mac) != 0)
+		lab_die(LAB_EXIT_USAGE, "--dst-mac '%s' is not a MAC", o.dst_mac);
+	if (lab_if_mac(o.iface, f.src_mac) != 0)
+		lab_die(LAB_EXIT_USAGE, "%s: no MAC", o.iface);
+	uint8_t flags = (uint8_t)((o.stamp ? LAB_F_STAMP : 0) | (o.kind == K_REFLECTED ? LAB_F_REFLECTED : 0) |
+				  (o.kind == K_FORWARDED ? LAB_F_FORWARDED : 0));
+	size_t len = lab_frame_build(frame, sizeof(frame), &f, o.size, 0, flags);
+	if (!len)
+		lab_die(LAB_EXIT_USAGE, "--size %" PRIu64 " is too small for this lab frame", o.size);
+	if (lab_frame_parse(frame, len, o.port, &p) != LAB_OK)
+		lab_die(LAB_EXIT_RUNTIME, "built frame does not parse");
+	if (o.kind == K_BAD_MAGIC)
+		wr16(frame + p.lab_off, 0x1234);
+	frame[p.l3_off + (f.family == AF_INET ? 8 : 7)] = (uint8_t)o.ttl;
+	fix_csums(frame, &p);
+
+	int tx = packet_socket(o.iface, 0, &tx_ifindex);
+	struct sockaddr_ll to = {.sll_family = AF_PACKET, .sll_ifindex = (int)tx_ifindex, .sll_halen = 6};
+	memcpy(to.sll_addr, f.dst_mac, 6);
+	if (o.recv_iface) {
+		rx = packet_socket(o.recv_iface, ETH_P_ALL, &rx_ifindex);
+		if (lab_if_mac(o.recv_iface, recv_mac) != 0)
+			lab_die(LAB_EXIT_USAGE, "%s: no MAC", o.recv_iface);
+		int rcvbuf = 8 << 20;
+		setsockopt(rx, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
+	}
+	uint8_t *seen = calloc(o.count, 1);
+	uint64_t *sent_at = calloc(o.count, sizeof(uint64_t));
+	if (!seen || !sent_at)
+		lab_die(LAB_EXIT_RUNTIME, "out of memory for %" PRIu64 " packets", o.count);
+	lab_install_stop_signals();
+
+	uint64_t t0 = lab_now_ns(), last_progress = t0;
+	uint64_t period_ns = o.rate_pps ? 1000000000ull / o.rate_pps : 0;
+	int64_t expect_next = 0;
+	while (!lab_stop) {
+		uint64_t now = lab_now_ns();
+		bool can_send = r.sent < o.count;
+		if (can_send && rx >= 0 && !o.expect_none && r.sent - r.received >= o.window)
+			can_send = false;
+		if (can_send && period_ns && now < t0 + r.sent * period_ns)
+			can_send = false;
+		if (can_send) {
+			uint64_t ts = lab_now_ns();
+			lab_frame_set_times(frame, &p, (uint32_t)(o.first_seq + r.sent), ts, ts);
+			if (sendto(tx, frame, len, 0, (struct sockaddr *)&to, sizeof(to)) != (ssize_t)len) {
+				if (errno == EAGAIN || errno == ENOBUFS) {
+					r.send_errors++;
+					continue;
+				}
+				lab_die(LAB_EXIT_RUNTIME, "send on %s: %s", o.iface, strerror(errno));
+			}
+			sent_at[r.sent++] = ts;
+			last_progress = ts;
+			continue;
+		}
+		if (r.sent == o.count && (r.received == o.count || now - last_progress > o.timeout_ms * 1000000ull))
+			break;
+		if (now - last_progress > o.timeout_ms * 1000000ull)
+			break; /* closed loop stalled */
+		if (rx < 0) {
+			if (period_ns)
+				usleep(50);
+			continue;
+		}
+		struct pollfd pfd = {.fd = rx, .events = POLLIN};
+		if (poll(&pfd, 1, period_ns ? 0 : 10) <= 0)
+			continue;
+		struct sockaddr_ll from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(rx, rbuf, sizeof(rbuf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				lab_die(LAB_EXIT_RUNTIME, "recv on %s: %s", o.recv_iface, strerror(errno));
+			continue;
+		}
+		if (from.sll_pkttype == PACKET_OUTGOING)
+			continue;
+		uint64_t rx_ns = lab_now_ns();
+		struct lab_parsed q;
+		enum lab_verdict v = lab_frame_parse(rbuf, (size_t)n, o.port, &q);
+		if (o.kind == K_BAD_MAGIC && v == LAB_E_MAGIC)
+			v = LAB_OK; /* our malformed frames: the tests want to see that none arrive */
+		if (v != LAB_OK && !(v == LAB_E_MAGIC && o.kind == K_BAD_MAGIC)) {
+			r.foreign++;
+			continue;
+		}
+		const uint8_t *qip = rbuf + q.l3_off;
+		size_t alen = q.family == AF_INET ? 4 : 16;
+		if (q.family != f.family || memcmp(qip + (q.family == AF_INET ? 12 : 8), &f.src, alen) ||
+		    memcmp(qip + (q.family == AF_INET ? 16 : 24), &f.dst, alen) ||
+		    rd16(rbuf + q.l4_off) != o.sport) {
+			r.foreign++;
+			continue;
+		}
+		struct lab_hdr *rh = (struct lab_hdr *)(rbuf + q.lab_off);
+		uint64_t seq = ntohl(rh->seq);
+		if (seq < o.first_seq || seq - o.first_seq >= r.sent) {
+			r.foreign++;
+			continue;
+		}
+		seq -= o.first_seq;
+		if (seen[seq]) {
+			r.dups++;
+			continue;
+		}
+		seen[seq] = 1;
+		r.received++;
+		last_progress = rx_ns;
+		if ((int64_t)seq < expect_next)
+			r.reordered++;
+		else
+			expect_next = (int64_t)seq + 1;
+		if (qip[q.family == AF_INET ? 8 : 7] + 1 != (int)o.ttl)
+			r.bad_ttl++;
+		if (!(rh->flags & LAB_F_FORWARDED))
+			r.unmarked++;
+		if (memcmp(rbuf, recv_mac, 6) != 0)
+			r.bad_mac++;
+		if (!lab_frame_csum_ok(rbuf, &q))
+			r.bad_csum++;
+		if (o.stamp) {
+			const int64_t tol = 2000;
+			int64_t drx = (int64_t)be64toh(q.stamp->dut_rx_ns), dtx = (int64_t)be64toh(q.stamp->dut_tx_ns);
+			if (!(rh->flags & LAB_F_STAMPED) || drx < (int64_t)sent_at[seq] - tol || dtx < drx ||
+			    dtx > (int64_t)rx_ns + tol)
+				r.bad_stamp++;
+		}
+	}
+	double secs = (double)(lab_now_ns() - t0) / 1e9;
+	printf("dp-send: raw %s -> %s: sent %" PRIu64 " ttl %" PRIu64, o.iface,
+	       o.recv_iface ? o.recv_iface : "(not received)", r.sent, o.ttl);
+	if (rx >= 0)
+		printf(" received %" PRIu64 " lost %" PRIu64 " reordered %" PRIu64 " dups %" PRIu64
+		       " bad_ttl %" PRIu64 " unmarked %" PRIu64 " bad_mac %" PRIu64 " bad_csum %" PRIu64
+		       " bad_stamp %" PRIu64 " foreign %" PRIu64, r.received, r.sent - r.received,
+		       r.reordered, r.dups, r.bad_ttl, r.unmarked, r.bad_mac, r.bad_csum, r.bad_stamp,
+		       r.foreign);
+	printf(" send_retries %" PRIu64 " in %.3fs\n", r.send_errors, secs);
+	int rc = 0;
+	if (o.expect_none) {
+		rc = r.received == 0 && r.sent == o.count ? 0 : 1;
+	} else if (o.check && rx >= 0) {
+		bool ok = r.sent == o.count && r.received == o.count && !r.reordered && !r.dups &&
+			  !r.bad_ttl && !r.unmarked && !r.bad_mac && !r.bad_csum && !r.bad_stamp;
+		if (!ok)
+			lab_err("check failed: every frame must arrive once, in order, forwarded, TTL - 1,"
+				" to %s's MAC, checksums valid%s", o.recv_iface, o.stamp ? ", stamped sanely" : "");
+		rc = ok ? 0 : 1;
+	} else if (o.check) {
+		rc = r.sent == o.count ? 0 : 1;
+	}
+	close(tx);
+	if (rx >= 0)
+		close(rx);
+	free(seen);
+	free(sent_at);
+	return rc;
 }
 
 static int write_pcap(void)
@@ -154,6 +416,8 @@ int main(int argc, char **argv)
 	parse(argc, argv);
 	if (o.pcap)
 		return write_pcap();
+	if (o.iface)
+		return raw_main();
 
 	struct sockaddr_in *d4 = (struct sockaddr_in *)&dst, *s4 = (struct sockaddr_in *)&src;
 	struct sockaddr_in6 *d6 = (struct sockaddr_in6 *)&dst, *s6 = (struct sockaddr_in6 *)&src;
