@@ -17,6 +17,13 @@ trap 'rm -rf "$T"' EXIT
 fails=0
 fail() { echo "not ok: $*"; fails=$((fails+1)); }
 
+# FAULTS_TOPOLOGY=forward runs the same test in the forward topology (gen0 -> dut0, dut1 ->
+# gen1): its paths, `up --topology forward`, the DUT's --out-iface, lab-gen to gen1 and back on
+# it (meson registers the -forward variants).
+FAULTS_TOPOLOGY=${FAULTS_TOPOLOGY:-reflect}
+export LAB_TOPOLOGY=$FAULTS_TOPOLOGY
+faults_up() { "$LAB" up --topology "$FAULTS_TOPOLOGY"; }
+
 # The paths of the registry (common/paths.tsv) whose DUT binary this build has.
 . "$LAB_ROOT/setup/paths.sh"
 faults_paths() {
@@ -32,7 +39,7 @@ faults_paths() {
 refl_cmd() {
   lab_path_argv "$1" "$LAB_BUILD" "$LLAB_PREFIX"
   echo "${LAB_PATH_ARGV[@]}" --iface dut0 --ready-file "$T/$2.ready" --stats-json "$T/$2.refl.json" \
-    --stats-interval 0 --duration 60
+    --stats-interval 0 --duration 60 $([ "$FAULTS_TOPOLOGY" = forward ] && echo --out-iface dut1)
 }
 
 # refl_start PATH NAME: start it in the DUT namespace and wait for its ready file (REFL_PID)
@@ -63,8 +70,15 @@ refl_stop() {
 # gen_start NAME ARGS...: lab-gen in the generator namespace, in the background (GEN_PID),
 # bounded by timeout (a hang shows as exit 137)
 gen_start() {
-  local name=$1; shift
-  ip netns exec "$NS_GEN" timeout -s KILL 60 "$GEN" --iface gen0 --dst 198.18.0.2 --stamp \
+  local name=$1 to=(--dst 198.18.0.2) needs; shift
+  if [ "$FAULTS_TOPOLOGY" = forward ]; then
+    # the path is the name's first word (kernel.k, xsk.gen ...)
+    needs=" $(lab_path_field "${name%%.*}" needs 2>/dev/null) "
+    to=(--rx-iface gen1 --dst-mac "$(ip netns exec "$NS_DUT" cat /sys/class/net/dut0/address)")
+    case $needs in *" dst=dut "*) to+=(--dst 198.18.0.2) ;; *) to+=(--dst 198.18.1.1) ;; esac
+    case $needs in *" unmarked "*) to+=(--accept-unmarked) ;; esac
+  fi
+  ip netns exec "$NS_GEN" timeout -s KILL 60 "$GEN" --iface gen0 "${to[@]}" --stamp \
     --out "$T/$name.rec" --stats-json "$T/$name.json" "$@" >"$T/$name.gen.log" 2>&1 &
   GEN_PID=$!
 }

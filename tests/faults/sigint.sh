@@ -4,6 +4,8 @@
 # of a 30 s schedule, lab-analyze --sample-softnet: each exits 0 within 2 s (the README's
 # promise), prints its totals and writes its stats; lab-gen's counts are whole.
 #
+# FAULTS_TOPOLOGY=forward (meson: faults-sigint-forward): the same for the forward topology's paths.
+#
 #   netns ltNNNN-gen                               netns ltNNNN-dut
 #   lab-gen (--count 1000, then --duration 30)      reflector of PATH   <- SIGINT
 #   [gen0] <------------------- veth -------------------> [dut0]
@@ -13,7 +15,7 @@ set -u
 faults_require_root
 netns_require_bin loadgen/lab-gen analysis/lab-analyze
 paths=$(faults_paths)
-"$LAB" up >/dev/null || { echo "not ok: setup/lab up"; exit 1; }
+faults_up >/dev/null || { echo "not ok: setup/lab up"; exit 1; }
 
 for path in $paths; do
   refl_start "$path" "$path" || { fail "$path: reflector did not start"; continue; }
