@@ -8,12 +8,13 @@ FAILS=0
 ok() { echo "ok: $*"; }
 nok() { echo "not ok: $*"; FAILS=$((FAILS + 1)); }
 
+# dp_setup [setup/lab up args]: e.g. --topology forward
 dp_setup() {
   netns_require_root
   trap '"$LAB" down >/dev/null 2>&1; rm -rf "$WORK"' EXIT
   [ -x "$DPDK" ] || { echo "skip: lab-dpdk not built"; exit 77; }
   [ -x "$DP_SEND" ] || { echo "skip: dp-send not built"; exit 77; }
-  "$LAB" up >/dev/null 2>&1 || { echo "not ok: setup/lab up failed"; exit 1; }
+  "$LAB" up "$@" >/dev/null 2>&1 || { echo "not ok: setup/lab up $* failed"; exit 1; }
   local free; free=$(awk '/HugePages_Free/{print $2}' /proc/meminfo)
   [ "$free" -ge 64 ] || { echo "skip: only $free free hugepages (64 needed)"; exit 77; }
 }
