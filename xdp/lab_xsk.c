@@ -1,6 +1,8 @@
 /* lab_xsk.c — lab-xsk: the AF_XDP reflector of the xsk path (the XDP program steers lab traffic
  * to a socket, xsk_loop.c swaps, stamps and sends it back), and with --mode xdptx the floor of
  * the wire (the XDP program reflects in the driver; this process only holds it and counts).
+ * Forward topology: --mode xsk --forward sends out of a second socket on --out-iface sharing the
+ * UMEM; --mode xdpfwd has the program forward in the driver (XDP_REDIRECT), the floor.
  * This file opens the port; flags, control loop and stats are the DUT driver's (common/dut.h). */
 #include <errno.h>
 #include <stdio.h>
@@ -28,18 +30,34 @@ int main(int argc, char **argv)
 	lab_dut_pin(&r.dut);
 	if ((rc = xsk_port_open(&r.port, &r.po, err, sizeof(err))) != 0)
 		lab_die(lab_exit_for_errno(rc), "%s", err);
+	if (r.forward && r.mode == XSK_RUN_XSK &&
+	    (rc = xsk_port_open_peer(&r.peer, r.port, r.out_iface, r.po.queue, err, sizeof(err))) != 0) {
+		xsk_port_close(r.port); /* detaches the program */
+		lab_die(lab_exit_for_errno(rc), "%s", err);
+	}
 	/* set up: the loop needs no privilege; detaching the program at exit needs CAP_NET_ADMIN
 	 * (a netlink request), nothing else does (map reads go through fds we hold) */
 	if (lab_caps_keep(keep, 1, err, sizeof(err)) < 0) {
 		lab_err("dropping capabilities: %s", err);
 		exit_code = LAB_EXIT_RUNTIME;
 	} else {
-		lab_info("%s queue %u: %s, reflecting UDP port %u%s", r.po.iface, r.po.queue,
-			 xsk_port_mode_string(r.port), r.po.port, r.dut.cfg.cpu >= 0 ? "" : " (not pinned)");
+		if (r.forward)
+			lab_info("%s queue %u: %s, forwarding UDP port %u out of %s to %02x:%02x:%02x:%02x:%02x:%02x%s",
+				 r.po.iface, r.po.queue, xsk_port_mode_string(r.port), r.po.port, r.out_iface,
+				 r.next_hop[0], r.next_hop[1], r.next_hop[2], r.next_hop[3], r.next_hop[4],
+				 r.next_hop[5], r.dut.cfg.cpu >= 0 ? "" : " (not pinned)");
+		else
+			lab_info("%s queue %u: %s, reflecting UDP port %u%s", r.po.iface, r.po.queue,
+				 xsk_port_mode_string(r.port), r.po.port, r.dut.cfg.cpu >= 0 ? "" : " (not pinned)");
 		if (lab_dut_start(&r.dut) < 0 || xsk_run_loop(&r) < 0)
 			exit_code = LAB_EXIT_RUNTIME;
 	}
 	exit_code = lab_dut_finish(&r.dut, exit_code);
+	if (r.mode == XSK_RUN_XDPFWD && r.redirect_errors)
+		lab_warn("%s: the kernel failed %llu redirects to %s (a veth out port takes them only while its "
+			 "peer has GRO on or an XDP program)", r.po.iface, (unsigned long long)r.redirect_errors,
+			 r.out_iface);
+	xsk_port_close(r.peer);
 	xsk_port_close(r.port);
 	return exit_code;
 }

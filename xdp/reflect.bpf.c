@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* reflect.bpf.c — the lab's XDP program. Lab traffic (UDP to the lab port, a valid lab header,
  * LAB_F_REFLECTED as the policy wants) is redirected to the AF_XDP socket of its RX queue
- * (mode XSK) or reflected in the driver with XDP_TX (mode XDPTX, the floor of the wire);
- * everything else goes to the kernel. The parser mirrors the verdicts of common/frame.c
+ * (mode XSK), reflected in the driver with XDP_TX (mode XDPTX, the floor of the wire) or
+ * forwarded in the driver to the out port through a DEVMAP (mode XDPFWD, the floor of the forward
+ * topology); everything else goes to the kernel. The parser mirrors the verdicts of common/frame.c
  * (not-lab vs malformed) so that both sides count a frame the same way. */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -16,6 +17,9 @@
 const volatile __u32 lab_mode = LAB_XDP_MODE_XSK;
 const volatile __u16 lab_port = LAB_PORT_DUT;
 const volatile __u32 lab_reflected = LAB_XDP_REFL_FORBID;
+/* XDPFWD: the Ethernet addresses a forwarded frame leaves with (the out port's, the next hop's) */
+const volatile __u8 lab_fwd_src[6] = {0};
+const volatile __u8 lab_fwd_dst[6] = {0};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
@@ -23,6 +27,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } xsks SEC(".maps");
+
+/* XDPFWD: slot LAB_XDP_DEVMAP_OUT holds the out port's ifindex, set before attach */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} tx_port SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -71,6 +83,39 @@ static __always_inline void swap_bytes(void *a, void *b, int n)
 	__builtin_memcpy(tmp, a, n);
 	__builtin_memcpy(a, b, n);
 	__builtin_memcpy(b, tmp, n);
+}
+
+/* Set the DUT's mark (LAB_F_REFLECTED or LAB_F_FORWARDED) and, when the sender asked, the stamps
+ * (receive time, and now as the transmit time); fold the changed lab header words into the UDP
+ * checksum incrementally. A zero IPv4 UDP checksum means "none" and stays zero. */
+static __always_inline void mark(struct lab_hdr *lh, __u8 *stamp, __u8 *udp, int v4, __u8 flag,
+				 __u64 rx_ns)
+{
+	__u16 old_vf = *(__u16 *)((__u8 *)lh + 2), old_st[8] = {0};
+	if (stamp)
+		__builtin_memcpy(old_st, stamp, sizeof(old_st));
+	lh->flags |= flag;
+	if (stamp) {
+		__u64 rx_be = bpf_cpu_to_be64(rx_ns), tx_be;
+		lh->flags |= LAB_F_STAMPED;
+		__builtin_memcpy(stamp, &rx_be, 8);
+		tx_be = bpf_cpu_to_be64(bpf_ktime_get_ns());
+		__builtin_memcpy(stamp + 8, &tx_be, 8);
+	}
+	__u16 *ck = (__u16 *)(udp + 6);
+	if (*ck || !v4) {
+		__u32 sum = (__u16)~*ck;
+		sum = csum_delta(sum, old_vf, *(__u16 *)((__u8 *)lh + 2));
+		if (stamp) {
+			__u16 now[8];
+			__builtin_memcpy(now, stamp, sizeof(now));
+#pragma unroll
+			for (int i = 0; i < 8; i++)
+				sum = csum_delta(sum, old_st[i], now[i]);
+		}
+		__u16 c = (__u16)~csum_fold(sum);
+		*ck = c ? c : 0xffff;
+	}
 }
 
 SEC("xdp")
@@ -162,8 +207,9 @@ int lab_reflect(struct xdp_md *ctx)
 		    (void *)(stamp + LAB_STAMP_LEN) > data_end)
 			return pass(LAB_XDP_C_MALFORMED);
 	}
-	if ((lab_reflected == LAB_XDP_REFL_FORBID && (lh->flags & LAB_F_MARKED)) ||
-	    (lab_reflected == LAB_XDP_REFL_REQUIRE && !(lh->flags & LAB_F_MARKED)))
+	if (lab_reflected == LAB_XDP_REFL_FORBID && (lh->flags & LAB_F_MARKED))
+		return pass(LAB_XDP_C_MARKED); /* already reflected or forwarded: never sent on twice */
+	if (lab_reflected == LAB_XDP_REFL_REQUIRE && !(lh->flags & LAB_F_MARKED))
 		return pass(LAB_XDP_C_PASSED); /* a lab frame, but not for this side */
 	count(LAB_XDP_C_LAB);
 
@@ -177,40 +223,46 @@ int lab_reflect(struct xdp_md *ctx)
 		return act;
 	}
 
+	if (lab_mode == LAB_XDP_MODE_XDPFWD) {
+		/* a router's checks first: TTL / hop limit 1 or 0 is dropped here, never forwarded
+		 * (the DUT namespace forwards nothing, so XDP_PASS would buy no ICMP time exceeded,
+		 * only a second place that counts it) */
+		if (v4 ? ip[8] <= 1 : ip[7] <= 1) {
+			count(LAB_XDP_C_TTL_EXPIRED);
+			return XDP_DROP;
+		}
+		if (v4) {
+			/* RFC 1624 eqn. 3 on the TTL/protocol word */
+			__u16 old_w = *(__u16 *)(ip + 8), *hc = (__u16 *)(ip + 10);
+			ip[8]--;
+			*hc = (__u16)~csum_fold(csum_delta((__u16)~*hc, old_w, *(__u16 *)(ip + 8)));
+		} else {
+			ip[7]--; /* no header checksum; not in UDP's pseudo-header */
+		}
+#pragma unroll
+		for (int i = 0; i < ETH_ALEN; i++) {
+			eth->h_dest[i] = lab_fwd_dst[i];
+			eth->h_source[i] = lab_fwd_src[i];
+		}
+		mark(lh, stamp, udp, v4, LAB_F_FORWARDED, rx_ns);
+		int act = bpf_redirect_map(&tx_port, LAB_XDP_DEVMAP_OUT, 0);
+		if (act != XDP_REDIRECT) {
+			count(LAB_XDP_C_ERRORS); /* no out port in the map: the frame is already rewritten */
+			return XDP_DROP;
+		}
+		count(LAB_XDP_C_REDIRECTED);
+		return act;
+	}
+
 	/* XDPTX: swapping addresses and ports leaves the checksums as they are; the lab header's
-	 * flags and stamp area change, and are folded into the UDP checksum incrementally. */
+	 * flags and stamp area change, and are folded into the UDP checksum by mark(). */
 	swap_bytes(eth->h_dest, eth->h_source, ETH_ALEN);
 	if (v4)
 		swap_bytes(ip + 12, ip + 16, 4);
 	else
 		swap_bytes(ip + 8, ip + 24, 16);
 	swap_bytes(udp, udp + 2, 2);
-
-	__u16 old_vf = *(__u16 *)(h + 2), old_st[8] = {0};
-	if (stamp)
-		__builtin_memcpy(old_st, stamp, sizeof(old_st));
-	lh->flags |= LAB_F_REFLECTED;
-	if (stamp) {
-		__u64 rx_be = bpf_cpu_to_be64(rx_ns), tx_be;
-		lh->flags |= LAB_F_STAMPED;
-		__builtin_memcpy(stamp, &rx_be, 8);
-		tx_be = bpf_cpu_to_be64(bpf_ktime_get_ns());
-		__builtin_memcpy(stamp + 8, &tx_be, 8);
-	}
-	__u16 *ck = (__u16 *)(udp + 6);
-	if (*ck || !v4) { /* a zero IPv4 UDP checksum means "none" and stays zero */
-		__u32 sum = (__u16)~*ck;
-		sum = csum_delta(sum, old_vf, *(__u16 *)(h + 2));
-		if (stamp) {
-			__u16 now[8];
-			__builtin_memcpy(now, stamp, sizeof(now));
-#pragma unroll
-			for (int i = 0; i < 8; i++)
-				sum = csum_delta(sum, old_st[i], now[i]);
-		}
-		__u16 c = (__u16)~csum_fold(sum);
-		*ck = c ? c : 0xffff;
-	}
+	mark(lh, stamp, udp, v4, LAB_F_REFLECTED, rx_ns);
 	count(LAB_XDP_C_TX);
 	return XDP_TX;
 }

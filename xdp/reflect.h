@@ -10,6 +10,9 @@
 enum lab_xdp_mode {
 	LAB_XDP_MODE_XSK = 0,   /* bpf_redirect_map to the XSKMAP slot of the RX queue */
 	LAB_XDP_MODE_XDPTX = 1, /* swap, stamp, XDP_TX: the floor of the wire */
+	LAB_XDP_MODE_XDPFWD = 2, /* forward in the driver: MACs to the next hop (rodata lab_fwd_*),
+				    TTL / hop limit - 1, stamp, bpf_redirect_map through the DEVMAP
+				    slot 0 (the out port): the floor of the forward topology */
 };
 
 /* Which frames count as lab traffic by their mark, LAB_F_REFLECTED or LAB_F_FORWARDED
@@ -23,18 +26,23 @@ enum lab_xdp_reflected {
 };
 
 /* Per-CPU counters. Every frame the program sees lands in exactly one of PASSED, MALFORMED,
- * LAB; every LAB frame in exactly one of REDIRECTED, TX, ERRORS. */
+ * MARKED, LAB; every LAB frame in exactly one of REDIRECTED, TX, ERRORS, TTL_EXPIRED. */
 enum lab_xdp_counter {
 	LAB_XDP_C_LAB = 0,      /* lab traffic for this side (port, header, REFLECTED policy) */
 	LAB_XDP_C_PASSED,       /* not lab traffic: XDP_PASS to the kernel (ARP, ND, other ports) */
 	LAB_XDP_C_MALFORMED,    /* claims to be IP or lab traffic but is broken: XDP_PASS */
 	LAB_XDP_C_REDIRECTED,   /* lab, handed to the AF_XDP socket */
 	LAB_XDP_C_TX,           /* lab, reflected with XDP_TX */
-	LAB_XDP_C_ERRORS,       /* lab, but no socket in the queue's slot or redirect failed: XDP_PASS */
+	LAB_XDP_C_ERRORS,       /* lab, but no socket in the queue's slot or redirect failed: XDP_PASS
+				   (XDPFWD: no out port in the DEVMAP, XDP_DROP) */
+	LAB_XDP_C_MARKED,       /* a good lab frame the policy FORBID refuses (already reflected or
+				   forwarded): XDP_PASS. Under REQUIRE an unmarked frame is PASSED */
+	LAB_XDP_C_TTL_EXPIRED,  /* XDPFWD: lab, IPv4 TTL / IPv6 hop limit <= 1: XDP_DROP */
 	LAB_XDP_C_COUNT
 };
 
 #define LAB_XDP_XSKMAP_MAX 64 /* RX queues an XSKMAP can serve */
+#define LAB_XDP_DEVMAP_OUT 0   /* XDPFWD: the out port's slot in the DEVMAP tx_port */
 #define LAB_XDP_PROG_NAME "lab_reflect" /* how lab-xsk recognises its own program */
 
 #endif

@@ -1,5 +1,6 @@
-/* xsk_loop.c — lab-xsk's reflector loop on its AF_XDP port: take a batch, classify, stamp
- * receive and transmit times, send back; give back what is not ours; sleep (or spin) when idle. */
+/* xsk_loop.c — lab-xsk's loop on its AF_XDP port: take a batch, classify, stamp receive and
+ * transmit times, send back (or, forwarding, rewrite for the next hop and send out of the peer
+ * socket on --out-iface); give back what is not ours; sleep (or spin) when idle. */
 #include <errno.h>
 #include <string.h>
 
@@ -49,6 +50,58 @@ static void reflect_batch(struct xsk_run *r, struct xsk_port_desc *d, unsigned n
 	}
 }
 
+/* One RX batch, forwarding: classify, rewrite in place for the next hop (stamps: rx at receipt,
+ * tx just before the queueing), queue on the peer socket; frames that are not forwarded go back
+ * to the pool at once. Frames the peer's TX ring cannot take are counted by the peer
+ * (xsk_tx_ring_full) and go back too. */
+static void forward_batch(struct xsk_run *r, struct xsk_port_desc *d, unsigned n)
+{
+	struct xsk_port_desc out[XSK_BATCH_MAX];
+	uint64_t drop[XSK_BATCH_MAX];
+	unsigned m = 0, nd = 0, k;
+	uint64_t rx_ns = lab_now_ns(), tx_ns;
+
+	r->c.received += n;
+	tx_ns = lab_now_ns();
+	for (unsigned i = 0; i < n; i++) {
+		struct lab_parsed pp;
+		enum lab_verdict v = lab_frame_parse(d[i].data, d[i].len, r->po.port, &pp);
+		if (v != LAB_OK) {
+			if (lab_verdict_malformed(v))
+				r->c.malformed++;
+			else
+				r->c.not_lab++;
+			drop[nd++] = d[i].addr;
+			continue;
+		}
+		switch (lab_frame_forward(d[i].data, &pp, r->out_mac, r->next_hop, rx_ns, tx_ns)) {
+		case LAB_FWD_OK:
+			out[m++] = d[i];
+			break;
+		case LAB_FWD_TTL_EXPIRED:
+			r->ttl_expired++;
+			drop[nd++] = d[i].addr;
+			break;
+		default: /* LAB_FWD_MARKED: the program passes those; counted should one get here */
+			r->c.not_lab++;
+			r->c.already_reflected++;
+			drop[nd++] = d[i].addr;
+			break;
+		}
+	}
+	if (nd)
+		xsk_port_release(r->port, drop, nd);
+	if (!m)
+		return;
+	k = xsk_port_tx(r->peer, out, m);
+	r->c.reflected += k;
+	if (k < m) {
+		for (unsigned i = k; i < m; i++)
+			drop[i - k] = out[i].addr;
+		xsk_port_release(r->port, drop, m - k);
+	}
+}
+
 /* Nothing arrived: spin (drive the RX side with busy polling), or sleep in poll() until traffic,
  * at most XSK_WAIT_MS: a stop signal interrupts it, the bound keeps the control loop on time.
  * An interface deleted or down under a spinning port is not our failure: it sleeps then, and
@@ -81,9 +134,18 @@ int xsk_run_loop(struct xsk_run *r)
 	int rc;
 
 	for (;;) {
-		unsigned n = r->xdptx ? 0 : xsk_port_rx(r->port, d, r->batch);
-		if (n)
+		unsigned n = r->prog_only ? 0 : xsk_port_rx(r->port, d, r->batch);
+		if (n && r->peer)
+			forward_batch(r, d, n);
+		else if (n)
 			reflect_batch(r, d, n);
+		if (r->peer) {
+			if ((rc = xsk_port_kick(r->peer)) < 0) {
+				lab_err("%s: transmit kick failed: %s", r->out_iface, strerror(-rc));
+				return rc;
+			}
+			xsk_port_complete(r->peer); /* completed frames back to the port's pool */
+		}
 		if ((rc = xsk_port_kick(r->port)) < 0) {
 			lab_err("%s: transmit kick failed: %s", r->po.iface, strerror(-rc));
 			return rc;

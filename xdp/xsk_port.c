@@ -18,8 +18,12 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/ethtool.h>
 #include <linux/if_link.h>
 #include <linux/if_xdp.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <xdp/xsk.h>
 
 #include "lab_wire.h"
@@ -37,7 +41,10 @@
 
 struct xsk_port {
 	struct xsk_port_opts o;
+	struct xsk_port *owner;   /* a peer: the port whose UMEM and frame pool it shares; else NULL */
 	char iface[IF_NAMESIZE];
+	char out_iface[IF_NAMESIZE]; /* XDPFWD */
+	uint64_t redir_base;      /* XDPFWD: the kernel's redirect failure counters at open */
 	int ifindex;
 	int lock_fd;              /* abstract unix socket: one live port per interface and netns */
 	struct reflect_bpf *skel;
@@ -61,6 +68,9 @@ struct xsk_port {
 	uint64_t tx_ring_full;
 	char mode[64];
 };
+
+/* The port that owns the frame pool (a peer's owner, else the port itself). */
+static inline struct xsk_port *pool_of(struct xsk_port *p) { return p->owner ? p->owner : p; }
 
 static void seterr(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void seterr(char *err, size_t len, const char *fmt, ...)
@@ -363,8 +373,14 @@ static int validate(const struct xsk_port_opts *o, char *err, size_t errlen)
 		seterr(err, errlen, "no interface name");
 		return -EINVAL;
 	}
-	if (o->mode != LAB_XDP_MODE_XSK && o->mode != LAB_XDP_MODE_XDPTX) {
+	if (o->mode != LAB_XDP_MODE_XSK && o->mode != LAB_XDP_MODE_XDPTX && o->mode != LAB_XDP_MODE_XDPFWD) {
 		seterr(err, errlen, "unknown mode %d", (int)o->mode);
+		return -EINVAL;
+	}
+	if (o->mode == LAB_XDP_MODE_XDPFWD &&
+	    (!o->out_iface || !*o->out_iface || strlen(o->out_iface) >= IF_NAMESIZE ||
+	     !strcmp(o->out_iface, o->iface))) {
+		seterr(err, errlen, "forwarding needs an out interface other than %s", o->iface);
 		return -EINVAL;
 	}
 	if (o->queue >= LAB_XDP_XSKMAP_MAX) {
@@ -386,6 +402,127 @@ static int validate(const struct xsk_port_opts *o, char *err, size_t errlen)
 			return -EINVAL;
 		}
 	}
+	return 0;
+}
+
+/* Sum of the ethtool statistics of iface whose names are "<prefix>N_<suffix>" (veth's per-queue
+ * names, e.g. rx_queue_0_drops). 0 or -errno; a driver without such names sums to 0. */
+static int ethtool_sum(const char *iface, const char *prefix, const char *suffix, uint64_t *sum)
+{
+	struct ifreq ifr;
+	struct ethtool_sset_info *si = NULL;
+	struct ethtool_gstrings *gs = NULL;
+	struct ethtool_stats *st = NULL;
+	uint32_t n;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = 0;
+
+	*sum = 0;
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", iface);
+	si = calloc(1, sizeof(*si) + sizeof(__u32));
+	if (!si) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	si->cmd = ETHTOOL_GSSET_INFO;
+	si->sset_mask = 1ull << ETH_SS_STATS;
+	ifr.ifr_data = (void *)si;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0) {
+		rc = errno == EOPNOTSUPP ? 0 : -errno;
+		goto out;
+	}
+	n = si->sset_mask ? si->data[0] : 0;
+	if (!n)
+		goto out;
+	gs = calloc(1, sizeof(*gs) + (size_t)n * ETH_GSTRING_LEN);
+	st = calloc(1, sizeof(*st) + (size_t)n * sizeof(__u64));
+	if (!gs || !st) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	gs->cmd = ETHTOOL_GSTRINGS;
+	gs->string_set = ETH_SS_STATS;
+	gs->len = n;
+	ifr.ifr_data = (void *)gs;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	st->cmd = ETHTOOL_GSTATS;
+	st->n_stats = n;
+	ifr.ifr_data = (void *)st;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	for (uint32_t i = 0; i < n && i < gs->len && i < st->n_stats; i++) {
+		char name[ETH_GSTRING_LEN + 1];
+		size_t pl = strlen(prefix), sl = strlen(suffix), nl;
+		memcpy(name, gs->data + (size_t)i * ETH_GSTRING_LEN, ETH_GSTRING_LEN);
+		name[ETH_GSTRING_LEN] = 0;
+		nl = strlen(name);
+		if (nl <= pl + sl || strncmp(name, prefix, pl) || strcmp(name + nl - sl, suffix))
+			continue;
+		/* between them: the queue number and '_' only */
+		size_t j = pl;
+		while (j < nl - sl && name[j] >= '0' && name[j] <= '9')
+			j++;
+		if (j == pl || j + 1 != nl - sl || name[j] != '_')
+			continue;
+		*sum += st->data[i];
+	}
+out:
+	free(si);
+	free(gs);
+	free(st);
+	close(fd);
+	return rc;
+}
+
+static int redirect_errors_now(struct xsk_port *p, uint64_t *v)
+{
+	uint64_t rx_drops, xmit_errors;
+	int rc = ethtool_sum(p->iface, "rx_queue_", "drops", &rx_drops);
+	if (!rc)
+		rc = ethtool_sum(p->out_iface, "tx_queue_", "xdp_xmit_errors", &xmit_errors);
+	*v = rc ? 0 : rx_drops + xmit_errors;
+	return rc;
+}
+
+int xsk_port_redirect_errors(struct xsk_port *p, uint64_t *errors)
+{
+	uint64_t now;
+	int rc;
+	*errors = 0;
+	if (p->o.mode != LAB_XDP_MODE_XDPFWD)
+		return 0;
+	if ((rc = redirect_errors_now(p, &now)))
+		return rc;
+	*errors = now >= p->redir_base ? now - p->redir_base : 0;
+	return 0;
+}
+
+/* XDPFWD: the out port into the DEVMAP before the program is attached, and the kernel's
+ * redirect failure counters as they are now. */
+static int fwd_setup(struct xsk_port *p, char *err, size_t errlen)
+{
+	__u32 key = LAB_XDP_DEVMAP_OUT, out;
+	snprintf(p->out_iface, sizeof(p->out_iface), "%s", p->o.out_iface);
+	p->o.out_iface = p->out_iface;
+	out = if_nametoindex(p->out_iface);
+	if (!out) {
+		seterr(err, errlen, "%s: no such interface in this network namespace (the out port; setup/lab up "
+		       "--topology forward makes it)", p->out_iface);
+		return -ENODEV;
+	}
+	if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.tx_port), &key, &out, 0) < 0) {
+		int e = errno;
+		seterr(err, errlen, "%s: into the DEVMAP: %s", p->out_iface, strerror(e));
+		return -e;
+	}
+	redirect_errors_now(p, &p->redir_base);
 	return 0;
 }
 
@@ -429,12 +566,16 @@ int xsk_port_open(struct xsk_port **out, const struct xsk_port_opts *o, char *er
 	p->skel->rodata->lab_mode = o->mode;
 	p->skel->rodata->lab_port = o->port;
 	p->skel->rodata->lab_reflected = o->reflected;
+	memcpy((void *)p->skel->rodata->lab_fwd_src, o->fwd_src, 6);
+	memcpy((void *)p->skel->rodata->lab_fwd_dst, o->fwd_dst, 6);
 	rc = reflect_bpf__load(p->skel);
 	if (rc) {
 		seterr(err, errlen, "loading the XDP program: %s (run as root; LAB_VERBOSE=1 shows the verifier)",
 		       strerror(-rc));
 		goto fail;
 	}
+	if (o->mode == LAB_XDP_MODE_XDPFWD && (rc = fwd_setup(p, err, errlen)))
+		goto fail;
 	/* The socket goes into the map before the program is attached, so that no lab frame
 	 * arrives to an empty slot. Zero-copy is only tried in native mode; a driver that offers
 	 * zero-copy also runs native XDP, so the fallback to generic does not meet a zc socket. */
@@ -448,6 +589,9 @@ int xsk_port_open(struct xsk_port **out, const struct xsk_port_opts *o, char *er
 		snprintf(p->mode, sizeof(p->mode), "af_xdp %s%s%s", p->zerocopy ? "zero-copy" : "copy",
 			 o->busy_poll ? " busy-poll" : "",
 			 p->attach_flags & XDP_FLAGS_SKB_MODE ? " generic-xdp" : "");
+	else if (o->mode == LAB_XDP_MODE_XDPFWD)
+		snprintf(p->mode, sizeof(p->mode), "xdp_redirect %s",
+			 p->attach_flags & XDP_FLAGS_SKB_MODE ? "generic" : "native");
 	else
 		snprintf(p->mode, sizeof(p->mode), "xdp_tx %s",
 			 p->attach_flags & XDP_FLAGS_SKB_MODE ? "generic" : "native");
@@ -465,15 +609,95 @@ void xsk_port_close(struct xsk_port *p)
 	detach_prog(p);
 	if (p->xsk)
 		xsk_socket__delete(p->xsk);
-	if (p->umem)
+	if (p->umem && !p->owner)
 		xsk_umem__delete(p->umem);
-	if (p->umem_area)
+	if (p->umem_area && !p->owner)
 		munmap(p->umem_area, p->umem_bytes);
 	reflect_bpf__destroy(p->skel);
 	if (p->lock_fd >= 0)
 		close(p->lock_fd);
 	free(p->pool);
 	free(p);
+}
+
+int xsk_port_open_peer(struct xsk_port **out, struct xsk_port *port, const char *iface,
+		       uint32_t queue, char *err, size_t errlen)
+{
+	struct xsk_port *p;
+	int rc;
+
+	*out = NULL;
+	if (!port || !port->xsk || port->owner) {
+		seterr(err, errlen, "a peer needs an AF_XDP port of its own to share the UMEM of");
+		return -EINVAL;
+	}
+	if (!iface || !*iface || strlen(iface) >= IF_NAMESIZE || !strcmp(iface, port->iface)) {
+		seterr(err, errlen, "the peer needs an interface other than %s", port->iface);
+		return -EINVAL;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		seterr(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	p->o = port->o;
+	p->owner = port;
+	snprintf(p->iface, sizeof(p->iface), "%s", iface);
+	p->o.iface = p->iface;
+	p->o.queue = queue;
+	p->o.rx_frames = 0; /* TX only: its fill ring stays empty */
+	p->fd = -1;
+	p->lock_fd = -1;
+	p->umem = port->umem;
+	p->umem_area = port->umem_area;
+	p->umem_bytes = port->umem_bytes;
+	p->zerocopy = port->zerocopy;
+	p->attach_flags = port->attach_flags;
+	p->ifindex = (int)if_nametoindex(p->iface);
+	if (!p->ifindex) {
+		seterr(err, errlen, "%s: no such interface in this network namespace (setup/lab up --topology "
+		       "forward makes it)", p->iface);
+		free(p);
+		return -ENODEV;
+	}
+	if ((rc = take_lock(p, err, errlen)))
+		goto fail;
+	struct xsk_socket_config sc = {
+		.rx_size = p->o.ring_size,
+		.tx_size = p->o.ring_size,
+		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
+		.xdp_flags = p->attach_flags,
+		.bind_flags = 0, /* a socket sharing a UMEM inherits copy/zero-copy and need_wakeup */
+	};
+	rc = xsk_socket__create_shared(&p->xsk, p->iface, queue, p->umem, NULL, &p->tx, &p->fill,
+				       &p->comp, &sc);
+	for (int i = 0; rc == -EBUSY && i < 40; i++) { /* our previous run's socket, closing */
+		usleep(50000);
+		rc = xsk_socket__create_shared(&p->xsk, p->iface, queue, p->umem, NULL, &p->tx, &p->fill,
+					       &p->comp, &sc);
+	}
+	if (rc) {
+		p->xsk = NULL;
+		seterr(err, errlen, "%s queue %u: an AF_XDP socket sharing %s's UMEM: %s", p->iface, queue,
+		       port->iface, strerror(-rc));
+		goto fail;
+	}
+	p->fd = xsk_socket__fd(p->xsk);
+	if (p->o.busy_poll) {
+		if ((rc = setsockopt_int(p->fd, SO_PREFER_BUSY_POLL, 1)) ||
+		    (rc = setsockopt_int(p->fd, SO_BUSY_POLL, (int)p->o.busy_poll_us)) ||
+		    (rc = setsockopt_int(p->fd, SO_BUSY_POLL_BUDGET, (int)p->o.busy_poll_budget))) {
+			seterr(err, errlen, "busy polling socket options: %s", strerror(-rc));
+			goto fail;
+		}
+	}
+	snprintf(p->mode, sizeof(p->mode), "af_xdp %s tx%s (shared umem)", p->zerocopy ? "zero-copy" : "copy",
+		 p->o.busy_poll ? " busy-poll" : "");
+	*out = p;
+	return 0;
+fail:
+	xsk_port_close(p);
+	return rc;
 }
 
 static inline uint64_t frame_base(const struct xsk_port *p, uint64_t addr)
@@ -563,9 +787,10 @@ unsigned xsk_port_complete(struct xsk_port *p)
 	if (!p->xsk)
 		return 0;
 	if (p->tx_posted) {
+		struct xsk_port *pl = pool_of(p);
 		done = xsk_ring_cons__peek(&p->comp, p->o.ring_size, &idx);
 		for (unsigned i = 0; i < done; i++)
-			p->pool[p->pool_n++] = frame_base(p, *xsk_ring_cons__comp_addr(&p->comp, idx + i));
+			pl->pool[pl->pool_n++] = frame_base(p, *xsk_ring_cons__comp_addr(&p->comp, idx + i));
 		if (done) {
 			xsk_ring_cons__release(&p->comp, done);
 			p->tx_posted -= done;
@@ -587,15 +812,17 @@ unsigned xsk_port_complete(struct xsk_port *p)
 
 void xsk_port_release(struct xsk_port *p, const uint64_t *addrs, unsigned n)
 {
-	for (unsigned i = 0; i < n && p->pool_n < p->o.frames; i++)
-		p->pool[p->pool_n++] = frame_base(p, addrs[i]);
+	struct xsk_port *pl = pool_of(p);
+	for (unsigned i = 0; i < n && pl->pool_n < pl->o.frames; i++)
+		pl->pool[pl->pool_n++] = frame_base(p, addrs[i]);
 }
 
 unsigned xsk_port_alloc(struct xsk_port *p, uint64_t *addrs, unsigned n)
 {
-	unsigned k = n < p->pool_n ? n : p->pool_n;
+	struct xsk_port *pl = pool_of(p);
+	unsigned k = n < pl->pool_n ? n : pl->pool_n;
 	for (unsigned i = 0; i < k; i++)
-		addrs[i] = p->pool[--p->pool_n];
+		addrs[i] = pl->pool[--pl->pool_n];
 	return k;
 }
 
@@ -622,8 +849,10 @@ int xsk_port_poll(struct xsk_port *p, int timeout_ms)
 
 int xsk_port_stats(struct xsk_port *p, struct xsk_port_stats *s)
 {
-	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(p->skel->maps.counters);
+	int ncpu = libbpf_num_possible_cpus(), fd = p->skel ? bpf_map__fd(p->skel->maps.counters) : -1;
 	memset(s, 0, sizeof(*s));
+	if (!p->skel)
+		goto sock; /* a peer: no program of its own */
 	if (ncpu <= 0)
 		return ncpu ? ncpu : -EINVAL;
 	__u64 *v = calloc((size_t)ncpu, sizeof(__u64));
@@ -639,6 +868,7 @@ int xsk_port_stats(struct xsk_port *p, struct xsk_port_stats *s)
 			s->bpf[k] += v[c];
 	}
 	free(v);
+sock:
 	s->tx_ring_full = p->tx_ring_full;
 	if (p->xsk) {
 		struct xdp_statistics xs;

@@ -18,6 +18,15 @@
  * A sender gets empty frames with xsk_port_alloc(), writes them through xsk_port_frame() and
  * queues them with xsk_port_tx(). Single-threaded: one port is used by one thread.
  *
+ * Forwarding without a copy: xsk_port_open_peer() adds a TX-only socket on another interface that
+ * shares the port's UMEM (XDP_SHARED_UMEM, its own fill and completion rings). A frame received
+ * on the port is rewritten in place and queued on the peer with xsk_port_tx(peer, ...);
+ * xsk_port_complete(peer) returns the peer's completed frames to the port's pool, from which
+ * xsk_port_complete(port) refills the port's fill ring. Close the peer before the port.
+ *
+ * Mode XDPFWD: no socket; the program forwards lab traffic itself to opts.out_iface through a
+ * DEVMAP (filled before attach) with the Ethernet addresses opts.fwd_src/fwd_dst.
+ *
  * Attaching: native (driver) mode, else generic (SKB) mode with a note, unless asked for one.
  * Only one port per interface (per network namespace) at a time; an XDP program already on the
  * interface is replaced only when it is ours (LAB_XDP_PROG_NAME) and no live port holds the
@@ -48,7 +57,10 @@ struct xsk_port_opts {
 	const char *iface;         /* interface name in the current network namespace */
 	uint32_t queue;            /* RX/TX queue the socket binds to */
 	uint16_t port;             /* UDP destination port that marks lab traffic (0 = any) */
-	enum lab_xdp_mode mode;    /* XSK: create the socket; XDPTX: program only, no socket */
+	enum lab_xdp_mode mode;    /* XSK: create the socket; XDPTX, XDPFWD: program only, no socket */
+	const char *out_iface;     /* XDPFWD: the out port (not iface) */
+	uint8_t fwd_src[6];        /* XDPFWD: Ethernet source of forwarded frames (out port's MAC) */
+	uint8_t fwd_dst[6];        /* XDPFWD: Ethernet destination (the next hop's MAC) */
 	enum lab_xdp_reflected reflected; /* FORBID on a reflector, REQUIRE on the generator */
 	enum xsk_port_attach attach;
 	enum xsk_port_copy copy;
@@ -81,7 +93,7 @@ struct xsk_port_desc {
 /* Counters of the port: the XDP program's (summed over all possible CPUs) and the socket's
  * XDP_STATISTICS. */
 struct xsk_port_stats {
-	uint64_t bpf[LAB_XDP_C_COUNT];      /* indexed by enum lab_xdp_counter */
+	uint64_t bpf[LAB_XDP_C_COUNT];      /* indexed by enum lab_xdp_counter (a peer: zeros) */
 	uint64_t rx_dropped;                /* XDP_STATISTICS.rx_dropped */
 	uint64_t rx_invalid_descs;
 	uint64_t tx_invalid_descs;
@@ -100,6 +112,13 @@ int xsk_port_open(struct xsk_port **out, const struct xsk_port_opts *o, char *er
 /* Detach the program (only if it is still ours), close the socket, free the UMEM. NULL ok. */
 void xsk_port_close(struct xsk_port *p);
 
+/* A TX-only AF_XDP socket on iface/queue sharing port's UMEM and frame pool (port: an XSK mode
+ * port), with port's ring size, busy polling and wakeup settings; no XDP program on iface (copy
+ * mode AF_XDP transmits without one). It holds iface like a port (one lab port per interface).
+ * Same errors as xsk_port_open. xsk_port_close(peer) before xsk_port_close(port). */
+int xsk_port_open_peer(struct xsk_port **out, struct xsk_port *port, const char *iface,
+		       uint32_t queue, char *err, size_t errlen);
+
 /* Take up to max received frames. The caller owns them until xsk_port_tx or xsk_port_release. */
 unsigned xsk_port_rx(struct xsk_port *p, struct xsk_port_desc *d, unsigned max);
 
@@ -116,10 +135,11 @@ int xsk_port_kick(struct xsk_port *p);
 int xsk_port_wakeup_rx(struct xsk_port *p);
 
 /* Reclaim transmitted frames from the completion ring and top up the fill ring. Returns the
- * number of frames completed. Call once per loop iteration. */
+ * number of frames completed. Call once per loop iteration (for a peer: on the peer, then on its
+ * port, whose fill ring takes the frames back). */
 unsigned xsk_port_complete(struct xsk_port *p);
 
-/* Frames the caller does not send back: returned to the free pool. */
+/* Frames the caller does not send back: returned to the free pool (a peer's: its port's). */
 void xsk_port_release(struct xsk_port *p, const uint64_t *addrs, unsigned n);
 
 /* Take up to n free frames for sending; returns how many. Write them through xsk_port_frame. */
@@ -135,6 +155,12 @@ int xsk_port_stats(struct xsk_port *p, struct xsk_port_stats *s);
 
 /* The socket's file descriptor (-1 in XDPTX mode), for poll loops of the caller's own. */
 int xsk_port_fd(const struct xsk_port *p);
+
+/* XDPFWD: frames the kernel failed to forward after the program redirected them (out of the
+ * program's sight): iface's veth RX drops (a failed xdp_do_redirect, e.g. an out port that
+ * cannot take redirected frames) plus out_iface's XDP transmit errors, from their ethtool
+ * statistics (veth names; other drivers: what of those names they have). 0 or -errno. */
+int xsk_port_redirect_errors(struct xsk_port *p, uint64_t *errors);
 
 /* How the port runs, e.g. "af_xdp copy busy-poll" / "xdp_tx native": for logs and stats. */
 const char *xsk_port_mode_string(const struct xsk_port *p);

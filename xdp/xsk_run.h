@@ -13,10 +13,27 @@
  * within it. */
 #define XSK_WAIT_MS 100
 
+/* --mode */
+enum xsk_run_mode {
+	XSK_RUN_XSK = 0,    /* AF_XDP in userspace: reflect, or with --forward forward to --out-iface */
+	XSK_RUN_XDPTX = 1,  /* the program reflects (XDP_TX), we only hold and count */
+	XSK_RUN_XDPFWD = 2, /* the program forwards to --out-iface (XDP_REDIRECT), we hold and count */
+};
+
 struct xsk_run {
 	struct lab_dut dut;       /* the shared flags, the control loop, the stats */
 	struct xsk_port_opts po;  /* .iface and .port come from the shared flags */
-	bool xdptx;               /* --mode xdptx: the program reflects, we only hold and count */
+	unsigned mode;            /* enum xsk_run_mode */
+	bool prog_only;           /* xdptx, xdpfwd: no socket, the program does the work */
+	bool forward;             /* --forward, or xdpfwd: the forward topology (dut.forward too) */
+	const char *out_iface;    /* --out-iface */
+	const char *next_hop_arg; /* --next-hop-mac, or NULL: from --out-iface's neighbour table */
+	uint8_t out_mac[6];       /* forward: Ethernet source (--out-iface's MAC) */
+	uint8_t next_hop[6];      /* forward: Ethernet destination */
+	struct xsk_port *peer;    /* xsk --forward: the TX socket on --out-iface sharing the UMEM */
+	struct xsk_port_stats pst; /* the peer's, as last read */
+	uint64_t ttl_expired;     /* xsk --forward: TTL / hop limit <= 1, dropped */
+	uint64_t redirect_errors; /* xdpfwd: the kernel's failed redirects, as last read */
 	unsigned batch;
 	bool spin;
 	struct xsk_port *port;

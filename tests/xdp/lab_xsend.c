@@ -1,6 +1,7 @@
 /* lab_xsend.c — a small, self-contained lab sender for the xdp tests and bench/xdp: numbered
  * lab payloads over an ordinary UDP socket (gen side, port 7778 -> DUT 7777), the reflections
- * received back, checked (in order, reflected, stamped) and timed. Not the lab's generator
+ * received back, checked (in order, reflected, stamped) and timed. With --forward (the forward
+ * topology) they go to gen1's address through the DUT and are received forwarded on gen1. Not the lab's generator
  * (loadgen/lab-gen): its RTTs include the generator's kernel UDP stack on both ends. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,7 +26,9 @@ struct opts {
 	uint16_t sport, dport;
 	uint64_t count, rate_pps, window, frame_len, bad;
 	unsigned timeout_ms;
-	bool stamp, quiet;
+	bool stamp, quiet, forward;
+	int ttl;                 /* IP_TTL / IPV6_UNICAST_HOPS of the numbered packets; -1: the kernel's */
+	uint64_t expired, marked; /* extra payloads with TTL 1, and already forwarded/reflected ones */
 	const char *xsk_iface;
 };
 
@@ -49,6 +52,15 @@ static void usage(FILE *f)
 "  --stamp            ask the reflector to stamp (LAB_F_STAMP) and report the one-way split\n"
 "  --bad N            also send N payloads with a broken lab magic (the reflector must count\n"
 "                     them malformed and not answer)\n"
+"  --forward          the forward topology: send to gen1's address (default --dst 198.18.1.1 /\n"
+"                     2001:2:0:1::1) through the DUT, receive on a socket bound to --dst:--dport\n"
+"                     (gen1, in this namespace) and expect LAB_F_FORWARDED instead of REFLECTED\n"
+"  --ttl N            IPv4 TTL / IPv6 hop limit of the numbered packets (default: the kernel's)\n"
+"  --expired N        also send N payloads with TTL / hop limit 1 (never to be forwarded)\n"
+"  --marked N         also send N payloads already marked (forwarded with --forward, else\n"
+"                     reflected): never to be sent on by the DUT\n"
+"                     (--bad, --expired and --marked payloads go first and carry numbers past\n"
+"                     --count: any of them coming back counts as unknown)\n"
 "  --timeout-ms MS    give up waiting for replies after MS of silence (default 1000)\n"
 "  --xsk IF           receive the reflections through an AF_XDP socket on IF (queue 0) with the\n"
 "                     lab XDP program steering reflected frames to --sport; needed to receive\n"
@@ -58,6 +70,22 @@ static void usage(FILE *f)
 "  -h, --help         this text\n"
 "Addresses must be in 198.18.0.0/15 or 2001:2::/48. Exit 0 when every packet came back in\n"
 "order and well reflected, 1 otherwise, 2 on usage errors.\n");
+}
+
+static int set_ttl(int fd, int family, int ttl)
+{
+	return family == AF_INET ? setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl))
+				 : setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof(ttl));
+}
+
+/* One payload that is not of the numbered run, sent and retried while the socket is full. */
+static void send_extra(int fd, const uint8_t *payload, size_t plen)
+{
+	while (send(fd, payload, plen, 0) < 0) {
+		if (errno != EAGAIN && errno != ENOBUFS && errno != ECONNREFUSED)
+			lab_die(1, "send: %s", strerror(errno));
+		usleep(100);
+	}
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -77,7 +105,7 @@ static uint64_t pct(uint64_t *v, size_t n, double p)
 static void parse(struct opts *o, int argc, char **argv)
 {
 	enum { O_SRC = 256, O_DST, O_SPORT, O_DPORT, O_COUNT, O_RATE, O_WINDOW, O_SIZE, O_STAMP,
-	       O_BAD, O_TIMEOUT, O_XSK };
+	       O_BAD, O_TIMEOUT, O_XSK, O_FORWARD, O_TTL, O_EXPIRED, O_MARKED };
 	static const struct option lo[] = {
 		{"src", required_argument, 0, O_SRC}, {"dst", required_argument, 0, O_DST},
 		{"sport", required_argument, 0, O_SPORT}, {"dport", required_argument, 0, O_DPORT},
@@ -85,6 +113,8 @@ static void parse(struct opts *o, int argc, char **argv)
 		{"window", required_argument, 0, O_WINDOW}, {"size", required_argument, 0, O_SIZE},
 		{"stamp", no_argument, 0, O_STAMP}, {"bad", required_argument, 0, O_BAD},
 		{"timeout-ms", required_argument, 0, O_TIMEOUT}, {"xsk", required_argument, 0, O_XSK},
+		{"forward", no_argument, 0, O_FORWARD}, {"ttl", required_argument, 0, O_TTL},
+		{"expired", required_argument, 0, O_EXPIRED}, {"marked", required_argument, 0, O_MARKED},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0}};
 	int c;
@@ -96,6 +126,7 @@ static void parse(struct opts *o, int argc, char **argv)
 	o->window = 32;
 	o->frame_len = 128;
 	o->timeout_ms = 1000;
+	o->ttl = -1;
 	while ((c = getopt_long(argc, argv, "6qh", lo, NULL)) != -1) {
 		switch (c) {
 		case '6': o->family = AF_INET6; break;
@@ -112,6 +143,10 @@ static void parse(struct opts *o, int argc, char **argv)
 		case O_BAD: o->bad = lab_parse_u64("bad", optarg, 0, 1000000); break;
 		case O_TIMEOUT: o->timeout_ms = (unsigned)lab_parse_u64("timeout-ms", optarg, 1, 600000); break;
 		case O_XSK: o->xsk_iface = optarg; break;
+		case O_FORWARD: o->forward = true; break;
+		case O_TTL: o->ttl = (int)lab_parse_u64("ttl", optarg, 1, 255); break;
+		case O_EXPIRED: o->expired = lab_parse_u64("expired", optarg, 0, 1000000); break;
+		case O_MARKED: o->marked = lab_parse_u64("marked", optarg, 0, 1000000); break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(2);
 		}
@@ -121,12 +156,16 @@ static void parse(struct opts *o, int argc, char **argv)
 	if (!o->src)
 		o->src = o->family == AF_INET ? "198.18.0.1" : "2001:2::1";
 	if (!o->dst)
-		o->dst = o->family == AF_INET ? "198.18.0.2" : "2001:2::2";
+		o->dst = o->forward ? (o->family == AF_INET ? "198.18.1.1" : "2001:2:0:1::1")
+				    : (o->family == AF_INET ? "198.18.0.2" : "2001:2::2");
+	if (o->forward && o->xsk_iface)
+		lab_die(2, "--forward receives on a socket bound to --dst: no --xsk");
 }
 
 struct tally {
 	uint64_t count;
 	bool stamp;
+	uint8_t mark; /* the DUT's mark expected: LAB_F_REFLECTED or LAB_F_FORWARDED */
 	uint64_t *rtt, *to_dut, *in_dut, *from_dut;
 	uint8_t *seen;
 	uint64_t received, reordered, dups, badflags, unknown, icmp_refused, nst, next_expected;
@@ -157,7 +196,7 @@ static void reply(struct tally *t, uint8_t *payload, size_t n, uint64_t rx_ns)
 	if (seq != t->next_expected)
 		t->reordered++;
 	t->next_expected = seq + 1;
-	if (!(h->flags & LAB_F_REFLECTED) || (t->stamp && !(h->flags & LAB_F_STAMPED)))
+	if ((h->flags & LAB_F_MARKED) != t->mark || (t->stamp && !(h->flags & LAB_F_STAMPED)))
 		t->badflags++;
 	uint64_t sent_ns = be64toh(h->sent_ns);
 	t->rtt[t->received - 1] = rx_ns - sent_ns;
@@ -172,10 +211,17 @@ static void reply(struct tally *t, uint8_t *payload, size_t n, uint64_t rx_ns)
 	}
 }
 
-/* Everything waiting on the UDP socket and, with --xsk, on the AF_XDP socket. */
+/* Everything waiting on the UDP socket (and, with --forward, the one on gen1's address) and, with
+ * --xsk, on the AF_XDP socket. */
+static int fwd_fd = -1;
 static void receive(struct tally *t, int fd, struct xsk_port *xp, uint16_t sport)
 {
 	uint8_t rbuf[2048];
+	if (fwd_fd >= 0) {
+		ssize_t n;
+		while ((n = recv(fwd_fd, rbuf, sizeof(rbuf), 0)) >= 0)
+			reply(t, rbuf, (size_t)n, lab_now_ns());
+	}
 	for (;;) {
 		ssize_t n = recv(fd, rbuf, sizeof(rbuf), 0);
 		if (n < 0 && errno == ECONNREFUSED) {
@@ -211,9 +257,10 @@ static void receive(struct tally *t, int fd, struct xsk_port *xp, uint16_t sport
  * next packet is due (which would add up to one send period to the RTT). */
 static void wait_ns(int fd, struct xsk_port *xp, uint64_t wait_ns)
 {
-	struct pollfd pfd[2] = {{.fd = fd, .events = POLLIN}, {.fd = xp ? xsk_port_fd(xp) : -1, .events = POLLIN}};
+	struct pollfd pfd[2] = {{.fd = fd, .events = POLLIN},
+				{.fd = xp ? xsk_port_fd(xp) : fwd_fd, .events = POLLIN}};
 	struct timespec ts = {.tv_sec = (time_t)(wait_ns / 1000000000u), .tv_nsec = (long)(wait_ns % 1000000000u)};
-	ppoll(pfd, xp ? 2 : 1, &ts, NULL);
+	ppoll(pfd, xp || fwd_fd >= 0 ? 2 : 1, &ts, NULL);
 }
 
 int main(int argc, char **argv)
@@ -267,6 +314,18 @@ int main(int argc, char **argv)
 	if (bind(fd, (struct sockaddr *)&sa, slen) < 0 || connect(fd, (struct sockaddr *)&da, slen) < 0)
 		lab_die(1, "bind %s:%u / connect %s:%u: %s (inside the gen namespace?)", o.src, o.sport,
 			o.dst, o.dport, strerror(errno));
+	if (o.forward) {
+		/* gen1's end: what the DUT forwarded arrives at --dst:--dport in this namespace */
+		fwd_fd = socket(o.family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+		if (fwd_fd < 0)
+			lab_die(1, "socket: %s", strerror(errno));
+		setsockopt(fwd_fd, SOL_SOCKET, SO_RCVBUF, &buf_bytes, sizeof(buf_bytes));
+		if (bind(fwd_fd, (struct sockaddr *)&da, slen) < 0)
+			lab_die(1, "bind %s:%u (gen1's address, up --topology forward): %s", o.dst, o.dport,
+				strerror(errno));
+	}
+	if (o.ttl >= 0 && set_ttl(fd, o.family, o.ttl) < 0)
+		lab_die(1, "--ttl %d: %s", o.ttl, strerror(errno));
 
 	size_t flen = lab_frame_build(frame, sizeof(frame), &f, o.frame_len, 0, o.stamp ? LAB_F_STAMP : 0);
 	if (!flen || lab_frame_parse(frame, flen, o.dport, &p) != LAB_OK)
@@ -274,7 +333,8 @@ int main(int argc, char **argv)
 	uint8_t *payload = frame + p.lab_off;
 	size_t plen = p.frame_len - p.lab_off;
 
-	struct tally t = {.count = o.count, .stamp = o.stamp};
+	struct tally t = {.count = o.count, .stamp = o.stamp,
+			  .mark = o.forward ? LAB_F_FORWARDED : LAB_F_REFLECTED};
 	t.rtt = calloc(o.count, sizeof(uint64_t));
 	t.in_dut = calloc(o.count, sizeof(uint64_t));
 	t.to_dut = calloc(o.count, sizeof(uint64_t));
@@ -311,11 +371,26 @@ int main(int argc, char **argv)
 		uint8_t bad[2048];
 		memcpy(bad, payload, plen);
 		bad[0] ^= 0xff;
-		while (send(fd, bad, plen, 0) < 0) {
-			if (errno != EAGAIN && errno != ENOBUFS && errno != ECONNREFUSED)
-				lab_die(1, "send: %s", strerror(errno));
-			usleep(100);
+		send_extra(fd, bad, plen);
+	}
+	/* already marked, numbered past --count */
+	for (uint64_t i = 0; i < o.marked; i++) {
+		uint8_t m[2048];
+		lab_frame_set_times(frame, &p, (uint32_t)(o.count + i), lab_now_ns(), lab_now_ns());
+		memcpy(m, payload, plen);
+		((struct lab_hdr *)m)->flags |= o.forward ? LAB_F_FORWARDED : LAB_F_REFLECTED;
+		send_extra(fd, m, plen);
+	}
+	/* TTL / hop limit 1, numbered past --count and the marked ones, from a socket of their own */
+	if (o.expired) {
+		int efd = socket(o.family, SOCK_DGRAM, 0);
+		if (efd < 0 || set_ttl(efd, o.family, 1) < 0 || connect(efd, (struct sockaddr *)&da, slen) < 0)
+			lab_die(1, "the TTL 1 socket: %s", strerror(errno));
+		for (uint64_t i = 0; i < o.expired; i++) {
+			lab_frame_set_times(frame, &p, (uint32_t)(o.count + o.marked + i), lab_now_ns(), lab_now_ns());
+			send_extra(efd, payload, plen);
 		}
+		close(efd);
 	}
 
 	while (!lab_stop) {
@@ -376,6 +451,8 @@ int main(int argc, char **argv)
 			" duplicated, %" PRIu64 " badly reflected", t.received, sent, t.reordered, t.dups, t.badflags);
 	xsk_port_close(xp);
 	close(fd);
+	if (fwd_fd >= 0)
+		close(fwd_fd);
 	free(t.rtt);
 	free(t.in_dut);
 	free(t.to_dut);
