@@ -1,0 +1,57 @@
+/* kfwd.h — lab-kfwd: the kernel's own IP forwarding as a lab path (no process in the packet path).
+ * What its files share: the run (own flags, the sysctls it changed, the counters at start and
+ * now). lab_kfwd.c: flags, --help, the DUT driver's hooks, main; kfwd_sys.c: the sysctls and the
+ * link and qdisc counters. */
+#ifndef KFWD_H
+#define KFWD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dut.h"
+#include "kfwd_ctr.h"
+
+#define KFWD_SYSCTL_MAX 12
+
+/* One forwarding sysctl as found at start, put back at exit. */
+struct kfwd_sysctl {
+	char path[128];
+	char old[16];   /* the value as read, without the newline */
+	bool have;      /* read at start */
+};
+
+/* The interface counters beside the snmp ones. */
+struct kfwd_link {
+	uint64_t rx_packets;  /* --iface: what came in */
+	uint64_t tx_dropped;  /* --out-iface: the device's tx_dropped */
+	uint64_t qdisc_drops; /* --out-iface: its root qdiscs' drops */
+};
+
+struct kfwd {
+	struct lab_dut dut;
+	const char *out_iface;   /* --out-iface */
+	unsigned poll_ms;        /* the control loop's sleep */
+
+	struct kfwd_sysctl sc[KFWD_SYSCTL_MAX];
+	unsigned n_sc;
+	bool enabled;            /* forwarding turned on by us (restore due) */
+	bool restored;           /* put back */
+	bool was_on;             /* ip_forward was 1 at start already */
+	int restore_errors;
+
+	bool ctr_ok;
+	struct kfwd_ctrs start, now;
+	struct kfwd_link lstart, lnow;
+	bool qdisc_ok;
+};
+
+/* kfwd_sys.c */
+/* Read the forwarding sysctls of --iface and --out-iface (and the namespace's), then turn IPv4
+ * and IPv6 forwarding on. 0, or -1 (logged) when IPv4 forwarding cannot be turned on. */
+int kfwd_forwarding_on(struct kfwd *k);
+/* Put back every sysctl as found (once; atexit calls it too). */
+void kfwd_forwarding_restore(struct kfwd *k);
+/* The link and qdisc counters now. */
+void kfwd_link_read(struct kfwd *k, struct kfwd_link *l);
+
+#endif
