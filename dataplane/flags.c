@@ -25,7 +25,7 @@ static const struct lab_opt dp_opts[] = {
 	 .help = "lab prefix ($LLAB_PREFIX, else llab): EAL file prefix P-dpdk, which 'setup/lab down' "
 		 "cleans after a crash"},
 	{.name = "mbufs", .kind = LAB_OPT_UINT, C(mbufs), .arg = "N", .min = 512, .max = 1u << 20,
-	 .help = "mbufs in the hugepage pool"},
+	 .help = "mbufs in the hugepage pool (--forward: 8192 unless given: two ports' rings)"},
 	{.name = "rx-desc", .kind = LAB_OPT_UINT, C(rx_desc), .arg = "N", .min = 64, .max = 16384,
 	 .help = "RX ring size per queue"},
 	{.name = "tx-desc", .kind = LAB_OPT_UINT, C(tx_desc), .arg = "N", .min = 64, .max = 16384,

@@ -141,8 +141,11 @@ static inline void forward_burst(const struct dp_worker *w, struct dp_lcore_stat
 }
 
 /* Polls of port 0 between two drains of port 1's RX queue (whatever the next hop sends us:
- * neighbour discovery and the like), so that its ring never fills and counts as imissed. */
-#define DP_OUT_DRAIN_EVERY 1024
+ * neighbour discovery and the like; with net_af_packet also our own transmitted frames, which a
+ * packet socket sees), so that its ring never fills and counts as imissed; a drain takes up to
+ * DP_OUT_DRAIN_BURSTS bursts. */
+#define DP_OUT_DRAIN_EVERY 64
+#define DP_OUT_DRAIN_BURSTS 8
 
 int dp_worker_main(void *arg)
 {
@@ -167,12 +170,14 @@ int dp_worker_main(void *arg)
 			break;
 		}
 		if (forward && unlikely(++polls >= DP_OUT_DRAIN_EVERY)) {
+			uint16_t n;
+			int left = DP_OUT_DRAIN_BURSTS;
 			polls = 0;
-			uint16_t n = rte_eth_rx_burst(w->out_port, w->queue, rx, DP_BURST);
-			if (n) {
+			do {
+				n = rte_eth_rx_burst(w->out_port, w->queue, rx, DP_BURST);
 				st->out_rx += n;
 				rte_pktmbuf_free_bulk(rx, n);
-			}
+			} while (n == DP_BURST && --left > 0);
 		}
 		uint16_t nb_rx = rte_eth_rx_burst(w->port, w->queue, rx, DP_BURST);
 		if (unlikely(nb_rx == 0))
