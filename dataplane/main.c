@@ -48,7 +48,9 @@ static void print_start(void)
 		       dp.nb_queues, dp.nb_queues == 1 ? "" : "s", workers, rte_get_main_lcore(),
 		       dp.workers[rte_get_main_lcore()].is_main ? " (one lcore: it polls and reports)" : "");
 	}
-	if (strcmp(dp.mode, "net_af_xdp") != 0 && dp.fallback_reason[0])
+	if (dp.cfg.forward && dp.fallback_reason[0])
+		printf("%s: net_af_packet instead of net_af_xdp: %s\n", lab_prog(), dp.fallback_reason);
+	else if (strcmp(dp.mode, "net_af_xdp") != 0 && dp.fallback_reason[0])
 		printf("%s: fallback to %s: %s\n", lab_prog(), dp.mode, dp.fallback_reason);
 	printf("%s: TSC %.6f GHz -> CLOCK_MONOTONIC, error %lu ns at start; file prefix %s:"
 	       " dpdk-telemetry.py -f %s (/lab/stats), dpdk-dumpcap --file-prefix=%s -i %s\n",
