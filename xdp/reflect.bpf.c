@@ -207,8 +207,10 @@ int lab_reflect(struct xdp_md *ctx)
 		    (void *)(stamp + LAB_STAMP_LEN) > data_end)
 			return pass(LAB_XDP_C_MALFORMED);
 	}
-	if (lab_reflected == LAB_XDP_REFL_FORBID && (lh->flags & LAB_F_MARKED))
-		return pass(LAB_XDP_C_MARKED); /* already reflected or forwarded: never sent on twice */
+	if (lab_reflected == LAB_XDP_REFL_FORBID && (lh->flags & LAB_F_MARKED)) {
+		count(LAB_XDP_C_MARKED); /* of the passed: already reflected or forwarded */
+		return pass(LAB_XDP_C_PASSED); /* never sent on twice */
+	}
 	if (lab_reflected == LAB_XDP_REFL_REQUIRE && !(lh->flags & LAB_F_MARKED))
 		return pass(LAB_XDP_C_PASSED); /* a lab frame, but not for this side */
 	count(LAB_XDP_C_LAB);

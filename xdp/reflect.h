@@ -26,7 +26,8 @@ enum lab_xdp_reflected {
 };
 
 /* Per-CPU counters. Every frame the program sees lands in exactly one of PASSED, MALFORMED,
- * MARKED, LAB; every LAB frame in exactly one of REDIRECTED, TX, ERRORS, TTL_EXPIRED. */
+ * LAB; every LAB frame in exactly one of REDIRECTED, TX, ERRORS, TTL_EXPIRED. MARKED counts a
+ * part of PASSED. */
 enum lab_xdp_counter {
 	LAB_XDP_C_LAB = 0,      /* lab traffic for this side (port, header, REFLECTED policy) */
 	LAB_XDP_C_PASSED,       /* not lab traffic: XDP_PASS to the kernel (ARP, ND, other ports) */
@@ -35,8 +36,8 @@ enum lab_xdp_counter {
 	LAB_XDP_C_TX,           /* lab, reflected with XDP_TX */
 	LAB_XDP_C_ERRORS,       /* lab, but no socket in the queue's slot or redirect failed: XDP_PASS
 				   (XDPFWD: no out port in the DEVMAP, XDP_DROP) */
-	LAB_XDP_C_MARKED,       /* a good lab frame the policy FORBID refuses (already reflected or
-				   forwarded): XDP_PASS. Under REQUIRE an unmarked frame is PASSED */
+	LAB_XDP_C_MARKED,       /* of PASSED: the good lab frames the policy FORBID refuses (already
+				   reflected or forwarded), XDP_PASS */
 	LAB_XDP_C_TTL_EXPIRED,  /* XDPFWD: lab, IPv4 TTL / IPv6 hop limit <= 1: XDP_DROP */
 	LAB_XDP_C_COUNT
 };

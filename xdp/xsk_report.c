@@ -44,7 +44,7 @@ static void xdptx_counts(const struct xsk_run *r, struct lab_dut_sample *s)
 {
 	s->c.received = r->st.bpf[LAB_XDP_C_LAB];
 	s->c.reflected = r->st.bpf[LAB_XDP_C_TX];
-	s->c.not_lab = r->st.bpf[LAB_XDP_C_PASSED] + r->st.bpf[LAB_XDP_C_MARKED];
+	s->c.not_lab = r->st.bpf[LAB_XDP_C_PASSED];
 	s->c.malformed = r->st.bpf[LAB_XDP_C_MALFORMED];
 	s->c.tx_errors = r->st.bpf[LAB_XDP_C_ERRORS];
 	s->not_lab_unsplit = true;

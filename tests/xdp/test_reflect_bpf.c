@@ -331,7 +331,7 @@ static void policies(void)
 	out_len = sizeof(out);
 	int act = run(dut, buf, len, out, &out_len, d);
 	memset(e, 0, sizeof(e));
-	e[LAB_XDP_C_MARKED] = 1; /* a reflection is counted as already marked, and passed */
+	e[LAB_XDP_C_PASSED] = e[LAB_XDP_C_MARKED] = 1; /* a reflection: passed, and counted marked */
 	CHECK(act == XDP_PASS && !memcmp(d, e, sizeof(d)), "reflector: reflected frame -> %d, %s", act, moved(d));
 
 	/* what the DUT sends back: to the generator's port, reflected */
@@ -426,12 +426,12 @@ static void forwarding(void)
 			out_len = sizeof(out);
 			int act = run(fwd, buf, len, out, &out_len, d);
 			memset(e, 0, sizeof(e));
-			e[LAB_XDP_C_MARKED] = 1;
+			e[LAB_XDP_C_PASSED] = e[LAB_XDP_C_MARKED] = 1;
 			CHECK(act == XDP_PASS && !memcmp(d, e, sizeof(d)) && out_len == len && !memcmp(out, buf, len),
 			      "%s flags 0x%02x: action %d, %s, %s", fam ? "IPv6" : "IPv4", marks[i] | LAB_F_STAMP, act,
 			      moved(d), out_len == len && !memcmp(out, buf, len) ? "unchanged" : "modified");
 		}
-		printf("ok: xdpfwd %s: forwarded or reflected frames passed untouched, counted marked\n",
+		printf("ok: xdpfwd %s: forwarded or reflected frames passed untouched, counted passed and marked\n",
 		       fam ? "IPv6" : "IPv4");
 
 		/* no out port in the DEVMAP: an error, dropped */
