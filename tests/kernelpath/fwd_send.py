@@ -10,7 +10,7 @@ Kinds: good; ttl1 (TTL / hop limit 1 and 0 alternately); magic (wrong lab magic)
 header cut short); marked (LAB_F_FORWARDED already set); badcsum (IPv4 header checksum wrong);
 iptrunc (IP length longer than the frame). Without --ttl the TTL varies with the sequence number
 (2..255), so that "TTL = sent - 1" is checked on many values. The log gets one line per frame:
-"family seq ttl stamped kind". Exit 0, 2 on bad arguments.
+"family seq ttl stamped kind dst". Exit 0, 2 on bad arguments.
 """
 import argparse
 import ipaddress
@@ -103,7 +103,7 @@ def main():
                 ttl = a.ttl if a.ttl is not None else 2 + (seq * 37) % 254
             stamp = a.stamp_every > 0 and seq % a.stamp_every == 0
             s.send(frame(a, seq, ttl, stamp, a.kind))
-            log.write("%s %d %d %d %s\n" % (fam, seq, ttl, int(stamp), a.kind))
+            log.write("%s %d %d %d %s %s\n" % (fam, seq, ttl, int(stamp), a.kind, a.dst))
             if seq % 16 == 15:
                 time.sleep(0.001)  # no timing under test: just never a burst a veth may drop
     return 0

@@ -9,6 +9,7 @@
 
 #include "kern_clock.h"
 #include "kern_snmp.h"
+#include "kfwd_ctr.h"
 
 static const char snmp_saved[] =
 "Ip: Forwarding DefaultTTL InReceives InHdrErrors\n"
@@ -98,6 +99,50 @@ static void snmp_fields(void **state)
 	assert_int_equal(kern_snmp6_field("Ip6OutForwDatagramsX 1\n", "Ip6OutForwDatagrams", &v), -1);
 }
 
+/* lab-kfwd's split: every counter found in its file, the change since start into one key each;
+ * a bad IPv4 header checksum (counted by the kernel in InHdrErrors and InCsumErrors) is
+ * malformed, not a TTL that ran out. */
+static void kfwd_counters(void **state)
+{
+	(void)state;
+	static const char snmp0[] =
+		"Ip: Forwarding DefaultTTL InReceives InHdrErrors InAddrErrors ForwDatagrams InUnknownProtos InDiscards InDelivers OutRequests OutDiscards OutNoRoutes\n"
+		"Ip: 1 64 100 10 1 50 0 2 30 40 3 4\n"
+		"Icmp: InMsgs OutTimeExcds\nIcmp: 0 9\n";
+	static const char snmp1[] =
+		"Ip: Forwarding DefaultTTL InReceives InHdrErrors InAddrErrors ForwDatagrams InUnknownProtos InDiscards InDelivers OutRequests OutDiscards OutNoRoutes\n"
+		"Ip: 1 64 300 17 2 150 0 5 31 40 4 6\n"
+		"Icmp: InMsgs OutTimeExcds\nIcmp: 0 12\n";
+	static const char net0[] = "IpExt: InNoRoutes InTruncatedPkts InCsumErrors\nIpExt: 1 1 1\n";
+	static const char net1[] = "IpExt: InNoRoutes InTruncatedPkts InCsumErrors\nIpExt: 3 4 4\n";
+	static const char s6_0[] = "Ip6InHdrErrors 0\nIp6OutForwDatagrams 7\nIp6InTruncatedPkts 0\n"
+				   "Ip6InDelivers 5\nIcmp6OutTimeExcds 0\n";
+	static const char s6_1[] = "Ip6InHdrErrors 6\nIp6OutForwDatagrams 107\nIp6InTruncatedPkts 2\n"
+				   "Ip6InDelivers 6\nIp6InNoRoutes 8\nIcmp6OutTimeExcds 2\n";
+	struct kfwd_ctrs a, b;
+	struct kfwd_split sp;
+	/* snmp6 of the start lacks the no-route and discard lines: read as 0, and said so */
+	assert_int_equal(kfwd_ctrs_parse(snmp0, net0, s6_0, &a), 5);
+	assert_true(a.missing & (1u << KF6_INNOROUTE));
+	assert_int_equal(kfwd_ctrs_parse(snmp1, net1, s6_1, &b), 4);
+	assert_int_equal(b.v[KF4_FORW], 150);
+	kfwd_split(&b, &a, &sp);
+	assert_int_equal(sp.forwarded, 100 + 100);
+	assert_int_equal(sp.local, 1 + 1);
+	assert_int_equal(sp.in_discards, 3);
+	assert_int_equal(sp.out_discards, 1);
+	assert_int_equal(sp.ttl_expired, (7 - 3) + 6);
+	assert_int_equal(sp.in_malformed, 3 + 3 + 2);
+	assert_int_equal(sp.no_route, 2 + 1 + 2 + 8);
+	assert_int_equal(sp.time_exceeded, 3 + 2);
+	/* a counter that went down (the namespace recreated) counts 0, never wraps */
+	kfwd_split(&a, &b, &sp);
+	assert_int_equal(sp.forwarded, 0);
+	assert_int_equal(sp.ttl_expired, 0);
+	/* no snmp6 (IPv6 off): the IPv6 counters are all missing */
+	assert_int_equal(kfwd_ctrs_parse(snmp1, net1, NULL, &b), 10);
+}
+
 static void snmp_live(void **state)
 {
 	/* this machine's own files parse (the test runs in whatever namespace meson gives it) */
@@ -105,6 +150,9 @@ static void snmp_live(void **state)
 	uint64_t v4 = 0, v6 = 0;
 	bool have6;
 	assert_int_equal(kern_snmp_read(&v4, &v6, &have6), 0);
+	struct kfwd_ctrs c;
+	assert_int_equal(kfwd_ctrs_read(&c), 0);
+	assert_false(c.missing & ((1u << KF4_FORW) | (1u << KF4_HDR) | (1u << KF4_CSUM)));
 }
 
 static void clock_drift(void **state)
@@ -153,6 +201,7 @@ int main(void)
 		cmocka_unit_test(snmp_v4_bad),
 		cmocka_unit_test(snmp6),
 		cmocka_unit_test(snmp_fields),
+		cmocka_unit_test(kfwd_counters),
 		cmocka_unit_test(snmp_live),
 		cmocka_unit_test(clock_drift),
 		cmocka_unit_test(clock_measured),

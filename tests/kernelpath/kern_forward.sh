@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# kern_forward.sh — the kernel's two forward paths end to end in the forward topology
+# (setup/lab up --topology forward), against what the test sent (fwd_send.py logs it) and what
+# tshark reads on gen1 and gen0 (fwd_check.py):
+#  - lab-kern --forward (the UDP relay): numbered datagrams to dut0's address 198.18.0.2:7777 and
+#    [2001:2::2]:7777 (TTLs 2..255, some stamped) come out of dut1 as new datagrams from
+#    198.18.1.2:7777 to gen1, in order, TTL = sent - 1, checksums good, marked forwarded and
+#    stamped; TTL 1/0, broken lab headers and already-forwarded ones are counted by name and not
+#    sent; nothing comes back on gen0.
+#  - lab-kfwd (the kernel's IP forwarding): numbered datagrams to gen1's own 198.18.1.1 and
+#    2001:2:0:1::1 (sent as raw frames to dut0's MAC) pass the DUT's kernel: in order, TTL - 1,
+#    unmarked; TTL 1/0 (ip_ttl_expired, ICMP time exceeded back on gen0), a bad IPv4 header
+#    checksum and IP lengths beyond the frame (ip_in_malformed), no route (ip_no_route) counted
+#    and not forwarded; ip_forward and IPv6 forwarding on while it runs and back as found after
+#    SIGINT and SIGTERM (also when they were on before).
+#  - usage errors: exit 2, one line; at the end nothing is left (processes, namespaces).
+#
+#   netns ltNNNN-gen                                  netns ltNNNN-dut
+#   fwd_send.py (AF_PACKET) -> gen0 198.18.0.1 ----- dut0 198.18.0.2   lab-kern --forward | lab-kfwd
+#   dumpcap                    gen1 198.18.1.1 ----- dut1 198.18.1.2
+set -u
+. "$(dirname "$0")/../lib/netns.sh"
+netns_require_root
+netns_require_bin kernelpath/lab-kern kernelpath/lab-kfwd
+for t in python3 tshark dumpcap; do
+  command -v $t >/dev/null || { echo "skip: no $t"; exit 77; }
+done
+KERN=$LAB_BUILD/kernelpath/lab-kern KFWD=$LAB_BUILD/kernelpath/lab-kfwd
+SEND=$LAB_ROOT/tests/kernelpath/fwd_send.py CHECK=$LAB_ROOT/tests/kernelpath/fwd_check.py
+TMP=$(mktemp -d)
+KPID= CAPS=
+cleanup() {
+  [ -n "$KPID" ] && kill -KILL "$KPID" 2>/dev/null
+  for c in $CAPS; do kill -KILL "$c" 2>/dev/null; done
+  "$LAB" down >/dev/null 2>&1
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+"$LAB" up --topology forward >/dev/null || { echo "not ok: setup/lab up --topology forward failed"; exit 1; }
+
+fails=0
+ok() { echo "ok: $*"; }
+nok() { echo "not ok: $*"; fails=$((fails + 1)); }
+mac() { ip -n "$1" -j link show "$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])'; }
+DUT0_MAC=$(mac "$NS_DUT" dut0) DUT1_MAC=$(mac "$NS_DUT" dut1) GEN1_MAC=$(mac "$NS_GEN" gen1)
+sysctls() { ip netns exec "$NS_DUT" sh -c 'echo $(cat /proc/sys/net/ipv4/ip_forward) $(cat /proc/sys/net/ipv6/conf/all/forwarding)'; }
+
+start_dut() { # name binary args...: in the DUT namespace, waited for until ready
+  local name=$1 bin=$2; shift 2
+  rm -f "$TMP/$name.ready"
+  ip netns exec "$NS_DUT" "$bin" --ready-file "$TMP/$name.ready" --stats-json "$TMP/$name.json" \
+    --duration 60 "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+  KPID=$!
+  for _ in $(seq 100); do [ -s "$TMP/$name.ready" ] && return 0; kill -0 "$KPID" 2>/dev/null || break; sleep 0.05; done
+  nok "$name: did not get ready: $(cat "$TMP/$name.err")"
+  return 1
+}
+
+stop_dut() { # name signal: it must be gone (bounded wait) with exit 0 and its totals
+  local name=$1 sig=$2 rc=0 n=0
+  kill "-$sig" "$KPID"
+  while kill -0 "$KPID" 2>/dev/null && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+  if kill -0 "$KPID" 2>/dev/null; then nok "$name: still running 5 s after SIG$sig"; kill -KILL "$KPID"; fi
+  wait "$KPID" || rc=$?
+  KPID=
+  [ $rc -eq 0 ] && ok "$name: SIG$sig: exit 0" || nok "$name: SIG$sig: exit $rc: $(cat "$TMP/$name.err")"
+  grep -q "totals: mode" "$TMP/$name.out" && ok "$name: totals: $(sed 's/.*totals: //' "$TMP/$name.out")" \
+    || nok "$name: no totals line"
+  if grep -q "regist" "$TMP/$name.err"; then nok "$name: drop points differ from the registry: $(grep regist "$TMP/$name.err")"; fi
+}
+
+capture() { # iface...: dumpcap on each in the generator namespace, running when this returns
+  local i n
+  CAPS=
+  for i in "$@"; do
+    rm -f "$TMP/$i.pcapng"
+    ip netns exec "$NS_GEN" dumpcap -q -i "$i" -w "$TMP/$i.pcapng" >/dev/null 2>"$TMP/$i.cap.err" &
+    CAPS="$CAPS $!"
+  done
+  for i in "$@"; do
+    n=0
+    while ! grep -q "Capturing on" "$TMP/$i.cap.err" 2>/dev/null && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+  done
+  sleep 0.2
+}
+
+capture_stop() {
+  local c
+  sleep 0.5 # the last datagrams on their way
+  for c in $CAPS; do kill -INT "$c" 2>/dev/null; done
+  for c in $CAPS; do wait "$c" 2>/dev/null; done
+  CAPS=
+}
+
+send() { # log args...: fwd_send.py on gen0 to dut0's MAC
+  local log=$1; shift
+  ip netns exec "$NS_GEN" python3 "$SEND" --iface gen0 --dst-mac "$DUT0_MAC" --log "$log" "$@" \
+    || nok "fwd_send.py $*"
+}
+
+check_json() { # name key=value...: the stats JSON holds exactly these (dotted keys)
+  local name=$1 r; shift
+  r=$(python3 - "$TMP/$name.json" "$@" <<'PY'
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+except (OSError, ValueError) as e:
+    print("stats JSON unreadable: %s" % e); sys.exit(0)
+bad = []
+for kv in sys.argv[2:]:
+    k, want = kv.split("=", 1)
+    v = d
+    for p in k.split("."):
+        v = v.get(p) if isinstance(v, dict) else None
+    if want.startswith(">="):
+        if not isinstance(v, int) or v < int(want[2:]):
+            bad.append("%s=%s (want %s)" % (k, v, want))
+    elif str(v) != want:
+        bad.append("%s=%s (want %s)" % (k, v, want))
+print("; ".join(bad))
+PY
+)
+  [ -z "$r" ] && ok "$name: counters exact ($*)" || nok "$name: $r"
+}
+
+judge() { # label args...: fwd_check.py's lines, each counted
+  local label=$1 out line; shift
+  out=$(python3 "$CHECK" --gen1 "$TMP/gen1.pcapng" --gen0 "$TMP/gen0.pcapng" --dut0-mac "$DUT0_MAC" \
+    --dut1-mac "$DUT1_MAC" --gen1-mac "$GEN1_MAC" "$@" 2>&1)
+  while IFS= read -r line; do
+    case $line in
+      ok:*) echo "ok: $label: ${line#ok: }" ;;
+      *) nok "$label: ${line#not ok: }" ;;
+    esac
+  done <<<"$out"
+}
+
+N=300 BAD=8
+
+# --- the relay: lab-kern --mode busy-poll --forward -----------------------------------------
+LOG=$TMP/relay.log
+if start_dut relay "$KERN" --mode busy-poll --forward --iface dut0 --out-iface dut1; then
+  grep -q "forward: IPv4 from 198.18.1.2:7777 on dut1 to 198.18.1.1:7777" "$TMP/relay.err" \
+    && ok "relay: announced" || nok "relay: no forward line: $(cat "$TMP/relay.err")"
+  capture gen0 gen1
+  send "$LOG" --src 198.18.0.1 --dst 198.18.0.2 --first 0 --count $N --stamp-every 3
+  send "$LOG" --src 2001:2::1 --dst 2001:2::2 --first 10000 --count $N --stamp-every 4 --size 160
+  send "$LOG" --src 198.18.0.1 --dst 198.18.0.2 --first 20000 --count $BAD --kind ttl1
+  send "$LOG" --src 2001:2::1 --dst 2001:2::2 --first 21000 --count $BAD --kind ttl1
+  send "$LOG" --src 198.18.0.1 --dst 198.18.0.2 --first 22000 --count $BAD --kind magic
+  send "$LOG" --src 2001:2::1 --dst 2001:2::2 --first 23000 --count $BAD --kind trunc
+  send "$LOG" --src 198.18.0.1 --dst 198.18.0.2 --first 24000 --count $BAD --kind marked --stamp-every 2
+  send "$LOG" --src 2001:2::1 --dst 2001:2::2 --first 25000 --count $BAD --kind marked
+  capture_stop
+  stop_dut relay TERM
+  check_json relay path=kernel topology=forward received=$((2 * N + 6 * BAD)) forwarded=$((2 * N)) \
+    not_lab=$((2 * BAD)) malformed=$((2 * BAD)) tx_errors=0 drops.ttl_expired=$((2 * BAD)) \
+    drops.udp_rcvbuf_errors=0 drops.socket_rxq_ovfl=0 not_forwarded_by.ttl_expired=$((2 * BAD)) \
+    not_forwarded_by.already_marked=$((2 * BAD)) not_forwarded_by.malformed=$((2 * BAD)) \
+    malformed_by.lab_magic=$BAD malformed_by.lab_truncated=$BAD forward.from4=198.18.1.2:7777\ on\ dut1
+  judge relay --mode relay --log "$LOG"
+fi
+
+# --- kfwd: the kernel's IP forwarding -----------------------------------------------------------
+LOG=$TMP/kfwd.log
+before=$(sysctls)
+[ "$before" = "0 0" ] && ok "kfwd: forwarding off before (ip_forward, ipv6 all.forwarding: $before)" \
+  || nok "kfwd: forwarding not off after up: $before"
+if start_dut kfwd "$KFWD" --iface dut0 --out-iface dut1; then
+  [ "$(sysctls)" = "1 1" ] && ok "kfwd: forwarding on while it runs" || nok "kfwd: forwarding $(sysctls) while it runs"
+  capture gen0 gen1
+  send "$LOG" --src 198.18.0.1 --dst 198.18.1.1 --first 0 --count $N --stamp-every 5
+  send "$LOG" --src 2001:2::1 --dst 2001:2:0:1::1 --first 10000 --count $N --size 200
+  send "$LOG" --src 198.18.0.1 --dst 198.18.1.1 --first 20000 --count $BAD --kind ttl1
+  send "$LOG" --src 2001:2::1 --dst 2001:2:0:1::1 --first 21000 --count $BAD --kind ttl1
+  send "$LOG" --src 198.18.0.1 --dst 198.18.1.1 --first 22000 --count $BAD --kind badcsum
+  send "$LOG" --src 198.18.0.1 --dst 198.18.1.1 --first 23000 --count $BAD --kind iptrunc
+  send "$LOG" --src 2001:2::1 --dst 2001:2:0:1::1 --first 24000 --count $BAD --kind iptrunc
+  send "$LOG" --src 198.18.0.1 --dst 198.19.9.9 --first 25000 --count 4
+  send "$LOG" --src 2001:2::1 --dst 2001:2:9::9 --first 26000 --count 4
+  capture_stop
+  stop_dut kfwd INT
+  check_json kfwd path=kfwd topology=forward received=">=$((2 * N + 5 * BAD + 8))" forwarded=$((2 * N)) \
+    drops.ip_ttl_expired=$((2 * BAD)) drops.ip_in_malformed=$((3 * BAD)) drops.ip_no_route=8 \
+    drops.ip_in_discards=0 drops.ip_out_discards=0 drops.dut1_tx_dropped=0 \
+    sysctl.restored=True sysctl.was_on=False
+  judge kfwd --mode kfwd --log "$LOG" --want-time-exceeded
+  r=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["received"] - d["forwarded"] - d["not_lab"] - sum(d["drops"].values()))' "$TMP/kfwd.json")
+  # not asserted: the namespace's own traffic (IPv6 multicast listener and router messages once
+  # forwarding turns routing on, their deliveries on either port) moves received and not_lab
+  echo "info: kfwd: received - (forwarded + not_lab + drops) = $r (the links' own traffic; not asserted)"
+  [ "$(sysctls)" = "$before" ] && ok "kfwd: SIGINT: forwarding back to $before" || nok "kfwd: after SIGINT forwarding is $(sysctls), was $before"
+fi
+
+# forwarding that was on stays on; SIGTERM puts back too
+ip netns exec "$NS_DUT" sysctl -q -w net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+if start_dut kfwd-on "$KFWD"; then
+  stop_dut kfwd-on TERM
+  [ "$(sysctls)" = "1 1" ] && ok "kfwd: on before, on after" || nok "kfwd: was on, now $(sysctls)"
+  check_json kfwd-on sysctl.was_on=True forwarded=0
+fi
+ip netns exec "$NS_DUT" sysctl -q -w net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
+if start_dut kfwd-term "$KFWD"; then
+  stop_dut kfwd-term TERM
+  [ "$(sysctls)" = "0 0" ] && ok "kfwd: SIGTERM: forwarding back off" || nok "kfwd: after SIGTERM forwarding is $(sysctls)"
+fi
+
+# --- usage and configuration errors: exit 2, one line ----------------------------------------
+expect2() { # label cmd...
+  local label=$1 rc=0 err; shift
+  err=$("$@" 2>&1 >/dev/null) || rc=$?
+  if [ $rc -eq 2 ] && [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ]; then ok "$label: exit 2: $err"
+  else nok "$label: exit $rc, stderr: $err"; fi
+}
+expect2 "kfwd out-iface = iface" ip netns exec "$NS_DUT" "$KFWD" --out-iface dut0
+expect2 "kfwd no such out-iface" ip netns exec "$NS_DUT" "$KFWD" --out-iface nosuch0
+expect2 "kfwd outside the lab" "$KFWD" --duration 1
+expect2 "kern --out-iface without --forward" ip netns exec "$NS_DUT" "$KERN" --out-iface dut1
+expect2 "kern --to outside the lab's nets" ip netns exec "$NS_DUT" "$KERN" --forward --to 10.0.0.1
+expect2 "kern --forward out of its own port" ip netns exec "$NS_DUT" "$KERN" --forward --out-iface dut0
+[ "$(sysctls)" = "0 0" ] && ok "usage errors left forwarding off" || nok "forwarding $(sysctls) after the usage errors"
+"$KFWD" --help | tr '\n' ' ' | grep -q "kill -9 leaves forwarding on" && ok "kfwd --help" || nok "kfwd --help lacks the kill -9 note"
+"$KERN" --help | grep -q -- "--out-iface" && ok "kern --help" || nok "kern --help lacks --out-iface"
+
+# --- nothing left ------------------------------------------------------------------------------
+"$LAB" down >/dev/null 2>&1
+left=$(ip netns list | grep -c "^$LLAB_PREFIX-" || true)
+[ "$left" -eq 0 ] && ok "down: no namespace of $LLAB_PREFIX left" || nok "down: $left namespaces left"
+pgrep -f "$TMP/" >/dev/null && nok "processes of the test left: $(pgrep -af "$TMP/")" || ok "no process of the test left"
+
+[ $fails -eq 0 ] || { echo "$fails check(s) failed"; exit 1; }
+echo "all checks passed"
