@@ -20,7 +20,7 @@ static const struct lab_opt xsk_opts[] = {
 	{.name = "forward", .kind = LAB_OPT_SET, X(forward), .value = 1,
 	 .help = "xsk mode: the forward topology: forward lab traffic from --iface out of --out-iface "
 		 "through a second AF_XDP socket sharing the UMEM (no copy)"},
-	{.name = "out-iface", .kind = LAB_OPT_STR, X(out_iface), .arg = "IF",
+	{.name = "out-iface", .kind = LAB_OPT_STR, X(out_iface), .arg = "IF", .unset = "dut1",
 	 .help = "forward: the out port, in this network namespace, not --iface"},
 	{.name = "next-hop-mac", .kind = LAB_OPT_STR, X(next_hop_arg), .arg = "MAC",
 	 .unset = "the MAC of 198.18.1.1, else 2001:2:0:1::1, in --out-iface's neighbour table",

@@ -56,36 +56,39 @@ static void reflect_batch(struct xsk_run *r, struct xsk_port_desc *d, unsigned n
  * (xsk_tx_ring_full) and go back too. */
 static void forward_batch(struct xsk_run *r, struct xsk_port_desc *d, unsigned n)
 {
-	struct xsk_port_desc out[XSK_BATCH_MAX];
+	struct xsk_port_desc keep[XSK_BATCH_MAX], out[XSK_BATCH_MAX];
+	struct lab_parsed pp[XSK_BATCH_MAX];
 	uint64_t drop[XSK_BATCH_MAX];
-	unsigned m = 0, nd = 0, k;
+	unsigned nk = 0, m = 0, nd = 0, k;
 	uint64_t rx_ns = lab_now_ns(), tx_ns;
 
 	r->c.received += n;
-	tx_ns = lab_now_ns();
 	for (unsigned i = 0; i < n; i++) {
-		struct lab_parsed pp;
-		enum lab_verdict v = lab_frame_parse(d[i].data, d[i].len, r->po.port, &pp);
-		if (v != LAB_OK) {
-			if (lab_verdict_malformed(v))
-				r->c.malformed++;
-			else
-				r->c.not_lab++;
-			drop[nd++] = d[i].addr;
+		enum lab_verdict v = lab_frame_parse(d[i].data, d[i].len, r->po.port, &pp[nk]);
+		if (v == LAB_OK) {
+			keep[nk++] = d[i];
 			continue;
 		}
-		switch (lab_frame_forward(d[i].data, &pp, r->out_mac, r->next_hop, rx_ns, tx_ns)) {
+		if (lab_verdict_malformed(v))
+			r->c.malformed++;
+		else
+			r->c.not_lab++;
+		drop[nd++] = d[i].addr;
+	}
+	tx_ns = lab_now_ns();
+	for (unsigned i = 0; i < nk; i++) {
+		switch (lab_frame_forward(keep[i].data, &pp[i], r->out_mac, r->next_hop, rx_ns, tx_ns)) {
 		case LAB_FWD_OK:
-			out[m++] = d[i];
+			out[m++] = keep[i];
 			break;
 		case LAB_FWD_TTL_EXPIRED:
 			r->ttl_expired++;
-			drop[nd++] = d[i].addr;
+			drop[nd++] = keep[i].addr;
 			break;
 		default: /* LAB_FWD_MARKED: the program passes those; counted should one get here */
 			r->c.not_lab++;
 			r->c.already_reflected++;
-			drop[nd++] = d[i].addr;
+			drop[nd++] = keep[i].addr;
 			break;
 		}
 	}

@@ -5,8 +5,10 @@
 # stamped and not, reach gen1 in order as tshark sees them: MACs to the next hop, TTL / hop limit
 # exactly one below what was sent, IPv4 header and UDP checksums good, forwarded and stamped as
 # asked; none comes back on gen0. TTL 1, malformed and already forwarded packets are counted by
-# name in the stats JSON and never forwarded. After SIGINT no XDP program is left, and the lab
-# comes down without residue. Expected values come from what this test sent.
+# name in the stats JSON and never forwarded. After SIGINT no XDP program is left. Redirects the
+# kernel refuses (gen1 without GRO) are counted as xdp_errors; forwarding back out of dut0 or
+# without a next hop is a one-line exit 2; the lab comes down without residue. Expected values
+# come from what this test sent.
 #
 #   netns ltNNNN-gen                                   netns ltNNNN-dut
 #   lab-xsend --forward: 198.18.0.1:77xx -> 198.18.1.1:7777 (routed out of gen0)
@@ -164,6 +166,47 @@ for b in bad: print("# " + b)
 sys.exit(1 if bad else 0)
 PY
 done
+
+# redirects the kernel refuses are counted: a veth out port takes redirected frames only while its
+# peer (gen1) has GRO on or an XDP program; with GRO off every one fails after the program
+NF=50
+ip netns exec "$NS_GEN" ethtool -K gen1 gro off >/dev/null
+rm -f "$TMP/ready"
+ip netns exec "$NS_DUT" "$XSK" --mode xdpfwd --ready-file "$TMP/ready" --stats-json "$TMP/refused.json" \
+  --duration 30 >"$TMP/refused.out" 2>&1 &
+pid=$!
+for _ in $(seq 100); do [ -f "$TMP/ready" ] && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+ip netns exec "$NS_GEN" "$SEND" --forward --count $NF --window 0 --timeout-ms 300 -q >/dev/null
+kill -INT $pid; wait $pid || fail "xdpfwd, gen1 without GRO: exit $?: $(cat "$TMP/refused.out")"
+ip netns exec "$NS_GEN" ethtool -K gen1 gro on >/dev/null
+python3 - "$TMP/refused.json" $NF <<'PY' || fail "xdpfwd: refused redirects not counted as xdp_errors"
+import json, sys
+s, n = json.load(open(sys.argv[1])), int(sys.argv[2])
+got = (s["received"], s["forwarded"], s["drops"]["xdp_errors"], s["drops"]["ttl_expired"])
+print("# xdpfwd, gen1 without GRO: received %d forwarded %d xdp_errors %d ttl_expired %d" % got)
+sys.exit(0 if got == (n, 0, n, 0) else 1)
+PY
+grep -q "failed $NF redirects" "$TMP/refused.out" || fail "xdpfwd: no warning about the refused redirects: $(cat "$TMP/refused.out")"
+
+# configuration errors: one line, exit 2, nothing attached. Back out of its own port; no next hop
+# in dut1's neighbour table (the entries put back after)
+cfg_err() { # want-text args...: exit 2 with want-text, no program on dut0
+  local want=$1 out rc; shift
+  out=$(ip netns exec "$NS_DUT" "$XSK" "$@" --duration 5 2>&1); rc=$?
+  [ $rc -eq 2 ] || fail "lab-xsk $*: exit $rc, want 2: $out"
+  echo "$out" | grep -q -- "$want" || fail "lab-xsk $*: unclear message: $out"
+  [ "$(echo "$out" | wc -l)" -eq 1 ] || fail "lab-xsk $*: more than one line: $out"
+  xdp_on dut0 && fail "lab-xsk $*: left a program on dut0"
+}
+cfg_err "never back out" --mode xdpfwd --out-iface dut0
+cfg_err "never back out" --mode xsk --forward --out-iface dut0
+ip -n "$NS_DUT" neigh del 198.18.1.1 dev dut1
+ip -n "$NS_DUT" neigh del 2001:2:0:1::1 dev dut1
+cfg_err "no neighbour entry" --mode xdpfwd
+cfg_err "no neighbour entry" --mode xsk --busy-poll --forward
+ip -n "$NS_DUT" neigh replace 198.18.1.1 lladdr $GEN1_MAC dev dut1 nud permanent
+ip -n "$NS_DUT" neigh replace 2001:2:0:1::1 lladdr $GEN1_MAC dev dut1 nud permanent
+[ $fails -eq 0 ] && echo "ok: forwarding back out of dut0, or without a next hop: one line, exit 2"
 
 # the lab comes down clean
 "$LAB" down >/dev/null 2>&1 || fail "setup/lab down"
