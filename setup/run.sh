@@ -200,7 +200,7 @@ run_one_path() {
   [ -n "$RUN_GEN_BACKEND" ] && gen_args+=(--backend "$RUN_GEN_BACKEND")
   [ "$RUN_FLOWS" -gt 1 ] && gen_args+=(--flows "$RUN_FLOWS")
   local needs; needs=" $(lab_path_field "$path" needs) "
-  if [ "$RUN_TOPOLOGY" = forward ]; then
+  if [ "${RUN_TOPOLOGY:-reflect}" = forward ]; then
     # the forward topology: sent out of gen0 to the address behind the DUT (gen1's; a socket
     # relay's own address on dut0 instead), next hop dut0; received on gen1
     local dmac; dmac=$(ip netns exec "$NS_DUT" cat "/sys/class/net/$DUT_IF/address")
@@ -245,14 +245,14 @@ write_run_json() {
   if [ -f "$STATE/hw.gen" ]; then
     kind=hardware; gname=$(awk '{print $1}' "$STATE/hw.gen"); dname=$(awk '{print $1}' "$STATE/hw.dut")
   fi
-  if [ "$RUN_TOPOLOGY" = forward ]; then
+  if [ "${RUN_TOPOLOGY:-reflect}" = forward ]; then
     g1name=$GEN1_IF d1name=$DUT1_IF
     [ -f "$STATE/hw.gen1" ] && g1name=$(awk '{print $1}' "$STATE/hw.gen1") && d1name=$(awk '{print $1}' "$STATE/hw.dut1")
   fi
   gdrv=$(ip netns exec "$NS_GEN" ethtool -i "$GEN_IF" 2>/dev/null | awk '/^driver:/{print $2}')
   ddrv=$(ip netns exec "$NS_DUT" ethtool -i "$DUT_IF" 2>/dev/null | awk '/^driver:/{print $2}')
   # values go in through the environment, never pasted into the Python source
-  RJ_TOPOLOGY=$RUN_TOPOLOGY RJ_FLOWS=$RUN_FLOWS RJ_RATE=$RUN_RATE RJ_PATTERN=$RUN_PATTERN RJ_SIZE=$RUN_SIZE RJ_DURATION=$RUN_DURATION \
+  RJ_TOPOLOGY=${RUN_TOPOLOGY:-reflect} RJ_FLOWS=${RUN_FLOWS:-1} RJ_RATE=$RUN_RATE RJ_PATTERN=$RUN_PATTERN RJ_SIZE=$RUN_SIZE RJ_DURATION=$RUN_DURATION \
   RJ_SEED=$RUN_SEED RJ_BURST_SIZE=$RUN_BURST_SIZE RJ_BURST_GAP_US=$RUN_BURST_GAP_US \
   RJ_PATHS=$RUN_PATHS RJ_QUICK=$RUN_QUICK RJ_DUT_CPU=$DUT_CPU RJ_GEN_CPU=$GEN_CPU \
   RJ_KIND=$kind RJ_GEN=$gname RJ_DUT=$dname RJ_GEN1=$g1name RJ_DUT1=$d1name RJ_GEN_DRIVER=$gdrv RJ_DUT_DRIVER=$ddrv \

@@ -72,6 +72,7 @@ import json, sys
 r = json.load(open(sys.argv[1]))["run"]
 assert r["ports"]["dut_driver"].startswith('ve"th'), r["ports"]
 assert r["paths"] == ["kernel", "xsk"] and r["seed"] == 7 and r["rate_pps"] == 1000, r
+assert r["topology"] == "reflect" and r["flows"] == 1, r  # the defaults when run.sh's are unset
 PY
 [ ! -e "$T/pwned2" ] || nok "run.json ran a driver name as code"
 
