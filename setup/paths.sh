@@ -37,6 +37,7 @@ lab_path_argv() {
   local bin args
   bin=$(lab_path_field "$1" binary) || return 1
   args=$(lab_path_field "$1" args)
+  [ "$args" != - ] || args="" # "-": no arguments of its own
   args=${args//\{prefix\}/$3}
   # shellcheck disable=SC2206 # the registry's args are single words by design
   LAB_PATH_ARGV=("$2/$bin" $args)

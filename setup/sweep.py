@@ -389,7 +389,7 @@ class Reflector:
                     "--total-num-mbufs=4096", "--stats-period", "3600"]
         else:
             r = lab.reg[self.name]
-            args = r[2].replace("{prefix}", lab.prefix).split()
+            args = [x for x in r[2].replace("{prefix}", lab.prefix).split() if x != "-"]
             argv = [os.path.join(lab.build, r[1])] + args + [
                 "--iface", "dut0", "--cpu", str(a.dut_cpu), "--ready-file", self.ready,
                 "--stats-json", self.stats, "--duration", "14400"]
