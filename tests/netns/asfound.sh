@@ -7,7 +7,9 @@
 #      as it found it), `unisolate`, `down`;
 #   B. `run --quick` interrupted by SIGINT mid-path;
 #   C. `run --quick` killed with SIGKILL mid-path, its DUT namespace deleted under it, then
-#      `down` (which must find the run's processes without the namespace).
+#      `down` (which must find the run's processes without the namespace);
+#   D. `run --topology forward` interrupted by SIGINT while kfwd forwards;
+#   E. `run --topology forward` killed with SIGKILL during xsk, then `down`.
 # One IRQ is first given an affinity of its own (cpu 1 alone) so that a restore to "all cores"
 # would not pass by chance; the trap puts it back.
 #
@@ -181,6 +183,36 @@ if wait_for_path "$T/runC.log" kernel; then
   same "run killed by SIGKILL, then down" "$T/s0" "$T/s5"
 else
   nok "run C never reached the kernel path: $(tail -n3 "$T/runC.log")"; kill -KILL "$RUN_PID" 2>/dev/null
+fi
+
+# ---- D: the forward topology, SIGINT while kfwd has the DUT namespace forwarding
+start_run "$T/runD.log" --topology forward --paths kfwd,xdpfwd --out "$T/resD"
+if wait_for_path "$T/runD.log" kfwd; then
+  sleep 2.5
+  kill -INT "$RUN_PID"
+  for _ in $(seq 300); do kill -0 "$RUN_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$RUN_PID" 2>/dev/null && { nok "forward run alive 30 s after SIGINT"; kill -KILL "$RUN_PID"; }
+  wait "$RUN_PID" 2>/dev/null
+  r=$("$LAB" residue); [ -z "$r" ] && ok "forward: no residue after SIGINT" || nok "forward: residue after SIGINT: $r"
+  ip -o link | grep -q "${LLAB_PREFIX}f[gd]" && nok "forward: a host half of the second pair is left"
+  snap "$T/s6"
+  same "forward run interrupted by SIGINT" "$T/s0" "$T/s6"
+else
+  nok "run D never reached the kfwd path: $(tail -n3 "$T/runD.log")"; kill -KILL "$RUN_PID" 2>/dev/null
+fi
+"$LAB" down >/dev/null 2>&1
+
+# ---- E: the forward topology, SIGKILL mid-path (xsk: XDP on dut0, AF_XDP on both ports), down
+start_run "$T/runE.log" --topology forward --paths xsk --out "$T/resE"
+if wait_for_path "$T/runE.log" xsk; then
+  sleep 2.5
+  kill -KILL "$RUN_PID"; wait "$RUN_PID" 2>/dev/null
+  "$LAB" down >"$T/downE.log" 2>&1 || nok "forward: down after SIGKILL failed: $(tail -n1 "$T/downE.log")"
+  r=$("$LAB" residue); [ -z "$r" ] && ok "forward: no residue after SIGKILL + down" || nok "forward: residue after SIGKILL + down: $r"
+  snap "$T/s7"
+  same "forward run killed by SIGKILL, then down" "$T/s0" "$T/s7"
+else
+  nok "run E never reached the xsk path: $(tail -n3 "$T/runE.log")"; kill -KILL "$RUN_PID" 2>/dev/null
 fi
 
 [ $fails -eq 0 ] && echo "asfound: all as found" || echo "asfound: $fails failure(s)"
