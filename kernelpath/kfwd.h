@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "dut.h"
+#include "kfwd_bpf.h"
 #include "kfwd_ctr.h"
 
 #define KFWD_SYSCTL_MAX 12
@@ -39,6 +40,10 @@ struct kfwd {
 	bool was_on;             /* ip_forward was 1 at start already */
 	int restore_errors;
 
+	bool no_bpf;             /* --no-bpf: no tc stamping, frames leave unmarked */
+	bool tc_on;              /* the tc programs are attached */
+	uint64_t tc_counts[KFWD_C_COUNT];
+
 	bool ctr_ok;
 	struct kfwd_ctrs start, now;
 	struct kfwd_link lstart, lnow;
@@ -53,5 +58,12 @@ int kfwd_forwarding_on(struct kfwd *k);
 void kfwd_forwarding_restore(struct kfwd *k);
 /* The link and qdisc counters now. */
 void kfwd_link_read(struct kfwd *k, struct kfwd_link *l);
+
+/* kfwd_tc.c: the tc programs that stamp and mark lab datagrams (kfwd.bpf.c). attach: 0 or
+ * -errno (err says why; what was attached stays until detach); detach: everything undone. */
+int kfwd_tc_attach(struct kfwd *k, char *err, size_t errlen);
+void kfwd_tc_detach(struct kfwd *k);
+int kfwd_tc_counts(uint64_t out[KFWD_C_COUNT]);
+bool kfwd_tc_built(void);
 
 #endif

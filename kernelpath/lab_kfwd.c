@@ -20,6 +20,9 @@
 static const struct lab_opt kfwd_opts[] = {
 	{.name = "out-iface", .kind = LAB_OPT_STR, K(out_iface), .arg = "IF",
 	 .help = "the interface the forwarded packets leave by (its tx drops are counted)"},
+	{.name = "no-bpf", .kind = LAB_OPT_SET, K(no_bpf), .value = 1,
+	 .help = "no tc programs: the frames leave as the kernel forwards them, unmarked and "
+		 "unstamped (the generator then needs --accept-unmarked)"},
 	{.name = "json", .kind = LAB_OPT_ALIAS, .alias = "stats-json", .arg = "PATH"},
 	{0},
 };
@@ -35,10 +38,18 @@ static void about(FILE *f)
 "ip_forward flips), then samples the kernel's counters until stopped, and puts every one of "
 "them back at exit, SIGINT and SIGTERM included. A kill -9 leaves forwarding on in the "
 "namespace, until 'setup/lab down' deletes it (or 'up' is run again).\n"
-"The kernel routes every packet, lab or not: the frames it forwards carry no lab mark and no "
-"stamps (the generator takes them with --accept-unmarked), and a lab payload is never looked "
-"at (a broken or already marked one is forwarded as any other packet). --port is not used; "
-"--cpu pins the sampling loop only.", 0, 0);
+"The kernel routes every packet, lab or not, and never looks at a lab payload. So that its "
+"frames arrive marked and stamped as every forwarder's, two tc programs (clsact, kfwd.bpf.c) "
+"ride along without taking part in the forwarding: at --iface ingress a lab datagram (UDP to "
+"--port, a valid lab header) that asks for stamps gets dut_rx_ns, at --out-iface egress every "
+"lab datagram gets LAB_F_FORWARDED and, when asked, LAB_F_STAMPED and dut_tx_ns "
+"(bpf_ktime_get_ns, CLOCK_MONOTONIC; the UDP checksum updated incrementally); one already "
+"reflected or forwarded is dropped at --iface ingress (a DUT never sends one on: "
+"not_lab_by.already_reflected, not_forwarded_by.already_marked). They are "
+"detached at exit (the clsact qdisc removed when lab-kfwd made it). --no-bpf leaves them out: "
+"the frames then carry no mark and no stamps (the generator takes them with "
+"--accept-unmarked), and an already marked frame is forwarded as any other. --cpu pins the "
+"sampling loop only.", 0, 0);
 }
 
 static void notes(FILE *f)
@@ -46,7 +57,8 @@ static void notes(FILE *f)
 	lab_opts_wrap(f,
 "Counters, the change since start, for the whole namespace: received (--iface's rx_packets), "
 "forwarded (/proc/net/snmp Ip ForwDatagrams + /proc/net/snmp6 Ip6OutForwDatagrams), not_lab "
-"(InDelivers + Ip6InDelivers: delivered to the DUT itself, not forwarded), malformed and "
+"(InDelivers + Ip6InDelivers: delivered to the DUT itself, not forwarded; and the already marked "
+"lab datagrams the tc program dropped), malformed and "
 "tx_errors 0 (the kernel's reasons are drops), and the drops, each packet in one key: "
 "drops.ip_ttl_expired (InHdrErrors less InCsumErrors, + Ip6InHdrErrors: TTL / hop limit 1 or 0, "
 "the kernel sends ICMP time exceeded, rate limited: icmp_time_exceeded), drops.ip_in_malformed "
@@ -55,8 +67,10 @@ static void notes(FILE *f)
 "drops.ip_out_discards (OutDiscards + Ip6OutDiscards), drops.ip_no_route (OutNoRoutes + "
 "InAddrErrors + IpExt InNoRoutes, and the Ip6 ones), drops.dut1_tx_dropped (--out-iface's "
 "tx_dropped + its root qdiscs' drops). snmp_delta holds every counter read, sysctl what was "
-"changed and whether it was put back.\n"
-"Exit 1 also when forwarding cannot be turned on, or a sysctl cannot be put back.", 0, 0);
+"changed and whether it was put back, tc the programs' counts (rx_lab, rx_stamped, rx_already_marked at --iface; "
+"tx_marked, tx_stamped, tx_already_marked at --out-iface; errors: a helper refused).\n"
+"Exit 1 also when forwarding cannot be turned on, the tc programs cannot be attached, or a "
+"sysctl cannot be put back.", 0, 0);
 }
 
 static const struct lab_dut_cli kfwd_cli = {
@@ -72,8 +86,7 @@ static const char *kfwd_path(void *priv)
 
 static const char *kfwd_mode(void *priv)
 {
-	(void)priv;
-	return "ip-forward";
+	return ((struct kfwd *)priv)->no_bpf ? "ip-forward" : "ip-forward+tc-stamps";
 }
 
 static uint64_t dl(uint64_t now, uint64_t start)
@@ -88,14 +101,18 @@ static void kfwd_sample(void *priv, struct lab_dut_sample *s)
 	if (k->ctr_ok && kfwd_ctrs_read(&k->now) < 0)
 		lab_debug("re-reading /proc/net/snmp: %s", strerror(errno));
 	kfwd_link_read(k, &k->lnow);
+	if (k->tc_on)
+		kfwd_tc_counts(k->tc_counts);
 	if (k->ctr_ok)
 		kfwd_split(&k->now, &k->start, &sp);
 	s->c = (struct lab_dut_counts){
 		.received = dl(k->lnow.rx_packets, k->lstart.rx_packets),
 		.reflected = sp.forwarded,
-		.not_lab = sp.local,
+		.not_lab = sp.local + k->tc_counts[KFWD_C_RX_MARKED],
+		.already_reflected = k->tc_counts[KFWD_C_RX_MARKED],
 	};
-	s->not_lab_unsplit = true;
+	/* without the tc programs nothing tells an already marked frame: the kernel forwards it */
+	s->not_lab_unsplit = !k->tc_on;
 	lab_dut_add_drop(s, "ip_in_discards", sp.in_discards);
 	lab_dut_add_drop(s, "ip_out_discards", sp.out_discards);
 	lab_dut_add_drop(s, "ip_ttl_expired", sp.ttl_expired);
@@ -125,6 +142,7 @@ static void kfwd_json(void *priv, struct lab_json *j)
 	lab_json_str(j, "out_iface", k->out_iface);
 	lab_json_obj(j, "not_forwarded_by");
 	lab_json_u64(j, "local_delivery", sp.local);
+	lab_json_u64(j, "already_marked", k->tc_counts[KFWD_C_RX_MARKED]);
 	lab_json_u64(j, "ip_ttl_expired", sp.ttl_expired);
 	lab_json_u64(j, "ip_in_malformed", sp.in_malformed);
 	lab_json_u64(j, "ip_no_route", sp.no_route);
@@ -141,6 +159,16 @@ static void kfwd_json(void *priv, struct lab_json *j)
 	lab_json_u64(j, "out_tx_dropped", dl(k->lnow.tx_dropped, k->lstart.tx_dropped));
 	lab_json_u64(j, "out_qdisc_drops", dl(k->lnow.qdisc_drops, k->lstart.qdisc_drops));
 	lab_json_bool(j, "qdisc_read", k->qdisc_ok);
+	lab_json_obj_end(j);
+	lab_json_obj(j, "tc");
+	lab_json_bool(j, "attached", k->tc_on);
+	lab_json_u64(j, "rx_lab", k->tc_counts[KFWD_C_RX_LAB]);
+	lab_json_u64(j, "rx_stamped", k->tc_counts[KFWD_C_RX_STAMPED]);
+	lab_json_u64(j, "rx_already_marked", k->tc_counts[KFWD_C_RX_MARKED]);
+	lab_json_u64(j, "tx_marked", k->tc_counts[KFWD_C_TX_MARKED]);
+	lab_json_u64(j, "tx_stamped", k->tc_counts[KFWD_C_TX_STAMPED]);
+	lab_json_u64(j, "tx_already_marked", k->tc_counts[KFWD_C_TX_ALREADY]);
+	lab_json_u64(j, "errors", k->tc_counts[KFWD_C_ERRORS]);
 	lab_json_obj_end(j);
 	lab_json_obj(j, "sysctl");
 	for (unsigned i = 0; i < k->n_sc; i++)
@@ -164,8 +192,25 @@ static struct kfwd *g_kfwd; /* for the atexit hook: lab_die after forwarding wen
 
 static void restore_at_exit(void)
 {
-	if (g_kfwd)
+	if (g_kfwd) {
 		kfwd_forwarding_restore(g_kfwd);
+		kfwd_tc_detach(g_kfwd);
+		g_kfwd->tc_on = false;
+	}
+}
+
+/* The tc programs first, so that the first forwarded frame is already stamped. */
+static void tc_on(struct kfwd *k)
+{
+	char err[256];
+	int rc;
+	if (k->no_bpf)
+		return;
+	rc = kfwd_tc_attach(k, err, sizeof(err));
+	if (rc < 0)
+		lab_die(rc == -ENOTSUP ? LAB_EXIT_USAGE : LAB_EXIT_RUNTIME, "%s (--no-bpf forwards "
+			"without them: frames leave unmarked)", err);
+	k->tc_on = true;
 }
 
 static void check_flags(struct kfwd *k)
@@ -209,6 +254,7 @@ int main(int argc, char **argv)
 	k.now = k.start;
 	g_kfwd = &k;
 	atexit(restore_at_exit);
+	tc_on(&k);
 	if (kfwd_forwarding_on(&k) < 0)
 		lab_die(LAB_EXIT_RUNTIME, "IP forwarding is not on: nothing to measure");
 	/* the counters from the moment forwarding is on */
@@ -217,8 +263,10 @@ int main(int argc, char **argv)
 	k.now = k.start;
 	kfwd_link_read(&k, &k.lstart);
 	k.lnow = k.lstart;
-	lab_info("kernel IP forwarding on: %s -> %s (ip_forward was %s); counters sampled every %u ms",
-		 k.dut.cfg.iface, k.out_iface, k.sc[0].old, k.poll_ms);
+	lab_info("kernel IP forwarding on: %s -> %s (ip_forward was %s); %s; counters sampled every "
+		 "%u ms", k.dut.cfg.iface, k.out_iface, k.sc[0].old,
+		 k.tc_on ? "tc programs stamp at ingress and mark and stamp at egress"
+			 : "no tc programs (--no-bpf): frames leave unmarked", k.poll_ms);
 	if (lab_dut_start(&k.dut) < 0) {
 		exit_code = LAB_EXIT_RUNTIME;
 	} else {
@@ -228,5 +276,8 @@ int main(int argc, char **argv)
 	kfwd_forwarding_restore(&k);
 	if (k.restore_errors)
 		exit_code = LAB_EXIT_RUNTIME;
-	return lab_dut_finish(&k.dut, exit_code);
+	exit_code = lab_dut_finish(&k.dut, exit_code);
+	kfwd_tc_detach(&k);
+	k.tc_on = false;
+	return exit_code;
 }

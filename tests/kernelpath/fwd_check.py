@@ -9,9 +9,9 @@ Checks, per family: every datagram that is to be forwarded (kind good, TTL >= 2,
 destination in the forward networks) arrived on gen1 exactly once and in the order sent; none of
 the others did; IPv4 header and UDP checksums good (tshark's own validation); TTL / hop limit =
 sent - 1; Ethernet from dut1 to gen1; addresses and ports as the path must give them (relay: a new
-datagram from dut1's address, port 7777, to gen1's; kfwd: unchanged); the lab payload: relay
-marked forwarded, stamped when asked (sent <= dut_rx <= dut_tx), the rest of the payload as sent;
-kfwd unmarked and untouched. On gen0 no UDP came back from the DUT (ICMP errors are counted and
+datagram from dut1's address, port 7777, to gen1's; kfwd: unchanged); the lab payload: relay and
+kfwd (its tc programs) marked forwarded, stamped when asked (sent <= dut_rx <= dut_tx), the rest
+of the payload as sent; kfwd-plain (lab-kfwd --no-bpf) unmarked and untouched. On gen0 no UDP came back from the DUT (ICMP errors are counted and
 reported: the kernel's time exceeded for kfwd). Prints one line per check, "ok: ..." or
 "not ok: ...". Exit 0 when all held, 1 otherwise.
 """
@@ -75,7 +75,7 @@ def check_frame(a, s, r, why):
     if r["udp.checksum.status"] != "1":
         why.append("seq %d: UDP checksum status %s" % (seq, r["udp.checksum.status"]))
     src, dst = (r["ipv6.src"], r["ipv6.dst"]) if v6 else (r["ip.src"], r["ip.dst"])
-    if a.mode == "relay":
+    if a.mode == "relay":  # a new datagram; kfwd: the kernel forwards it unchanged
         want = ("2001:2:0:1::2", "2001:2:0:1::1", "7777") if v6 else ("198.18.1.2", "198.18.1.1", "7777")
     else:
         want = ("2001:2::1", str(s["dst"]), "7778") if v6 else ("198.18.0.1", str(s["dst"]), "7778")
@@ -88,9 +88,9 @@ def check_frame(a, s, r, why):
     body = 20 + (16 if s["stamp"] else 0)
     if not fill_ok(p, seq, body):
         why.append("seq %d: payload changed" % seq)
-    if a.mode == "kfwd":
+    if a.mode == "kfwd-plain":
         if flags != (F_STAMP if s["stamp"] else 0) or any(p[20:body]):
-            why.append("seq %d: kfwd changed the lab header (flags %#x)" % (seq, flags))
+            why.append("seq %d: kfwd --no-bpf changed the lab header (flags %#x)" % (seq, flags))
         return
     want_flags = F_FORWARDED | (F_STAMP | F_STAMPED if s["stamp"] else 0)
     if flags != want_flags:
@@ -165,7 +165,7 @@ def check_gen0(a, rows):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--mode", choices=["relay", "kfwd"], required=True)
+    p.add_argument("--mode", choices=["relay", "kfwd", "kfwd-plain"], required=True)
     p.add_argument("--log", required=True)
     p.add_argument("--gen1", required=True)
     p.add_argument("--gen0", required=True)

@@ -9,10 +9,10 @@
 #    sent; nothing comes back on gen0.
 #  - lab-kfwd (the kernel's IP forwarding): numbered datagrams to gen1's own 198.18.1.1 and
 #    2001:2:0:1::1 (sent as raw frames to dut0's MAC) pass the DUT's kernel: in order, TTL - 1,
-#    unmarked; TTL 1/0 (ip_ttl_expired, ICMP time exceeded back on gen0), a bad IPv4 header
+#    marked forwarded and stamped by its tc programs (unmarked with --no-bpf); TTL 1/0 (ip_ttl_expired, ICMP time exceeded back on gen0), a bad IPv4 header
 #    checksum and IP lengths beyond the frame (ip_in_malformed), no route (ip_no_route) counted
 #    and not forwarded; ip_forward and IPv6 forwarding on while it runs and back as found after
-#    SIGINT and SIGTERM (also when they were on before).
+#    SIGINT and SIGTERM (also when they were on before); no tc program or clsact qdisc left.
 #  - usage errors: exit 2, one line; at the end nothing is left (processes, namespaces).
 #
 #   netns ltNNNN-gen                                  netns ltNNNN-dut
@@ -170,7 +170,7 @@ if start_dut kfwd "$KFWD" --iface dut0 --out-iface dut1; then
   [ "$(sysctls)" = "1 1" ] && ok "kfwd: forwarding on while it runs" || nok "kfwd: forwarding $(sysctls) while it runs"
   capture gen0 gen1
   send "$LOG" --src 198.18.0.1 --dst 198.18.1.1 --first 0 --count $N --stamp-every 5
-  send "$LOG" --src 2001:2::1 --dst 2001:2:0:1::1 --first 10000 --count $N --size 200
+  send "$LOG" --src 2001:2::1 --dst 2001:2:0:1::1 --first 10000 --count $N --size 200 --stamp-every 4
   send "$LOG" --src 198.18.0.1 --dst 198.18.1.1 --first 20000 --count $BAD --kind ttl1
   send "$LOG" --src 2001:2::1 --dst 2001:2:0:1::1 --first 21000 --count $BAD --kind ttl1
   send "$LOG" --src 198.18.0.1 --dst 198.18.1.1 --first 22000 --count $BAD --kind badcsum
@@ -178,18 +178,46 @@ if start_dut kfwd "$KFWD" --iface dut0 --out-iface dut1; then
   send "$LOG" --src 2001:2::1 --dst 2001:2:0:1::1 --first 24000 --count $BAD --kind iptrunc
   send "$LOG" --src 198.18.0.1 --dst 198.19.9.9 --first 25000 --count 4
   send "$LOG" --src 2001:2::1 --dst 2001:2:9::9 --first 26000 --count 4
+  send "$LOG" --src 198.18.0.1 --dst 198.18.1.1 --first 27000 --count $BAD --kind marked --stamp-every 2
+  send "$LOG" --src 2001:2::1 --dst 2001:2:0:1::1 --first 28000 --count $BAD --kind marked
   capture_stop
   stop_dut kfwd INT
-  check_json kfwd path=kfwd topology=forward received=">=$((2 * N + 5 * BAD + 8))" forwarded=$((2 * N)) \
+  check_json kfwd path=kfwd topology=forward received=">=$((2 * N + 7 * BAD + 8))" forwarded=$((2 * N)) \
+    not_lab_by.already_reflected=$((2 * BAD)) not_forwarded_by.already_marked=$((2 * BAD)) \
     drops.ip_ttl_expired=$((2 * BAD)) drops.ip_in_malformed=$((3 * BAD)) drops.ip_no_route=8 \
     drops.ip_in_discards=0 drops.ip_out_discards=0 drops.dut1_tx_dropped=0 \
     sysctl.restored=True sysctl.was_on=False
+  check_json kfwd tc.attached=True tc.rx_stamped=$((N / 5 + N / 4)) tc.tx_marked=$((2 * N)) \
+    tc.tx_stamped=$((N / 5 + N / 4)) tc.rx_already_marked=$((2 * BAD)) tc.tx_already_marked=0 \
+    tc.errors=0 mode=ip-forward+tc-stamps
   judge kfwd --mode kfwd --log "$LOG" --want-time-exceeded
   r=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["received"] - d["forwarded"] - d["not_lab"] - sum(d["drops"].values()))' "$TMP/kfwd.json")
   # not asserted: the namespace's own traffic (IPv6 multicast listener and router messages once
   # forwarding turns routing on, their deliveries on either port) moves received and not_lab
   echo "info: kfwd: received - (forwarded + not_lab + drops) = $r (the links' own traffic; not asserted)"
   [ "$(sysctls)" = "$before" ] && ok "kfwd: SIGINT: forwarding back to $before" || nok "kfwd: after SIGINT forwarding is $(sysctls), was $before"
+fi
+
+tc_left() { # what tc holds on the DUT's ports
+  local i
+  for i in dut0 dut1; do
+    tc -n "$NS_DUT" qdisc show dev $i | grep clsact
+    tc -n "$NS_DUT" filter show dev $i ingress
+    tc -n "$NS_DUT" filter show dev $i egress
+  done
+}
+[ -z "$(tc_left)" ] && ok "kfwd: no tc program or clsact qdisc left" || nok "kfwd: left on the ports: $(tc_left)"
+
+# --no-bpf: the kernel alone, frames unmarked
+LOG=$TMP/plain.log
+if start_dut kfwd-plain "$KFWD" --no-bpf; then
+  capture gen0 gen1
+  send "$LOG" --src 198.18.0.1 --dst 198.18.1.1 --first 0 --count 50 --stamp-every 5
+  send "$LOG" --src 2001:2::1 --dst 2001:2:0:1::1 --first 10000 --count 50 --stamp-every 5
+  capture_stop
+  stop_dut kfwd-plain TERM
+  check_json kfwd-plain forwarded=100 tc.attached=False mode=ip-forward
+  judge kfwd-plain --mode kfwd-plain --log "$LOG"
 fi
 
 # forwarding that was on stays on; SIGTERM puts back too
@@ -226,6 +254,8 @@ expect2 "kern --forward out of its own port" ip netns exec "$NS_DUT" "$KERN" --f
 "$LAB" down >/dev/null 2>&1
 left=$(ip netns list | grep -c "^$LLAB_PREFIX-" || true)
 [ "$left" -eq 0 ] && ok "down: no namespace of $LLAB_PREFIX left" || nok "down: $left namespaces left"
+n=$(bpftool prog show 2>/dev/null | grep -c "kfwd_" || true)
+[ "$n" -eq 0 ] && ok "no tc program of lab-kfwd loaded" || nok "$n kfwd_ programs still loaded"
 pgrep -f "$TMP/" >/dev/null && nok "processes of the test left: $(pgrep -af "$TMP/")" || ok "no process of the test left"
 
 [ $fails -eq 0 ] || { echo "$fails check(s) failed"; exit 1; }
