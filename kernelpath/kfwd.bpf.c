@@ -6,7 +6,8 @@
  * dut_tx_ns. Times are bpf_ktime_get_ns() (CLOCK_MONOTONIC). The UDP checksum is updated
  * incrementally (a zero IPv4 UDP checksum stays "none"). A lab datagram already reflected or
  * forwarded is dropped at ingress (TC_ACT_SHOT, counted: a DUT never sends one on) and left alone
- * at egress; everything else passes untouched. */
+ * at egress; one the kernel routes back out of the port it came in (kfwd_back at dut0 egress, and
+ * at dut1 egress) is dropped and counted; everything else passes untouched. */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/pkt_cls.h>
@@ -113,6 +114,25 @@ int kfwd_rx(struct __sk_buff *skb)
 	return TC_ACT_OK;
 }
 
+/* A forwarded datagram about to leave by the port it came in (skb_iif: 0 for the DUT's own). */
+static __always_inline int back_out(struct __sk_buff *skb)
+{
+	return skb->ingress_ifindex && skb->ingress_ifindex == skb->ifindex;
+}
+
+/* --iface egress: the kernel routes a datagram to an address behind the port it came in back out
+ * of it (a hairpin); a forwarder never does: a lab one is dropped and counted */
+SEC("tc")
+int kfwd_back(struct __sk_buff *skb)
+{
+	__u32 lab_off, ck_off, ulen;
+	struct lab_hdr h;
+	if (!back_out(skb) || lab_find(skb, &lab_off, &ck_off, &ulen, &h) < 0)
+		return TC_ACT_OK;
+	count(KFWD_C_BACK_OUT);
+	return TC_ACT_SHOT;
+}
+
 SEC("tc")
 int kfwd_tx(struct __sk_buff *skb)
 {
@@ -121,6 +141,10 @@ int kfwd_tx(struct __sk_buff *skb)
 	__u8 word[4];
 	if (lab_find(skb, &lab_off, &ck_off, &ulen, &h) < 0)
 		return TC_ACT_OK;
+	if (back_out(skb)) {
+		count(KFWD_C_BACK_OUT);
+		return TC_ACT_SHOT;
+	}
 	if (h.flags & LAB_F_MARKED) {
 		count(KFWD_C_TX_ALREADY);
 		return TC_ACT_OK;

@@ -9,6 +9,7 @@ enum kfwd_bpf_counter {
 	KFWD_C_TX_MARKED,     /* dut1 egress: lab datagrams marked forwarded */
 	KFWD_C_TX_STAMPED,    /* ... of which dut_tx_ns was written */
 	KFWD_C_TX_ALREADY,    /* dut1 egress: already reflected or forwarded, left alone */
+	KFWD_C_BACK_OUT,      /* a lab datagram routed back out of the port it came in: dropped */
 	KFWD_C_ERRORS,        /* a helper refused (store, checksum) */
 	KFWD_C_COUNT
 };

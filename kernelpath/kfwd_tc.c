@@ -15,11 +15,13 @@
 
 #include "kfwd.skel.h"
 
+#define KFWD_TC_N 3 /* --iface ingress, --out-iface egress, --iface egress */
+
 struct kfwd_tc {
 	struct kfwd_bpf *skel;
-	struct bpf_tc_hook hook[2];
-	struct bpf_tc_opts opts[2];
-	bool made_qdisc[2], attached[2];
+	struct bpf_tc_hook hook[KFWD_TC_N];
+	struct bpf_tc_opts opts[KFWD_TC_N];
+	bool made_qdisc[KFWD_TC_N], attached[KFWD_TC_N];
 };
 
 static struct kfwd_tc tc;
@@ -71,13 +73,16 @@ int kfwd_tc_attach(struct kfwd *k, char *err, size_t errlen)
 	if (!rc)
 		rc = attach_one(1, k->out_iface, BPF_TC_EGRESS, bpf_program__fd(tc.skel->progs.kfwd_tx),
 				err, errlen);
+	if (!rc)
+		rc = attach_one(2, k->dut.cfg.iface, BPF_TC_EGRESS,
+				bpf_program__fd(tc.skel->progs.kfwd_back), err, errlen);
 	return rc;
 }
 
 void kfwd_tc_detach(struct kfwd *k)
 {
 	(void)k;
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < KFWD_TC_N; i++) {
 		if (tc.attached[i]) {
 			tc.opts[i].prog_fd = 0;
 			tc.opts[i].prog_id = 0;
@@ -87,6 +92,9 @@ void kfwd_tc_detach(struct kfwd *k)
 					 strerror(errno));
 			tc.attached[i] = false;
 		}
+	}
+	/* the programs off every hook first: a clsact qdisc of ours may hold two */
+	for (int i = 0; i < KFWD_TC_N; i++) {
 		if (tc.made_qdisc[i]) {
 			/* both directions: the clsact qdisc itself goes */
 			tc.hook[i].attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;

@@ -45,7 +45,10 @@ static void about(FILE *f)
 "lab datagram gets LAB_F_FORWARDED and, when asked, LAB_F_STAMPED and dut_tx_ns "
 "(bpf_ktime_get_ns, CLOCK_MONOTONIC; the UDP checksum updated incrementally); one already "
 "reflected or forwarded is dropped at --iface ingress (a DUT never sends one on: "
-"not_lab_by.already_reflected, not_forwarded_by.already_marked). They are "
+"not_lab_by.already_reflected, not_forwarded_by.already_marked), and one the kernel routes back "
+"out of the port it came in (to an address behind --iface) is dropped there on its way out "
+"(not_lab, not_forwarded_by.back_out_its_port; the kernel has counted it in ForwDatagrams, "
+"forwarded has not). They are "
 "detached at exit (the clsact qdisc removed when lab-kfwd made it). --no-bpf leaves them out: "
 "the frames then carry no mark and no stamps (the generator takes them with "
 "--accept-unmarked), and an already marked frame is forwarded as any other. --cpu pins the "
@@ -58,7 +61,7 @@ static void notes(FILE *f)
 "Counters, the change since start, for the whole namespace: received (--iface's rx_packets), "
 "forwarded (/proc/net/snmp Ip ForwDatagrams + /proc/net/snmp6 Ip6OutForwDatagrams), not_lab "
 "(InDelivers + Ip6InDelivers: delivered to the DUT itself, not forwarded; and the already marked "
-"lab datagrams the tc program dropped), malformed and "
+"lab datagrams and hairpins the tc programs dropped), malformed and "
 "tx_errors 0 (the kernel's reasons are drops), and the drops, each packet in one key: "
 "drops.ip_ttl_expired (InHdrErrors less InCsumErrors, + Ip6InHdrErrors: TTL / hop limit 1 or 0, "
 "the kernel sends ICMP time exceeded, rate limited: icmp_time_exceeded), drops.ip_in_malformed "
@@ -68,7 +71,8 @@ static void notes(FILE *f)
 "InAddrErrors + IpExt InNoRoutes, and the Ip6 ones), drops.dut1_tx_dropped (--out-iface's "
 "tx_dropped + its root qdiscs' drops). snmp_delta holds every counter read, sysctl what was "
 "changed and whether it was put back, tc the programs' counts (rx_lab, rx_stamped, rx_already_marked at --iface; "
-"tx_marked, tx_stamped, tx_already_marked at --out-iface; errors: a helper refused).\n"
+"tx_marked, tx_stamped, tx_already_marked at --out-iface; back_out_its_port; errors: a helper "
+"refused).\n"
 "Exit 1 also when forwarding cannot be turned on, the tc programs cannot be attached, or a "
 "sysctl cannot be put back.", 0, 0);
 }
@@ -105,10 +109,12 @@ static void kfwd_sample(void *priv, struct lab_dut_sample *s)
 		kfwd_tc_counts(k->tc_counts);
 	if (k->ctr_ok)
 		kfwd_split(&k->now, &k->start, &sp);
+	/* the kernel counted a hairpin forwarded before the tc program dropped it on the way out */
+	uint64_t back = k->tc_counts[KFWD_C_BACK_OUT];
 	s->c = (struct lab_dut_counts){
 		.received = dl(k->lnow.rx_packets, k->lstart.rx_packets),
-		.reflected = sp.forwarded,
-		.not_lab = sp.local + k->tc_counts[KFWD_C_RX_MARKED],
+		.reflected = sp.forwarded > back ? sp.forwarded - back : 0,
+		.not_lab = sp.local + k->tc_counts[KFWD_C_RX_MARKED] + back,
 		.already_reflected = k->tc_counts[KFWD_C_RX_MARKED],
 	};
 	/* without the tc programs nothing tells an already marked frame: the kernel forwards it */
@@ -143,6 +149,7 @@ static void kfwd_json(void *priv, struct lab_json *j)
 	lab_json_obj(j, "not_forwarded_by");
 	lab_json_u64(j, "local_delivery", sp.local);
 	lab_json_u64(j, "already_marked", k->tc_counts[KFWD_C_RX_MARKED]);
+	lab_json_u64(j, "back_out_its_port", k->tc_counts[KFWD_C_BACK_OUT]);
 	lab_json_u64(j, "ip_ttl_expired", sp.ttl_expired);
 	lab_json_u64(j, "ip_in_malformed", sp.in_malformed);
 	lab_json_u64(j, "ip_no_route", sp.no_route);
@@ -168,6 +175,7 @@ static void kfwd_json(void *priv, struct lab_json *j)
 	lab_json_u64(j, "tx_marked", k->tc_counts[KFWD_C_TX_MARKED]);
 	lab_json_u64(j, "tx_stamped", k->tc_counts[KFWD_C_TX_STAMPED]);
 	lab_json_u64(j, "tx_already_marked", k->tc_counts[KFWD_C_TX_ALREADY]);
+	lab_json_u64(j, "back_out_its_port", k->tc_counts[KFWD_C_BACK_OUT]);
 	lab_json_u64(j, "errors", k->tc_counts[KFWD_C_ERRORS]);
 	lab_json_obj_end(j);
 	lab_json_obj(j, "sysctl");

@@ -12,7 +12,9 @@
 #    marked forwarded and stamped by its tc programs (unmarked with --no-bpf); TTL 1/0 (ip_ttl_expired, ICMP time exceeded back on gen0), a bad IPv4 header
 #    checksum and IP lengths beyond the frame (ip_in_malformed), no route (ip_no_route) counted
 #    and not forwarded; ip_forward and IPv6 forwarding on while it runs and back as found after
-#    SIGINT and SIGTERM (also when they were on before); no tc program or clsact qdisc left.
+#    SIGINT and SIGTERM (also when they were on before); already marked datagrams and ones the
+#    kernel routes back out of dut0 dropped by the tc programs and counted; no tc program or
+#    clsact qdisc left.
 #  - usage errors: exit 2, one line; at the end nothing is left (processes, namespaces).
 #
 #   netns ltNNNN-gen                                  netns ltNNNN-dut
@@ -180,15 +182,20 @@ if start_dut kfwd "$KFWD" --iface dut0 --out-iface dut1; then
   send "$LOG" --src 2001:2::1 --dst 2001:2:9::9 --first 26000 --count 4
   send "$LOG" --src 198.18.0.1 --dst 198.18.1.1 --first 27000 --count $BAD --kind marked --stamp-every 2
   send "$LOG" --src 2001:2::1 --dst 2001:2:0:1::1 --first 28000 --count $BAD --kind marked
+  # routed back out of dut0 by the kernel (to gen0's own address): a forwarder never does
+  send "$LOG" --src 198.18.0.1 --dst 198.18.0.1 --first 29000 --count $BAD
+  send "$LOG" --src 2001:2::1 --dst 2001:2::1 --first 30000 --count $BAD
   capture_stop
   stop_dut kfwd INT
-  check_json kfwd path=kfwd topology=forward received=">=$((2 * N + 7 * BAD + 8))" forwarded=$((2 * N)) \
+  check_json kfwd path=kfwd topology=forward received=">=$((2 * N + 9 * BAD + 8))" forwarded=$((2 * N)) \
     not_lab_by.already_reflected=$((2 * BAD)) not_forwarded_by.already_marked=$((2 * BAD)) \
+    not_forwarded_by.back_out_its_port=$((2 * BAD)) not_lab=">=$((4 * BAD))" \
     drops.ip_ttl_expired=$((2 * BAD)) drops.ip_in_malformed=$((3 * BAD)) drops.ip_no_route=8 \
     drops.ip_in_discards=0 drops.ip_out_discards=0 drops.dut1_tx_dropped=0 \
     sysctl.restored=True sysctl.was_on=False
   check_json kfwd tc.attached=True tc.rx_stamped=$((N / 5 + N / 4)) tc.tx_marked=$((2 * N)) \
     tc.tx_stamped=$((N / 5 + N / 4)) tc.rx_already_marked=$((2 * BAD)) tc.tx_already_marked=0 \
+    tc.back_out_its_port=$((2 * BAD)) snmp_delta.Ip6OutForwDatagrams=$((N + BAD)) \
     tc.errors=0 mode=ip-forward+tc-stamps
   judge kfwd --mode kfwd --log "$LOG" --want-time-exceeded
   r=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["received"] - d["forwarded"] - d["not_lab"] - sum(d["drops"].values()))' "$TMP/kfwd.json")
