@@ -7,7 +7,8 @@ against what tshark reads in the captures on gen1 (the forwarded side) and gen0 
 
 Checks, per family: every datagram that is to be forwarded (kind good, TTL >= 2, and for kfwd a
 destination in the forward networks) arrived on gen1 exactly once and in the order sent; none of
-the others did; IPv4 header and UDP checksums good (tshark's own validation); TTL / hop limit =
+the others did; IPv4 header and UDP checksums good (tshark's own validation; a zero IPv4 UDP checksum, "none", stays zero through
+kfwd); TTL / hop limit =
 sent - 1; Ethernet from dut1 to gen1; addresses and ports as the path must give them (relay: a new
 datagram from dut1's address, port 7777, to gen1's; kfwd: unchanged); the lab payload: relay and
 kfwd (its tc programs) marked forwarded, stamped when asked (sent <= dut_rx <= dut_tx), the rest
@@ -23,7 +24,7 @@ import sys
 
 FIELDS = ["frame.number", "eth.src", "eth.dst", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
           "ip.ttl", "ipv6.hlim", "ip.proto", "ipv6.nxt", "ip.checksum.status",
-          "udp.checksum.status", "udp.srcport", "udp.dstport", "udp.payload", "icmp.type",
+          "udp.checksum.status", "udp.checksum", "udp.srcport", "udp.dstport", "udp.payload", "icmp.type",
           "icmpv6.type"]
 FWD_NETS = [ipaddress.ip_network("198.18.1.0/24"), ipaddress.ip_network("2001:2:0:1::/64")]
 LAB_MAGIC, F_STAMP, F_STAMPED, F_REFLECTED, F_FORWARDED = 0x4C42, 1, 2, 4, 8
@@ -52,7 +53,7 @@ def read_log(path):
 
 
 def to_forward(mode, s):
-    if s["kind"] != "good" or s["ttl"] < 2:
+    if s["kind"] not in ("good", "nocsum") or s["ttl"] < 2:
         return False
     return mode == "relay" or any(s["dst"] in n for n in FWD_NETS)
 
@@ -72,7 +73,11 @@ def check_frame(a, s, r, why):
         why.append("seq %d: TTL %d, sent %d" % (seq, got_ttl, s["ttl"]))
     if not v6 and r["ip.checksum.status"] != "1":
         why.append("seq %d: IPv4 header checksum status %s" % (seq, r["ip.checksum.status"]))
-    if r["udp.checksum.status"] != "1":
+    if s["kind"] == "nocsum" and a.mode != "relay":
+        # no checksum stays none (the relay's kernel computes one for its new datagram)
+        if int(r["udp.checksum"], 16) != 0:
+            why.append("seq %d: UDP checksum %s where none was sent" % (seq, r["udp.checksum"]))
+    elif r["udp.checksum.status"] != "1":
         why.append("seq %d: UDP checksum status %s" % (seq, r["udp.checksum.status"]))
     src, dst = (r["ipv6.src"], r["ipv6.dst"]) if v6 else (r["ip.src"], r["ip.dst"])
     if a.mode == "relay":  # a new datagram; kfwd: the kernel forwards it unchanged

@@ -6,7 +6,7 @@ any TTL, and broken IP headers), and a ground-truth log of what it sent.
   fwd_send.py --iface gen0 --dst-mac MAC --src 198.18.0.1 --dst 198.18.1.1 --first 0 --count 200
               [--ttl T | varied] [--stamp-every K] [--kind K] [--size BYTES] --log FILE
 
-Kinds: good; ttl1 (TTL / hop limit 1 and 0 alternately); magic (wrong lab magic); trunc (lab
+Kinds: good; nocsum (good, IPv4 with a zero UDP checksum: none); ttl1 (TTL / hop limit 1 and 0 alternately); magic (wrong lab magic); trunc (lab
 header cut short); marked (LAB_F_FORWARDED already set); badcsum (IPv4 header checksum wrong);
 iptrunc (IP length longer than the frame). Without --ttl the TTL varies with the sequence number
 (2..255), so that "TTL = sent - 1" is checked on many values. The log gets one line per frame:
@@ -56,6 +56,8 @@ def frame(a, seq, ttl, stamp, kind):
         pseudo = src + dst + struct.pack("!xBH", 17, ulen)
     udp = struct.pack("!HHHH", a.sport, a.dport, ulen, 0) + payload
     c = csum(pseudo + udp) or 0xFFFF
+    if kind == "nocsum" and not v6:
+        c = 0  # IPv4 UDP without a checksum (RFC 768)
     udp = udp[:6] + struct.pack("!H", c) + udp[8:]
     if v6:
         plen = ulen + (64 if kind == "iptrunc" else 0)
@@ -83,7 +85,7 @@ def main():
     p.add_argument("--ttl", type=int)
     p.add_argument("--stamp-every", type=int, default=0, help="every K-th datagram asks for stamps")
     p.add_argument("--kind", default="good",
-                   choices=["good", "ttl1", "magic", "trunc", "marked", "badcsum", "iptrunc"])
+                   choices=["good", "nocsum", "ttl1", "magic", "trunc", "marked", "badcsum", "iptrunc"])
     p.add_argument("--size", type=int, default=128, help="frame bytes")
     p.add_argument("--log", required=True)
     a = p.parse_args()

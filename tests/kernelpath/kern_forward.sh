@@ -147,6 +147,7 @@ if start_dut relay "$KERN" --mode busy-poll --forward --iface dut0 --out-iface d
   capture gen0 gen1
   send "$LOG" --src 198.18.0.1 --dst 198.18.0.2 --first 0 --count $N --stamp-every 3
   send "$LOG" --src 2001:2::1 --dst 2001:2::2 --first 10000 --count $N --stamp-every 4 --size 160
+  send "$LOG" --src 198.18.0.1 --dst 198.18.0.2 --first 500 --count $BAD --kind nocsum --stamp-every 2
   send "$LOG" --src 198.18.0.1 --dst 198.18.0.2 --first 20000 --count $BAD --kind ttl1
   send "$LOG" --src 2001:2::1 --dst 2001:2::2 --first 21000 --count $BAD --kind ttl1
   send "$LOG" --src 198.18.0.1 --dst 198.18.0.2 --first 22000 --count $BAD --kind magic
@@ -155,7 +156,7 @@ if start_dut relay "$KERN" --mode busy-poll --forward --iface dut0 --out-iface d
   send "$LOG" --src 2001:2::1 --dst 2001:2::2 --first 25000 --count $BAD --kind marked
   capture_stop
   stop_dut relay TERM
-  check_json relay path=kernel topology=forward received=$((2 * N + 6 * BAD)) forwarded=$((2 * N)) \
+  check_json relay path=kernel topology=forward received=$((2 * N + 7 * BAD)) forwarded=$((2 * N + BAD)) \
     not_lab=$((2 * BAD)) malformed=$((2 * BAD)) tx_errors=0 drops.ttl_expired=$((2 * BAD)) \
     drops.udp_rcvbuf_errors=0 drops.socket_rxq_ovfl=0 not_forwarded_by.ttl_expired=$((2 * BAD)) \
     not_forwarded_by.already_marked=$((2 * BAD)) not_forwarded_by.malformed=$((2 * BAD)) \
@@ -173,6 +174,7 @@ if start_dut kfwd "$KFWD" --iface dut0 --out-iface dut1; then
   capture gen0 gen1
   send "$LOG" --src 198.18.0.1 --dst 198.18.1.1 --first 0 --count $N --stamp-every 5
   send "$LOG" --src 2001:2::1 --dst 2001:2:0:1::1 --first 10000 --count $N --size 200 --stamp-every 4
+  send "$LOG" --src 198.18.0.1 --dst 198.18.1.1 --first 500 --count $BAD --kind nocsum --stamp-every 2
   send "$LOG" --src 198.18.0.1 --dst 198.18.1.1 --first 20000 --count $BAD --kind ttl1
   send "$LOG" --src 2001:2::1 --dst 2001:2:0:1::1 --first 21000 --count $BAD --kind ttl1
   send "$LOG" --src 198.18.0.1 --dst 198.18.1.1 --first 22000 --count $BAD --kind badcsum
@@ -187,14 +189,14 @@ if start_dut kfwd "$KFWD" --iface dut0 --out-iface dut1; then
   send "$LOG" --src 2001:2::1 --dst 2001:2::1 --first 30000 --count $BAD
   capture_stop
   stop_dut kfwd INT
-  check_json kfwd path=kfwd topology=forward received=">=$((2 * N + 9 * BAD + 8))" forwarded=$((2 * N)) \
+  check_json kfwd path=kfwd topology=forward received=">=$((2 * N + 10 * BAD + 8))" forwarded=$((2 * N + BAD)) \
     not_lab_by.already_reflected=$((2 * BAD)) not_forwarded_by.already_marked=$((2 * BAD)) \
     not_forwarded_by.back_out_its_port=$((2 * BAD)) not_lab=">=$((4 * BAD))" \
     drops.ip_ttl_expired=$((2 * BAD)) drops.ip_in_malformed=$((3 * BAD)) drops.ip_no_route=8 \
     drops.ip_in_discards=0 drops.ip_out_discards=0 drops.dut1_tx_dropped=0 \
     sysctl.restored=True sysctl.was_on=False
-  check_json kfwd tc.attached=True tc.rx_stamped=$((N / 5 + N / 4)) tc.tx_marked=$((2 * N)) \
-    tc.tx_stamped=$((N / 5 + N / 4)) tc.rx_already_marked=$((2 * BAD)) tc.tx_already_marked=0 \
+  check_json kfwd tc.attached=True tc.rx_stamped=$((N / 5 + N / 4 + BAD / 2)) tc.tx_marked=$((2 * N + BAD)) \
+    tc.tx_stamped=$((N / 5 + N / 4 + BAD / 2)) tc.rx_already_marked=$((2 * BAD)) tc.tx_already_marked=0 \
     tc.back_out_its_port=$((2 * BAD)) snmp_delta.Ip6OutForwDatagrams=$((N + BAD)) \
     tc.errors=0 mode=ip-forward+tc-stamps
   judge kfwd --mode kfwd --log "$LOG" --want-time-exceeded
