@@ -16,6 +16,8 @@
 #include "kfwd.skel.h"
 
 #define KFWD_TC_N 3 /* --iface ingress, --out-iface egress, --iface egress */
+#define KFWD_TC_HANDLE 0x4c42 /* "LB" */
+#define KFWD_TC_PRIO 0x4c42
 
 struct kfwd_tc {
 	struct kfwd_bpf *skel;
@@ -43,6 +45,10 @@ static int attach_one(int i, const char *iface, enum bpf_tc_attach_point where, 
 	memset(&tc.opts[i], 0, sizeof(tc.opts[i]));
 	tc.opts[i].sz = sizeof(tc.opts[i]);
 	tc.opts[i].prog_fd = prog_fd;
+	/* our own handle and priority, replacing: what a lab-kfwd killed with -9 left is taken over */
+	tc.opts[i].handle = KFWD_TC_HANDLE;
+	tc.opts[i].priority = KFWD_TC_PRIO;
+	tc.opts[i].flags = BPF_TC_F_REPLACE;
 	rc = bpf_tc_attach(&tc.hook[i], &tc.opts[i]);
 	if (rc) {
 		snprintf(err, errlen, "tc %s on %s: %s", where == BPF_TC_INGRESS ? "ingress" : "egress",

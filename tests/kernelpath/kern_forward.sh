@@ -242,6 +242,21 @@ if start_dut kfwd-term "$KFWD"; then
   [ "$(sysctls)" = "0 0" ] && ok "kfwd: SIGTERM: forwarding back off" || nok "kfwd: after SIGTERM forwarding is $(sysctls)"
 fi
 
+# kill -9: forwarding and the tc programs stay, as --help says (down deletes the namespace); the
+# next lab-kfwd takes the programs over instead of stacking its own beside them
+if start_dut kfwd-kill "$KFWD"; then
+  kill -KILL "$KPID"; wait "$KPID" 2>/dev/null; KPID=
+  [ "$(sysctls)" = "1 1" ] && ok "kfwd: kill -9 leaves forwarding on (as --help says)" \
+    || nok "kfwd: after kill -9 forwarding is $(sysctls)"
+  if start_dut kfwd-after "$KFWD"; then
+    m=$(tc -n "$NS_DUT" filter show dev dut0 ingress | grep -c "name kfwd_rx")
+    stop_dut kfwd-after TERM
+    [ "$m" = 1 ] && ok "kfwd: the next lab-kfwd replaced the programs left (one kfwd_rx on dut0 ingress)" \
+      || nok "kfwd: $m kfwd_rx programs on dut0 ingress after a kill -9 and a new lab-kfwd"
+  fi
+  ip netns exec "$NS_DUT" sysctl -q -w net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
+fi
+
 # --- usage and configuration errors: exit 2, one line ----------------------------------------
 expect2() { # label cmd...
   local label=$1 rc=0 err; shift
