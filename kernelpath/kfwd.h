@@ -12,12 +12,12 @@
 #include "kfwd_bpf.h"
 #include "kfwd_ctr.h"
 
-#define KFWD_SYSCTL_MAX 12
+#define KFWD_SYSCTL_MAX 28 /* the forwarding sysctls, and --iface's rps_cpus per RX queue */
 
 /* One forwarding sysctl as found at start, put back at exit. */
 struct kfwd_sysctl {
-	char path[128];
-	char old[16];   /* the value as read, without the newline */
+	char path[256];
+	char old[32];   /* rps_cpus masks grow by 9 characters every 32 cores */   /* the value as read, without the newline */
 	bool have;      /* read at start */
 };
 
@@ -40,6 +40,7 @@ struct kfwd {
 	bool was_on;             /* ip_forward was 1 at start already */
 	int restore_errors;
 
+	int rps_cpu;             /* --cpu: --iface's RPS steered there (-1: left as found) */
 	bool no_bpf;             /* --no-bpf: no tc stamping, frames leave unmarked */
 	bool tc_on;              /* the tc programs are attached */
 	uint64_t tc_counts[KFWD_C_COUNT];
@@ -54,6 +55,11 @@ struct kfwd {
 /* Read the forwarding sysctls of --iface and --out-iface (and the namespace's), then turn IPv4
  * and IPv6 forwarding on. 0, or -1 (logged) when IPv4 forwarding cannot be turned on. */
 int kfwd_forwarding_on(struct kfwd *k);
+/* --cpu N: --iface's receive processing (RPS, every RX queue's rps_cpus) steered to core N, so
+ * that the kernel forwards on the DUT core (on a veth it would run where the sender's softirq
+ * runs: the generator's core). The masks as found join the sysctls put back at exit. 0, or -1
+ * (logged). Call after kfwd_forwarding_on. */
+int kfwd_rps_on(struct kfwd *k, int cpu);
 /* Put back every sysctl as found (once; atexit calls it too). */
 void kfwd_forwarding_restore(struct kfwd *k);
 /* The link and qdisc counters now. */

@@ -94,13 +94,54 @@ int kfwd_forwarding_on(struct kfwd *k)
 	return 0;
 }
 
+int kfwd_rps_on(struct kfwd *k, int cpu)
+{
+	char mask[300] = "", path[200];
+	int groups = cpu / 32 + 1, n = 0, set = 0;
+	if (cpu < 0 || cpu >= 1024)
+		return 0;
+	/* the hex mask in 32-bit groups, highest first: "2", "1,00000000" */
+	for (int g = groups - 1; g >= 0; g--) {
+		uint32_t w = g == cpu / 32 ? 1u << (cpu % 32) : 0;
+		n += snprintf(mask + n, sizeof(mask) - (size_t)n, g == groups - 1 ? "%x" : ",%08x", w);
+	}
+	for (int q = 0; q < 64; q++) {
+		snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-%d/rps_cpus", k->dut.cfg.iface, q);
+		if (access(path, F_OK) != 0)
+			break;
+		if (k->n_sc >= KFWD_SYSCTL_MAX) {
+			lab_warn("%s: more RX queues than lab-kfwd keeps: the rest left as they are", k->dut.cfg.iface);
+			break;
+		}
+		struct kfwd_sysctl *sc = &k->sc[k->n_sc];
+		snprintf(sc->path, sizeof(sc->path), "%s", path);
+		sc->have = read_line(path, sc->old, sizeof(sc->old)) == 0;
+		if (!sc->have || strlen(mask) >= sizeof(sc->old))
+			continue;
+		k->n_sc++;
+		if (write_value(path, mask) < 0) {
+			lab_err("steering %s's receive processing to cpu %d (%s): %s", k->dut.cfg.iface, cpu,
+				path, strerror(errno));
+			return -1;
+		}
+		set++;
+	}
+	if (!set) {
+		lab_err("%s has no RX queue with rps_cpus (a kernel without CONFIG_RPS?): the kernel "
+			"forwards where the interrupt or the sender's softirq runs", k->dut.cfg.iface);
+		return -1;
+	}
+	k->rps_cpu = cpu;
+	return 0;
+}
+
 void kfwd_forwarding_restore(struct kfwd *k)
 {
 	if (!k->enabled || k->restored)
 		return;
 	k->restored = true;
 	for (unsigned i = 0; i < k->n_sc; i++) {
-		char now[16];
+		char now[32];
 		const struct kfwd_sysctl *s = &k->sc[i];
 		if (!s->have || (read_line(s->path, now, sizeof(now)) == 0 && !strcmp(now, s->old)))
 			continue;

@@ -51,8 +51,12 @@ static void about(FILE *f)
 "forwarded has not). They are "
 "detached at exit (the clsact qdisc removed when lab-kfwd made it). --no-bpf leaves them out: "
 "the frames then carry no mark and no stamps (the generator takes them with "
-"--accept-unmarked), and an already marked frame is forwarded as any other. --cpu pins the "
-"sampling loop only.", 0, 0);
+"--accept-unmarked), and an already marked frame is forwarded as any other.\n"
+"--cpu N puts the kernel's forwarding on core N, as the other paths' pollers run on the DUT core: "
+"--iface's receive processing is steered there with RPS (every RX queue's rps_cpus; put back "
+"as found at exit, with the sysctls), and the sampling loop is pinned there. Without it the "
+"kernel forwards where --iface's receive runs: on a NIC the core of its interrupt, on a veth the "
+"core of the sender's softirq (in the lab, the generator's core).", 0, 0);
 }
 
 static void notes(FILE *f)
@@ -146,6 +150,7 @@ static void kfwd_json(void *priv, struct lab_json *j)
 	if (k->ctr_ok)
 		kfwd_split(&k->now, &k->start, &sp);
 	lab_json_str(j, "out_iface", k->out_iface);
+	lab_json_i64(j, "forwarding_cpu", k->rps_cpu); /* -1: where --iface's receive runs */
 	lab_json_obj(j, "not_forwarded_by");
 	lab_json_u64(j, "local_delivery", sp.local);
 	lab_json_u64(j, "already_marked", k->tc_counts[KFWD_C_RX_MARKED]);
@@ -265,14 +270,20 @@ int main(int argc, char **argv)
 	tc_on(&k);
 	if (kfwd_forwarding_on(&k) < 0)
 		lab_die(LAB_EXIT_RUNTIME, "IP forwarding is not on: nothing to measure");
+	k.rps_cpu = -1;
+	if (k.dut.cfg.cpu >= 0 && kfwd_rps_on(&k, k.dut.cfg.cpu) < 0)
+		lab_die(LAB_EXIT_RUNTIME, "cannot put the forwarding on cpu %d", k.dut.cfg.cpu);
 	/* the counters from the moment forwarding is on */
 	if (k.ctr_ok)
 		kfwd_ctrs_read(&k.start);
 	k.now = k.start;
 	kfwd_link_read(&k, &k.lstart);
 	k.lnow = k.lstart;
-	lab_info("kernel IP forwarding on: %s -> %s (ip_forward was %s); %s; counters sampled every "
-		 "%u ms", k.dut.cfg.iface, k.out_iface, k.sc[0].old,
+	char on_cpu[64] = "where its receive runs";
+	if (k.rps_cpu >= 0)
+		snprintf(on_cpu, sizeof(on_cpu), "on cpu %d (RPS)", k.rps_cpu);
+	lab_info("kernel IP forwarding on: %s -> %s %s (ip_forward was %s); %s; counters sampled every "
+		 "%u ms", k.dut.cfg.iface, k.out_iface, on_cpu, k.sc[0].old,
 		 k.tc_on ? "tc programs stamp at ingress and mark and stamp at egress"
 			 : "no tc programs (--no-bpf): frames leave unmarked", k.poll_ms);
 	if (lab_dut_start(&k.dut) < 0) {

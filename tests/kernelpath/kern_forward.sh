@@ -237,6 +237,23 @@ if start_dut kfwd-on "$KFWD"; then
   check_json kfwd-on sysctl.was_on=True forwarded=0
 fi
 ip netns exec "$NS_DUT" sysctl -q -w net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
+# --cpu N: dut0's receive processing steered to core N (RPS) while it runs, put back after; the
+# numbered datagrams still all arrive
+rps() { ip netns exec "$NS_DUT" cat /sys/class/net/dut0/queues/rx-0/rps_cpus; }
+ip netns exec "$NS_DUT" sh -c 'echo 0 >/sys/class/net/dut0/queues/rx-0/rps_cpus'
+RCPU=$(( $(nproc) - 1 )); RMASK=$(printf '%x' $((1 << RCPU)))
+if start_dut kfwd-rps "$KFWD" --cpu "$RCPU"; then
+  during=$(rps)
+  LOG=$TMP/rps.log
+  capture gen0 gen1
+  send "$LOG" --src 198.18.0.1 --dst 198.18.1.1 --first 0 --count 50 --stamp-every 5
+  capture_stop
+  stop_dut kfwd-rps INT
+  [ "$((16#$during))" = "$((16#$RMASK))" ] && ok "kfwd --cpu $RCPU: dut0 rx-0 rps_cpus $during while it ran" ||
+    nok "kfwd --cpu $RCPU: rps_cpus $during while it ran, want $RMASK"
+  [ "$((16#$(rps)))" = 0 ] && ok "kfwd --cpu: rps_cpus back to 0 after SIGINT" || nok "kfwd --cpu: rps_cpus $(rps) after exit"
+  check_json kfwd-rps forwarded=50 forwarding_cpu=$RCPU
+fi
 if start_dut kfwd-term "$KFWD"; then
   stop_dut kfwd-term TERM
   [ "$(sysctls)" = "0 0" ] && ok "kfwd: SIGTERM: forwarding back off" || nok "kfwd: after SIGTERM forwarding is $(sysctls)"
