@@ -852,8 +852,15 @@ class Sweep:
                               "ndr_gbps": round(ndr["pps"] * bits, 4), "pdr_gbps": round(pdr["pps"] * bits, 4),
                               "generator_bound": ndr["generator_bound"] or pdr["generator_bound"],
                               "ndr": ndr, "pdr": pdr})
+                    if not ndr.get("validated") and pdr["pps"] and ndr["pps"] > pdr["pps"]:
+                        # NDR's candidate lost packets in every validation, and PDR's search, on
+                        # its own then, settled lower: no rate above PDR was shown lossless
+                        r.update({"ndr_pps": pdr["pps"], "ndr_gbps": r["pdr_gbps"],
+                                  "ndr_unvalidated_pps": ndr["pps"],
+                                  "ndr_note": "its candidate failed validation above the PDR found: "
+                                              "reported at most the PDR"})
                     print(f"sweep: {path} {size}B: NDR {'>= ' if ndr['generator_bound'] else ''}"
-                          f"{fmt_rate(ndr['pps'])}, PDR {'>= ' if pdr['generator_bound'] else ''}"
+                          f"{fmt_rate(r['ndr_pps'])}, PDR {'>= ' if pdr['generator_bound'] else ''}"
                           f"{fmt_rate(pdr['pps'])}{' (generator-bound)' if r['generator_bound'] else ''}"
                           f"{'; ' + pdr['note'] if pdr['note'] else ''}", flush=True)
                     if a.validate and pdr["pps"]:
@@ -1001,6 +1008,9 @@ def table(doc):
             gp = ">= " if r["pdr"]["generator_bound"] else ""
             # a result whose validation trials kept failing (3 times) is shown, and said so
             nv = {k: "" if r[k].get("validated", True) else " (validation failed)" for k in ("ndr", "pdr")}
+            if r.get("ndr_unvalidated_pps"):
+                nv["ndr"] = f" (<= PDR: {fmt_rate(r['ndr_unvalidated_pps'])} failed validation)"
+                ge = ""
             cells = []
             for f in (50, 90):
                 pt = near_point(r, f)
