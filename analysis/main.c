@@ -190,6 +190,10 @@ static int scan_capture(struct ana_cli *cli, int argc)
 /* Every file of one run (or repetition) from its analysis. 0, or -1 with a line in err. */
 static int write_run(const struct lab_run *run, char *err, size_t errlen)
 {
+	/* each scenario's own files first (scenarios/<name>/), then the run's, which holds them all */
+	for (size_t i = 0; i < run->nscen; i++)
+		if (write_run(&run->scen[i], err, errlen) < 0)
+			return -1;
 	if (lab_write_summary_json(run, err, errlen) < 0 ||
 	    lab_write_summary_md(run, err, errlen) < 0 ||
 	    lab_write_softnet_csv(run, err, errlen) < 0 ||

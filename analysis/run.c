@@ -166,6 +166,9 @@ static void run_cores(const struct lab_run *r, struct lab_analyze_opts *o)
 		o->dut_cpu = (int)v;
 }
 
+static int load_scenarios(const char *dir, const struct lab_analyze_opts *o, struct lab_run *r,
+			  char *err, size_t errlen);
+
 int lab_run_load(const char *dir, const struct lab_analyze_opts *o, struct lab_run *r, char *err,
 		 size_t errlen)
 {
@@ -269,11 +272,81 @@ int lab_run_load(const char *dir, const struct lab_analyze_opts *o, struct lab_r
 				 why[0] ? why : "no records were written");
 		}
 	}
+	return load_scenarios(dir, o, r, err, errlen);
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(a, b); }
+
+/* scenarios/<name>/: each a run of its own, analysed the same way (run.json run.scenarios gives
+ * the order; a name it does not list comes after, by name) */
+static int load_scenarios(const char *dir, const struct lab_analyze_opts *o, struct lab_run *r,
+			  char *err, size_t errlen)
+{
+	char p[4200], names[LAB_MAX_SCENARIOS][32];
+	size_t n = 0;
+	snprintf(p, sizeof(p), "%s/scenarios", dir);
+	DIR *d = opendir(p);
+	if (!d)
+		return 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		if (e->d_name[0] == '.' || !valid_name(e->d_name, l) || l >= sizeof(names[0]))
+			continue;
+		if (n == LAB_MAX_SCENARIOS) {
+			lab_run_note(r, "scenarios/: more than %d scenarios, the rest left out", LAB_MAX_SCENARIOS);
+			break;
+		}
+		memcpy(names[n++], e->d_name, l + 1);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), cmp_str);
+	/* run.json's order first */
+	const struct jv *order = r->run ? jv_get(r->run, "scenarios") : NULL;
+	size_t k = 0;
+	for (size_t i = 0; order && order->type == JV_ARR && i < order->n; i++) {
+		const struct jv *v = order->items[i];
+		for (size_t m = k; v->type == JV_STR && m < n; m++)
+			if (!strcmp(names[m], v->s)) {
+				char t[32];
+				memcpy(t, names[k], 32);
+				memcpy(names[k], names[m], 32);
+				memcpy(names[m], t, 32);
+				k++;
+				break;
+			}
+	}
+	if (!n)
+		return 0;
+	r->scen = calloc(n, sizeof(*r->scen));
+	if (!r->scen) {
+		snprintf(err, errlen, "out of memory");
+		lab_run_free(r);
+		return -1;
+	}
+	char topo[16];
+	snprintf(topo, sizeof(topo), "%s", lab_run_topology());
+	for (size_t i = 0; i < n; i++) {
+		snprintf(p, sizeof(p), "%s/scenarios/%s", dir, names[i]);
+		if (lab_run_load(p, o, &r->scen[r->nscen], err, errlen) < 0) {
+			lab_run_set_topology(topo);
+			lab_run_free(r);
+			return -1;
+		}
+		memcpy(r->scen_name[r->nscen], names[i], 32);
+		r->nscen++;
+	}
+	lab_run_set_topology(topo);
 	return 0;
 }
 
 void lab_run_free(struct lab_run *r)
 {
+	for (size_t i = 0; i < r->nscen; i++)
+		lab_run_free(&r->scen[i]);
+	free(r->scen);
+	r->scen = NULL;
+	r->nscen = 0;
 	for (size_t i = 0; i < r->npaths; i++)
 		lab_path_free(&r->paths[i]);
 	free(r->paths);

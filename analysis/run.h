@@ -7,6 +7,7 @@
 #include "json_in.h"
 
 #define LAB_MAX_PATHS 16
+#define LAB_MAX_SCENARIOS 8
 
 struct lab_run {
 	char dir[4096];
@@ -16,6 +17,11 @@ struct lab_run {
 	size_t npaths;
 	char notes[16][320];
 	int nnotes;
+	/* `run --scenario`: the same paths under each scenario's load, scenarios/<name>/ (each a run
+	 * of its own: its own summary and report), in run.json's order */
+	struct lab_run *scen;
+	size_t nscen;
+	char scen_name[LAB_MAX_SCENARIOS][32];
 };
 
 /* Find the paths of dir and analyze each. Returns 0, or -1 with a one-line reason in err. */

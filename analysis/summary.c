@@ -204,6 +204,69 @@ static const struct lab_path *first_analyzed(const struct lab_run *r)
 	return NULL;
 }
 
+/* scenarios/<name>/window/<path>.json (setup/scenario.sh): [start, stop] and the command; false
+ * when missing or unreadable */
+static bool scen_window(const struct lab_run *s, const char *path, int64_t w[2], char *cmd, size_t len)
+{
+	char p[4300], err[256];
+	int64_t a, b;
+	snprintf(p, sizeof(p), "%s/window/%s.json", s->dir, path);
+	struct jv *d = jv_parse_file(p, err, sizeof(err));
+	if (!d)
+		return false;
+	const struct jv *wv = jv_get(d, "window_ns"), *c = jv_get(d, "command");
+	bool ok = wv && wv->type == JV_ARR && wv->n == 2 && jv_i64(wv->items[0], &a) &&
+		  jv_i64(wv->items[1], &b);
+	if (ok) {
+		w[0] = a;
+		w[1] = b;
+		if (cmd)
+			snprintf(cmd, len, "%s", c && c->type == JV_STR ? c->s : "");
+	}
+	jv_free(d);
+	return ok;
+}
+
+/* scenarios.<name>: window_ns [first start, last stop] (each path ran the schedule on its own:
+ * windows.<path> has its own), the command, and paths.<p> with the keys of the top paths.<p> */
+static void emit_scenarios(struct lab_json *j, const struct lab_run *r)
+{
+	lab_json_obj(j, "scenarios");
+	for (size_t i = 0; i < r->nscen; i++) {
+		const struct lab_run *s = &r->scen[i];
+		int64_t lo = INT64_MAX, hi = 0, w[2];
+		char cmd[512] = "";
+		lab_json_obj(j, r->scen_name[i]);
+		for (size_t k = 0; k < s->npaths; k++)
+			if (scen_window(s, s->paths[k].name, w, cmd[0] ? NULL : cmd, sizeof(cmd))) {
+				lo = w[0] < lo ? w[0] : lo;
+				hi = w[1] > hi ? w[1] : hi;
+			}
+		lab_json_arr(j, "window_ns");
+		if (hi) {
+			lab_json_i64(j, NULL, lo);
+			lab_json_i64(j, NULL, hi);
+		}
+		lab_json_arr_end(j);
+		lab_json_str(j, "command", cmd);
+		lab_json_obj(j, "windows");
+		for (size_t k = 0; k < s->npaths; k++)
+			if (scen_window(s, s->paths[k].name, w, NULL, 0)) {
+				lab_json_arr(j, s->paths[k].name);
+				lab_json_i64(j, NULL, w[0]);
+				lab_json_i64(j, NULL, w[1]);
+				lab_json_arr_end(j);
+			}
+		lab_json_obj_end(j);
+		lab_json_obj(j, "paths");
+		for (size_t k = 0; k < s->npaths; k++)
+			emit_path(j, s->dir, &s->paths[k]);
+		lab_json_obj_end(j);
+		lab_json_obj_end(j);
+	}
+	lab_json_obj_end(j);
+}
+
 static void fill_summary(struct lab_json *j, void *arg)
 {
 	const struct lab_run *r = arg;
@@ -212,6 +275,8 @@ static void fill_summary(struct lab_json *j, void *arg)
 	for (size_t i = 0; i < r->npaths; i++)
 		emit_path(j, r->dir, &r->paths[i]);
 	lab_json_obj_end(j);
+	if (r->nscen)
+		emit_scenarios(j, r);
 	lab_json_obj(j, "analysis");
 	lab_json_str(j, "tool", "lab-analyze " LAB_VERSION_STRING);
 	lab_json_str(j, "percentiles", "exact: nearest rank over every value (selection, no histogram)");
@@ -568,6 +633,81 @@ static void md_footer(FILE *f, const struct lab_run *r)
 		(int)(LAB_BOOTCI_BLOCK_NS / 1000000), LAB_BOOTCI_REPLICATES, LAB_BOOTCI_MIN_TAIL);
 }
 
+static const struct lab_path *path_in(const struct lab_run *r, const char *name)
+{
+	for (size_t i = 0; i < r->npaths; i++)
+		if (!strcmp(r->paths[i].name, name))
+			return &r->paths[i];
+	return NULL;
+}
+
+static void md_ratio(FILE *f, int64_t v, int64_t base)
+{
+	if (base > 0 && v > 0)
+		fprintf(f, " (%.1f×)", (double)v / (double)base);
+}
+
+/* Each path's baseline beside the same path under each scenario: RTT from the intended send
+ * time, the scenario's figure with its ratio to the baseline's. */
+static void md_scenarios(FILE *f, const struct lab_run *r)
+{
+	static const char *const lab[] = {"p50", "p99", "p99.9", "max"};
+	static const size_t which[] = {1, 3, 4, 6};
+	if (!r->nscen)
+		return;
+	fprintf(f, "## Under load: scenarios\n\n");
+	fprintf(f, "Each path ran the same schedule again under each scenario's load, on from the end "
+		   "of its warm-up to the start of its tail (scenarios/NAME/, window_ns in summary.json). "
+		   "RTT from the intended send time in µs, (N×) the multiple of the path's idle baseline; "
+		   "the whole schedule counts, the load covered its middle.\n\n");
+	fprintf(f, "| path | scenario | load | sent | lost | unaccounted |");
+	for (size_t k = 0; k < 4; k++)
+		fprintf(f, " RTT %s |", lab[k]);
+	fprintf(f, "\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+	for (size_t i = 0; i < r->npaths; i++) {
+		const struct lab_path *b = &r->paths[i];
+		if (b->skipped)
+			continue;
+		fprintf(f, "| %s | baseline | idle | %llu | %llu | %lld |", b->name,
+			(unsigned long long)b->sent, (unsigned long long)b->lost, (long long)b->unaccounted);
+		for (size_t k = 0; k < 4; k++)
+			fprintf(f, " %.2f |", (double)pct_at(&b->rtt, which[k]) / 1e3);
+		fprintf(f, "\n");
+		for (size_t s = 0; s < r->nscen; s++) {
+			const struct lab_path *p = path_in(&r->scen[s], b->name);
+			int64_t w[2];
+			char cmd[512] = "", load[96] = "window not recorded";
+			if (!p)
+				continue;
+			if (scen_window(&r->scen[s], b->name, w, cmd, sizeof(cmd)))
+				snprintf(load, sizeof(load), "%.1f s", (double)(w[1] - w[0]) / 1e9);
+			if (p->skipped) {
+				fprintf(f, "| %s | %s | %s | skipped: %s | | | | | | |\n", b->name,
+					r->scen_name[s], load, p->reason);
+				continue;
+			}
+			fprintf(f, "| %s | %s | %s | %llu | %llu | %lld |", b->name, r->scen_name[s], load,
+				(unsigned long long)p->sent, (unsigned long long)p->lost,
+				(long long)p->unaccounted);
+			for (size_t k = 0; k < 4; k++) {
+				fprintf(f, " %.2f", (double)pct_at(&p->rtt, which[k]) / 1e3);
+				md_ratio(f, pct_at(&p->rtt, which[k]), pct_at(&b->rtt, which[k]));
+				fprintf(f, " |");
+			}
+			fprintf(f, "\n");
+		}
+	}
+	fprintf(f, "\nScenario loads:");
+	for (size_t s = 0; s < r->nscen; s++) {
+		char cmd[512] = "";
+		int64_t w[2];
+		for (size_t k = 0; k < r->scen[s].npaths && !cmd[0]; k++)
+			scen_window(&r->scen[s], r->scen[s].paths[k].name, w, cmd, sizeof(cmd));
+		fprintf(f, "%s **%s**: `%s`", s ? ";" : "", r->scen_name[s], cmd[0] ? cmd : "?");
+	}
+	fprintf(f, ".\n\n");
+}
+
 int lab_write_summary_md(const struct lab_run *r, char *err, size_t errlen)
 {
 	char path[4200], tmp[4300];
@@ -583,6 +723,7 @@ int lab_write_summary_md(const struct lab_run *r, char *err, size_t errlen)
 	md_burst_rows(f, r);
 	md_drop_rows(f, r);
 	fprintf(f, "\n");
+	md_scenarios(f, r);
 	lab_tail_md(f, r);
 	md_footer(f, r);
 	return lab_out_close(f, tmp, path, err, errlen);

@@ -8,6 +8,7 @@
 # was not up before, it is brought down again.
 
 . "$LAB_ROOT/setup/paths.sh"
+. "$LAB_ROOT/setup/scenario.sh"
 RUN_PATHS_ALL=$(lab_path_names)
 RUN_PATHS_FWD=$(LAB_TOPOLOGY=forward lab_path_names)
 
@@ -47,6 +48,19 @@ options:
   --gen-backend B     lab-gen backend: xsk | udp (default: lab-gen's own default)
   --flows N           lab-gen sends N flows (UDP source ports 7778..), for RSS on the DUT
                       (default 1; needs the xsk backend)
+  --scenario LIST     also measure each path under load, comma-separated, from:
+                      ${SCN_ALL// /,}: after each path's idle baseline the same schedule
+                      again per scenario, the load on from the end of the warm-up (a fifth
+                      of --duration) to the start of the tail (the last fifth); each kept in
+                      <run>/scenarios/NAME/, the table shows them beside the baseline
+                      (README: "Scenarios"). Intensities:
+  --scn-cpu-load PCT  cpu: stress-ng's load on the DUT core (default $SCN_CPU_LOAD)
+  --scn-softirq-mbps M  softirq: iperf3 UDP rate over the DUT namespace's loopback (default $SCN_SOFTIRQ_MBPS)
+  --scn-memory-pct P  memory: stress-ng --vm over P % of RAM (default $SCN_MEMORY_PCT)
+  --scn-disk-mb M     disk: stress-ng --hdd writes M MB files (default $SCN_DISK_MB)
+  --scn-irq-hz H      irq: timer interrupts per second on the DUT core (default $SCN_IRQ_HZ)
+  --scn-burst-size N / --scn-burst-gap-us T
+                      burst: the competing flow's bursts (default $SCN_BURST_SIZE every $SCN_BURST_GAP_US us)
   --no-trace          do not record what took the cores' time while the packets flow
                       (default: lab-trace on the generator's and the DUT's cores, and the
                       spinning loops' gap logs, for "What slowed the slowest packets")
@@ -79,6 +93,8 @@ run_cleanup() {
     kill -KILL "$pid" 2>/dev/null || true
   done
   RUN_PIDS=()
+  scn_kill_all
+  if ns_exists "$NS_SCN"; then ip netns del "$NS_SCN" 2>/dev/null || true; fi
   iso_release_cstate
   if [ "$RUN_ISOLATED" = 1 ]; then iso_restore; sysctl_restore; RUN_ISOLATED=0; fi
   if [ "$RUN_BROUGHT_UP" = 1 ]; then
@@ -173,7 +189,7 @@ run_one_path() {
     skip_path "$path" "$why"
     return 0
   fi
-  if [ -x "$BUILD/setup/lab-noise" ]; then
+  if [ -x "$BUILD/setup/lab-noise" ] && [ -z "${RUN_SCN:-}" ]; then
     iso_exec "$BUILD/setup/lab-noise" --cpu "$DUT_CPU" --duration-ms 1000 --json "$RD/noise/$path.json" \
       >"$log/$path.noise.log" 2>&1 || true
     say "run: $path: core noise on cpu $DUT_CPU:$(cut -d: -f2- "$log/$path.noise.log")"
@@ -219,10 +235,20 @@ run_one_path() {
   # foreground command would hold the trap until it ended)
   ip netns exec "$NS_GEN" timeout -s INT -k 10 "$GEN_BOUND" "$BUILD/loadgen/lab-gen" "${gen_args[@]}" \
     2> >(tee "$log/$path.gen.log" >&2) &
-  local gen_pid=$!
+  local gen_pid=$! scn_pid=""
   RUN_PIDS+=("$gen_pid")
+  if [ -n "${RUN_SCN:-}" ]; then
+    # the scenario's load, on for the middle of the schedule (setup/scenario.sh)
+    scn_window "$path" "$RUN_SCN" &
+    scn_pid=$!; RUN_PIDS+=("$scn_pid")
+  fi
   wait "$gen_pid" || gen_rc=$?
   forget_pid "$gen_pid"
+  if [ -n "$scn_pid" ]; then
+    for _ in $(seq 100); do kill -0 "$scn_pid" 2>/dev/null || break; sleep 0.1; done
+    stop_pid "$scn_pid" || true
+    [ -s "$RD/window/$path.json" ] || echo "the scenario's window was not recorded" >>"$RD/failed-$path.txt"
+  fi
   trace_stop
   stop_pid "$refl_pid" || refl_rc=$?
   stop_pid "$samp_pid" || true
@@ -252,7 +278,7 @@ write_run_json() {
   gdrv=$(ip netns exec "$NS_GEN" ethtool -i "$GEN_IF" 2>/dev/null | awk '/^driver:/{print $2}')
   ddrv=$(ip netns exec "$NS_DUT" ethtool -i "$DUT_IF" 2>/dev/null | awk '/^driver:/{print $2}')
   # values go in through the environment, never pasted into the Python source
-  RJ_TOPOLOGY=${RUN_TOPOLOGY:-reflect} RJ_FLOWS=${RUN_FLOWS:-1} RJ_RATE=$RUN_RATE RJ_PATTERN=$RUN_PATTERN RJ_SIZE=$RUN_SIZE RJ_DURATION=$RUN_DURATION \
+  RJ_SCENARIOS=${RUN_SCENARIOS:-} RJ_TOPOLOGY=${RUN_TOPOLOGY:-reflect} RJ_FLOWS=${RUN_FLOWS:-1} RJ_RATE=$RUN_RATE RJ_PATTERN=$RUN_PATTERN RJ_SIZE=$RUN_SIZE RJ_DURATION=$RUN_DURATION \
   RJ_SEED=$RUN_SEED RJ_BURST_SIZE=$RUN_BURST_SIZE RJ_BURST_GAP_US=$RUN_BURST_GAP_US \
   RJ_PATHS=$RUN_PATHS RJ_QUICK=$RUN_QUICK RJ_DUT_CPU=$DUT_CPU RJ_GEN_CPU=$GEN_CPU \
   RJ_KIND=$kind RJ_GEN=$gname RJ_DUT=$dname RJ_GEN1=$g1name RJ_DUT1=$d1name RJ_GEN_DRIVER=$gdrv RJ_DUT_DRIVER=$ddrv \
@@ -279,6 +305,10 @@ run = {
 if e["RJ_GEN1"]:
     # the forward topology's second link: the generator receives on gen1, the DUT sends on dut1
     run["ports"].update({"gen_rx": e["RJ_GEN1"], "dut_tx": e["RJ_DUT1"]})
+if e.get("RJ_SCENARIOS"):
+    run["scenarios"] = e["RJ_SCENARIOS"].split()
+if e.get("RJ_SCENARIO"):
+    run["scenario"] = e["RJ_SCENARIO"]
 for k, key in (("RJ_REPEAT", "repeat"), ("RJ_REPETITION", "repetition")):
     if e.get(k):
         run[key] = int(e[k])
@@ -289,7 +319,7 @@ PY
 cmd_run() {
   RUN_PATHS=$RUN_PATHS_ALL RUN_RATE=10000 RUN_PATTERN=const RUN_BURST_SIZE=32 RUN_BURST_GAP_US=1000
   RUN_DURATION="" RUN_SIZE=128 RUN_SEED=1 RUN_QUICK=0 RUN_GEN_BACKEND="" RUN_ISOLATE=1 RUN_TRACE=1
-  RUN_REPEAT=1 RUN_TOPOLOGY=reflect RUN_FLOWS=1
+  RUN_REPEAT=1 RUN_TOPOLOGY=reflect RUN_FLOWS=1 RUN_SCENARIOS=""
   local out="$LAB_ROOT/results" ncpu dut_cpu_given=0 paths_given=0
   ncpu=$(nproc)
   DUT_CPU=$((ncpu - 1)) GEN_CPU=0
@@ -300,6 +330,14 @@ cmd_run() {
       --topology) RUN_TOPOLOGY=${2:?--topology needs reflect or forward}; shift ;;
       --topology=*) RUN_TOPOLOGY=${1#*=} ;;
       --flows) RUN_FLOWS=${2:?--flows needs a number}; shift ;;
+      --scenario) RUN_SCENARIOS=$(echo "${2:?--scenario needs a list}" | tr ',' ' '); shift ;;
+      --scn-cpu-load) SCN_CPU_LOAD=${2:?}; shift ;;
+      --scn-softirq-mbps) SCN_SOFTIRQ_MBPS=${2:?}; shift ;;
+      --scn-memory-pct) SCN_MEMORY_PCT=${2:?}; shift ;;
+      --scn-disk-mb) SCN_DISK_MB=${2:?}; shift ;;
+      --scn-irq-hz) SCN_IRQ_HZ=${2:?}; shift ;;
+      --scn-burst-size) SCN_BURST_SIZE=${2:?}; shift ;;
+      --scn-burst-gap-us) SCN_BURST_GAP_US=${2:?}; shift ;;
       --rate) RUN_RATE=${2:?}; shift ;;
       --pattern) RUN_PATTERN=${2:?}; shift ;;
       --burst-size) RUN_BURST_SIZE=${2:?}; shift ;;
@@ -329,6 +367,17 @@ cmd_run() {
     [ -n "$(lab_path_topologies "$p")" ] ||
       usage_die "run: unknown path '$p' (reflect: ${RUN_PATHS_ALL// /, }; forward: ${RUN_PATHS_FWD// /, })"
   done
+  local sc
+  for sc in $RUN_SCENARIOS; do
+    scn_known "$sc" || usage_die "run: unknown scenario '$sc' (${SCN_ALL// /, })"
+  done
+  [ "$(printf '%s\n' $RUN_SCENARIOS | sort | uniq -d)" = "" ] || usage_die "run: --scenario names a scenario twice"
+  for v in SCN_CPU_LOAD SCN_SOFTIRQ_MBPS SCN_MEMORY_PCT SCN_DISK_MB SCN_IRQ_HZ SCN_BURST_SIZE SCN_BURST_GAP_US; do
+    [[ ${!v} =~ ^[0-9]+$ ]] && [ "${!v}" -ge 1 ] ||
+      usage_die "run: --$(echo "$v" | tr 'A-Z_' 'a-z-') must be a whole number above 0 (got '${!v}')"
+  done
+  [ "$SCN_CPU_LOAD" -le 100 ] && [ "$SCN_MEMORY_PCT" -le 80 ] || usage_die "run: --scn-cpu-load is 1 to 100, --scn-memory-pct 1 to 80"
+  [ -z "$RUN_SCENARIOS" ] || [ "$RUN_REPEAT" = 1 ] || usage_die "run: --scenario and --repeat do not go together (yet)"
   for v in RUN_RATE RUN_BURST_SIZE RUN_BURST_GAP_US RUN_SIZE RUN_SEED RUN_REPEAT DUT_CPU GEN_CPU RUN_FLOWS; do
     [[ ${!v} =~ ^[0-9]+$ ]] || usage_die "run: --$(echo "${v#RUN_}" | tr 'A-Z_' 'a-z-') must be a whole number (got '${!v}')"
   done
@@ -347,6 +396,10 @@ cmd_run() {
       usage_die "run: cpu $icpu is isolated ('setup/lab isolate'); run with --dut-cpu $icpu, or 'setup/lab unisolate' first"
     DUT_CPU=$icpu RUN_USER_ISO=1
   fi
+  # a scenario's load: on after the warm-up (a fifth of the schedule), off before the tail
+  SCN_WARMUP=$(( RUN_DURATION / 5 )); [ "$SCN_WARMUP" -ge 1 ] || SCN_WARMUP=1
+  SCN_WINDOW=$(( RUN_DURATION - 2 * SCN_WARMUP )); [ "$SCN_WINDOW" -ge 1 ] || SCN_WINDOW=1
+  [ -z "$RUN_SCENARIOS" ] || [ "$RUN_DURATION" -ge 3 ] || usage_die "run: --scenario needs --duration 3 or more (warm-up, load, tail)"
   GEN_BOUND=$((RUN_DURATION + 30))
   REFL_BOUND=$((RUN_DURATION + 60))
 
@@ -387,8 +440,21 @@ cmd_run() {
     for p in $RUN_PATHS; do
       if [ "$RUN_REPEAT" -gt 1 ]; then echo "== $p (repetition $rep of $RUN_REPEAT)"; else echo "== $p"; fi
       run_one_path "$p"
+      for sc in $RUN_SCENARIOS; do
+        # the same schedule again under the scenario's load, into scenarios/NAME/
+        local top=$RD
+        RD=$top/scenarios/$sc
+        mkdir -p "$RD"/{records,gen,counters,softnet,skipped,logs,noise,tmp,trace,gaps,window}
+        echo "== $p under $sc"
+        RUN_SCN=$sc run_one_path "$p"
+        rm -rf "$RD/tmp"
+        RD=$top
+      done
     done
     RJ_REPETITION=$([ "$RUN_REPEAT" -gt 1 ] && echo "$rep") write_run_json "$RD" "$RD/noise"
+    for sc in $RUN_SCENARIOS; do
+      RJ_SCENARIO=$sc write_run_json "$RD/scenarios/$sc" "$RD/noise"
+    done
     rm -rf "$RD/tmp"
   done
   # a repeated run's own run.json: the configuration, and how many repetitions were planned

@@ -1,0 +1,140 @@
+# setup/scenario.sh — `run --scenario LIST`: the loads a path is measured under, beside its idle
+# baseline. Sourced by setup/run.sh (uses its variables: DUT_CPU, GEN_CPU, NS_GEN, NS_DUT, BUILD,
+# RD, RUN_DIR; and iso_exec from setup/isolate.sh).
+#
+# Each scenario is made with the field's own tools (stress-ng, iperf3, lab-gen), bounded in time
+# by the tool itself and by timeout(1), started after the path's warm-up and stopped before its
+# tail; every process carries LLAB_SCENARIO=<run dir> in its environment (and LLAB_OWNER, so
+# `setup/lab down` finds it after a kill -9 of the run), and scn_stop/scn_kill_all end them.
+#
+#   cpu      a CPU hog on the DUT core: stress-ng --cpu 1 --cpu-load PCT, pinned there, nice 0
+#   softirq  competing kernel traffic on the DUT core: iperf3 UDP over the loopback of a namespace
+#            of its own (<prefix>-scn: the DUT namespace's counters stay the path's), client and
+#            server pinned to the DUT core, so its NET_RX softirqs run there
+#   memory   memory pressure and reclaim: stress-ng --vm (page-in, all methods) over PCT % of RAM
+#            and --mmap workers, pinned to the DUT core (kswapd and compaction run where the
+#            kernel puts them)
+#   disk     dirty-page writeback: stress-ng --hdd writing MB into the run's directory, pinned to
+#            the DUT core (the flusher kworkers are the kernel's)
+# The workers sit on the DUT core so that they load the DUT, not the generator (on a 2-core
+# machine the other core is the generator's); the burst scenario's second lab-gen shares the
+# generator's core by necessity.
+#   irq      interrupt load on the DUT core: stress-ng --timer at HZ (hrtimer interrupts), pinned there
+#   burst    competing microbursts into the DUT port: a second, unmeasured lab-gen (udp) sending
+#            bursts of N back to back every T us from gen0 to dut0, UDP port 7790 (not lab
+#            traffic: the path counts or passes it, it shares the receive queue)
+
+SCN_ALL="cpu softirq memory disk irq burst"
+# intensities (run's --scn-* flags)
+SCN_CPU_LOAD=100 SCN_SOFTIRQ_MBPS=2000 SCN_MEMORY_PCT=25 SCN_DISK_MB=512 SCN_IRQ_HZ=20000
+SCN_BURST_SIZE=256 SCN_BURST_GAP_US=2000
+SCN_PIDS=()
+SCN_CMD=""
+
+scn_known() { case " $SCN_ALL " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# scn_bg CMD...: one process of the scenario, in the background, marked
+scn_bg() {
+  LLAB_SCENARIO=$RUN_DIR "$@" >>"$RD/logs/scenario.log" 2>&1 &
+  SCN_PIDS+=($!)
+}
+
+# scn_start NAME SECONDS: the load on, for at most SECONDS (the tools stop by themselves then);
+# SCN_CMD says what runs
+scn_start() {
+  local name=$1 s=$2 bound
+  bound=$((s + 5))
+  SCN_PIDS=()
+  case $name in
+    cpu)
+      SCN_CMD="stress-ng --cpu 1 --cpu-load $SCN_CPU_LOAD --taskset $DUT_CPU --timeout ${s}s"
+      scn_bg iso_exec timeout -k 2 "$bound" stress-ng --cpu 1 --cpu-load "$SCN_CPU_LOAD" \
+        --taskset "$DUT_CPU" --timeout "${s}s" --quiet ;;
+    softirq)
+      ns_exists "$NS_SCN" || ip netns add "$NS_SCN"
+      ip -n "$NS_SCN" link set lo up
+      SCN_CMD="iperf3 -s -B 127.0.0.1 -A $DUT_CPU; iperf3 -c 127.0.0.1 -u -b ${SCN_SOFTIRQ_MBPS}M -l 1400 -t $s -A $DUT_CPU (both in $NS_SCN)"
+      scn_bg iso_exec timeout -k 2 "$bound" ip netns exec "$NS_SCN" iperf3 -s -B 127.0.0.1 -p 5299 \
+        -A "$DUT_CPU" -1
+      sleep 0.3
+      scn_bg iso_exec timeout -k 2 "$bound" ip netns exec "$NS_SCN" iperf3 -c 127.0.0.1 -p 5299 -u \
+        -b "${SCN_SOFTIRQ_MBPS}M" -l 1400 -t "$s" -A "$DUT_CPU" ;;
+    memory)
+      SCN_CMD="stress-ng --vm 1 --vm-bytes ${SCN_MEMORY_PCT}% --vm-method all --page-in --mmap 1 --mmap-bytes 5% --taskset $DUT_CPU --timeout ${s}s"
+      scn_bg iso_exec timeout -k 2 "$bound" stress-ng --vm 1 --vm-bytes "${SCN_MEMORY_PCT}%" \
+        --vm-method all --page-in --mmap 1 --mmap-bytes 5% --taskset "$DUT_CPU" --timeout "${s}s" --quiet ;;
+    disk)
+      mkdir -p "$RD/tmp/disk"
+      SCN_CMD="stress-ng --hdd 1 --hdd-bytes ${SCN_DISK_MB}M --temp-path <run>/tmp/disk --taskset $DUT_CPU --timeout ${s}s"
+      scn_bg iso_exec timeout -k 2 "$bound" stress-ng --hdd 1 --hdd-bytes "${SCN_DISK_MB}M" \
+        --temp-path "$RD/tmp/disk" --taskset "$DUT_CPU" --timeout "${s}s" --quiet ;;
+    irq)
+      SCN_CMD="stress-ng --timer 1 --timer-freq $SCN_IRQ_HZ --taskset $DUT_CPU --timeout ${s}s"
+      scn_bg iso_exec timeout -k 2 "$bound" stress-ng --timer 1 --timer-freq "$SCN_IRQ_HZ" \
+        --taskset "$DUT_CPU" --timeout "${s}s" --quiet ;;
+    burst)
+      SCN_CMD="lab-gen --backend udp --iface gen0 --dst 198.18.0.2 --port 7790 --pattern burst --burst-size $SCN_BURST_SIZE --burst-gap-us $SCN_BURST_GAP_US --duration $s --cpu $GEN_CPU"
+      scn_bg timeout -k 2 "$bound" ip netns exec "$NS_GEN" "$BUILD/loadgen/lab-gen" --backend udp \
+        --iface gen0 --dst 198.18.0.2 --port 7790 --pattern burst --burst-size "$SCN_BURST_SIZE" \
+        --burst-gap-us "$SCN_BURST_GAP_US" --duration "$s" --cpu "$GEN_CPU" --tail-ms 50 --quiet ;;
+  esac
+}
+
+# scn_stop: the scenario's processes end (TERM, then KILL after 3 s); waits for them
+scn_stop() {
+  local p
+  for p in "${SCN_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  scn_kill_all
+  for p in "${SCN_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  SCN_PIDS=()
+  if ns_exists "$NS_SCN"; then ip netns del "$NS_SCN" 2>/dev/null || true; fi
+}
+
+# scn_kill_all: every process marked as this run's scenario, wherever it is (the tools' children
+# included): TERM, then KILL what is left after 3 s
+scn_kill_all() {
+  local e pid pids
+  [ -n "${RUN_DIR:-}" ] || return 0
+  for _ in 1 2; do
+    pids=()
+    for e in /proc/[0-9]*/environ; do
+      pid=${e#/proc/}; pid=${pid%/environ}
+      [ "$pid" = "$BASHPID" ] && continue
+      grep -qsxzF "LLAB_SCENARIO=$RUN_DIR" "$e" && pids+=("$pid")
+    done
+    [ ${#pids[@]} -gt 0 ] || return 0
+    if [ "$_" = 1 ]; then
+      kill -TERM "${pids[@]}" 2>/dev/null || true
+      for _ in $(seq 30); do
+        local alive=0 q
+        for q in "${pids[@]}"; do kill -0 "$q" 2>/dev/null && alive=1; done
+        [ $alive = 1 ] || return 0
+        sleep 0.1
+      done
+    else
+      kill -KILL "${pids[@]}" 2>/dev/null || true
+    fi
+  done
+}
+
+mono_ns() { python3 -c 'import time; print(time.clock_gettime_ns(time.CLOCK_MONOTONIC))'; }
+
+# scn_window PATH NAME: in the background of a path's run: wait out the warm-up, the load on for
+# the window, off before the tail; the window (CLOCK_MONOTONIC ns) and the command into
+# window/PATH.json
+scn_window() {
+  local path=$1 name=$2 t0 t1
+  trap 'scn_stop; exit 0' TERM INT
+  sleep "$SCN_WARMUP"
+  t0=$(mono_ns)
+  scn_start "$name" "$SCN_WINDOW"
+  sleep "$SCN_WINDOW" &
+  wait $! || true
+  scn_stop
+  t1=$(mono_ns)
+  SW_CMD=$SCN_CMD python3 - "$RD/window/$path.json" "$t0" "$t1" "$name" <<'PY'
+import json, os, sys
+json.dump({"scenario": sys.argv[4], "window_ns": [int(sys.argv[2]), int(sys.argv[3])],
+           "command": os.environ["SW_CMD"]}, open(sys.argv[1], "w"))
+PY
+}

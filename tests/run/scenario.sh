@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# scenario.sh — `run --scenario`: an unknown name is a usage error (exit 2) before anything
+# starts; `run --quick --paths xdptx --scenario cpu,softirq,irq` measures the path idle and under
+# each load, and a sampler of its own (/proc, every 50 ms) sees each load where it should be while
+# its window is open: the cpu hog (stress-ng) running on the DUT core, NET_RX softirqs on the DUT
+# core at several times the rate of the cpu window, local timer interrupts on the DUT core at
+# several times the rate of the cpu window; no process of the scenario alive 1 s after its window
+# closed, none after the run, no scenario namespace; summary.json has scenarios.<name> with the
+# window and paths.xdptx with the keys of the baseline, unaccounted 0; SIGINT during a scenario
+# leaves nothing.
+#
+#   netns ltNNNN-gen  lab-gen --------> ltNNNN-dut  lab-xsk --mode xdptx (DUT core)
+#                                        + stress-ng / iperf3 (in ltNNNN-scn) on the DUT core
+set -u
+. "$(dirname "$0")/../lib/netns.sh"
+netns_require_root
+[ "$(nproc)" -ge 2 ] || { echo "skip: needs 2 or more cores"; exit 77; }
+netns_require_bin loadgen/lab-gen analysis/lab-analyze xdp/lab-xsk
+for t in stress-ng iperf3; do command -v $t >/dev/null || { echo "skip: no $t (setup/lab deps installs it)"; exit 77; }; done
+export LAB_SKIP_DEPS=1 LAB_SKIP_BUILD=1 LAB_BUILD_DIR="$LAB_BUILD"
+T=$(mktemp -d /tmp/lab-scn-test.XXXXXX)
+trap '"$LAB" down >/dev/null 2>&1; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+DUT_CPU=$(( $(nproc) - 1 ))
+fails=0
+ok() { echo "ok: $*"; }
+nok() { echo "not ok: $*"; fails=$((fails + 1)); }
+
+# 1. an unknown scenario: exit 2, nothing made
+"$LAB" run --quick --paths xdptx --scenario cpu,bogus --out "$T/bad" >"$T/bad.log" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q "unknown scenario 'bogus'" "$T/bad.log" && ok "unknown scenario: exit 2 ($(head -n1 "$T/bad.log"))" ||
+  nok "unknown scenario: exit $rc: $(cat "$T/bad.log")"
+[ ! -e "$T/bad" ] && ! ip netns list | grep -q "^$LLAB_PREFIX-" && ok "unknown scenario: nothing was started" ||
+  nok "unknown scenario: something was made"
+
+# 2. a sampler beside a run with three scenarios
+cat >"$T/sampler.py" <<'PY'
+import json, os, sys, time
+cpu, out = int(sys.argv[1]), open(sys.argv[2], "w")
+def col(path, key):
+    for line in open(path):
+        f = line.split()
+        if f and f[0].rstrip(":") == key:
+            return int(f[1 + cpu])
+    return 0
+while not os.path.exists(sys.argv[3]):
+    procs = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            if b"LLAB_SCENARIO=" not in open(f"/proc/{pid}/environ", "rb").read():
+                continue
+            st = open(f"/proc/{pid}/stat").read()
+            comm = st[st.index("(") + 1:st.rindex(")")]
+            procs.append([comm, int(st[st.rindex(")") + 2:].split()[36])])
+        except (OSError, ValueError, IndexError):
+            pass
+    out.write(json.dumps({"t": time.clock_gettime_ns(time.CLOCK_MONOTONIC),
+                          "net_rx": col("/proc/softirqs", "NET_RX"),
+                          "loc": col("/proc/interrupts", "LOC"), "procs": procs}) + "\n")
+    out.flush()
+    time.sleep(0.05)
+PY
+python3 "$T/sampler.py" "$DUT_CPU" "$T/samples.jsonl" "$T/stop" &
+SPID=$!
+"$LAB" run --quick --duration 5 --paths xdptx --scenario cpu,softirq,irq --no-trace --out "$T/res" >"$T/run.log" 2>&1; rc=$?
+touch "$T/stop"; wait $SPID
+[ $rc = 0 ] || nok "run --scenario exited $rc: $(tail -n 3 "$T/run.log")"
+python3 - "$T/res/latest/summary.json" "$T/samples.jsonl" "$DUT_CPU" <<'PY' && ok "scenarios seen where they belong" || nok "scenario checks (above)"
+import json, sys
+s = json.load(open(sys.argv[1])); cpu = int(sys.argv[3])
+rows = [json.loads(l) for l in open(sys.argv[2])]
+bad = []
+base = s["paths"]["xdptx"]
+sc = s.get("scenarios", {})
+if sorted(sc) != ["cpu", "irq", "softirq"]:
+    bad.append(f"scenarios in summary.json: {sorted(sc)}")
+def rate(key, w):
+    r = [x for x in rows if w[0] <= x["t"] <= w[1]]
+    if len(r) < 2:
+        return None
+    return (r[-1][key] - r[0][key]) / ((r[-1]["t"] - r[0]["t"]) / 1e9)
+for name, v in sc.items():
+    p = v.get("paths", {}).get("xdptx", {})
+    missing = sorted(set(base) - set(p))
+    if missing:
+        bad.append(f"{name}: paths.xdptx lacks {missing}")
+    if p.get("unaccounted") != 0 or p.get("sent") != base.get("sent"):
+        bad.append(f"{name}: sent {p.get('sent')} unaccounted {p.get('unaccounted')}")
+    w = v.get("window_ns", [])
+    if len(w) != 2 or not w[0] < w[1] or not v.get("command"):
+        bad.append(f"{name}: window {w} command {v.get('command')!r}")
+        continue
+    print(f"# {name}: window {(w[1] - w[0]) / 1e9:.2f} s, {v['command']}")
+    inside = [x for x in rows if w[0] + 3e8 <= x["t"] <= w[1] - 1e8]
+    # from 1 s after the window closed to the next scenario's start (its processes are its own)
+    nxt = min([o["window_ns"][0] for o in sc.values() if len(o.get("window_ns", [])) == 2
+               and o["window_ns"][0] > w[1]] or [float("inf")])
+    late = [x for x in rows if w[1] + 1e9 < x["t"] < nxt - 2e8 and x["procs"]]
+    if late:
+        bad.append(f"{name}: processes alive 1 s after the window closed: {late[0]['procs']}")
+    v["_in"] = inside
+cw = sc.get("cpu", {}).get("window_ns")
+if cw:
+    hog = [p for x in sc["cpu"]["_in"] for p in x["procs"] if p[0].startswith("stress-ng")]
+    on = [p for p in hog if p[1] == cpu]
+    print(f"# cpu: {len(hog)} samples of stress-ng processes in the window, {len(on)} on cpu {cpu}")
+    if not hog or len(on) < 0.9 * len(hog):
+        bad.append(f"cpu: stress-ng on the DUT core in {len(on)} of {len(hog)} samples")
+    r_cpu_rx, r_cpu_loc = rate("net_rx", cw), rate("loc", cw)
+    for name, key, what in (("softirq", "net_rx", "NET_RX softirqs"), ("irq", "loc", "local timer interrupts")):
+        w = sc.get(name, {}).get("window_ns")
+        r, r0 = rate(key, w) if w else None, rate(key, cw)
+        print(f"# {name}: {what} on cpu {cpu}: {r and round(r)}/s in its window, {r0 and round(r0)}/s in the cpu window")
+        if r is None or r0 is None or r < 3 * max(r0, 100):
+            bad.append(f"{name}: {what} {r}/s, not well above the cpu window's {r0}/s")
+for b in bad:
+    print("  " + b)
+sys.exit(1 if bad else 0)
+PY
+grep -q "Under load: scenarios" "$T/res/latest/summary.md" && ok "summary.md has the scenario table" || nok "summary.md lacks the scenario table"
+left=$(grep -lsxzF "LLAB_SCENARIO=$(readlink -f "$T/res/latest")" /proc/[0-9]*/environ | wc -l)
+[ "$left" = 0 ] && ok "no process of the scenarios left" || nok "$left scenario processes left"
+ip netns list | grep -q "^$LLAB_PREFIX-scn" && nok "the scenario namespace is left" || ok "no scenario namespace left"
+r=$("$LAB" residue 2>&1); [ -z "$r" ] && ok "no residue after the run" || nok "residue: $r"
+
+# 3. SIGINT while a scenario's load is on
+python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])' \
+  env LAB_QUIET= "$LAB" run --quick --duration 6 --paths xdptx --scenario cpu --no-trace --out "$T/res2" >"$T/run2.log" 2>&1 &
+RPID=$!
+for _ in $(seq 600); do grep -q "^== xdptx under cpu" "$T/run2.log" 2>/dev/null && break; sleep 0.1; done
+sleep 2.5
+pgrep -f "stress-ng --cpu" >/dev/null && ok "SIGINT test: the hog runs before the signal" || nok "SIGINT test: no hog running (the test would prove nothing)"
+kill -INT $RPID
+for _ in $(seq 300); do kill -0 $RPID 2>/dev/null || break; sleep 0.1; done
+kill -0 $RPID 2>/dev/null && { nok "run alive 30 s after SIGINT"; kill -KILL $RPID; }
+wait $RPID 2>/dev/null
+# running ones (an exited child may show as a zombie until init reaps it)
+live() { ps -eo stat=,args= | awk '$1 !~ /^Z/ && $2 ~ /^(stress-ng|iperf3)/'; }
+for _ in $(seq 30); do [ -z "$(live)" ] && break; sleep 0.1; done
+[ -n "$(live)" ] && nok "stress-ng or iperf3 left after SIGINT: $(live | head -n 3)" || ok "SIGINT: no stress-ng or iperf3 left"
+r=$("$LAB" residue 2>&1); [ -z "$r" ] && ok "SIGINT: no residue" || nok "SIGINT: residue: $r"
+echo "$fails failure(s)"
+[ $fails -eq 0 ]
