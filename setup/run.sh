@@ -432,6 +432,7 @@ cmd_run() {
     say "run: cpu $DUT_CPU isolated at run time (tasks, IRQs moved; busy-poll on; C-states held shallow)"
   fi
   iso_hold_cstate
+  [ -z "$RUN_SCENARIOS" ] || scn_clock_init
   local rep
   for rep in $(seq "$RUN_REPEAT"); do
     RD=$RUN_DIR

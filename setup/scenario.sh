@@ -80,44 +80,53 @@ scn_start() {
   esac
 }
 
-# scn_stop: the scenario's processes end (TERM, then KILL after 3 s); waits for them
+# scn_stop: the scenario's processes end (TERM to the ones started, which pass it on; a sweep
+# for stragglers only if some are still there after 1 s); waits for them
 scn_stop() {
-  local p
+  local p alive=0
   for p in "${SCN_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  scn_kill_all
+  for _ in $(seq 10); do
+    alive=0
+    for p in "${SCN_PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ $alive = 1 ] || break
+    sleep 0.1
+  done
+  [ $alive = 0 ] && [ -z "$(scn_marked)" ] || scn_kill_all
   for p in "${SCN_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   SCN_PIDS=()
   if ns_exists "$NS_SCN"; then ip netns del "$NS_SCN" 2>/dev/null || true; fi
 }
 
 # scn_kill_all: every process marked as this run's scenario, wherever it is (the tools' children
-# included): TERM, then KILL what is left after 3 s
-scn_kill_all() {
-  local e pid pids
+# included): TERM, then KILL what is left after 3 s. One grep over /proc (no process per pid):
+# this runs while the generator's core is measuring.
+scn_marked() {
   [ -n "${RUN_DIR:-}" ] || return 0
-  for _ in 1 2; do
-    pids=()
-    for e in /proc/[0-9]*/environ; do
-      pid=${e#/proc/}; pid=${pid%/environ}
-      [ "$pid" = "$BASHPID" ] && continue
-      grep -qsxzF "LLAB_SCENARIO=$RUN_DIR" "$e" && pids+=("$pid")
-    done
-    [ ${#pids[@]} -gt 0 ] || return 0
-    if [ "$_" = 1 ]; then
-      kill -TERM "${pids[@]}" 2>/dev/null || true
-      for _ in $(seq 30); do
-        local alive=0 q
-        for q in "${pids[@]}"; do kill -0 "$q" 2>/dev/null && alive=1; done
-        [ $alive = 1 ] || return 0
-        sleep 0.1
-      done
-    else
-      kill -KILL "${pids[@]}" 2>/dev/null || true
-    fi
+  grep -lsxzF "LLAB_SCENARIO=$RUN_DIR" /proc/[0-9]*/environ 2>/dev/null |
+    sed 's,^/proc/\([0-9]*\)/environ$,\1,' | grep -vx "$BASHPID" || true
+}
+scn_kill_all() {
+  local pids
+  pids=$(scn_marked)
+  [ -n "$pids" ] || return 0
+  # shellcheck disable=SC2086
+  kill -TERM $pids 2>/dev/null || true
+  for _ in $(seq 30); do
+    sleep 0.1
+    pids=$(scn_marked)
+    [ -n "$pids" ] || return 0
   done
+  # shellcheck disable=SC2086
+  kill -KILL $pids 2>/dev/null || true
 }
 
-mono_ns() { python3 -c 'import time; print(time.clock_gettime_ns(time.CLOCK_MONOTONIC))'; }
+# CLOCK_MONOTONIC in ns without a process: bash's $EPOCHREALTIME (µs) plus the offset
+# scn_clock_init measured once, before any packet flows
+SCN_MONO_OFF_NS=0
+scn_clock_init() {
+  SCN_MONO_OFF_NS=$(python3 -c 'import time; print(time.clock_gettime_ns(time.CLOCK_MONOTONIC) - time.time_ns())')
+}
+mono_ns() { local r=${EPOCHREALTIME/[.,]/}; echo $(( 10#$r * 1000 + SCN_MONO_OFF_NS )); }
 
 # scn_window PATH NAME: in the background of a path's run: wait out the warm-up, the load on for
 # the window, off before the tail; the window (CLOCK_MONOTONIC ns) and the command into
@@ -132,9 +141,9 @@ scn_window() {
   wait $! || true
   scn_stop
   t1=$(mono_ns)
-  SW_CMD=$SCN_CMD python3 - "$RD/window/$path.json" "$t0" "$t1" "$name" <<'PY'
-import json, os, sys
-json.dump({"scenario": sys.argv[4], "window_ns": [int(sys.argv[2]), int(sys.argv[3])],
-           "command": os.environ["SW_CMD"]}, open(sys.argv[1], "w"))
-PY
+  # written by the shell itself: the tail of the schedule is still being measured
+  local c=${SCN_CMD//\\/\\\\}
+  c=${c//\"/\\\"}
+  printf '{"scenario": "%s", "window_ns": [%s, %s], "command": "%s"}\n' "$name" "$t0" "$t1" "$c" \
+    >"$RD/window/$path.json"
 }
