@@ -248,6 +248,7 @@ run_one_path() {
     for _ in $(seq 100); do kill -0 "$scn_pid" 2>/dev/null || break; sleep 0.1; done
     stop_pid "$scn_pid" || true
     [ -s "$RD/window/$path.json" ] || echo "the scenario's window was not recorded" >>"$RD/failed-$path.txt"
+    scn_kill_all # what a tool left behind, now that the schedule is over
   fi
   trace_stop
   stop_pid "$refl_pid" || refl_rc=$?

@@ -80,8 +80,9 @@ scn_start() {
   esac
 }
 
-# scn_stop: the scenario's processes end (TERM to the ones started, which pass it on; a sweep
-# for stragglers only if some are still there after 1 s); waits for them
+# scn_stop: the scenario's processes end (TERM to the ones started, which pass it on; KILL to
+# those still there after 1 s); waits for them. No sweep of /proc here: the schedule's tail is
+# still being measured (run_one_path sweeps for stragglers with scn_kill_all after it)
 scn_stop() {
   local p alive=0
   for p in "${SCN_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
@@ -91,7 +92,9 @@ scn_stop() {
     [ $alive = 1 ] || break
     sleep 0.1
   done
-  [ $alive = 0 ] && [ -z "$(scn_marked)" ] || scn_kill_all
+  if [ $alive = 1 ]; then
+    for p in "${SCN_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  fi
   for p in "${SCN_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   SCN_PIDS=()
   if ns_exists "$NS_SCN"; then ip netns del "$NS_SCN" 2>/dev/null || true; fi
