@@ -96,7 +96,25 @@ static void spectrum(FILE *f, const struct lab_run *r)
 }
 
 /* Heat map: x = intended send time, y = RTT (log rows), colour = log of the packet count. */
-static void heatmap(FILE *f, const struct lab_path *p)
+/* A scenario's window (run --scenario) as a shaded band over a time plot of width pw at x = L */
+static void window_band(FILE *f, const struct lab_path *p, const int64_t *w, double L, double T,
+			double pw, double ph)
+{
+	if (!w || !p->span_ns)
+		return;
+	double x0 = (double)(w[0] - (int64_t)p->t0_ns) / (double)p->span_ns;
+	double x1 = (double)(w[1] - (int64_t)p->t0_ns) / (double)p->span_ns;
+	x0 = x0 < 0 ? 0 : x0 > 1 ? 1 : x0;
+	x1 = x1 < 0 ? 0 : x1 > 1 ? 1 : x1;
+	if (x1 <= x0)
+		return;
+	fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#6a5acd\" "
+		   "fill-opacity=\"0.12\" stroke=\"#6a5acd\" stroke-dasharray=\"4 3\"/>"
+		   "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" fill=\"#6a5acd\">scenario load</text>\n",
+		L + x0 * pw, T, (x1 - x0) * pw, ph, L + x0 * pw + 3, T + 10);
+}
+
+static void heatmap(FILE *f, const struct lab_path *p, const int64_t *win)
 {
 	const double cw = 5, rh = 6, L = 70, T = 10;
 	int rlo = LAB_HEAT_L, rhi = -1;
@@ -131,6 +149,7 @@ static void heatmap(FILE *f, const struct lab_path *p)
 	}
 	char span[32];
 	fmt_ns(span, sizeof(span), (double)p->span_ns);
+	window_band(f, p, win, L, T, LAB_HEAT_T * cw, rows * rh);
 	fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" class=\"frame\"/>\n"
 		   "<text x=\"%.1f\" y=\"%.1f\" class=\"axis\">send time: 0 to %s; darker = more "
 		   "packets (log)</text>\n</svg>\n",
@@ -235,7 +254,7 @@ static void tail_section(FILE *f, const struct lab_path *p)
 		worst_second(f, p);
 }
 
-static void timeline(FILE *f, const struct lab_path *p)
+static void timeline(FILE *f, const struct lab_path *p, const int64_t *win)
 {
 	const double W = 760, H = 200, L = 70, R = 20, T = 10, B = 36;
 	double pw = W - L - R, ph = H - T - B, bin_s = (double)p->span_ns / LAB_RATE_BINS / 1e9;
@@ -245,6 +264,7 @@ static void timeline(FILE *f, const struct lab_path *p)
 		mx = p->rate_dut[b] > mx ? p->rate_dut[b] : mx;
 	}
 	fprintf(f, "<svg width=\"%.0f\" height=\"%.0f\">\n", W, H);
+	window_band(f, p, win, L, T, pw, ph);
 	for (size_t i = 0; i < p->nbursts; i++) {
 		double x0 = (double)(p->bursts[i].start_ns - (int64_t)p->t0_ns) / (double)p->span_ns;
 		double x1 = (double)(p->bursts[i].end_ns - (int64_t)p->t0_ns) / (double)p->span_ns;
@@ -379,6 +399,17 @@ int lab_write_report_html(const struct lab_run *r, char *err, size_t errlen)
 	      "</style></head><body>\n<h1>Packet latency lab report</h1>\n", f);
 	table(f, r);
 	spectrum(f, r);
+	if (r->nscen) {
+		fputs("<h2>Under load (run --scenario)</h2>\n<p>Each path again under each scenario's load, "
+		      "the load's window shaded on every time plot, in the scenario's own report:", f);
+		for (size_t i = 0; i < r->nscen; i++) {
+			fputs(i ? ", " : " ", f);
+			fprintf(f, "<a href=\"scenarios/%s/report.html\">", r->scen_name[i]);
+			lab_html_esc(f, r->scen_name[i]);
+			fputs("</a>", f);
+		}
+		fputs(". The table beside the baseline is in summary.md.</p>\n", f);
+	}
 	for (size_t i = 0; i < r->npaths; i++) {
 		const struct lab_path *p = &r->paths[i];
 		fputs("<h2>", f);
@@ -390,15 +421,17 @@ int lab_write_report_html(const struct lab_run *r, char *err, size_t errlen)
 			fputs("</p>\n", f);
 			continue;
 		}
+		int64_t wb[2];
+		const int64_t *win = lab_run_window(r, p->name, wb, NULL, 0) ? wb : NULL;
 		fputs("<h3>RTT over time</h3>\n", f);
 		if (p->received) {
-			heatmap(f, p);
+			heatmap(f, p, win);
 			tail_section(f, p);
 		} else {
 			fputs("<p>No packet came back.</p>\n", f);
 		}
 		fprintf(f, "<h3>Arrival rate and microbursts</h3>\n");
-		timeline(f, p);
+		timeline(f, p, win);
 		for (int k = 0; k < p->nnotes; k++) {
 			fputs("<p class=\"note\">", f);
 			lab_html_esc(f, p->notes[k]);

@@ -277,6 +277,30 @@ int lab_run_load(const char *dir, const struct lab_analyze_opts *o, struct lab_r
 
 static int cmp_str(const void *a, const void *b) { return strcmp(a, b); }
 
+bool lab_run_window(const struct lab_run *s, const char *path, int64_t w[2], char *cmd, size_t len)
+{
+	char p[4300], err[256];
+	int64_t a, b;
+	snprintf(p, sizeof(p), "%s/window/%s.json", s->dir, path);
+	struct stat st;
+	if (stat(p, &st) < 0)
+		return false;
+	struct jv *d = jv_parse_file(p, err, sizeof(err));
+	if (!d)
+		return false;
+	const struct jv *wv = jv_get(d, "window_ns"), *c = jv_get(d, "command");
+	bool ok = wv && wv->type == JV_ARR && wv->n == 2 && jv_i64(wv->items[0], &a) &&
+		  jv_i64(wv->items[1], &b) && a < b;
+	if (ok) {
+		w[0] = a;
+		w[1] = b;
+		if (cmd)
+			snprintf(cmd, len, "%s", c && c->type == JV_STR ? c->s : "");
+	}
+	jv_free(d);
+	return ok;
+}
+
 /* scenarios/<name>/: each a run of its own, analysed the same way (run.json run.scenarios gives
  * the order; a name it does not list comes after, by name) */
 static int load_scenarios(const char *dir, const struct lab_analyze_opts *o, struct lab_run *r,

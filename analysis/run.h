@@ -36,6 +36,9 @@ const struct lab_path *lab_run_find(const struct lab_run *r, const char *name);
 const struct lab_path *lab_run_floor(const struct lab_run *r);
 /* The drop points the registry lists for a path (NULL-terminated), NULL for a path it lacks. */
 const char *const *lab_path_drop_points(const char *name);
+/* A scenario run's window for path (scenarios/<name>/window/<path>.json, setup/scenario.sh):
+ * [start, stop] CLOCK_MONOTONIC ns and its command; false when it has none. */
+bool lab_run_window(const struct lab_run *r, const char *path, int64_t w[2], char *cmd, size_t len);
 /* The topology the registry is read for (lab_run_load sets it from run.json): reflect|forward. */
 const char *lab_run_topology(void);
 void lab_run_set_topology(const char *t);

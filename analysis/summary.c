@@ -204,29 +204,6 @@ static const struct lab_path *first_analyzed(const struct lab_run *r)
 	return NULL;
 }
 
-/* scenarios/<name>/window/<path>.json (setup/scenario.sh): [start, stop] and the command; false
- * when missing or unreadable */
-static bool scen_window(const struct lab_run *s, const char *path, int64_t w[2], char *cmd, size_t len)
-{
-	char p[4300], err[256];
-	int64_t a, b;
-	snprintf(p, sizeof(p), "%s/window/%s.json", s->dir, path);
-	struct jv *d = jv_parse_file(p, err, sizeof(err));
-	if (!d)
-		return false;
-	const struct jv *wv = jv_get(d, "window_ns"), *c = jv_get(d, "command");
-	bool ok = wv && wv->type == JV_ARR && wv->n == 2 && jv_i64(wv->items[0], &a) &&
-		  jv_i64(wv->items[1], &b);
-	if (ok) {
-		w[0] = a;
-		w[1] = b;
-		if (cmd)
-			snprintf(cmd, len, "%s", c && c->type == JV_STR ? c->s : "");
-	}
-	jv_free(d);
-	return ok;
-}
-
 /* scenarios.<name>: window_ns [first start, last stop] (each path ran the schedule on its own:
  * windows.<path> has its own), the command, and paths.<p> with the keys of the top paths.<p> */
 static void emit_scenarios(struct lab_json *j, const struct lab_run *r)
@@ -238,7 +215,7 @@ static void emit_scenarios(struct lab_json *j, const struct lab_run *r)
 		char cmd[512] = "";
 		lab_json_obj(j, r->scen_name[i]);
 		for (size_t k = 0; k < s->npaths; k++)
-			if (scen_window(s, s->paths[k].name, w, cmd[0] ? NULL : cmd, sizeof(cmd))) {
+			if (lab_run_window(s, s->paths[k].name, w, cmd[0] ? NULL : cmd, sizeof(cmd))) {
 				lo = w[0] < lo ? w[0] : lo;
 				hi = w[1] > hi ? w[1] : hi;
 			}
@@ -251,7 +228,7 @@ static void emit_scenarios(struct lab_json *j, const struct lab_run *r)
 		lab_json_str(j, "command", cmd);
 		lab_json_obj(j, "windows");
 		for (size_t k = 0; k < s->npaths; k++)
-			if (scen_window(s, s->paths[k].name, w, NULL, 0)) {
+			if (lab_run_window(s, s->paths[k].name, w, NULL, 0)) {
 				lab_json_arr(j, s->paths[k].name);
 				lab_json_i64(j, NULL, w[0]);
 				lab_json_i64(j, NULL, w[1]);
@@ -679,7 +656,7 @@ static void md_scenarios(FILE *f, const struct lab_run *r)
 			char cmd[512] = "", load[96] = "window not recorded";
 			if (!p)
 				continue;
-			if (scen_window(&r->scen[s], b->name, w, cmd, sizeof(cmd)))
+			if (lab_run_window(&r->scen[s], b->name, w, cmd, sizeof(cmd)))
 				snprintf(load, sizeof(load), "%.1f s", (double)(w[1] - w[0]) / 1e9);
 			if (p->skipped) {
 				fprintf(f, "| %s | %s | %s | skipped: %s | | | | | | |\n", b->name,
@@ -702,7 +679,7 @@ static void md_scenarios(FILE *f, const struct lab_run *r)
 		char cmd[512] = "";
 		int64_t w[2];
 		for (size_t k = 0; k < r->scen[s].npaths && !cmd[0]; k++)
-			scen_window(&r->scen[s], r->scen[s].paths[k].name, w, cmd, sizeof(cmd));
+			lab_run_window(&r->scen[s], r->scen[s].paths[k].name, w, cmd, sizeof(cmd));
 		fprintf(f, "%s **%s**: `%s`", s ? ";" : "", r->scen_name[s], cmd[0] ? cmd : "?");
 	}
 	fprintf(f, ".\n\n");

@@ -119,6 +119,10 @@ for b in bad:
 sys.exit(1 if bad else 0)
 PY
 grep -q "Under load: scenarios" "$T/res/latest/summary.md" && ok "summary.md has the scenario table" || nok "summary.md lacks the scenario table"
+n=$(grep -c "scenario load" "$T/res/latest/scenarios/cpu/report.html" 2>/dev/null)
+[ "${n:-0}" -ge 2 ] && grep -q 'href="scenarios/cpu/report.html"' "$T/res/latest/report.html" &&
+  ok "the window is drawn on the scenario's time plots ($n), the run's report links it" ||
+  nok "report: window bands $n, or no link from the run's report"
 left=$(grep -lsxzF "LLAB_SCENARIO=$(readlink -f "$T/res/latest")" /proc/[0-9]*/environ | wc -l)
 [ "$left" = 0 ] && ok "no process of the scenarios left" || nok "$left scenario processes left"
 ip netns list | grep -q "^$LLAB_PREFIX-scn" && nok "the scenario namespace is left" || ok "no scenario namespace left"
