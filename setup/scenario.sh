@@ -39,41 +39,49 @@ scn_bg() {
   SCN_PIDS+=($!)
 }
 
+# scn_describe NAME SECONDS: the command line of the scenario's load, as recorded
+scn_describe() {
+  local s=$2
+  case $1 in
+    cpu) echo "stress-ng --cpu 1 --cpu-load $SCN_CPU_LOAD --taskset $DUT_CPU --timeout ${s}s" ;;
+    softirq) echo "iperf3 -s -B 127.0.0.1 -A $DUT_CPU; iperf3 -c 127.0.0.1 -u -b ${SCN_SOFTIRQ_MBPS}M -l 1400 -t $s -A $DUT_CPU (both in $NS_SCN)" ;;
+    memory) echo "stress-ng --vm 1 --vm-bytes ${SCN_MEMORY_PCT}% --vm-method all --page-in --mmap 1 --mmap-bytes 5% --taskset $DUT_CPU --timeout ${s}s" ;;
+    disk) echo "stress-ng --hdd 1 --hdd-bytes ${SCN_DISK_MB}M --temp-path <run>/tmp/disk --taskset $DUT_CPU --timeout ${s}s" ;;
+    irq) echo "stress-ng --timer 1 --timer-freq $SCN_IRQ_HZ --taskset $DUT_CPU --timeout ${s}s" ;;
+    burst) echo "lab-gen --backend udp --iface gen0 --dst 198.18.0.2 --port 7790 --pattern burst --burst-size $SCN_BURST_SIZE --burst-gap-us $SCN_BURST_GAP_US --duration $s --cpu $GEN_CPU" ;;
+  esac
+}
+
 # scn_start NAME SECONDS: the load on, for at most SECONDS (the tools stop by themselves then);
 # SCN_CMD says what runs
 scn_start() {
   local name=$1 s=$2 bound
   bound=$((s + 5))
   SCN_PIDS=()
+  SCN_CMD=$(scn_describe "$name" "$s")
   case $name in
     cpu)
-      SCN_CMD="stress-ng --cpu 1 --cpu-load $SCN_CPU_LOAD --taskset $DUT_CPU --timeout ${s}s"
       scn_bg iso_exec timeout -k 2 "$bound" stress-ng --cpu 1 --cpu-load "$SCN_CPU_LOAD" \
         --taskset "$DUT_CPU" --timeout "${s}s" --quiet ;;
     softirq)
       ns_exists "$NS_SCN" || ip netns add "$NS_SCN"
       ip -n "$NS_SCN" link set lo up
-      SCN_CMD="iperf3 -s -B 127.0.0.1 -A $DUT_CPU; iperf3 -c 127.0.0.1 -u -b ${SCN_SOFTIRQ_MBPS}M -l 1400 -t $s -A $DUT_CPU (both in $NS_SCN)"
       scn_bg iso_exec timeout -k 2 "$bound" ip netns exec "$NS_SCN" iperf3 -s -B 127.0.0.1 -p 5299 \
         -A "$DUT_CPU" -1
       sleep 0.3
       scn_bg iso_exec timeout -k 2 "$bound" ip netns exec "$NS_SCN" iperf3 -c 127.0.0.1 -p 5299 -u \
         -b "${SCN_SOFTIRQ_MBPS}M" -l 1400 -t "$s" -A "$DUT_CPU" ;;
     memory)
-      SCN_CMD="stress-ng --vm 1 --vm-bytes ${SCN_MEMORY_PCT}% --vm-method all --page-in --mmap 1 --mmap-bytes 5% --taskset $DUT_CPU --timeout ${s}s"
       scn_bg iso_exec timeout -k 2 "$bound" stress-ng --vm 1 --vm-bytes "${SCN_MEMORY_PCT}%" \
         --vm-method all --page-in --mmap 1 --mmap-bytes 5% --taskset "$DUT_CPU" --timeout "${s}s" --quiet ;;
     disk)
       mkdir -p "$RD/tmp/disk"
-      SCN_CMD="stress-ng --hdd 1 --hdd-bytes ${SCN_DISK_MB}M --temp-path <run>/tmp/disk --taskset $DUT_CPU --timeout ${s}s"
       scn_bg iso_exec timeout -k 2 "$bound" stress-ng --hdd 1 --hdd-bytes "${SCN_DISK_MB}M" \
         --temp-path "$RD/tmp/disk" --taskset "$DUT_CPU" --timeout "${s}s" --quiet ;;
     irq)
-      SCN_CMD="stress-ng --timer 1 --timer-freq $SCN_IRQ_HZ --taskset $DUT_CPU --timeout ${s}s"
       scn_bg iso_exec timeout -k 2 "$bound" stress-ng --timer 1 --timer-freq "$SCN_IRQ_HZ" \
         --taskset "$DUT_CPU" --timeout "${s}s" --quiet ;;
     burst)
-      SCN_CMD="lab-gen --backend udp --iface gen0 --dst 198.18.0.2 --port 7790 --pattern burst --burst-size $SCN_BURST_SIZE --burst-gap-us $SCN_BURST_GAP_US --duration $s --cpu $GEN_CPU"
       scn_bg timeout -k 2 "$bound" ip netns exec "$NS_GEN" "$BUILD/loadgen/lab-gen" --backend udp \
         --iface gen0 --dst 198.18.0.2 --port 7790 --pattern burst --burst-size "$SCN_BURST_SIZE" \
         --burst-gap-us "$SCN_BURST_GAP_US" --duration "$s" --cpu "$GEN_CPU" --tail-ms 50 --quiet ;;

@@ -81,6 +81,9 @@ options:
   --topology T        reflect (default) or forward (gen0 -> dut0, dut1 -> gen1: the DUT
                       forwards; 'setup/lab run --help' says more); the paths are the topology's
   --paths LIST        comma-separated, from: {",".join(names)} (default: all)
+  --scenario NAME     the whole sweep under one of run's scenario loads (cpu, softirq, memory,
+                      disk, irq, burst; 'setup/lab run --help' and the --scn-* intensities'
+                      defaults), on from before the first trial to after the last
   --sizes LIST        frame sizes without FCS, 64 to 1514, comma-separated (default 64)
   --pdr-loss PCT      PDR's loss tolerance in percent (default 0.5)
   --resolution PCT    a search ends when its interval is this narrow: hi/lo - 1 (default 2)
@@ -141,6 +144,7 @@ def parse_args(argv, root):
     p.add_argument("-h", "--help", action="store_true")
     p.add_argument("--paths", default=",".join(names))
     p.add_argument("--topology", default=topo)
+    p.add_argument("--scenario", default="")
     p.add_argument("--sizes", default=None)
     p.add_argument("--pdr-loss", type=float, default=0.5)
     p.add_argument("--resolution", type=float, default=None)
@@ -211,6 +215,8 @@ def parse_args(argv, root):
         raise UsageError(f"this machine has cores 0 to {ncpu - 1}")
     if a.testpmd and "dpdk" not in names:
         raise UsageError("--testpmd needs the dpdk path")
+    if a.scenario and a.scenario not in ("cpu", "softirq", "memory", "disk", "irq", "burst"):
+        raise UsageError(f"unknown scenario '{a.scenario}' (cpu, softirq, memory, disk, irq, burst; one per sweep)")
     if a.testpmd and topo != "reflect":
         raise UsageError("--testpmd (5tswap, a reflector) is for the reflect topology")
     a.floor = next((r[0] for r in reg if r[5] == "floor"), None)
@@ -960,6 +966,10 @@ def write_outputs(lab, a, sw, interrupted, machine):
            "generator": res["generator"], "generator_wall_s": res.get("generator_wall_s"),
            "curve_pps": res.get("curve_pps", []),
            "paths": res["paths"]}
+    if a.scenario:
+        # the load was on for the whole sweep (setup/sweep.sh started it before the first trial)
+        doc["sweep"]["scenario"] = {"name": a.scenario,
+                                    "command": os.environ.get("SWEEP_SCENARIO_CMD", "")}
     doc["errors"] = sw.failed
     if a.validate:
         doc["validation_failed"] = sw.validation_failed
@@ -987,6 +997,13 @@ def table(doc):
                f"{sw['resolution_pct']} %; {sw['pattern']} schedule, lab-gen {sw['gen_backend']} backend. "
                f"Latency is RTT from the intended send time (us), over {sw['point_s']:g} s per point."
                + (" INTERRUPTED: only the finished trials." if sw["interrupted"] else ""))
+    if sw.get("topology", "reflect") != "reflect":
+        out.append("")
+        out.append(f"Topology: {sw['topology']} (gen0 -> dut0, the DUT forwards, dut1 -> gen1).")
+    if sw.get("scenario"):
+        out.append("")
+        out.append(f"Under the {sw['scenario']['name']} scenario for the whole sweep, generator limit "
+                   f"included: `{sw['scenario']['command']}`.")
     out.append("")
     for size, g in doc["generator"].items():
         if g.get("measured"):
@@ -1179,6 +1196,7 @@ def main(argv):
         return EXIT_OK
     if check:
         for k, v in (("SW_DUT_CPU", a.dut_cpu), ("SW_GEN_CPU", a.gen_cpu), ("SW_TOPOLOGY", a.topology),
+                     ("SW_SCENARIO", a.scenario),
                      ("SW_ISOLATE", 0 if a.no_isolate else 1), ("SW_OUT", a.out),
                      ("SW_PATHS", " ".join(a.path_list + (["testpmd"] if a.testpmd else [])))):
             print(f"{k}={shlex.quote(str(v))}")

@@ -36,7 +36,13 @@ sweep_kill_own() {
   kill -KILL "${pids[@]}" 2>/dev/null || true
 }
 
+SCN_HOLDER=""
 sweep_cleanup() {
+  if [ -n "$SCN_HOLDER" ]; then
+    kill -TERM "$SCN_HOLDER" 2>/dev/null || true
+    wait "$SCN_HOLDER" 2>/dev/null || true
+    SCN_HOLDER=""
+  fi
   if [ -n "$SWEEP_PID" ]; then
     kill -TERM "$SWEEP_PID" 2>/dev/null || true
     for _ in $(seq 100); do kill -0 "$SWEEP_PID" 2>/dev/null || break; sleep 0.1; done
@@ -54,7 +60,7 @@ cmd_sweep() {
   done
   # the whole command line is checked before anything changes
   cfg=$(python3 "$py" --check-args "$@") || exit 2
-  local SW_DUT_CPU SW_GEN_CPU SW_ISOLATE SW_OUT SW_PATHS SW_TOPOLOGY
+  local SW_DUT_CPU SW_GEN_CPU SW_ISOLATE SW_OUT SW_PATHS SW_TOPOLOGY SW_SCENARIO
   eval "$cfg"
   export LAB_TOPOLOGY=$SW_TOPOLOGY
   DUT_CPU=$SW_DUT_CPU GEN_CPU=$SW_GEN_CPU
@@ -85,8 +91,18 @@ cmd_sweep() {
     say "sweep: cpu $DUT_CPU isolated (tasks, IRQs moved; busy-poll on; C-states held shallow)"
   fi
   iso_hold_cstate
+  if [ -n "$SW_SCENARIO" ]; then
+    # the load for the whole sweep, bounded (setup/scenario.sh); stopped by sweep_cleanup
+    RD=$RUN_DIR
+    mkdir -p "$RD/logs"
+    (trap 'scn_stop; exit 0' TERM; scn_start "$SW_SCENARIO" 14400; wait) &
+    SCN_HOLDER=$!
+    sleep 0.5
+    SCN_CMD=$(scn_describe "$SW_SCENARIO" 14400)
+    say "sweep: under the $SW_SCENARIO scenario: $SCN_CMD"
+  fi
   echo "== sweep: $SW_PATHS -> $RUN_DIR"
-  LLAB_SWEEP=$RUN_DIR SWEEP_BUILD=$BUILD SWEEP_PREFIX=$P SWEEP_NS_GEN=$NS_GEN SWEEP_NS_DUT=$NS_DUT \
+  SWEEP_SCENARIO_CMD=${SCN_CMD:-} LLAB_SWEEP=$RUN_DIR SWEEP_BUILD=$BUILD SWEEP_PREFIX=$P SWEEP_NS_GEN=$NS_GEN SWEEP_NS_DUT=$NS_DUT \
     SWEEP_ISO_PROCS=$(iso_procs) python3 "$py" "$@" --dir "$RUN_DIR" &
   SWEEP_PID=$!
   wait "$SWEEP_PID" || rc=$?
