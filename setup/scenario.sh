@@ -33,9 +33,15 @@ SCN_CMD=""
 
 scn_known() { case " $SCN_ALL " in *" $1 "*) return 0 ;; esac; return 1; }
 
-# scn_bg CMD...: one process of the scenario, in the background, marked
+# scn_bg dut|any CMD...: one process of the scenario, in the background, marked; dut: inside the
+# DUT cpuset when the core is isolated. The subshell is replaced by CMD (always timeout(1), which
+# leads a process group of its own: the tool and its workers), so $! is the group to signal.
 scn_bg() {
-  LLAB_SCENARIO=$RUN_DIR "$@" >>"$RD/logs/scenario.log" 2>&1 &
+  local where=$1; shift
+  (
+    export LLAB_SCENARIO=$RUN_DIR
+    if [ "$where" = dut ]; then iso_exec_replace "$@"; else exec "$@"; fi
+  ) >>"$RD/logs/scenario.log" 2>&1 &
   SCN_PIDS+=($!)
 }
 
@@ -61,47 +67,54 @@ scn_start() {
   SCN_CMD=$(scn_describe "$name" "$s")
   case $name in
     cpu)
-      scn_bg iso_exec timeout -k 2 "$bound" stress-ng --cpu 1 --cpu-load "$SCN_CPU_LOAD" \
+      scn_bg dut timeout -k 2 "$bound" stress-ng --cpu 1 --cpu-load "$SCN_CPU_LOAD" \
         --taskset "$DUT_CPU" --timeout "${s}s" --quiet ;;
     softirq)
       ns_exists "$NS_SCN" || ip netns add "$NS_SCN"
       ip -n "$NS_SCN" link set lo up
-      scn_bg iso_exec timeout -k 2 "$bound" ip netns exec "$NS_SCN" iperf3 -s -B 127.0.0.1 -p 5299 \
+      scn_bg dut timeout -k 2 "$bound" ip netns exec "$NS_SCN" iperf3 -s -B 127.0.0.1 -p 5299 \
         -A "$DUT_CPU" -1
       sleep 0.3
-      scn_bg iso_exec timeout -k 2 "$bound" ip netns exec "$NS_SCN" iperf3 -c 127.0.0.1 -p 5299 -u \
+      scn_bg dut timeout -k 2 "$bound" ip netns exec "$NS_SCN" iperf3 -c 127.0.0.1 -p 5299 -u \
         -b "${SCN_SOFTIRQ_MBPS}M" -l 1400 -t "$s" -A "$DUT_CPU" ;;
     memory)
-      scn_bg iso_exec timeout -k 2 "$bound" stress-ng --vm 1 --vm-bytes "${SCN_MEMORY_PCT}%" \
+      scn_bg dut timeout -k 2 "$bound" stress-ng --vm 1 --vm-bytes "${SCN_MEMORY_PCT}%" \
         --vm-method all --page-in --mmap 1 --mmap-bytes 5% --taskset "$DUT_CPU" --timeout "${s}s" --quiet ;;
     disk)
       mkdir -p "$RD/tmp/disk"
-      scn_bg iso_exec timeout -k 2 "$bound" stress-ng --hdd 1 --hdd-bytes "${SCN_DISK_MB}M" \
+      scn_bg dut timeout -k 2 "$bound" stress-ng --hdd 1 --hdd-bytes "${SCN_DISK_MB}M" \
         --temp-path "$RD/tmp/disk" --taskset "$DUT_CPU" --timeout "${s}s" --quiet ;;
     irq)
-      scn_bg iso_exec timeout -k 2 "$bound" stress-ng --timer 1 --timer-freq "$SCN_IRQ_HZ" \
+      scn_bg dut timeout -k 2 "$bound" stress-ng --timer 1 --timer-freq "$SCN_IRQ_HZ" \
         --taskset "$DUT_CPU" --timeout "${s}s" --quiet ;;
     burst)
-      scn_bg timeout -k 2 "$bound" ip netns exec "$NS_GEN" "$BUILD/loadgen/lab-gen" --backend udp \
+      scn_bg any timeout -k 2 "$bound" ip netns exec "$NS_GEN" "$BUILD/loadgen/lab-gen" --backend udp \
         --iface gen0 --dst 198.18.0.2 --port 7790 --pattern burst --burst-size "$SCN_BURST_SIZE" \
         --burst-gap-us "$SCN_BURST_GAP_US" --duration "$s" --cpu "$GEN_CPU" --tail-ms 50 --quiet ;;
   esac
 }
 
-# scn_stop: the scenario's processes end (TERM to the ones started, which pass it on; KILL to
-# those still there after 1 s); waits for them. No sweep of /proc here: the schedule's tail is
-# still being measured (run_one_path sweeps for stragglers with scn_kill_all after it)
+# scn_stop: the scenario's processes end: TERM to each tool's process group (timeout(1) leads
+# one: the tool and its workers are in it), KILL to the groups still there after 2 s, and wait
+# until they are gone, so that the window's stop is when the load stopped. No sweep of /proc here:
+# the schedule's tail is still being measured (run_one_path sweeps for stragglers after it).
 scn_stop() {
   local p alive=0
-  for p in "${SCN_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for _ in $(seq 10); do
+  for p in "${SCN_PIDS[@]}"; do kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true; done
+  for _ in $(seq 20); do
     alive=0
-    for p in "${SCN_PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    for p in "${SCN_PIDS[@]}"; do kill -0 -- "-$p" 2>/dev/null && alive=1; done
     [ $alive = 1 ] || break
     sleep 0.1
   done
   if [ $alive = 1 ]; then
-    for p in "${SCN_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+    for p in "${SCN_PIDS[@]}"; do kill -KILL -- "-$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null || true; done
+    for _ in $(seq 20); do
+      alive=0
+      for p in "${SCN_PIDS[@]}"; do kill -0 -- "-$p" 2>/dev/null && alive=1; done
+      [ $alive = 1 ] || break
+      sleep 0.1
+    done
   fi
   for p in "${SCN_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   SCN_PIDS=()

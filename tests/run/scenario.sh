@@ -55,15 +55,18 @@ while not os.path.exists(sys.argv[3]):
             procs.append([comm, int(st[st.rindex(")") + 2:].split()[36])])
         except (OSError, ValueError, IndexError):
             pass
+    vm = dict(l.split() for l in open("/proc/vmstat"))
     out.write(json.dumps({"t": time.clock_gettime_ns(time.CLOCK_MONOTONIC),
                           "net_rx": col("/proc/softirqs", "NET_RX"),
-                          "loc": col("/proc/interrupts", "LOC"), "procs": procs}) + "\n")
+                          "loc": col("/proc/interrupts", "LOC"), "procs": procs,
+                          "pgfault": int(vm["pgfault"]), "dirtied": int(vm["nr_dirtied"])}) + "\n")
     out.flush()
     time.sleep(0.05)
 PY
 python3 "$T/sampler.py" "$DUT_CPU" "$T/samples.jsonl" "$T/stop" &
 SPID=$!
-"$LAB" run --quick --duration 5 --paths xdptx --scenario cpu,softirq,irq --no-trace --out "$T/res" >"$T/run.log" 2>&1; rc=$?
+"$LAB" run --quick --duration 5 --paths xdptx --scenario cpu,softirq,memory,disk,irq,burst --scn-memory-pct 5 \
+  --scn-disk-mb 128 --no-trace --out "$T/res" >"$T/run.log" 2>&1; rc=$?
 touch "$T/stop"; wait $SPID
 [ $rc = 0 ] || nok "run --scenario exited $rc: $(tail -n 3 "$T/run.log")"
 python3 - "$T/res/latest/summary.json" "$T/samples.jsonl" "$DUT_CPU" <<'PY' && ok "scenarios seen where they belong" || nok "scenario checks (above)"
@@ -73,7 +76,7 @@ rows = [json.loads(l) for l in open(sys.argv[2])]
 bad = []
 base = s["paths"]["xdptx"]
 sc = s.get("scenarios", {})
-if sorted(sc) != ["cpu", "irq", "softirq"]:
+if sorted(sc) != ["burst", "cpu", "disk", "irq", "memory", "softirq"]:
     bad.append(f"scenarios in summary.json: {sorted(sc)}")
 def rate(key, w):
     r = [x for x in rows if w[0] <= x["t"] <= w[1]]
@@ -108,12 +111,28 @@ if cw:
     if not hog or len(on) < 0.9 * len(hog):
         bad.append(f"cpu: stress-ng on the DUT core in {len(on)} of {len(hog)} samples")
     r_cpu_rx, r_cpu_loc = rate("net_rx", cw), rate("loc", cw)
-    for name, key, what in (("softirq", "net_rx", "NET_RX softirqs"), ("irq", "loc", "local timer interrupts")):
+    for name, key, what in (("softirq", "net_rx", "NET_RX softirqs"), ("irq", "loc", "local timer interrupts"),
+                            ("memory", "pgfault", "page faults (all cores)"),
+                            ("disk", "dirtied", "pages dirtied (all cores)")):
         w = sc.get(name, {}).get("window_ns")
         r, r0 = rate(key, w) if w else None, rate(key, cw)
         print(f"# {name}: {what} on cpu {cpu}: {r and round(r)}/s in its window, {r0 and round(r0)}/s in the cpu window")
         if r is None or r0 is None or r < 3 * max(r0, 100):
             bad.append(f"{name}: {what} {r}/s, not well above the cpu window's {r0}/s")
+# burst: the competing flow reached the DUT port (xdptx's program passed it to the kernel: not
+# lab traffic), in the burst run and not in the baseline
+import os
+def passed(d):
+    try:
+        c = json.load(open(os.path.join(d, "counters", "xdptx.json")))
+    except (OSError, ValueError):
+        return None
+    return c.get("bpf", {}).get("passed", c.get("xdp_passed"))
+top = os.path.dirname(sys.argv[1])
+pb, p0 = passed(os.path.join(top, "scenarios", "burst")), passed(top)
+print(f"# burst: frames the DUT's XDP program passed on (not lab traffic): {pb} in the burst run, {p0} in the baseline")
+if pb is None or p0 is None or pb < 1000 or pb < 100 * max(p0, 1):
+    bad.append(f"burst: passed {pb} against the baseline's {p0}")
 for b in bad:
     print("  " + b)
 sys.exit(1 if bad else 0)
@@ -144,5 +163,17 @@ live() { ps -eo stat=,args= | awk '$1 !~ /^Z/ && $2 ~ /^(stress-ng|iperf3)/'; }
 for _ in $(seq 30); do [ -z "$(live)" ] && break; sleep 0.1; done
 [ -n "$(live)" ] && nok "stress-ng or iperf3 left after SIGINT: $(live | head -n 3)" || ok "SIGINT: no stress-ng or iperf3 left"
 r=$("$LAB" residue 2>&1); [ -z "$r" ] && ok "SIGINT: no residue" || nok "SIGINT: residue: $r"
+# 4. kill -9 of the run while a scenario's load is on, then down: down stops the load too
+python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])' \
+  env LAB_QUIET= "$LAB" run --quick --duration 6 --paths xdptx --scenario cpu --no-trace --out "$T/res3" >"$T/run3.log" 2>&1 &
+RPID=$!
+for _ in $(seq 600); do grep -q "^== xdptx under cpu" "$T/run3.log" 2>/dev/null && break; sleep 0.1; done
+sleep 2.5
+kill -KILL $RPID; wait $RPID 2>/dev/null
+[ -n "$(live)" ] && ok "kill -9: the load outlives the run (for down to stop)" || nok "kill -9: no load running (the test would prove nothing)"
+"$LAB" down >/dev/null 2>&1
+for _ in $(seq 30); do [ -z "$(live)" ] && break; sleep 0.1; done
+[ -n "$(live)" ] && nok "kill -9 + down: left $(live | head -n 3)" || ok "kill -9 + down: no stress-ng or iperf3 left"
+r=$("$LAB" residue 2>&1); [ -z "$r" ] && ok "kill -9 + down: no residue" || nok "kill -9 + down: residue: $r"
 echo "$fails failure(s)"
 [ $fails -eq 0 ]
