@@ -96,14 +96,15 @@ static void spectrum(FILE *f, const struct lab_run *r)
 }
 
 /* Heat map: x = intended send time, y = RTT (log rows), colour = log of the packet count. */
-/* A scenario's window (run --scenario) as a shaded band over a time plot of width pw at x = L */
-static void window_band(FILE *f, const struct lab_path *p, const int64_t *w, double L, double T,
-			double pw, double ph)
+/* A scenario's window (run --scenario) as a shaded band over a time plot of width pw at x = L
+ * whose axis runs from t0_ns over span_ns */
+static void window_band_at(FILE *f, uint64_t t0_ns, uint64_t span_ns, const int64_t *w, double L,
+			   double T, double pw, double ph)
 {
-	if (!w || !p->span_ns)
+	if (!w || !span_ns)
 		return;
-	double x0 = (double)(w[0] - (int64_t)p->t0_ns) / (double)p->span_ns;
-	double x1 = (double)(w[1] - (int64_t)p->t0_ns) / (double)p->span_ns;
+	double x0 = (double)(w[0] - (int64_t)t0_ns) / (double)span_ns;
+	double x1 = (double)(w[1] - (int64_t)t0_ns) / (double)span_ns;
 	x0 = x0 < 0 ? 0 : x0 > 1 ? 1 : x0;
 	x1 = x1 < 0 ? 0 : x1 > 1 ? 1 : x1;
 	if (x1 <= x0)
@@ -112,6 +113,12 @@ static void window_band(FILE *f, const struct lab_path *p, const int64_t *w, dou
 		   "fill-opacity=\"0.12\" stroke=\"#6a5acd\" stroke-dasharray=\"4 3\"/>"
 		   "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" fill=\"#6a5acd\">scenario load</text>\n",
 		L + x0 * pw, T, (x1 - x0) * pw, ph, L + x0 * pw + 3, T + 10);
+}
+
+static void window_band(FILE *f, const struct lab_path *p, const int64_t *w, double L, double T,
+			double pw, double ph)
+{
+	window_band_at(f, p->t0_ns, p->span_ns, w, L, T, pw, ph);
 }
 
 static void heatmap(FILE *f, const struct lab_path *p, const int64_t *win)
@@ -163,11 +170,13 @@ static const char *const kind_colors[LAB_CAUSE_KINDS] = {
 
 /* Per core, what took its time in each column, stacked by kind, as a share of the column. */
 static void strips(FILE *f, const struct lab_tail *t, const lab_strip_t (*bins)[LAB_ZOOM_BINS],
-		   const lab_strip_t (*wide)[LAB_STRIP_BINS], int nb, double cw, double col_ns, double L)
+		   const lab_strip_t (*wide)[LAB_STRIP_BINS], int nb, double cw, double col_ns, double L,
+		   uint64_t t0_ns, const int64_t *win)
 {
 	const double sh = 34, gap = 8;
 	double W = L + nb * cw + 20, H = t->nnoise * (sh + gap) + 30;
 	fprintf(f, "<svg width=\"%.0f\" height=\"%.0f\">\n", W, H);
+	window_band_at(f, t0_ns, (uint64_t)(nb * col_ns), win, L, 0, nb * cw, H - 30 - gap);
 	for (int k = 0; k < t->nnoise; k++) {
 		double y0 = k * (sh + gap);
 		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">core %d</text>\n",
@@ -199,7 +208,7 @@ static void strips(FILE *f, const struct lab_tail *t, const lab_strip_t (*bins)[
 
 /* The second with the most slow packets: each packet's RTT (log scale) over its send time, the
  * threshold, and each core's strip beneath on the same axis. */
-static void worst_second(FILE *f, const struct lab_path *p)
+static void worst_second(FILE *f, const struct lab_path *p, const int64_t *win)
 {
 	const struct lab_tail *t = &p->tail;
 	const double L = 70, cw = 3, ph = 160;
@@ -217,6 +226,7 @@ static void worst_second(FILE *f, const struct lab_path *p)
 	fprintf(f, "<h3>The worst second (%llu slow packets), zoomed</h3>\n",
 		(unsigned long long)t->zoom_slow);
 	fprintf(f, "<svg width=\"%.0f\" height=\"%.0f\">\n", L + LAB_ZOOM_BINS * cw + 20, ph + 30);
+	window_band_at(f, t->zoom_t0_ns, 1000000000u, win, L, 0, LAB_ZOOM_BINS * cw, ph);
 	for (double d = ylo; d <= yhi; d++) {
 		char s[32];
 		double y = ph - (d - ylo) / (yhi - ylo) * ph;
@@ -235,10 +245,10 @@ static void worst_second(FILE *f, const struct lab_path *p)
 	fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"axis\">RTT from the intended send over 1 s of "
 		   "send times (red: over the threshold); beneath, each core's time, 5 ms per "
 		   "column</text>\n</svg>\n", L, ph + 22);
-	strips(f, t, t->zoom_strip, NULL, LAB_ZOOM_BINS, cw, 1e9 / LAB_ZOOM_BINS, L);
+	strips(f, t, t->zoom_strip, NULL, LAB_ZOOM_BINS, cw, 1e9 / LAB_ZOOM_BINS, L, t->zoom_t0_ns, win);
 }
 
-static void tail_section(FILE *f, const struct lab_path *p)
+static void tail_section(FILE *f, const struct lab_path *p, const int64_t *win)
 {
 	if (!p->tail_on) {
 		fputs("<p class=\"note\">No tail attribution: ", f);
@@ -249,9 +259,10 @@ static void tail_section(FILE *f, const struct lab_path *p)
 	fputs("<p>Beneath the heat map, on the same time axis: what took each core's time (its share "
 	      "of each column) — IRQs, softirqs, NMIs, other tasks, the lab's own threads, and gaps no "
 	      "traced event explains (the hypervisor).</p>\n", f);
-	strips(f, &p->tail, NULL, p->tail.strip, LAB_STRIP_BINS, 5, (double)p->span_ns / LAB_STRIP_BINS, 70);
+	strips(f, &p->tail, NULL, p->tail.strip, LAB_STRIP_BINS, 5, (double)p->span_ns / LAB_STRIP_BINS, 70,
+	       p->t0_ns, win);
 	if (p->tail.have_zoom)
-		worst_second(f, p);
+		worst_second(f, p, win);
 }
 
 static void timeline(FILE *f, const struct lab_path *p, const int64_t *win)
@@ -426,7 +437,7 @@ int lab_write_report_html(const struct lab_run *r, char *err, size_t errlen)
 		fputs("<h3>RTT over time</h3>\n", f);
 		if (p->received) {
 			heatmap(f, p, win);
-			tail_section(f, p);
+			tail_section(f, p, win);
 		} else {
 			fputs("<p>No packet came back.</p>\n", f);
 		}
