@@ -18,11 +18,13 @@
 #include "softnet.h"
 #include "tail.h"
 #include "util.h"
+#include "watchrep.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: lab-analyze [options] RESULTS_DIR\n"
+"       lab-analyze WATCH_DIR   (a directory of lab-watch: its report.html)\n"
 "       lab-analyze --pcap FILE [--window-us N] [--threshold-pps R] [--json]\n"
 "                   [--write OUT.pcap] [--margin-us N]\n"
 "       lab-analyze --sample-softnet FILE [--interval-ms N] [--duration S]\n"
@@ -35,6 +37,12 @@ static void usage(FILE *f)
 "Percentiles are exact (every packet, nearest rank). A run of `setup/lab run --repeat N`\n"
 "(rep1/ ... repN/): each repetition gets those files, and the top a summary.json and\n"
 "summary.md of the median over repetitions with a 95 %% interval over repetitions.\n"
+"\n"
+"WATCH_DIR: the --out directory of lab-watch (watch.json and events.jsonl; events.jsonl\n"
+"alone when the watch was killed). Writes WATCH_DIR/report.html: the watch's settings and\n"
+"totals, a timeline of the events, each event's start, packets, peak rate, pcap, top flows\n"
+"and drops, and how to open the pcap in Wireshark. A run of `setup/lab run --watch` holds\n"
+"one in watch/: its summary.json gets `watch` and its report links watch/report.html.\n"
 "\n"
 "Microbursts (both modes): a window starts at each arrival; it is hot when its packets,\n"
 "as a rate, exceed the threshold; overlapping hot windows make one burst.\n"
@@ -194,6 +202,7 @@ static int write_run(const struct lab_run *run, char *err, size_t errlen)
 	for (size_t i = 0; i < run->nscen; i++)
 		if (write_run(&run->scen[i], err, errlen) < 0)
 			return -1;
+	lab_watch_for_run(run->dir); /* `run --watch`: watch/report.html, for the report to link */
 	if (lab_write_summary_json(run, err, errlen) < 0 ||
 	    lab_write_summary_md(run, err, errlen) < 0 ||
 	    lab_write_softnet_csv(run, err, errlen) < 0 ||
@@ -226,6 +235,25 @@ static int analyze_repeated(struct ana_cli *cli, const char *dir)
 	}
 	lab_info("wrote summary.json and summary.md over %zu repetitions in %s", reps.n, dir);
 	lab_reps_free(&reps);
+	return LAB_EXIT_OK;
+}
+
+/* A directory of lab-watch: its report.html (watchrep.h). */
+static int analyze_watch(const struct ana_cli *cli, const char *dir)
+{
+	struct lab_watch w;
+	char err[1024];
+
+	if (cli->run_only || cli->window_us || cli->threshold > 0)
+		lab_die(LAB_EXIT_USAGE, "%s is a lab-watch directory: it takes no analysis flags", dir);
+	if (lab_watch_load(dir, &w, err, sizeof(err)) < 0)
+		lab_die(LAB_EXIT_RUNTIME, "%s", err);
+	if (lab_watch_write_report(&w, err, sizeof(err)) < 0) {
+		lab_watch_free(&w);
+		lab_die(LAB_EXIT_RUNTIME, "%s", err);
+	}
+	printf("lab-analyze: %s/report.html (%zu event%s)\n", dir, w.nev, w.nev == 1 ? "" : "s");
+	lab_watch_free(&w);
 	return LAB_EXIT_OK;
 }
 
@@ -276,5 +304,7 @@ int main(int argc, char **argv)
 		lab_die(LAB_EXIT_USAGE, "--json, --write and --margin-us go with --pcap FILE");
 	if (optind != argc - 1)
 		lab_die(LAB_EXIT_USAGE, "give one results directory (or --pcap FILE); see --help");
+	if (lab_watch_is_dir(argv[optind]))
+		return analyze_watch(&cli, argv[optind]);
 	return analyze_run(&cli, argv[optind]);
 }

@@ -3,6 +3,7 @@
  * rate with the bursts marked, and the drops per drop point. */
 #include "run.h"
 #include "outfile.h"
+#include "watchrep.h"
 
 #include <errno.h>
 #include <math.h>
@@ -410,6 +411,7 @@ int lab_write_report_html(const struct lab_run *r, char *err, size_t errlen)
 	      "</style></head><body>\n<h1>Packet latency lab report</h1>\n", f);
 	table(f, r);
 	spectrum(f, r);
+	lab_watch_report_link(f, r->dir);
 	if (r->nscen) {
 		fputs("<h2>Under load (run --scenario)</h2>\n<p>Each path again under each scenario's load, "
 		      "the load's window shaded on every time plot, in the scenario's own report:", f);

@@ -14,6 +14,7 @@
 
 #include "lab_config.h"
 #include "outfile.h"
+#include "watchrep.h"
 
 /* Keys of the `run` object the spec names; what run.json lacks comes from elsewhere. */
 static void emit_run(struct lab_json *j, const struct lab_run *r, const struct lab_path *first)
@@ -254,6 +255,7 @@ static void fill_summary(struct lab_json *j, void *arg)
 	lab_json_obj_end(j);
 	if (r->nscen)
 		emit_scenarios(j, r);
+	lab_watch_summary_json(j, r->dir);
 	lab_json_obj(j, "analysis");
 	lab_json_str(j, "tool", "lab-analyze " LAB_VERSION_STRING);
 	lab_json_str(j, "percentiles", "exact: nearest rank over every value (selection, no histogram)");
@@ -701,6 +703,7 @@ int lab_write_summary_md(const struct lab_run *r, char *err, size_t errlen)
 	md_drop_rows(f, r);
 	fprintf(f, "\n");
 	md_scenarios(f, r);
+	lab_watch_summary_md(f, r->dir);
 	lab_tail_md(f, r);
 	md_footer(f, r);
 	return lab_out_close(f, tmp, path, err, errlen);
