@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# cases.sh — lab-watch's options and failures, each case short, on one pair of namespaces:
+#  filter:    --filter 'udp dst port 9001' over two bursts (9001, 9002) and background: one event,
+#             burst 1's, and only its packets written (tshark)
+#  ring:      a burst of 3000 x 1400 B (4.2 MB) through --ring-mb 1: one event, every packet of the
+#             burst written, the event's packets = the packets written between its start and end
+#  sigint:    a 3 s burst at 10 kpps (above a 2000 pps threshold); SIGINT once stderr says `event 1
+#             started`: exit 0 within 2 s, the event written with "interrupted": true, watch.json
+#             stopped_by "signal", the pcap reads clean and holds written_packets packets
+#  split:     --split over three bursts: bursts/event-00000K.pcap each with its burst, no bursts.pcap
+#  max-events: --max-events 1: stops by itself after the first event (stopped_by max_events)
+#  force:     an existing events.jsonl without --force: exit 2, the file unchanged, nothing added;
+#             with --force --duration 1: written over, stopped_by duration, no event, no pcap
+#  bad input: a filter that does not compile (2), no such interface (2), an interface that is down
+#             (1), an output path under /proc and one with a file in the way (1 or 2), a bad flag
+#             value (2): each exactly one line on stderr naming the problem, nothing left behind
+#
+#   netns lwNNNN-tx                     netns lwNNNN-rx
+#   tcpreplay -> snd0 ---------------- rcv0 <- lab-watch (one per case)
+#                                      down0 (a veth end left down), for the 'down' case
+set -u
+. "$(dirname "$0")/lib.sh"
+lw_require
+lw_setup
+mkdir -p "$T/logs" "$T/o"
+gen() { # name args...
+  local name=$1; shift
+  python3 "$GEN" --out "$T/$name.pcap" --truth "$T/$name.json" --src-mac $TX_MAC --dst-mac $RX_MAC "$@" ||
+    { nok "gen_bursts.py $name"; exit 1; }
+}
+# pc F: tshark's reading of F ('packets N clean|damaged...' then 'dport count' lines)
+pc() { python3 "$CHECK" pcap "$1"; }
+pcn() { pc "$1" | awk -v p="$2" '$1 == p { print $2; f = 1 } END { if (!f) print 0 }'; }
+pctotal() { pc "$1" | awk 'NR == 1 { print $2 }'; }
+pcclean() { pc "$1" | head -n 1 | grep -q " clean$"; }
+ev() { # ev DIR EXPR: EXPR over e = the list of events in DIR/events.jsonl
+  python3 -c 'import json,sys
+e = [json.loads(l) for l in open(sys.argv[1] + "/events.jsonl")]
+print(eval(sys.argv[2]))' "$1" "$2" 2>/dev/null
+}
+truth() { lw_json "$T/$1.json" "$2"; }
+THR=(--window-us 20000 --threshold-pps 10000 --before-ms 20 --after-ms 20)
+
+# ---- filter ----
+gen f --seed 31 --burst-sizes 600,600 --lead-ms 100 --sep-ms 300 --jitter-ms 0 --tail-ms 100
+if lw_watch wf --filter 'udp dst port 9001' "${THR[@]}"; then
+  lw_replay "$T/f.pcap"; sleep 0.3; lw_stop "$WPID" 5
+  n1=$(truth f 'j["bursts"][0]["count"]')
+  [ "$STOP_RC" = 0 ] || nok "filter: exit $STOP_RC"
+  [ "$(ev "$T/wf" 'len(e)')" = 1 ] && [ "$(ev "$T/wf" 'e[0]["packets"]')" = "$n1" ] &&
+    [ "$(ev "$T/wf" 'e[0]["top_flows"][0]["dport"]')" = 9001 ] &&
+    ok "filter: one event, burst 1's $n1 packets" || nok "filter: events $(cat "$T/wf/events.jsonl" 2>/dev/null | cut -c1-300)"
+  [ "$(pctotal "$T/wf/bursts.pcap")" = "$n1" ] && [ "$(pcn "$T/wf/bursts.pcap" 9001)" = "$n1" ] &&
+    ok "filter: bursts.pcap holds the $n1 packets to port 9001 and nothing else" ||
+    nok "filter: bursts.pcap: $(pc "$T/wf/bursts.pcap" | paste -sd' ')"
+  [ "$(lw_json "$T/wf/watch.json" 'j["filter"]')" = "udp dst port 9001" ] &&
+    [ "$(lw_json "$T/wf/watch.json" 'j["packets"]')" = "$n1" ] && ok "filter: watch.json filter, packets $n1" ||
+    nok "filter: watch.json filter '$(lw_json "$T/wf/watch.json" 'j["filter"]')' packets $(lw_json "$T/wf/watch.json" 'j["packets"]')"
+else nok "filter: lab-watch did not start: $(cat "$T/wf.err")"; fi
+
+# ---- a burst larger than the ring ----
+gen r --seed 32 --burst-sizes 3000 --len 1400,1400 --lead-ms 100 --tail-ms 200
+if lw_watch wr --ring-mb 1 "${THR[@]}"; then
+  lw_replay "$T/r.pcap"; sleep 0.3; lw_stop "$WPID" 5
+  [ "$STOP_RC" = 0 ] || nok "ring: exit $STOP_RC"
+  got=$(python3 - "$T/wr" "$CHECK" <<'PY'
+import json, subprocess, sys
+sys.path.insert(0, sys.argv[2].rsplit("/", 1)[0])
+from watch_check import read_pcap
+e = [json.loads(l) for l in open(sys.argv[1] + "/events.jsonl")]
+rows, clean, _ = read_pcap(sys.argv[1] + "/bursts.pcap")
+inb = sum(1 for r in rows if e and e[0]["start_ns"] <= r["t"] <= e[0]["end_ns"])
+print(len(e), e[0]["packets"] if e else -1, inb, sum(1 for r in rows if r["dport"] == 9001), len(rows),
+      e[0]["written_packets"] if e else -1, clean, e[0]["context_cut"] if e else "")
+PY
+)
+  set -- $got
+  [ "${1:-}" = 1 ] && [ "${4:-}" = 3000 ] && [ "${2:-}" = "${3:-}" ] && [ "${5:-}" = "${6:-}" ] && [ "${7:-}" = True ] &&
+    ok "ring: 1 MiB ring, 4.2 MB burst: one event, all 3000 burst packets written, event packets $2 = written within it, pcap $5 = written_packets (context_cut ${8:-})" ||
+    nok "ring: events ${1:-} packets ${2:-} written-in-burst ${3:-} dport9001 ${4:-}/3000 pcap ${5:-} written_packets ${6:-} clean ${7:-}"
+  [ "$(lw_json "$T/wr/watch.json" 'j["config"]["ring_bytes"]')" = $((1 << 20)) ] && ok "ring: ring_bytes 1 MiB" ||
+    nok "ring: ring_bytes $(lw_json "$T/wr/watch.json" 'j["config"]["ring_bytes"]')"
+else nok "ring: lab-watch did not start: $(cat "$T/wr.err")"; fi
+
+# ---- SIGINT in the middle of an event ----
+gen s --seed 33 --burst-sizes 30000 --burst-gap-ns 100000 --len 60,200 --lead-ms 200 --tail-ms 100
+if lw_watch ws --window-us 10000 --threshold-pps 2000 --before-ms 20 --after-ms 20; then
+  ip netns exec "$NS_TX" tcpreplay -q -i snd0 --preload-pcap "$T/s.pcap" >"$T/logs/s.replay" 2>&1 &
+  SPID=$!; LW_PIDS="$LW_PIDS $SPID"
+  for _ in $(seq 200); do grep -q "event 1 started" "$T/ws.err" && break; sleep 0.025; done
+  if grep -q "event 1 started" "$T/ws.err"; then
+    sleep 0.5
+    lw_stop "$WPID" 2
+    [ "$STOP_RC" = 0 ] && ok "sigint: exit 0 in $STOP_MS ms, mid-event" || nok "sigint: exit $STOP_RC after $STOP_MS ms"
+  else
+    nok "sigint: no 'event 1 started' on stderr: $(head -n 3 "$T/ws.err")"; lw_stop "$WPID" 2
+  fi
+  kill -INT "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null
+  [ "$(ev "$T/ws" 'len(e)')" = 1 ] && [ "$(ev "$T/ws" 'e[0]["interrupted"]')" = True ] &&
+    ok "sigint: the event written, interrupted: true ($(ev "$T/ws" 'e[0]["packets"]') packets)" ||
+    nok "sigint: events.jsonl: $(cut -c1-300 "$T/ws/events.jsonl" 2>/dev/null)"
+  [ "$(lw_json "$T/ws/watch.json" 'j["stopped_by"]')" = signal ] && ok "sigint: stopped_by signal" ||
+    nok "sigint: stopped_by '$(lw_json "$T/ws/watch.json" 'j["stopped_by"]')'"
+  wp=$(ev "$T/ws" 'e[0]["written_packets"]')
+  pcclean "$T/ws/bursts.pcap" && [ "$(pctotal "$T/ws/bursts.pcap")" = "$wp" ] &&
+    [ "$(lw_json "$T/ws/watch.json" 'j["written_packets"]')" = "$wp" ] &&
+    ok "sigint: bursts.pcap reads clean, $wp packets = written_packets" ||
+    nok "sigint: bursts.pcap $(pc "$T/ws/bursts.pcap" | head -n 1), written_packets $wp / $(lw_json "$T/ws/watch.json" 'j["written_packets"]')"
+else nok "sigint: lab-watch did not start: $(cat "$T/ws.err")"; fi
+
+# ---- --split ----
+gen p --seed 34 --burst-sizes 500,700,900 --lead-ms 100 --sep-ms 300 --jitter-ms 0 --tail-ms 100
+if lw_watch wp --split "${THR[@]}"; then
+  lw_replay "$T/p.pcap"; sleep 0.3; lw_stop "$WPID" 5
+  [ "$STOP_RC" = 0 ] || nok "split: exit $STOP_RC"
+  [ "$(ev "$T/wp" 'len(e)')" = 3 ] && ok "split: 3 events" || nok "split: $(ev "$T/wp" 'len(e)') events"
+  for k in 1 2 3; do
+    f=bursts/event-00000$k.pcap
+    n=$(truth p "j['bursts'][$k - 1]['count']")
+    [ "$(ev "$T/wp" "e[$k - 1]['pcap']")" = "$f" ] && pcclean "$T/wp/$f" &&
+      [ "$(pcn "$T/wp/$f" $((9000 + k)))" = "$n" ] && [ "$(pctotal "$T/wp/$f")" = "$(ev "$T/wp" "e[$k - 1]['written_packets']")" ] &&
+      [ "$(pc "$T/wp/$f" | awk 'NR > 1 && $1 != 8000' | wc -l)" = 1 ] &&
+      ok "split: $f: burst $k's $n packets, written_packets, no other burst" ||
+      nok "split: $f: $(pc "$T/wp/$f" 2>&1 | paste -sd' '), event: pcap $(ev "$T/wp" "e[$k - 1]['pcap']") written $(ev "$T/wp" "e[$k - 1]['written_packets']")"
+  done
+  [ ! -e "$T/wp/bursts.pcap" ] && [ "$(ls "$T/wp/bursts" | wc -l)" = 3 ] && ok "split: no bursts.pcap, 3 files" ||
+    nok "split: $(ls "$T/wp" "$T/wp/bursts" 2>&1 | paste -sd' ')"
+else nok "split: lab-watch did not start: $(cat "$T/wp.err")"; fi
+
+# ---- --max-events 1 ----
+if lw_watch wm --max-events 1 "${THR[@]}"; then
+  lw_replay "$T/p.pcap"
+  for _ in $(seq 100); do kill -0 "$WPID" 2>/dev/null || break; sleep 0.05; done
+  if kill -0 "$WPID" 2>/dev/null; then nok "max-events: still running after the replay"; lw_stop "$WPID" 2
+  else wait "$WPID"; rc=$?; [ $rc = 0 ] && ok "max-events: stopped by itself, exit 0" || nok "max-events: exit $rc"; fi
+  [ "$(ev "$T/wm" 'len(e)')" = 1 ] && [ "$(lw_json "$T/wm/watch.json" 'j["stopped_by"]')" = max_events ] &&
+    [ "$(ev "$T/wm" 'e[0]["top_flows"][0]["dport"]')" = 9001 ] &&
+    ok "max-events: one event (burst 1), stopped_by max_events" ||
+    nok "max-events: $(ev "$T/wm" 'len(e)') events, stopped_by '$(lw_json "$T/wm/watch.json" 'j["stopped_by"]')'"
+else nok "max-events: lab-watch did not start: $(cat "$T/wm.err")"; fi
+
+# ---- existing files, --force ----
+mkdir -p "$T/o/old"
+echo '{"event": 1, "old": true}' >"$T/o/old/events.jsonl"
+sum0=$(sha256sum <"$T/o/old/events.jsonl")
+timeout 20 ip netns exec "$NS_RX" "$WATCH" rcv0 --out "$T/o/old" --duration 1 >/dev/null 2>"$T/logs/old.err"; rc=$?
+[ $rc = 2 ] && [ "$(sha256sum <"$T/o/old/events.jsonl")" = "$sum0" ] && [ "$(ls "$T/o/old")" = events.jsonl ] &&
+  [ "$(wc -l <"$T/logs/old.err")" = 1 ] && ok "existing events.jsonl: exit 2, unchanged, nothing added: $(cat "$T/logs/old.err")" ||
+  nok "existing events.jsonl: exit $rc, dir: $(ls "$T/o/old" | paste -sd' '), stderr: $(cat "$T/logs/old.err")"
+timeout 20 ip netns exec "$NS_RX" "$WATCH" rcv0 --out "$T/o/old" --duration 1 --force -q >/dev/null 2>"$T/logs/force.err"; rc=$?
+[ $rc = 0 ] && ! grep -q old "$T/o/old/events.jsonl" && [ "$(lw_json "$T/o/old/watch.json" 'j["stopped_by"]')" = duration ] &&
+  [ ! -e "$T/o/old/bursts.pcap" ] && ok "--force --duration 1: exit 0, events.jsonl written over ($(wc -l <"$T/o/old/events.jsonl") lines), stopped_by duration, no pcap" ||
+  nok "--force: exit $rc, $(ls "$T/o/old" | paste -sd' '), stopped_by '$(lw_json "$T/o/old/watch.json" 'j["stopped_by"]')': $(cat "$T/logs/force.err")"
+
+# ---- bad input: exit code, one line naming the problem, nothing left ----
+ip -n "$NS_RX" link add down0 type veth peer down1 || nok "down0"
+echo x >"$T/o/afile"
+bad() { # name codes word args...
+  local name=$1 codes=$2 word=$3; shift 3
+  local before after rc
+  before=$(find "$T/o" /proc/lwtest 2>/dev/null | sort | md5sum)
+  timeout 20 ip netns exec "$NS_RX" "$WATCH" "$@" >"$T/logs/$name.out" 2>"$T/logs/$name.err"; rc=$?
+  after=$(find "$T/o" /proc/lwtest 2>/dev/null | sort | md5sum)
+  case " $codes " in *" $rc "*) ;; *) nok "$name: exit $rc, want $codes: $(cat "$T/logs/$name.err")"; return ;; esac
+  [ "$(wc -l <"$T/logs/$name.err")" = 1 ] && grep -qF -- "$word" "$T/logs/$name.err" ||
+    { nok "$name: stderr is not one line naming '$word': $(cat "$T/logs/$name.err")"; return; }
+  [ "$before" = "$after" ] || { nok "$name: something was left behind: $(find "$T/o" | paste -sd' ')"; return; }
+  ok "$name: exit $rc, nothing left: $(cat "$T/logs/$name.err")"
+}
+bad bad-filter 2 "udp dst port" rcv0 --filter 'udp dst port' --out "$T/o/n1"
+bad no-iface 2 nosuch0 nosuch0 --out "$T/o/n2"
+bad iface-down 1 down0 down0 --out "$T/o/n3"
+bad out-proc "1 2" /proc/lwtest rcv0 --out /proc/lwtest/w
+bad out-file "1 2" "$T/o/afile" rcv0 --out "$T/o/afile"
+bad out-under-file "1 2" "$T/o/afile" rcv0 --out "$T/o/afile/w"
+bad bad-window 2 window rcv0 --window-us abc --out "$T/o/n4"
+[ "$(cat "$T/o/afile")" = x ] || nok "out-file: the file in the way was changed"
+
+echo "$([ $fails = 0 ] && echo PASS || echo "FAIL ($fails)")"
+[ $fails = 0 ]
