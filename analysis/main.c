@@ -224,6 +224,7 @@ static int analyze_repeated(struct ana_cli *cli, const char *dir)
 
 	if (lab_reps_load(dir, &cli->ao, &reps, err, sizeof(err)) < 0)
 		lab_die(LAB_EXIT_RUNTIME, "%s", err);
+	lab_watch_for_run(dir); /* `run --watch --repeat N`: the watch of the whole run */
 	for (size_t i = 0; i < reps.n; i++)
 		if (write_run(&reps.rep[i], err, sizeof(err)) < 0) {
 			lab_reps_free(&reps);

@@ -16,6 +16,40 @@
 
 /* ---- reading ---- */
 
+static const char *jstr(const struct jv *o, const char *k)
+{
+	const struct jv *v = jv_get(o, k);
+	return v && v->type == JV_STR ? v->s : NULL;
+}
+
+static bool jtrue(const struct jv *o, const char *k)
+{
+	const struct jv *v = jv_get(o, k);
+	return v && v->type == JV_BOOL && v->b;
+}
+
+static uint64_t ju(const struct jv *o, const char *k)
+{
+	uint64_t u = 0;
+	jv_u64(jv_get(o, k), &u);
+	return u;
+}
+
+static int64_t ji(const struct jv *o, const char *k)
+{
+	int64_t v = 0;
+	jv_i64(jv_get(o, k), &v);
+	return v;
+}
+
+static double jd(const struct jv *o, const char *k)
+{
+	double d = 0;
+	jv_dbl(jv_get(o, k), &d);
+	return d;
+}
+
+
 static bool exists(const char *dir, const char *name)
 {
 	char p[4400];
@@ -67,17 +101,45 @@ static void check_event(const struct jv *e, char *why, size_t len)
 		snprintf(why, len, "'drops' is not an object");
 }
 
+/* An event line into w (which owns it then; freed on failure): its figures always, the line
+ * itself while there is room for detail. */
 static int push_event(struct lab_watch *w, struct jv *v, size_t *cap)
 {
 	if (w->nev == *cap) {
 		size_t nc = *cap ? *cap * 2 : 64;
-		struct jv **n = realloc(w->ev, nc * sizeof(*n));
-		if (!n)
+		struct lab_watch_ev *n = realloc(w->ev, nc * sizeof(*n));
+		if (!n) {
+			jv_free(v);
 			return -1;
+		}
 		w->ev = n;
 		*cap = nc;
 	}
-	w->ev[w->nev++] = v;
+	if (w->ndetail < LAB_WATCH_DETAIL && !w->detail) {
+		w->detail = calloc(LAB_WATCH_DETAIL, sizeof(*w->detail));
+		if (!w->detail) {
+			jv_free(v);
+			return -1;
+		}
+	}
+	struct lab_watch_ev *e = &w->ev[w->nev++];
+	memset(e, 0, sizeof(*e));
+	e->event = ju(v, "event");
+	e->packets = ju(v, "packets");
+	e->bytes = ju(v, "bytes");
+	e->have_written = jv_u64(jv_get(v, "written_packets"), &e->written_packets);
+	e->start_ns = ji(v, "start_ns");
+	e->end_ns = ji(v, "end_ns");
+	e->peak_pps = jd(v, "peak_pps");
+	e->peak_bps = jd(v, "peak_bps");
+	e->context_cut = jtrue(v, "context_cut");
+	e->interrupted = jtrue(v, "interrupted");
+	e->pcap_full = jtrue(v, "pcap_full");
+	snprintf(e->pcap, sizeof(e->pcap), "%s", jstr(v, "pcap") ? jstr(v, "pcap") : "");
+	if (w->ndetail < LAB_WATCH_DETAIL)
+		w->detail[w->ndetail++] = v;
+	else
+		jv_free(v);
 	return 0;
 }
 
@@ -118,9 +180,8 @@ static int load_events(struct lab_watch *w, char *err, size_t errlen)
 			snprintf(err, errlen, "%s:%zu: not an event line: %s", p, lineno, why);
 			jv_free(v);
 			rc = -1;
-		} else if (push_event(w, v, &cap) < 0) {
+		} else if (push_event(w, v, &cap) < 0) { /* v is w's now, or freed */
 			snprintf(err, errlen, "%s: out of memory", p);
-			jv_free(v);
 			rc = -1;
 		}
 	}
@@ -173,49 +234,18 @@ int lab_watch_load(const char *dir, struct lab_watch *w, char *err, size_t errle
 
 void lab_watch_free(struct lab_watch *w)
 {
-	for (size_t i = 0; i < w->nev; i++)
-		jv_free(w->ev[i]);
+	for (size_t i = 0; i < w->ndetail; i++)
+		jv_free(w->detail[i]);
+	free(w->detail);
 	free(w->ev);
 	jv_free(w->meta);
+	w->detail = NULL;
 	w->ev = NULL;
 	w->meta = NULL;
-	w->nev = 0;
+	w->nev = w->ndetail = 0;
 }
 
 /* ---- small formatters ---- */
-
-static const char *jstr(const struct jv *o, const char *k)
-{
-	const struct jv *v = jv_get(o, k);
-	return v && v->type == JV_STR ? v->s : NULL;
-}
-
-static bool jtrue(const struct jv *o, const char *k)
-{
-	const struct jv *v = jv_get(o, k);
-	return v && v->type == JV_BOOL && v->b;
-}
-
-static uint64_t ju(const struct jv *o, const char *k)
-{
-	uint64_t u = 0;
-	jv_u64(jv_get(o, k), &u);
-	return u;
-}
-
-static int64_t ji(const struct jv *o, const char *k)
-{
-	int64_t v = 0;
-	jv_i64(jv_get(o, k), &v);
-	return v;
-}
-
-static double jd(const struct jv *o, const char *k)
-{
-	double d = 0;
-	jv_dbl(jv_get(o, k), &d);
-	return d;
-}
 
 /* A number member as its own text (integers exact), or "–". */
 static void put_num(FILE *f, const struct jv *o, const char *k)
@@ -422,8 +452,8 @@ static void time_span(const struct lab_watch *w, int64_t *t0, int64_t *span)
 {
 	int64_t lo = INT64_MAX, hi = INT64_MIN;
 	for (size_t i = 0; i < w->nev; i++) {
-		lo = ji(w->ev[i], "start_ns") < lo ? ji(w->ev[i], "start_ns") : lo;
-		hi = ji(w->ev[i], "end_ns") > hi ? ji(w->ev[i], "end_ns") : hi;
+		lo = w->ev[i].start_ns < lo ? w->ev[i].start_ns : lo;
+		hi = w->ev[i].end_ns > hi ? w->ev[i].end_ns : hi;
 	}
 	if (w->meta && ji(w->meta, "started_ns") > 0) {
 		lo = ji(w->meta, "started_ns") < lo ? ji(w->meta, "started_ns") : lo;
@@ -435,6 +465,38 @@ static void time_span(const struct lab_watch *w, int64_t *t0, int64_t *span)
 	}
 	*t0 = lo;
 	*span = hi - lo > 1000000 ? hi - lo : 1000000;
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The lowest peak rate that still gets a mark: 0 up to LAB_WATCH_MARKS events, beyond them the
+ * LAB_WATCH_MARKS-th highest. */
+static double mark_cutoff(const struct lab_watch *w)
+{
+	if (w->nev <= LAB_WATCH_MARKS)
+		return 0;
+	double *v = malloc(w->nev * sizeof(*v)), c;
+	if (!v)
+		return INFINITY; /* no memory to choose: no marks rather than a page that is too heavy */
+	for (size_t i = 0; i < w->nev; i++)
+		v[i] = w->ev[i].peak_pps;
+	qsort(v, w->nev, sizeof(*v), cmp_desc);
+	c = v[LAB_WATCH_MARKS - 1];
+	free(v);
+	return c;
+}
+
+/* an event's anchor link: only those with a detail section have one */
+static void ev_link(FILE *f, const struct lab_watch *w, size_t i, bool open)
+{
+	if (i < w->ndetail)
+		fputs(open ? "<a href=\"#ev-" : "</a>", f);
+	if (i < w->ndetail && open)
+		fprintf(f, "%llu\">", (unsigned long long)w->ev[i].event);
 }
 
 /* 10^e as 1, 10, 100, 1k ... 100G */
@@ -464,7 +526,7 @@ static void timeline(FILE *f, const struct lab_watch *w)
 	}
 	time_span(w, &t0, &span);
 	for (size_t i = 0; i < w->nev; i++) {
-		double v = fmax(jd(w->ev[i], "peak_pps"), 1);
+		double v = fmax(w->ev[i].peak_pps, 1);
 		lo = fmin(lo, v);
 		hi = fmax(hi, v);
 	}
@@ -491,19 +553,25 @@ static void timeline(FILE *f, const struct lab_watch *w)
 	if (thr > 0)
 		fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#b22222\" "
 			   "stroke-dasharray=\"5 4\"/>\n", L, SY(thr), L + pw, SY(thr));
-	for (size_t i = 0; i < w->nev; i++) {
-		const struct jv *e = w->ev[i];
-		double x = L + (double)(ji(e, "start_ns") - t0) / (double)span * pw;
-		double wd = fmax(2, (double)(ji(e, "end_ns") - ji(e, "start_ns")) / (double)span * pw);
-		double y = SY(jd(e, "peak_pps"));
-		fmt_dur(s, sizeof(s), (double)(ji(e, "end_ns") - ji(e, "start_ns")));
-		fprintf(f, "<a href=\"#ev-%llu\"><rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" "
-			   "fill=\"%s\" fill-opacity=\"0.8\"><title>event %llu: %llu packets in %s, peak "
-			   "%.0f pps</title></rect></a>\n",
-			(unsigned long long)ju(e, "event"), x, y, wd, T + ph - y,
-			jtrue(e, "interrupted") || jtrue(e, "context_cut") ? "#d62728" : "#ff8c00",
-			(unsigned long long)ju(e, "event"), (unsigned long long)ju(e, "packets"), s,
-			jd(e, "peak_pps"));
+	double cut = mark_cutoff(w);
+	size_t drawn = 0;
+	for (size_t i = 0; i < w->nev && drawn < LAB_WATCH_MARKS; i++) {
+		const struct lab_watch_ev *e = &w->ev[i];
+		if (e->peak_pps < cut)
+			continue;
+		double x = L + (double)(e->start_ns - t0) / (double)span * pw;
+		double wd = fmax(2, (double)(e->end_ns - e->start_ns) / (double)span * pw);
+		double y = SY(e->peak_pps);
+		fmt_dur(s, sizeof(s), (double)(e->end_ns - e->start_ns));
+		ev_link(f, w, i, true);
+		fprintf(f, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%s\" "
+			   "fill-opacity=\"0.8\"><title>event %llu: %llu packets in %s, peak %.0f pps"
+			   "</title></rect>", x, y, wd, T + ph - y,
+			e->interrupted || e->context_cut ? "#d62728" : "#ff8c00",
+			(unsigned long long)e->event, (unsigned long long)e->packets, s, e->peak_pps);
+		ev_link(f, w, i, false);
+		fputc('\n', f);
+		drawn++;
 	}
 #undef SY
 	fmt_utc(s, sizeof(s), t0);
@@ -511,26 +579,30 @@ static void timeline(FILE *f, const struct lab_watch *w)
 		   "<text x=\"%.1f\" y=\"%.1f\" class=\"axis\">time since %s (%s)</text>\n</svg>\n"
 		   "<p class=\"note\">One mark per event, at its start, as wide as it lasted (2 px at "
 		   "least), as tall as its peak rate (log scale); dashed: the threshold; red: context cut "
-		   "or interrupted. A mark links to the event.</p>\n",
-		L, T, pw, ph, L, H - 8, s, w->meta ? "the watch started" : "shortly before the first event");
+		   "or interrupted. A mark links to the event.", L, T, pw, ph, L, H - 8, s,
+		w->meta ? "the watch started" : "shortly before the first event");
+	if (drawn < w->nev)
+		fprintf(f, " <span class=\"mark\">%zu events: the %zu with the highest peak rate "
+			   "drawn.</span>", w->nev, drawn);
+	fputs("</p>\n", f);
 }
 
 /* the marks of an event: context_cut, interrupted, pcap_full */
-static void marks(FILE *f, const struct jv *e)
+static void marks(FILE *f, const struct lab_watch_ev *e)
 {
-	bool any = false;
+	const bool on[] = {e->context_cut, e->interrupted, e->pcap_full};
 	static const char *const keys[] = {"context_cut", "interrupted", "pcap_full"};
+	bool any = false;
 	for (size_t k = 0; k < 3; k++)
-		if (jtrue(e, keys[k])) {
+		if (on[k]) {
 			fprintf(f, "%s<span class=\"mark\">%s</span>", any ? " " : "", keys[k]);
 			any = true;
 		}
 }
 
-static void pcap_link(FILE *f, const struct jv *e)
+static void pcap_link(FILE *f, const char *p)
 {
-	const char *p = jstr(e, "pcap");
-	if (!p || !p[0]) {
+	if (!p[0]) {
 		fputs("–", f);
 		return;
 	}
@@ -547,6 +619,7 @@ static void pcap_link(FILE *f, const struct jv *e)
 static void events_table(FILE *f, const struct lab_watch *w)
 {
 	char s[64], d[32];
+	size_t rows = w->nev < LAB_WATCH_ROWS ? w->nev : LAB_WATCH_ROWS;
 	fputs("<h2>Events</h2>\n", f);
 	if (!w->nev) {
 		fputs("<p>None.</p>\n", f);
@@ -555,25 +628,31 @@ static void events_table(FILE *f, const struct lab_watch *w)
 	fputs("<table>\n<tr><th>#</th><th>start (UTC)</th><th>duration</th><th>packets</th>"
 	      "<th>bytes</th><th>peak pps</th><th>peak Gbit/s</th><th>written</th><th>pcap</th>"
 	      "<th>marks</th></tr>\n", f);
-	for (size_t i = 0; i < w->nev; i++) {
-		const struct jv *e = w->ev[i];
-		fmt_utc(s, sizeof(s), ji(e, "start_ns"));
-		fmt_dur(d, sizeof(d), (double)(ji(e, "end_ns") - ji(e, "start_ns")));
-		fprintf(f, "<tr><td><a href=\"#ev-%llu\">%llu</a></td><td>%s</td><td>%s</td><td>",
-			(unsigned long long)ju(e, "event"), (unsigned long long)ju(e, "event"), s, d);
-		put_num(f, e, "packets");
+	for (size_t i = 0; i < rows; i++) {
+		const struct lab_watch_ev *e = &w->ev[i];
+		fmt_utc(s, sizeof(s), e->start_ns);
+		fmt_dur(d, sizeof(d), (double)(e->end_ns - e->start_ns));
+		fputs("<tr><td>", f);
+		ev_link(f, w, i, true);
+		fprintf(f, "%llu", (unsigned long long)e->event);
+		ev_link(f, w, i, false);
+		fprintf(f, "</td><td>%s</td><td>%s</td><td>%llu</td><td>%llu</td><td>%.0f</td>"
+			   "<td>%.3f</td><td>", s, d, (unsigned long long)e->packets,
+			(unsigned long long)e->bytes, e->peak_pps, e->peak_bps / 1e9);
+		if (e->have_written)
+			fprintf(f, "%llu", (unsigned long long)e->written_packets);
+		else
+			fputs("–", f);
 		fputs("</td><td>", f);
-		put_num(f, e, "bytes");
-		fprintf(f, "</td><td>%.0f</td><td>%.3f</td><td>", jd(e, "peak_pps"),
-			jd(e, "peak_bps") / 1e9);
-		put_num(f, e, "written_packets");
-		fputs("</td><td>", f);
-		pcap_link(f, e);
+		pcap_link(f, e->pcap);
 		fputs("</td><td class=\"mk\">", f);
 		marks(f, e);
 		fputs("</td></tr>\n", f);
 	}
 	fputs("</table>\n", f);
+	if (rows < w->nev)
+		fprintf(f, "<p class=\"mark\">The first %zu of %zu events; the others are in "
+			   "events.jsonl.</p>\n", rows, w->nev);
 }
 
 /* "addr:port", IPv6 in brackets; "–" when not IP */
@@ -748,7 +827,7 @@ static void event_detail(FILE *f, const struct lab_watch *w, const struct jv *e)
 
 static void wireshark_help(FILE *f, const struct lab_watch *w)
 {
-	const char *p = w->nev ? jstr(w->ev[0], "pcap") : NULL;
+	const char *p = w->nev ? w->ev[0].pcap : NULL;
 	bool split = jtrue(jv_get(w->meta, "config"), "split") || (p && strchr(p, '/'));
 	fputs("<h2>Opening the packets</h2>\n<p>In Wireshark: <code>wireshark ", f);
 	lab_html_esc(f, w->dir);
@@ -775,8 +854,11 @@ int lab_watch_write_report(const struct lab_watch *w, char *err, size_t errlen)
 	events_table(f, w);
 	if (w->nev)
 		wireshark_help(f, w);
-	for (size_t i = 0; i < w->nev; i++)
-		event_detail(f, w, w->ev[i]);
+	for (size_t i = 0; i < w->ndetail; i++)
+		event_detail(f, w, w->detail[i]);
+	if (w->ndetail < w->nev)
+		fprintf(f, "<p class=\"mark\">Flows and drops shown for the first %zu of %zu events; "
+			   "the others' are in events.jsonl.</p>\n", w->ndetail, w->nev);
 	fputs("<p class=\"note\">Written by lab-analyze from events.jsonl", f);
 	fputs(w->meta ? " and watch.json" : "", f);
 	fputs(" (lab-watch). Times are CLOCK_REALTIME, the pcap timestamps.</p>\n</body></html>\n", f);

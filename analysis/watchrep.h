@@ -11,12 +11,30 @@
 
 #include "json_in.h"
 
+/* Pages stay readable (and memory bounded) for a watch left running for days: every event in
+ * the timeline up to LAB_WATCH_MARKS (beyond, the highest peaks), the table's first
+ * LAB_WATCH_ROWS, and the whole line (flows, drops) of the first LAB_WATCH_DETAIL only. */
+#define LAB_WATCH_MARKS 5000
+#define LAB_WATCH_ROWS 5000
+#define LAB_WATCH_DETAIL 200
+
+/* What the timeline and the table need of every event line. */
+struct lab_watch_ev {
+	uint64_t event, packets, bytes, written_packets;
+	int64_t start_ns, end_ns;
+	double peak_pps, peak_bps;
+	bool have_written, context_cut, interrupted, pcap_full;
+	char pcap[96]; /* "" when the line has none */
+};
+
 struct lab_watch {
 	char dir[4096];
-	struct jv *meta; /* watch.json, NULL when the watch did not end (killed) */
-	struct jv **ev;  /* events.jsonl, one object a line, in the file's order */
+	struct jv *meta;           /* watch.json, NULL when the watch did not end (killed) */
+	struct lab_watch_ev *ev;   /* events.jsonl, a line each, in the file's order */
 	size_t nev;
-	bool events_file; /* events.jsonl exists (a watch with no event may have none) */
+	struct jv **detail;        /* the whole lines of the first LAB_WATCH_DETAIL events */
+	size_t ndetail;
+	bool events_file;          /* events.jsonl exists (a watch with no event may have none) */
 };
 
 /* Whether dir is a lab-watch directory: it holds watch.json or events.jsonl, and is not a run

@@ -91,6 +91,13 @@ p = P(); p.feed(open(sys.argv[1], encoding="utf-8").read()); p.close()
 assert p.stack == [], p.stack
 EOF
 
+# a pcap name that is not a file of the directory is shown, never linked
+cp -r "$FX/watch-basic" "$T/h"
+sed -i '2s|"pcap":"bursts.pcap"|"pcap":"javascript:alert(3)\\"><b>x"|' "$T/h/events.jsonl"
+expect 0 "hostile pcap name" -- "$A" "$T/h"
+check "hostile pcap name not linked" bash -c '! grep -qi "href=\"javascript" "$1"' _ "$T/h/report.html"
+check "hostile pcap name escaped" has "$T/h/report.html" "javascript:alert(3)&quot;&gt;&lt;b&gt;x"
+
 # ---- killed: events.jsonl alone ----
 cp -r "$FX/watch-killed" "$T/k"
 expect 0 "events.jsonl without watch.json" -- "$A" "$T/k"
