@@ -93,7 +93,8 @@ static void check_event(const struct jv *e, char *why, size_t len)
 	jv_i64(jv_get(e, "end_ns"), &b);
 	if (b < a)
 		snprintf(why, len, "end_ns before start_ns");
-	else if (!jv_dbl(jv_get(e, "peak_pps"), &d) || !(d >= 0))
+	else if (!(jv_dbl(jv_get(e, "peak_pps"), &d) && d >= 0) &&
+		 !(jv_get(e, "peak_pps") && jv_get(e, "peak_pps")->type == JV_NULL))
 		snprintf(why, len, "'peak_pps' missing or not a number");
 	else if (jv_get(e, "top_flows") && jv_get(e, "top_flows")->type != JV_ARR)
 		snprintf(why, len, "'top_flows' is not an array");
@@ -135,6 +136,7 @@ static int push_event(struct lab_watch *w, struct jv *v, size_t *cap)
 	e->context_cut = jtrue(v, "context_cut");
 	e->interrupted = jtrue(v, "interrupted");
 	e->pcap_full = jtrue(v, "pcap_full");
+	e->after_cut = jtrue(v, "after_cut");
 	snprintf(e->pcap, sizeof(e->pcap), "%s", jstr(v, "pcap") ? jstr(v, "pcap") : "");
 	if (w->ndetail < LAB_WATCH_DETAIL)
 		w->detail[w->ndetail++] = v;
@@ -392,6 +394,15 @@ static void meta_rows(FILE *f, const struct jv *m)
 	put_num(f, m, "bytes");
 	fputs(" bytes on the wire); out of order: ", f);
 	put_num(f, m, "out_of_order");
+	if (jv_get(m, "ring_evicted")) {
+		fputs("; evicted from the ring: ", f);
+		put_num(f, m, "ring_evicted");
+	}
+	if (ju(m, "detector_saturated")) {
+		fputs("; <span class=\"mark\">detector saturated: ", f);
+		put_num(f, m, "detector_saturated");
+		fputs("</span>", f);
+	}
 	fputs("</td></tr>\n", f);
 	const struct jv *ps = jv_get(m, "pcap_stats");
 	kv_row(f, "libpcap drops");
@@ -587,13 +598,13 @@ static void timeline(FILE *f, const struct lab_watch *w)
 	fputs("</p>\n", f);
 }
 
-/* the marks of an event: context_cut, interrupted, pcap_full */
+/* the marks of an event: context_cut, interrupted, pcap_full, after_cut */
 static void marks(FILE *f, const struct lab_watch_ev *e)
 {
-	const bool on[] = {e->context_cut, e->interrupted, e->pcap_full};
-	static const char *const keys[] = {"context_cut", "interrupted", "pcap_full"};
+	const bool on[] = {e->context_cut, e->interrupted, e->pcap_full, e->after_cut};
+	static const char *const keys[] = {"context_cut", "interrupted", "pcap_full", "after_cut"};
 	bool any = false;
-	for (size_t k = 0; k < 3; k++)
+	for (size_t k = 0; k < 4; k++)
 		if (on[k]) {
 			fprintf(f, "%s<span class=\"mark\">%s</span>", any ? " " : "", keys[k]);
 			any = true;
@@ -697,6 +708,9 @@ static void flows_table(FILE *f, const struct jv *e)
 	if (ju(e, "other_flows_packets"))
 		fprintf(f, "<p class=\"note\">Other flows: %llu packets.</p>\n",
 			(unsigned long long)ju(e, "other_flows_packets"));
+	if (ju(e, "unknown_flow_packets"))
+		fprintf(f, "<p class=\"note\">Packets whose flow could not be told: %llu.</p>\n",
+			(unsigned long long)ju(e, "unknown_flow_packets"));
 }
 
 static void drop_cell(FILE *f, const char *name, const struct jv *v)
@@ -804,8 +818,9 @@ static void event_detail(FILE *f, const struct lab_watch *w, const struct jv *e)
 	}
 	put_num(f, e, "written_packets");
 	fputs(" packets written", f);
-	if (jv_get(e, "context_from_ns") && ji(e, "context_from_ns") <= st) {
-		fmt_dur(cf, sizeof(cf), (double)(st - ji(e, "context_from_ns")));
+	int64_t from;
+	if (jv_i64(jv_get(e, "context_from_ns"), &from) && from <= st && ju(e, "written_packets")) {
+		fmt_dur(cf, sizeof(cf), (double)(st - from));
 		fprintf(f, ", the first %s before the burst", cf);
 	}
 	fputs(". ", f);
@@ -816,7 +831,13 @@ static void event_detail(FILE *f, const struct lab_watch *w, const struct jv *e)
 		fputs("<span class=\"mark\">interrupted: the watch stopped before the after-margin "
 		      "ended.</span> ", f);
 	if (jtrue(e, "pcap_full"))
-		fputs("<span class=\"mark\">pcap full: packets not written (--max-bytes).</span>", f);
+		fputs("<span class=\"mark\">pcap full: packets not written (--max-bytes).</span> ", f);
+	if (jtrue(e, "after_cut"))
+		fputs("<span class=\"mark\">after_cut: its after-margin was cut short (too many "
+		      "events open at once).</span> ", f);
+	if (ju(e, "unwritten_packets"))
+		fprintf(f, "<span class=\"mark\">%llu packets of its window not written (gone from "
+			   "the ring).</span>", (unsigned long long)ju(e, "unwritten_packets"));
 	fputs("</p>\n", f);
 	tshark_line(f, w, e);
 	fputs("<h4>Top flows (burst packets)</h4>\n", f);

@@ -23,7 +23,7 @@ struct lab_watch_ev {
 	uint64_t event, packets, bytes, written_packets;
 	int64_t start_ns, end_ns;
 	double peak_pps, peak_bps;
-	bool have_written, context_cut, interrupted, pcap_full;
+	bool have_written, context_cut, interrupted, pcap_full, after_cut;
 	char pcap[96]; /* "" when the line has none */
 };
 

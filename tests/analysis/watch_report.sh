@@ -64,6 +64,9 @@ check "softnet per CPU: the CPU that dropped" grep -qE '<td>3</td><td class="nz"
 check "zero counters not highlighted" has "$R" "<td>ethtool rx_nobuf</td><td>0</td>"
 check "context_cut marked" has "$R" '<span class="mark">context_cut</span>'
 check "pcap_full marked" has "$R" '<span class="mark">pcap_full</span>'
+check "after_cut marked" has "$R" '<span class="mark">after_cut</span>'
+check "unwritten packets said" has "$R" "250 packets of its window not written"
+check "peak in exponent form read" has "$R" "<td>1500000</td><td>18.000</td>"
 check "link to the pcap" has "$R" '<a href="bursts.pcap">bursts.pcap</a>'
 check "timeline SVG, one mark per event" test "$(grep -c '<a href="#ev-[0-9]*"><rect' "$R")" -eq 3
 check "wireshark line" has "$R" "wireshark $T/w/bursts.pcap"
