@@ -1,8 +1,7 @@
-/* bursts.c — sliding-window microburst detection; the definition is in bursts.h. */
+/* bursts.c — sliding-window microburst detection, one pass; the definition is in bursts.h. */
 #include "bursts.h"
 
 #include <math.h>
-#include <stdbool.h>
 #include <stdlib.h>
 
 void lab_burst_default(double mean_pps, struct lab_burst_cfg *c)
@@ -15,63 +14,173 @@ void lab_burst_default(double mean_pps, struct lab_burst_cfg *c)
 	}
 	c->window_ns = w;
 	c->threshold_pps = mean_pps > 0 && isfinite(mean_pps) ? 2 * mean_pps : 0;
+	c->threshold_bps = 0;
+}
+
+/* hot when x * 1e9 / window > rate, i.e. x > rate * window / 1e9; the product is compared in
+ * long double so thresholds given in pps or bit/s stay exact */
+static uint64_t min_above(double rate, uint64_t window_ns)
+{
+	if (!(rate > 0) || !isfinite(rate))
+		return UINT64_MAX;
+	long double lim = (long double)rate * (long double)window_ns / 1e9L;
+	if (lim >= 1.8e19L)
+		return UINT64_MAX;
+	return (uint64_t)floorl(lim) + 1;
 }
 
 uint64_t lab_burst_min_count(const struct lab_burst_cfg *c)
 {
-	/* hot when count * 1e9 / window > threshold, i.e. count > threshold * window / 1e9;
-	 * the product is compared in long double so thresholds given in pps stay exact */
-	long double lim = (long double)c->threshold_pps * (long double)c->window_ns / 1e9L;
-	uint64_t k = (uint64_t)floorl(lim);
-	return k + 1;
+	return min_above(c->threshold_pps, c->window_ns);
+}
+
+uint64_t lab_burst_min_bits(const struct lab_burst_cfg *c)
+{
+	return min_above(c->threshold_bps, c->window_ns);
+}
+
+int lab_bs_init(struct lab_burst_stream *s, const struct lab_burst_cfg *c, size_t cap,
+		lab_bs_cb cb, void *ctx)
+{
+	*s = (struct lab_burst_stream){.cfg = *c, .cap = cap ? cap : 1, .cb = cb, .ctx = ctx};
+	s->need = lab_burst_min_count(c);
+	s->need_bits = lab_burst_min_bits(c);
+	s->ring = malloc(s->cap * sizeof(*s->ring));
+	return s->ring ? 0 : -1;
+}
+
+void lab_bs_free(struct lab_burst_stream *s)
+{
+	free(s->ring);
+	s->ring = NULL;
+}
+
+static struct lab_bs_ent *ent(const struct lab_burst_stream *s, uint64_t seq)
+{
+	return &s->ring[seq % s->cap];
+}
+
+/* Decide the window of the oldest packet held: every packet of it has been seen. */
+static void decide(struct lab_burst_stream *s)
+{
+	uint64_t i = s->head;
+	const struct lab_bs_ent *e = ent(s, i);
+	int64_t lim = e->t + (int64_t)s->cfg.window_ns;
+
+	if (s->j < i)
+		s->j = i;
+	while (s->j < s->n && ent(s, s->j)->t < lim)
+		s->bits_in += (uint64_t)ent(s, s->j++)->len * 8;
+	uint64_t cnt = s->j - i;
+	bool hot = (s->need != UINT64_MAX && cnt >= s->need) ||
+		   (s->need_bits != UINT64_MAX && s->bits_in >= s->need_bits);
+	double pps = (double)cnt * 1e9 / (double)s->cfg.window_ns;
+	double bps = (double)s->bits_in * 1e9 / (double)s->cfg.window_ns;
+
+	if (hot && !(s->open && i < s->cur_end)) {
+		s->open = true;
+		s->cur = (struct lab_burst){.start_ns = e->t, .first = i, .peak_pps = 0};
+		s->cur_end = i;
+		s->cb(s->ctx, LAB_BS_OPEN, &s->cur, i, e->t, e->user);
+	}
+	if (s->open && hot) {
+		if (s->j > s->cur_end)
+			s->cur_end = s->j;
+		if (pps > s->cur.peak_pps)
+			s->cur.peak_pps = pps;
+		if (bps > s->cur.peak_bps)
+			s->cur.peak_bps = bps;
+	}
+	if (s->open && i < s->cur_end) {
+		s->cur.count = i + 1 - s->cur.first;
+		s->cur.end_ns = e->t;
+		s->cur.bytes += e->len;
+		s->cb(s->ctx, LAB_BS_PACKET, &s->cur, i, e->t, e->user);
+		if (i + 1 == s->cur_end) { /* no window left that could reach further */
+			s->open = false;
+			s->cb(s->ctx, LAB_BS_CLOSE, &s->cur, i, e->t, e->user);
+		}
+	}
+	s->cb(s->ctx, LAB_BS_DONE, s->open ? &s->cur : NULL, i, e->t, e->user);
+	s->bits_in -= (uint64_t)e->len * 8;
+	s->head++;
+}
+
+void lab_bs_push(struct lab_burst_stream *s, int64_t t, uint32_t len, uint64_t user)
+{
+	while (s->head < s->n && ent(s, s->head)->t + (int64_t)s->cfg.window_ns <= t)
+		decide(s);
+	if (s->n - s->head == s->cap) { /* full: decide early on what is held */
+		s->saturated++;
+		decide(s);
+	}
+	*ent(s, s->n) = (struct lab_bs_ent){t, len, user};
+	s->n++;
+}
+
+void lab_bs_advance(struct lab_burst_stream *s, int64_t now)
+{
+	while (s->head < s->n && ent(s, s->head)->t + (int64_t)s->cfg.window_ns <= now)
+		decide(s);
+}
+
+void lab_bs_flush(struct lab_burst_stream *s)
+{
+	while (s->head < s->n)
+		decide(s);
+}
+
+/* ---- over an array ---- */
+struct collect {
+	struct lab_burst *b;
+	size_t n, cap;
+	bool oom;
+};
+
+static void collect_cb(void *ctx, enum lab_bs_what what, const struct lab_burst *b, uint64_t seq,
+		       int64_t t, uint64_t user)
+{
+	struct collect *c = ctx;
+	(void)seq, (void)t, (void)user;
+	if (what != LAB_BS_CLOSE || c->oom)
+		return;
+	if (c->n == c->cap) {
+		size_t nc = c->cap ? c->cap * 2 : 16;
+		struct lab_burst *nb = realloc(c->b, nc * sizeof(*nb));
+		if (!nb) {
+			c->oom = true;
+			return;
+		}
+		c->b = nb;
+		c->cap = nc;
+	}
+	c->b[c->n++] = *b;
+}
+
+size_t lab_bursts_find_len(const int64_t *t, const uint32_t *len, size_t n,
+			   const struct lab_burst_cfg *c, struct lab_burst **out)
+{
+	struct lab_burst_stream s;
+	struct collect col = {0};
+	*out = NULL;
+	if (c->window_ns == 0 || n == 0)
+		return 0;
+	if (lab_bs_init(&s, c, n, collect_cb, &col) < 0)
+		return (size_t)-1;
+	for (size_t i = 0; i < n; i++)
+		lab_bs_push(&s, t[i], len ? len[i] : 0, i);
+	lab_bs_flush(&s);
+	lab_bs_free(&s);
+	if (col.oom) {
+		free(col.b);
+		return (size_t)-1;
+	}
+	*out = col.b;
+	return col.n;
 }
 
 size_t lab_bursts_find(const int64_t *t, size_t n, const struct lab_burst_cfg *c,
 		       struct lab_burst **out)
 {
-	size_t cap = 0, nb = 0;
-	struct lab_burst *b = NULL;
-	uint64_t need = lab_burst_min_count(c);
-	size_t j = 0;            /* first index at or past the window of i */
-	size_t cur_end = 0;      /* one past the last packet of the open burst */
-	bool open = false;
-	*out = NULL;
-	if (c->window_ns == 0 || need == 0)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		if (j < i)
-			j = i;
-		int64_t lim = t[i] + (int64_t)c->window_ns;
-		while (j < n && t[j] < lim)
-			j++;
-		uint64_t cnt = j - i;
-		if (cnt < need)
-			continue;
-		double rate = (double)cnt * 1e9 / (double)c->window_ns;
-		if (open && i < cur_end) {
-			struct lab_burst *cb = &b[nb - 1];
-			if (j > cur_end)
-				cur_end = j;
-			cb->count = cur_end - cb->first;
-			cb->end_ns = t[cur_end - 1];
-			if (rate > cb->peak_pps)
-				cb->peak_pps = rate;
-			continue;
-		}
-		if (nb == cap) {
-			size_t nc = cap ? cap * 2 : 16;
-			struct lab_burst *nbp = realloc(b, nc * sizeof(*nbp));
-			if (!nbp) {
-				free(b);
-				return (size_t)-1;
-			}
-			b = nbp;
-			cap = nc;
-		}
-		b[nb++] = (struct lab_burst){t[i], t[j - 1], i, j - i, rate};
-		cur_end = j;
-		open = true;
-	}
-	*out = b;
-	return nb;
+	return lab_bursts_find_len(t, NULL, n, c, out);
 }

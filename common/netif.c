@@ -4,12 +4,15 @@
 
 #include <errno.h>
 #include <ifaddrs.h>
+#include <linux/ethtool.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
+#include <linux/sockios.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -149,6 +152,96 @@ int lab_neigh_mac(const char *iface, int family, const struct in6_addr *addr, ui
 		}
 	}
 out:
+	close(fd);
+	return rc;
+}
+
+void lab_ethtool_free(struct lab_ethtool *e)
+{
+	free(e->names);
+	free(e->vals);
+	*e = (struct lab_ethtool){0};
+}
+
+static int ethtool_ioctl(int fd, const char *iface, void *data)
+{
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", iface);
+	ifr.ifr_data = data;
+	return ioctl(fd, SIOCETHTOOL, &ifr) < 0 ? -errno : 0;
+}
+
+/* The names of n statistics into e (reallocated when n changed). 0 or -errno. */
+static int ethtool_names(int fd, const char *iface, uint32_t n, struct lab_ethtool *e)
+{
+	struct ethtool_gstrings *gs = calloc(1, sizeof(*gs) + (size_t)n * ETH_GSTRING_LEN);
+	int rc = -ENOMEM;
+	if (!gs)
+		return rc;
+	lab_ethtool_free(e);
+	e->names = calloc(n, sizeof(*e->names));
+	e->vals = calloc(n, sizeof(*e->vals));
+	if (!e->names || !e->vals)
+		goto out;
+	gs->cmd = ETHTOOL_GSTRINGS;
+	gs->string_set = ETH_SS_STATS;
+	gs->len = n;
+	if ((rc = ethtool_ioctl(fd, iface, gs)) < 0)
+		goto out;
+	for (uint32_t i = 0; i < n && i < gs->len; i++)
+		memcpy(e->names[i], gs->data + (size_t)i * ETH_GSTRING_LEN, ETH_GSTRING_LEN);
+	e->n = n;
+out:
+	if (rc < 0)
+		lab_ethtool_free(e);
+	free(gs);
+	return rc;
+}
+
+int lab_ethtool_read(const char *iface, struct lab_ethtool *e)
+{
+	struct ethtool_sset_info *si = NULL;
+	struct ethtool_stats *st = NULL;
+	uint32_t n;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
+
+	if (fd < 0)
+		return -errno;
+	si = calloc(1, sizeof(*si) + sizeof(__u32));
+	rc = si ? 0 : -ENOMEM;
+	if (!rc) {
+		si->cmd = ETHTOOL_GSSET_INFO;
+		si->sset_mask = 1ull << ETH_SS_STATS;
+		rc = ethtool_ioctl(fd, iface, si);
+	}
+	if (rc == -EOPNOTSUPP) { /* a driver without statistics */
+		lab_ethtool_free(e);
+		rc = 0;
+		goto out;
+	}
+	n = !rc && si->sset_mask ? si->data[0] : 0;
+	if (rc || !n) {
+		if (!rc)
+			lab_ethtool_free(e);
+		goto out;
+	}
+	if (n != e->n && (rc = ethtool_names(fd, iface, n, e)) < 0)
+		goto out;
+	st = calloc(1, sizeof(*st) + (size_t)n * sizeof(__u64));
+	if (!st) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	st->cmd = ETHTOOL_GSTATS;
+	st->n_stats = n;
+	if ((rc = ethtool_ioctl(fd, iface, st)) < 0)
+		goto out;
+	for (uint32_t i = 0; i < n && i < st->n_stats; i++)
+		e->vals[i] = st->data[i];
+out:
+	free(si);
+	free(st);
 	close(fd);
 	return rc;
 }

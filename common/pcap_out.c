@@ -18,8 +18,14 @@ struct pcap_rec_hdr {
 
 int lab_pcap_out_open(struct lab_pcap_out *o, const char *path, uint32_t snaplen)
 {
-	struct pcap_file_hdr h = {0xa1b23c4d, 2, 4, 0, 0, snaplen, 1 /* LINKTYPE_ETHERNET */};
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	return lab_pcap_out_create(o, path, snaplen, 1 /* LINKTYPE_ETHERNET */, false);
+}
+
+int lab_pcap_out_create(struct lab_pcap_out *o, const char *path, uint32_t snaplen,
+			uint32_t linktype, bool excl)
+{
+	struct pcap_file_hdr h = {0xa1b23c4d, 2, 4, 0, 0, snaplen, linktype};
+	int fd = open(path, O_WRONLY | O_CREAT | (excl ? O_EXCL : O_TRUNC) | O_CLOEXEC, 0644);
 	o->f = fd < 0 ? NULL : fdopen(fd, "w");
 	if (!o->f) {
 		if (fd >= 0)

@@ -3,6 +3,7 @@
 #ifndef LAB_PCAP_OUT_H
 #define LAB_PCAP_OUT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -14,6 +15,9 @@ struct lab_pcap_out {
 
 /* Create path (0644). Returns 0 or -1 (errno set). */
 int lab_pcap_out_open(struct lab_pcap_out *o, const char *path, uint32_t snaplen);
+/* The same with the capture's link type (DLT_/LINKTYPE_ number), and O_EXCL when excl. */
+int lab_pcap_out_create(struct lab_pcap_out *o, const char *path, uint32_t snaplen,
+			uint32_t linktype, bool excl);
 /* ts_ns: wall-clock (CLOCK_REALTIME) nanoseconds. len: the frame's length on the wire. */
 int lab_pcap_out_write(struct lab_pcap_out *o, uint64_t ts_ns, const void *data, uint32_t caplen,
 		       uint32_t len);

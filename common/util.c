@@ -92,6 +92,8 @@ static void sep(struct lab_json *j)
 	if (!j->first[j->depth])
 		fputc(',', j->f);
 	j->first[j->depth] = false;
+	if (j->compact)
+		return;
 	fputc('\n', j->f);
 	for (int i = 0; i < j->depth; i++)
 		fputs("  ", j->f);
@@ -134,7 +136,7 @@ static void close_(struct lab_json *j, char c)
 	bool empty = j->first[j->depth];
 	if (j->depth > 0)
 		j->depth--;
-	if (!empty) {
+	if (!empty && !j->compact) {
 		fputc('\n', j->f);
 		for (int i = 0; i < j->depth; i++)
 			fputs("  ", j->f);
@@ -147,6 +149,11 @@ void lab_json_begin(struct lab_json *j, FILE *f)
 	memset(j, 0, sizeof(*j));
 	j->f = f;
 	open_(j, '{');
+}
+void lab_json_begin_line(struct lab_json *j, FILE *f)
+{
+	lab_json_begin(j, f);
+	j->compact = true;
 }
 void lab_json_end(struct lab_json *j)
 {

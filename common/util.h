@@ -29,8 +29,10 @@ struct lab_json {
 	FILE *f;
 	int depth;
 	bool first[16];
+	bool compact; /* one line (JSON Lines): no newlines or indentation inside */
 };
 void lab_json_begin(struct lab_json *j, FILE *f);           /* { */
+void lab_json_begin_line(struct lab_json *j, FILE *f);      /* { of a one-line object */
 void lab_json_end(struct lab_json *j);                      /* } and a newline at depth 0 */
 void lab_json_obj(struct lab_json *j, const char *key);     /* "key": { */
 void lab_json_obj_end(struct lab_json *j);                  /* } */

@@ -28,6 +28,7 @@
 
 #include "lab_wire.h"
 #include "log.h"
+#include "netif.h"
 #include "reflect.skel.h"
 
 #ifndef SO_PREFER_BUSY_POLL
@@ -409,75 +410,24 @@ static int validate(const struct xsk_port_opts *o, char *err, size_t errlen)
  * names, e.g. rx_queue_0_drops). 0 or -errno; a driver without such names sums to 0. */
 static int ethtool_sum(const char *iface, const char *prefix, const char *suffix, uint64_t *sum)
 {
-	struct ifreq ifr;
-	struct ethtool_sset_info *si = NULL;
-	struct ethtool_gstrings *gs = NULL;
-	struct ethtool_stats *st = NULL;
-	uint32_t n;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = 0;
+	struct lab_ethtool e = {0};
+	size_t pl = strlen(prefix), sl = strlen(suffix);
+	int rc = lab_ethtool_read(iface, &e);
 
 	*sum = 0;
-	if (fd < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", iface);
-	si = calloc(1, sizeof(*si) + sizeof(__u32));
-	if (!si) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	si->cmd = ETHTOOL_GSSET_INFO;
-	si->sset_mask = 1ull << ETH_SS_STATS;
-	ifr.ifr_data = (void *)si;
-	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0) {
-		rc = errno == EOPNOTSUPP ? 0 : -errno;
-		goto out;
-	}
-	n = si->sset_mask ? si->data[0] : 0;
-	if (!n)
-		goto out;
-	gs = calloc(1, sizeof(*gs) + (size_t)n * ETH_GSTRING_LEN);
-	st = calloc(1, sizeof(*st) + (size_t)n * sizeof(__u64));
-	if (!gs || !st) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	gs->cmd = ETHTOOL_GSTRINGS;
-	gs->string_set = ETH_SS_STATS;
-	gs->len = n;
-	ifr.ifr_data = (void *)gs;
-	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	st->cmd = ETHTOOL_GSTATS;
-	st->n_stats = n;
-	ifr.ifr_data = (void *)st;
-	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	for (uint32_t i = 0; i < n && i < gs->len && i < st->n_stats; i++) {
-		char name[ETH_GSTRING_LEN + 1];
-		size_t pl = strlen(prefix), sl = strlen(suffix), nl;
-		memcpy(name, gs->data + (size_t)i * ETH_GSTRING_LEN, ETH_GSTRING_LEN);
-		name[ETH_GSTRING_LEN] = 0;
-		nl = strlen(name);
+	for (uint32_t i = 0; rc == 0 && i < e.n; i++) {
+		const char *name = e.names[i];
+		size_t nl = strlen(name), j = pl;
 		if (nl <= pl + sl || strncmp(name, prefix, pl) || strcmp(name + nl - sl, suffix))
 			continue;
 		/* between them: the queue number and '_' only */
-		size_t j = pl;
 		while (j < nl - sl && name[j] >= '0' && name[j] <= '9')
 			j++;
 		if (j == pl || j + 1 != nl - sl || name[j] != '_')
 			continue;
-		*sum += st->data[i];
+		*sum += e.vals[i];
 	}
-out:
-	free(si);
-	free(gs);
-	free(st);
-	close(fd);
+	lab_ethtool_free(&e);
 	return rc;
 }
 

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,6 +263,128 @@ static void test_burst_adjacent_and_overlapping(void **state)
 	nb = find(l, 0, &cfg5, &b);
 	assert_int_equal(nb, 0);
 	assert_null(b);
+}
+
+/* The definition, brute force: every window counted from scratch; hot windows (index ranges
+ * [i, j)) that share a packet merged. Independent of bursts.c's one-pass stream. */
+struct ref_burst {
+	size_t first, end; /* packets [first, end) */
+	double peak_pps, peak_bps;
+	uint64_t bytes;
+};
+
+static size_t ref_bursts(const int64_t *t, const uint32_t *len, size_t n, uint64_t w, double pps,
+			 double bps, struct ref_burst *out)
+{
+	size_t nb = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i;
+		uint64_t bits = 0;
+		while (j < n && t[j] < t[i] + (int64_t)w)
+			bits += (uint64_t)len[j++] * 8;
+		double r = (double)(j - i) * 1e9 / (double)w, rb = (double)bits * 1e9 / (double)w;
+		if (!((pps > 0 && r > pps) || (bps > 0 && rb > bps)))
+			continue;
+		if (nb && i < out[nb - 1].end) {
+			struct ref_burst *b = &out[nb - 1];
+			b->end = j > b->end ? j : b->end;
+			b->peak_pps = r > b->peak_pps ? r : b->peak_pps;
+			b->peak_bps = rb > b->peak_bps ? rb : b->peak_bps;
+		} else {
+			out[nb++] = (struct ref_burst){i, j, r, rb, 0};
+		}
+	}
+	for (size_t k = 0; k < nb; k++)
+		for (size_t i = out[k].first; i < out[k].end; i++)
+			out[k].bytes += len[i];
+	return nb;
+}
+
+struct stream_got {
+	struct lab_burst b[4096];
+	size_t n, done, in_burst;
+	uint64_t next_done;
+	bool order_ok;
+};
+
+static void stream_cb(void *ctx, enum lab_bs_what what, const struct lab_burst *b, uint64_t seq,
+		      int64_t t, uint64_t user)
+{
+	struct stream_got *g = ctx;
+	(void)t;
+	if (user != seq * 3) /* what was given with the packet comes back with it */
+		g->order_ok = false;
+	if (what == LAB_BS_CLOSE && g->n < 4096)
+		g->b[g->n++] = *b;
+	if (what == LAB_BS_PACKET)
+		g->in_burst++;
+	if (what == LAB_BS_DONE) {
+		if (seq != g->next_done) /* every packet decided once, in order */
+			g->order_ok = false;
+		g->next_done = seq + 1;
+		g->done++;
+	}
+}
+
+/* Random series (quiet stretches, dense runs, ties, sizes 60..1514), packet and bit thresholds:
+ * the array form and the stream (with the clock advancing between packets) give exactly the
+ * brute force's bursts. */
+static void test_burst_stream_vs_bruteforce(void **state)
+{
+	(void)state;
+	enum { N = 3000 };
+	static int64_t t[N];
+	static uint32_t len[N];
+	static struct ref_burst ref[N];
+	static struct stream_got got;
+	uint64_t seed = 12345;
+	for (int round = 0; round < 60; round++) {
+		int64_t now = 1000;
+		for (size_t i = 0; i < N; i++) {
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			uint64_t r = seed >> 33;
+			bool dense = (i / 200) % 3 == 1;
+			now += dense ? (int64_t)(r % 4) : (int64_t)(r % 400);
+			t[i] = now;
+			len[i] = 60 + (uint32_t)(r >> 8) % 1455;
+		}
+		struct lab_burst_cfg c = {50 + round * 7, round % 3 == 1 ? 0 : 3e8 + round * 1e7,
+					  round % 3 == 0 ? 0 : 8e11 + round * 2e10};
+		size_t nr = ref_bursts(t, len, N, c.window_ns, c.threshold_pps, c.threshold_bps, ref);
+		struct lab_burst *b;
+		size_t nb = lab_bursts_find_len(t, len, N, &c, &b);
+		assert_int_equal(nb, nr);
+		struct lab_burst_stream s;
+		memset(&got, 0, sizeof(got));
+		got.order_ok = true;
+		assert_int_equal(lab_bs_init(&s, &c, N, stream_cb, &got), 0);
+		for (size_t i = 0; i < N; i++) {
+			lab_bs_push(&s, t[i], len[i], i * 3);
+			if (i + 1 < N && i % 7 == 0) /* the clock: nothing before the next packet */
+				lab_bs_advance(&s, t[i + 1]);
+		}
+		lab_bs_flush(&s);
+		lab_bs_free(&s);
+		assert_true(got.order_ok);
+		assert_int_equal(got.done, N);
+		assert_int_equal(got.n, nr);
+		size_t sum = 0;
+		for (size_t k = 0; k < nr; k++) {
+			const struct lab_burst *x[2] = {&b[k], &got.b[k]};
+			for (int m = 0; m < 2; m++) {
+				assert_int_equal(x[m]->first, ref[k].first);
+				assert_int_equal(x[m]->count, ref[k].end - ref[k].first);
+				assert_int_equal(x[m]->start_ns, t[ref[k].first]);
+				assert_int_equal(x[m]->end_ns, t[ref[k].end - 1]);
+				assert_int_equal(x[m]->bytes, ref[k].bytes);
+				assert_true(fabs(x[m]->peak_pps - ref[k].peak_pps) <= 1e-9 * ref[k].peak_pps);
+				assert_true(fabs(x[m]->peak_bps - ref[k].peak_bps) <= 1e-9 * ref[k].peak_bps);
+			}
+			sum += ref[k].end - ref[k].first;
+		}
+		assert_int_equal(got.in_burst, sum);
+		free(b);
+	}
 }
 
 /* ---------- softnet ---------- */
@@ -973,6 +1096,7 @@ int main(void)
 		cmocka_unit_test(test_burst_at_start_and_end),
 		cmocka_unit_test(test_burst_exactly_at_threshold),
 		cmocka_unit_test(test_burst_adjacent_and_overlapping),
+		cmocka_unit_test(test_burst_stream_vs_bruteforce),
 		cmocka_unit_test(test_softnet_fixtures),
 		cmocka_unit_test(test_softnet_bad_rows),
 		cmocka_unit_test(test_softnet_samples),
