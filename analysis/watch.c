@@ -10,6 +10,7 @@
 #include "watch.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -412,6 +413,21 @@ static int open_capture(struct watch *w)
 	return 0;
 }
 
+/* --force: the per-event pcaps of an earlier watch go, so none is mistaken for this one's */
+static void remove_event_pcaps(const char *bursts)
+{
+	DIR *d = opendir(bursts);
+	struct dirent *de;
+	char path[2 * PATH_MAX];
+	while (d && (de = readdir(d)))
+		if (strncmp(de->d_name, "event-", 6) == 0 && strstr(de->d_name, ".pcap")) {
+			snprintf(path, sizeof(path), "%s/%s", bursts, de->d_name);
+			unlink(path);
+		}
+	if (d)
+		closedir(d);
+}
+
 static const char *const outputs[] = {"events.jsonl", "watch.json", "bursts.pcap", "report.html"};
 
 /* The output directory: made if missing; files of an earlier watch refused unless --force
@@ -446,6 +462,8 @@ static int prepare_out(struct watch *w)
 		lab_err("%s exists: give --force to write over it, or another --out", path);
 		return LAB_EXIT_USAGE;
 	}
+	if (w->c->force)
+		remove_event_pcaps(path);
 	snprintf(path, sizeof(path), "%s/events.jsonl", w->dir);
 	w->events_fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
 	if (w->events_fd < 0) {
