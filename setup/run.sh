@@ -61,6 +61,12 @@ options:
   --scn-irq-hz H      irq: timer interrupts per second on the DUT core (default $SCN_IRQ_HZ)
   --scn-burst-size N / --scn-burst-gap-us T
                       burst: the competing flow's bursts (default $SCN_BURST_SIZE every $SCN_BURST_GAP_US us)
+  --watch             record the run's microbursts live: lab-watch on the DUT port (dut0, or
+                      the --dut-if port) for the whole run, into <run>/watch/ (events.jsonl,
+                      bursts.pcap, report.html), with lab-analyze's burst settings for the
+                      rate (window max(100 us, 20 gaps), threshold 2 x the rate). It sees what
+                      the kernel's packet taps see: the kernel path's packets; frames an XDP
+                      program takes (xsk, dpdk's af_xdp, xdptx) never reach a tap
   --no-trace          do not record what took the cores' time while the packets flow
                       (default: lab-trace on the generator's and the DUT's cores, and the
                       spinning loops' gap logs, for "What slowed the slowest packets")
@@ -108,6 +114,39 @@ run_interrupted() {
   run_cleanup
   [ -n "$RUN_DIR" ] && echo "$PROG: run: partial results in $RUN_DIR" >&2
   exit 130
+}
+
+# lab-watch on the DUT port for the whole run (--watch), on the generator's core (never the
+# DUT's), stopped by SIGTERM (it writes its pending event and watch.json first)
+WATCH_PID=""
+watch_start() {
+  local bin="$BUILD/analysis/lab-watch" win bound
+  [ "$RUN_WATCH" = 1 ] || return 0
+  if [ ! -x "$bin" ]; then
+    say "run: lab-watch was not built on this machine (libpcap): no --watch"
+    return 0
+  fi
+  win=$(( 20000000 / RUN_RATE )); [ "$win" -ge 100 ] || win=100
+  bound=$(( RUN_REPEAT * $(echo $RUN_PATHS | wc -w) * (1 + $(echo $RUN_SCENARIOS | wc -w)) * (RUN_DURATION + 120) + 60 ))
+  mkdir -p "$RUN_DIR/logs"
+  ip netns exec "$NS_DUT" taskset -c "$GEN_CPU" timeout -s TERM -k 10 "$bound" "$bin" "$DUT_IF" \
+    --out "$RUN_DIR/watch" --window-us "$win" --threshold-pps $(( 2 * RUN_RATE )) \
+    --ready-file "$RUN_DIR/logs/watch.ready" >"$RUN_DIR/logs/watch.log" 2>&1 &
+  WATCH_PID=$!; RUN_PIDS+=("$WATCH_PID")
+  if wait_ready "$RUN_DIR/logs/watch.ready" "$WATCH_PID" 15; then
+    say "run: lab-watch records $DUT_IF's bursts into $RUN_DIR/watch"
+  else
+    stop_pid "$WATCH_PID" || true
+    WATCH_PID=""
+    say "run: lab-watch did not start ($(tail -n 1 "$RUN_DIR/logs/watch.log")): no live record"
+  fi
+  rm -f "$RUN_DIR/logs/watch.ready"
+}
+watch_stop() {
+  [ -n "$WATCH_PID" ] || return 0
+  stop_pid "$WATCH_PID" || true
+  WATCH_PID=""
+  say "run: lab-watch: $(tail -n 1 "$RUN_DIR/logs/watch.log")"
 }
 
 # wait_ready FILE PID TIMEOUT_S: 0 when FILE appears, 1 when PID died or time ran out
@@ -320,7 +359,7 @@ PY
 cmd_run() {
   RUN_PATHS=$RUN_PATHS_ALL RUN_RATE=10000 RUN_PATTERN=const RUN_BURST_SIZE=32 RUN_BURST_GAP_US=1000
   RUN_DURATION="" RUN_SIZE=128 RUN_SEED=1 RUN_QUICK=0 RUN_GEN_BACKEND="" RUN_ISOLATE=1 RUN_TRACE=1
-  RUN_REPEAT=1 RUN_TOPOLOGY=reflect RUN_FLOWS=1 RUN_SCENARIOS=""
+  RUN_REPEAT=1 RUN_TOPOLOGY=reflect RUN_FLOWS=1 RUN_SCENARIOS="" RUN_WATCH=0
   local out="$LAB_ROOT/results" ncpu dut_cpu_given=0 paths_given=0
   ncpu=$(nproc)
   DUT_CPU=$((ncpu - 1)) GEN_CPU=0
@@ -354,6 +393,7 @@ cmd_run() {
       --gen-backend) RUN_GEN_BACKEND=${2:?}; shift ;;
       --no-isolate) RUN_ISOLATE=0 ;;
       --no-trace) RUN_TRACE=0 ;;
+      --watch) RUN_WATCH=1 ;;
       --gen-if) HW_GEN=${2:?--gen-if needs an interface}; shift ;;
       --dut-if) HW_DUT=${2:?--dut-if needs an interface}; shift ;;
       *) usage_die "run: unknown option '$1'" ;;
@@ -434,6 +474,7 @@ cmd_run() {
   fi
   iso_hold_cstate
   [ -z "$RUN_SCENARIOS" ] || scn_clock_init
+  watch_start
   local rep
   for rep in $(seq "$RUN_REPEAT"); do
     RD=$RUN_DIR
@@ -461,6 +502,7 @@ cmd_run() {
   done
   # a repeated run's own run.json: the configuration, and how many repetitions were planned
   [ "$RUN_REPEAT" -gt 1 ] && RJ_REPEAT=$RUN_REPEAT write_run_json "$RUN_DIR" "$RUN_DIR/rep1/noise"
+  watch_stop
   run_cleanup
   trap - INT TERM EXIT
   point_latest "$out" "$id"
