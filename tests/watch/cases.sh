@@ -2,8 +2,10 @@
 # cases.sh — lab-watch's options and failures, each case short, on one pair of namespaces:
 #  filter:    --filter 'udp dst port 9001' over two bursts (9001, 9002) and background: one event,
 #             burst 1's, and only its packets written (tshark)
-#  ring:      a burst of 3000 x 1400 B (4.2 MB) through --ring-mb 1: one event, every packet of the
-#             burst written, the event's packets = the packets written between its start and end
+#  ring:      a burst of 3000 x 1400 B (4.2 MB) through --ring-mb 1 (--snaplen 2048: 1 MiB holds
+#             fewer than 4 packets of the default 256 KiB snaplen, refused): one event, every packet of the
+#             burst written, the event's packets = the packets written between its start and end;
+#             and all of watch.sh's checks against tcpdump's capture (watch_check.py)
 #  sigint:    a 3 s burst at 10 kpps (above a 2000 pps threshold); SIGINT once stderr says `event 1
 #             started`: exit 0 within 2 s, the event written with "interrupted": true, watch.json
 #             stopped_by "signal", the pcap reads clean and holds written_packets packets
@@ -60,9 +62,15 @@ else nok "filter: lab-watch did not start: $(cat "$T/wf.err")"; fi
 
 # ---- a burst larger than the ring ----
 gen r --seed 32 --burst-sizes 3000 --len 1400,1400 --lead-ms 100 --tail-ms 200
-if lw_watch wr --ring-mb 1 "${THR[@]}"; then
+lw_ref rref || nok "ring: tcpdump did not start"
+if lw_watch wr --ring-mb 1 --snaplen 2048 "${THR[@]}"; then
   lw_replay "$T/r.pcap"; sleep 0.3; lw_stop "$WPID" 5
   [ "$STOP_RC" = 0 ] || nok "ring: exit $STOP_RC"
+  lw_stop "$RPID" 5
+  # the whole check of watch.sh against tcpdump's capture, then what the ring case is about
+  python3 "$CHECK" events --dir "$T/wr" --ref "$T/rref.pcap" --truth "$T/r.json" --window-us 20000 \
+    --threshold-pps 10000 --before-ms 20 --after-ms 20 >"$T/logs/ring.check" 2>&1 ||
+    nok "ring: watch_check.py: $(grep '^not ok' "$T/logs/ring.check" | paste -sd';')"
   got=$(python3 - "$T/wr" "$CHECK" <<'PY'
 import json, subprocess, sys
 sys.path.insert(0, sys.argv[2].rsplit("/", 1)[0])

@@ -18,7 +18,7 @@
 #    watch directories).
 # Parameters for a noisy 2-core VM: a 20 ms window, hot above 10000 pps (> 200 packets in it): the
 # background (4 per window) would need a 1 s stall of tcpreplay to catch up into a hot window, a
-# burst (>= 400 packets, sent in ~5-25 ms by tcpreplay) stays one burst unless tcpreplay stops for
+# burst (>= 600 packets, sent in ~10-65 ms by tcpreplay) stays one burst unless tcpreplay stops for
 # 20 ms in its middle.
 #
 #   netns lwNNNN-tx                     netns lwNNNN-rx
@@ -29,7 +29,7 @@ lw_require
 lw_setup
 
 WIN_US=20000 THR_PPS=10000 BEFORE_MS=20 AFTER_MS=20
-python3 "$GEN" --seed "${SEED:-20}" --bursts 4 --sizes 400,2000 --out "$T/gen.pcap" --truth "$T/truth.json" \
+python3 "$GEN" --seed "${SEED:-20}" --bursts 4 --sizes 600,2000 --out "$T/gen.pcap" --truth "$T/truth.json" \
   --src-mac $TX_MAC --dst-mac $RX_MAC || { echo "not ok: gen_bursts.py"; exit 1; }
 echo "generated: $(lw_json "$T/truth.json" '", ".join("burst %d: %d pkts %d B" % (b["burst"], b["count"], b["bytes"]) for b in j["bursts"])'), $(lw_json "$T/truth.json" 'j["background"]["count"]') background"
 
