@@ -60,32 +60,59 @@ static struct lab_bs_ent *ent(const struct lab_burst_stream *s, uint64_t seq)
 	return &s->ring[seq % s->cap];
 }
 
+/* The oldest packet's window over what is held so far; true when it is hot already (it can
+ * only fill further). */
+static bool head_window(struct lab_burst_stream *s)
+{
+	uint64_t i = s->head;
+	int64_t lim = ent(s, i)->t + (int64_t)s->cfg.window_ns;
+	if (s->j < i)
+		s->j = i;
+	while (s->j < s->n && ent(s, s->j)->t < lim)
+		s->bits_in += (uint64_t)ent(s, s->j++)->len * 8;
+	return (s->need != UINT64_MAX && s->j - i >= s->need) ||
+	       (s->need_bits != UINT64_MAX && s->bits_in >= s->need_bits);
+}
+
+/* Window head is hot: open a burst there, or grow the open one (sharing packets with it). */
+static void hot_head(struct lab_burst_stream *s)
+{
+	uint64_t i = s->head;
+	const struct lab_bs_ent *e = ent(s, i);
+	bool opened = false;
+	if (!(s->open && i < s->cur_end)) {
+		s->open = opened = true;
+		s->cur = (struct lab_burst){.start_ns = e->t, .first = i, .peak_pps = 0};
+		s->cur_end = i;
+	}
+	if (s->j > s->cur_end) {
+		s->cur_end = s->j;
+		s->end_known_t = ent(s, s->j - 1)->t;
+	}
+	if (opened) /* cur_end and end_known_t are what the window shows so far */
+		s->cb(s->ctx, LAB_BS_OPEN, &s->cur, i, e->t, e->user);
+}
+
+/* Before its window is decided: announce what is sure already. */
+static void early(struct lab_burst_stream *s)
+{
+	if (s->head < s->n && head_window(s))
+		hot_head(s);
+}
+
 /* Decide the window of the oldest packet held: every packet of it has been seen. */
 static void decide(struct lab_burst_stream *s)
 {
 	uint64_t i = s->head;
 	const struct lab_bs_ent *e = ent(s, i);
-	int64_t lim = e->t + (int64_t)s->cfg.window_ns;
-
-	if (s->j < i)
-		s->j = i;
-	while (s->j < s->n && ent(s, s->j)->t < lim)
-		s->bits_in += (uint64_t)ent(s, s->j++)->len * 8;
+	bool hot = head_window(s);
 	uint64_t cnt = s->j - i;
-	bool hot = (s->need != UINT64_MAX && cnt >= s->need) ||
-		   (s->need_bits != UINT64_MAX && s->bits_in >= s->need_bits);
 	double pps = (double)cnt * 1e9 / (double)s->cfg.window_ns;
 	double bps = (double)s->bits_in * 1e9 / (double)s->cfg.window_ns;
 
-	if (hot && !(s->open && i < s->cur_end)) {
-		s->open = true;
-		s->cur = (struct lab_burst){.start_ns = e->t, .first = i, .peak_pps = 0};
-		s->cur_end = i;
-		s->cb(s->ctx, LAB_BS_OPEN, &s->cur, i, e->t, e->user);
-	}
+	if (hot)
+		hot_head(s);
 	if (s->open && hot) {
-		if (s->j > s->cur_end)
-			s->cur_end = s->j;
 		if (pps > s->cur.peak_pps)
 			s->cur.peak_pps = pps;
 		if (bps > s->cur.peak_bps)
@@ -116,12 +143,14 @@ void lab_bs_push(struct lab_burst_stream *s, int64_t t, uint32_t len, uint64_t u
 	}
 	*ent(s, s->n) = (struct lab_bs_ent){t, len, user};
 	s->n++;
+	early(s);
 }
 
 void lab_bs_advance(struct lab_burst_stream *s, int64_t now)
 {
 	while (s->head < s->n && ent(s, s->head)->t + (int64_t)s->cfg.window_ns <= now)
 		decide(s);
+	early(s);
 }
 
 void lab_bs_flush(struct lab_burst_stream *s)

@@ -10,7 +10,9 @@
  *
  * One definition: the stream (lab-watch, live) decides each window once the first packet past
  * it has arrived (or the caller says time has passed it); lab_bursts_find (a capture, a run)
- * runs the same stream over an array. */
+ * runs the same stream over an array. A burst is announced (OPEN) as soon as the oldest
+ * undecided window is sure to be hot (its count already exceeds the threshold), before it is
+ * decided, so a recorder can start writing at once; what is decided does not change. */
 #ifndef LAB_BURSTS_H
 #define LAB_BURSTS_H
 
@@ -73,7 +75,8 @@ struct lab_burst_stream {
 	uint64_t head, n, j;     /* j: first packet past head's window seen so far */
 	uint64_t bits_in;        /* bits of [head, j) */
 	bool open;
-	uint64_t cur_end;        /* one past the open burst's last packet */
+	uint64_t cur_end;        /* one past the open burst's last packet known so far */
+	int64_t end_known_t;     /* the time of packet cur_end - 1 */
 	struct lab_burst cur;
 	uint64_t saturated;      /* windows decided early because the ring was full */
 	lab_bs_cb cb;

@@ -25,7 +25,8 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: lab-analyze [options] RESULTS_DIR\n"
 "       lab-analyze WATCH_DIR   (a directory of lab-watch: its report.html)\n"
-"       lab-analyze --pcap FILE [--window-us N] [--threshold-pps R] [--json]\n"
+"       lab-analyze --pcap FILE [--window-us N] [--threshold-pps R] [--threshold-bps R]\n"
+"                   [--json]\n"
 "                   [--write OUT.pcap] [--margin-us N]\n"
 "       lab-analyze --sample-softnet FILE [--interval-ms N] [--duration S]\n"
 "       lab-analyze --compare A B [--threshold PCT] [--force] [--out DIR]\n"
@@ -49,6 +50,8 @@ static void usage(FILE *f)
 "  --window-us N        window length in microseconds (default: max(100, 20 mean gaps))\n"
 "  --threshold-pps R    rate a window must exceed (default: 2 x the mean rate; in a run\n"
 "                       the offered rate, in a capture its mean over the whole file)\n"
+"  --threshold-bps R    --pcap: a window is also hot when its bits (wire length x 8) /\n"
+"                       window exceed R (alone: the packet threshold is off), as lab-watch\n"
 "  --no-pcap            RESULTS_DIR: do not write bursts/<path>.pcap\n"
 "\n"
 "Tail attribution (RESULTS_DIR with trace/<path>.evt from lab-trace and gaps/<path>.*.gap from\n"
@@ -84,7 +87,7 @@ static void usage(FILE *f)
 "Exit: 0 done, 1 a runtime failure (unreadable or corrupt input, write error), 2 bad usage.\n");
 }
 
-enum { O_PCAP = 256, O_WINDOW, O_THRESH, O_JSON, O_WRITE, O_MARGIN, O_SAMPLE, O_INTERVAL,
+enum { O_PCAP = 256, O_WINDOW, O_THRESH, O_THRESH_BPS, O_JSON, O_WRITE, O_MARGIN, O_SAMPLE, O_INTERVAL,
        O_DURATION, O_SOURCE, O_NOPCAP, O_TAIL_THR, O_TAIL_COVER, O_GEN_CPU, O_DUT_CPU };
 
 /* The command line: which mode, and the flags that belong to each. */
@@ -105,6 +108,7 @@ static int parse_cli(int argc, char **argv, struct ana_cli *cli)
 		{"pcap", required_argument, NULL, O_PCAP},
 		{"window-us", required_argument, NULL, O_WINDOW},
 		{"threshold-pps", required_argument, NULL, O_THRESH},
+		{"threshold-bps", required_argument, NULL, O_THRESH_BPS},
 		{"json", no_argument, NULL, O_JSON},
 		{"write", required_argument, NULL, O_WRITE},
 		{"margin-us", required_argument, NULL, O_MARGIN},
@@ -129,6 +133,10 @@ static int parse_cli(int argc, char **argv, struct ana_cli *cli)
 		case O_PCAP: cli->pcap = optarg; break;
 		case O_WINDOW: cli->window_us = lab_parse_u64("window-us", optarg, 1, 60000000); break;
 		case O_THRESH: cli->threshold = lab_parse_double("threshold-pps", optarg, 1, 1e12); break;
+		case O_THRESH_BPS:
+			cli->so.threshold_bps = lab_parse_double("threshold-bps", optarg, 1, 1e15);
+			cli->scan_only = true;
+			break;
 		case O_JSON: cli->so.json = true; cli->scan_only = true; break;
 		case O_WRITE: cli->so.write = optarg; cli->scan_only = true; break;
 		case O_MARGIN: cli->margin_us = lab_parse_u64("margin-us", optarg, 0, 60000000); cli->scan_only = true; break;

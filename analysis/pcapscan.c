@@ -102,12 +102,41 @@ out:
 	return rc;
 }
 
+struct pair {
+	int64_t t;
+	uint32_t len;
+};
+
+static int cmp_pair(const void *a, const void *b)
+{
+	const struct pair *x = a, *y = b;
+	return (x->t > y->t) - (x->t < y->t);
+}
+
+/* Times in order, each length still beside its time. 0 or -1 (no memory). */
+static int sort_pairs(int64_t *ts, uint32_t *lens, size_t n)
+{
+	struct pair *p = malloc((n ? n : 1) * sizeof(*p));
+	if (!p)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		p[i] = (struct pair){ts[i], lens[i]};
+	qsort(p, n, sizeof(*p), cmp_pair);
+	for (size_t i = 0; i < n; i++) {
+		ts[i] = p[i].t;
+		lens[i] = p[i].len;
+	}
+	free(p);
+	return 0;
+}
+
 int lab_pcap_scan(const char *file, const struct lab_scan_opts *o, FILE *out, char *err,
 		  size_t errlen)
 {
 	const uint8_t *buf;
 	size_t len, n = 0, cap = 0;
 	int64_t *ts = NULL;
+	uint32_t *lens = NULL;
 	struct pcapr r;
 	struct pcapr_pkt pk;
 	struct lab_burst *b = NULL;
@@ -122,13 +151,17 @@ int lab_pcap_scan(const char *file, const struct lab_scan_opts *o, FILE *out, ch
 		if (n == cap) {
 			size_t nc = cap ? cap * 2 : 4096;
 			int64_t *nt = realloc(ts, nc * sizeof(*nt));
-			if (!nt) {
+			if (nt)
+				ts = nt;
+			uint32_t *nl = nt ? realloc(lens, nc * sizeof(*nl)) : NULL;
+			if (!nl) {
 				snprintf(err, errlen, "%s: out of memory", file);
 				goto out;
 			}
-			ts = nt;
+			lens = nl;
 			cap = nc;
 		}
+		lens[n] = pk.len;
 		ts[n++] = (int64_t)pk.ts_ns;
 	}
 	if (g < 0) {
@@ -136,7 +169,7 @@ int lab_pcap_scan(const char *file, const struct lab_scan_opts *o, FILE *out, ch
 		goto out;
 	}
 	sorted = lab_is_sorted_i64(ts, n);
-	if (!sorted && lab_sort_i64(ts, n, NULL) < 0) {
+	if (!sorted && sort_pairs(ts, lens, n) < 0) {
 		snprintf(err, errlen, "%s: out of memory", file);
 		goto out;
 	}
@@ -147,9 +180,12 @@ int lab_pcap_scan(const char *file, const struct lab_scan_opts *o, FILE *out, ch
 		cfg.window_ns = o->window_ns;
 	if (o->threshold_pps > 0)
 		cfg.threshold_pps = o->threshold_pps;
+	else if (o->threshold_bps > 0)
+		cfg.threshold_pps = 0; /* the bit rate alone */
+	cfg.threshold_bps = o->threshold_bps;
 	size_t nb = 0;
-	if (cfg.threshold_pps > 0) {
-		nb = lab_bursts_find(ts, n, &cfg, &b);
+	if (cfg.threshold_pps > 0 || cfg.threshold_bps > 0) {
+		nb = lab_bursts_find_len(ts, lens, n, &cfg, &b);
 		if (nb == (size_t)-1) {
 			snprintf(err, errlen, "%s: out of memory", file);
 			b = NULL;
@@ -173,7 +209,9 @@ int lab_pcap_scan(const char *file, const struct lab_scan_opts *o, FILE *out, ch
 		lab_json_dbl(&j, "mean_pps", mean_pps);
 		lab_json_dbl(&j, "window_us", (double)cfg.window_ns / 1e3);
 		lab_json_dbl(&j, "threshold_pps", cfg.threshold_pps);
-		lab_json_u64(&j, "min_packets_per_window", lab_burst_min_count(&cfg));
+		lab_json_dbl(&j, "threshold_bps", cfg.threshold_bps);
+		if (cfg.threshold_pps > 0)
+			lab_json_u64(&j, "min_packets_per_window", lab_burst_min_count(&cfg));
 		lab_json_arr(&j, "bursts");
 		for (size_t i = 0; i < nb; i++) {
 			lab_json_arr_obj(&j);
@@ -181,6 +219,8 @@ int lab_pcap_scan(const char *file, const struct lab_scan_opts *o, FILE *out, ch
 			lab_json_i64(&j, "end_ns", b[i].end_ns);
 			lab_json_u64(&j, "packets", b[i].count);
 			lab_json_dbl(&j, "peak_pps", b[i].peak_pps);
+			lab_json_u64(&j, "bytes", b[i].bytes);
+			lab_json_dbl(&j, "peak_bps", b[i].peak_bps);
 			lab_json_obj_end(&j);
 		}
 		lab_json_arr_end(&j);
@@ -194,10 +234,14 @@ int lab_pcap_scan(const char *file, const struct lab_scan_opts *o, FILE *out, ch
 		if (n > 1)
 			fprintf(out, " over %.6f s, mean %.0f pps", (double)(ts[n - 1] - ts[0]) / 1e9,
 				mean_pps);
-		fprintf(out, "\nwindow %.1f us, threshold %.0f pps (more than %llu packets in a window): "
-			     "%zu burst(s)\n",
-			(double)cfg.window_ns / 1e3, cfg.threshold_pps,
-			(unsigned long long)lab_burst_min_count(&cfg) - 1, nb);
+		fprintf(out, "\nwindow %.1f us", (double)cfg.window_ns / 1e3);
+		if (cfg.threshold_pps > 0)
+			fprintf(out, ", threshold %.0f pps (more than %llu packets in a window)",
+				cfg.threshold_pps, (unsigned long long)lab_burst_min_count(&cfg) - 1);
+		if (cfg.threshold_bps > 0)
+			fprintf(out, ", threshold %.0f bit/s (more than %llu bits in a window)",
+				cfg.threshold_bps, (unsigned long long)lab_burst_min_bits(&cfg) - 1);
+		fprintf(out, ": %zu burst(s)\n", nb);
 		if (nb)
 			fprintf(out, "%4s %22s %14s %9s %14s\n", "#", "start_ns", "duration_us",
 				"packets", "peak_pps");
@@ -215,6 +259,7 @@ int lab_pcap_scan(const char *file, const struct lab_scan_opts *o, FILE *out, ch
 	rc = 0;
 out:
 	free(ts);
+	free(lens);
 	free(b);
 	pcapr_unmap(buf, len);
 	return rc;

@@ -9,7 +9,8 @@
 
 struct lab_scan_opts {
 	uint64_t window_ns;   /* 0: default from the capture's mean rate */
-	double threshold_pps; /* 0: default */
+	double threshold_pps; /* 0: default (off when threshold_bps is given alone) */
+	double threshold_bps; /* 0: not used */
 	bool json;
 	const char *write;    /* OUT.pcap or NULL */
 	uint64_t margin_ns;   /* context kept before and after each burst in OUT.pcap */

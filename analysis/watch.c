@@ -45,6 +45,7 @@ struct wevent {
 	bool closed, interrupted, context_cut, pcap_full, early;
 	int64_t lo, hi;
 	uint64_t written, unwritten, last_seq;
+	uint64_t wv;            /* the ring position written up to (while open) */
 	int64_t context_from;
 	struct wflows flows;
 	struct wd_sample base;
@@ -59,6 +60,8 @@ struct watch {
 	struct wring ring;
 	struct lab_burst_stream bs;
 	struct wd drops;
+	struct wflow_dict dict;      /* the flows of the undecided packets */
+	uint32_t *fslot;             /* by seq % the detector's capacity */
 	struct wevent ev[WE_MAX];
 	unsigned nev;                /* active: ev[0..nev) in order of opening */
 	uint64_t next_id, done, written_packets, written_bytes;
@@ -125,6 +128,28 @@ static void write_rec(struct watch *w, struct wevent *e, const struct wrec *r)
 	w->written_bytes += cost;
 }
 
+/* The open event: the ring's packets from its cursor, in its window, up to what is surely in
+ * it (the burst's last packet known so far + the after-margin); the rest when decided. A burst
+ * larger than the ring is so written as it comes, and only the context must fit. */
+static void write_open(struct watch *w, struct wevent *e)
+{
+	int64_t bound = w->bs.end_known_t + (int64_t)w->c->after_ms * 1000000;
+	const struct wrec *r;
+	if (e->wv < w->ring.head)
+		e->wv = w->ring.head;
+	for (;;) {
+		uint64_t v0 = e->wv;
+		if (!(r = wring_next(&w->ring, &e->wv)))
+			break;
+		if (r->ts > bound) {
+			e->wv = v0;
+			break;
+		}
+		if (r->ts >= e->lo)
+			write_rec(w, e, r);
+	}
+}
+
 /* ---- events ---- */
 static void event_line(struct watch *w, struct wevent *e)
 {
@@ -144,8 +169,8 @@ static void event_line(struct watch *w, struct wevent *e)
 	lab_json_i64(&j, "duration_ns", e->b.end_ns - e->b.start_ns);
 	lab_json_u64(&j, "packets", e->b.count);
 	lab_json_u64(&j, "bytes", e->b.bytes);
-	lab_json_dbl(&j, "peak_pps", e->b.peak_pps);
-	lab_json_dbl(&j, "peak_bps", e->b.peak_bps);
+	lab_json_dbl_full(&j, "peak_pps", e->b.peak_pps);
+	lab_json_dbl_full(&j, "peak_bps", e->b.peak_bps);
 	lab_json_arr(&j, "window_ns");
 	lab_json_i64(&j, NULL, e->lo);
 	lab_json_i64(&j, NULL, e->hi);
@@ -210,8 +235,7 @@ static void complete_before(struct watch *w, int64_t t)
 static void on_open(struct watch *w, const struct lab_burst *b, uint64_t seq)
 {
 	struct wevent *e;
-	const struct wrec *r;
-	uint64_t v;
+	(void)seq;
 
 	if (w->c->max_events && w->next_id >= w->c->max_events)
 		return; /* the watch stops after the events it was asked for */
@@ -235,29 +259,30 @@ static void on_open(struct watch *w, const struct lab_burst *b, uint64_t seq)
 		snprintf(e->pcap, sizeof(e->pcap), "bursts.pcap");
 	e->context_cut = w->ring.evicted && w->ring.evicted_max_ts >= e->lo;
 	if (!w->c->quiet)
-		fprintf(stderr, "lab-watch: event %llu started at %lld.%09lld\n",
+		fprintf(stderr, "lab-watch: event %llu started at %lld.%09lld (%llu packets so far)\n",
 			(unsigned long long)e->id, (long long)(b->start_ns / 1000000000),
-			(long long)(b->start_ns % 1000000000));
-	v = wring_first(&w->ring);
-	while ((r = wring_next(&w->ring, &v)) && r->seq < seq)
-		if (r->ts >= e->lo)
-			write_rec(w, e, r);
+			(long long)(b->start_ns % 1000000000),
+			(unsigned long long)(w->bs.cur_end - b->first));
+	e->wv = wring_first(&w->ring);
+	write_open(w, e);
 }
 
-static void on_done(struct watch *w, uint64_t seq, uint64_t v)
+static void on_done(struct watch *w, uint64_t seq, int64_t t, uint64_t v)
 {
 	const struct wrec *r = wring_get(&w->ring, seq, v);
 	for (unsigned k = 0; k < w->nev; k++) {
 		struct wevent *e = &w->ev[k];
-		if (!r) {
-			e->unwritten++;
+		bool done = w->c->split ? e->written && seq <= e->last_seq :
+					  w->shared_any && seq <= w->shared_last;
+		if (!r) { /* given up by the ring before it could be written */
+			if (!done && t >= e->lo && t <= e->hi)
+				e->unwritten++;
 			continue;
 		}
 		if (r->ts >= e->lo && r->ts <= e->hi)
 			write_rec(w, e, r);
 	}
-	if (r)
-		complete_before(w, r->ts);
+	complete_before(w, r ? r->ts : t);
 }
 
 static void bs_cb(void *ctx, enum lab_bs_what what, const struct lab_burst *b, uint64_t seq,
@@ -265,18 +290,15 @@ static void bs_cb(void *ctx, enum lab_bs_what what, const struct lab_burst *b, u
 {
 	struct watch *w = ctx;
 	struct wevent *e = w->cur_open ? &w->ev[w->nev - 1] : NULL;
-	(void)t;
 	switch (what) {
 	case LAB_BS_OPEN:
 		on_open(w, b, seq);
 		break;
-	case LAB_BS_PACKET: {
-		const struct wrec *r = wring_get(&w->ring, seq, user);
+	case LAB_BS_PACKET:
 		if (e)
-			wflows_add(&e->flows, r ? (const uint8_t *)(r + 1) : NULL, r ? r->caplen : 0,
-				   r ? r->len : 0, w->linktype);
+			wflows_add(&e->flows, wdict_key(&w->dict, w->fslot[seq % w->bs.cap]),
+				   w->bs.ring[seq % w->bs.cap].len);
 		break;
-	}
 	case LAB_BS_CLOSE:
 		if (e) {
 			e->b = *b;
@@ -286,7 +308,7 @@ static void bs_cb(void *ctx, enum lab_bs_what what, const struct lab_burst *b, u
 		}
 		break;
 	case LAB_BS_DONE:
-		on_done(w, seq, user);
+		on_done(w, seq, t, user);
 		break;
 	}
 }
@@ -304,12 +326,18 @@ static void on_packet(u_char *u, const struct pcap_pkthdr *h, const u_char *data
 	if (cap > w->ring.size / 4)
 		cap = (uint32_t)(w->ring.size / 4);
 	v = wring_put(&w->ring, seq, ts, cap, h->len, data);
+	struct wflow_key k;
+	wflow_parse(data, h->caplen, w->linktype, &k);
 	if (ts < w->floor_ts) { /* before one already seen, or a window already decided */
 		w->out_of_order++;
 		ts = w->floor_ts;
 	}
 	w->floor_ts = ts;
 	lab_bs_push(&w->bs, ts, h->len, v);
+	/* after the push: a full detector decided its oldest, so the slot is free again */
+	w->fslot[seq % w->bs.cap] = wdict_put(&w->dict, &k, seq, w->bs.head);
+	if (w->cur_open)
+		write_open(w, &w->ev[w->nev - 1]);
 }
 
 /* No packet stamped before now - slack will come: decide what that settles. */
@@ -319,6 +347,8 @@ static void settle(struct watch *w)
 	if (t > w->floor_ts) {
 		lab_bs_advance(&w->bs, t);
 		w->floor_ts = t;
+		if (w->cur_open)
+			write_open(w, &w->ev[w->nev - 1]);
 	}
 	if (w->bs.head == w->bs.n)
 		complete_before(w, t);
@@ -592,7 +622,9 @@ static int start(struct watch *w)
 	}
 	if (wring_init(&w->ring, ring) < 0 ||
 	    lab_bs_init(&w->bs, &bc, ring / 128 > 16384 ? ring / 128 : 16384, bs_cb, w) < 0 ||
-	    wd_init(&w->drops, c->iface, w->p, 2 + WE_MAX, err, sizeof(err)) < 0) {
+	    wd_init(&w->drops, c->iface, w->p, 2 + WE_MAX, err, sizeof(err)) < 0 ||
+	    wdict_init(&w->dict, 65536) < 0 ||
+	    !(w->fslot = calloc(w->bs.cap, sizeof(*w->fslot)))) {
 		lab_err("out of memory for a %llu MiB ring", (unsigned long long)c->ring_mb);
 		return LAB_EXIT_RUNTIME;
 	}
@@ -633,6 +665,8 @@ static void teardown(struct watch *w)
 		wflows_free(&w->ev[k].flows);
 	lab_bs_free(&w->bs);
 	wring_free(&w->ring);
+	wdict_free(&w->dict);
+	free(w->fslot);
 	wd_free(&w->drops);
 	if (w->p)
 		pcap_close(w->p);

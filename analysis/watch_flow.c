@@ -105,21 +105,18 @@ static uint32_t hash_key(const struct wflow_key *k)
 	return h;
 }
 
-void wflows_add(struct wflows *f, const uint8_t *data, uint32_t caplen, uint32_t len,
-		int linktype)
+void wflows_add(struct wflows *f, const struct wflow_key *k, uint32_t len)
 {
-	struct wflow_key k;
-	if (!data) {
+	if (!k) {
 		f->unknown++;
 		return;
 	}
-	wflow_parse(data, caplen, linktype, &k);
-	uint32_t h = hash_key(&k);
+	uint32_t h = hash_key(k);
 	for (uint32_t probe = 0; probe < 16; probe++) {
 		struct wflow *s = &f->slot[(h + probe) % WF_SLOTS];
 		if (!s->used) {
-			*s = (struct wflow){.k = k, .used = true};
-		} else if (memcmp(&s->k, &k, sizeof(k)) != 0) {
+			*s = (struct wflow){.k = *k, .used = true};
+		} else if (memcmp(&s->k, k, sizeof(*k)) != 0) {
 			continue;
 		}
 		s->packets++;
@@ -127,6 +124,42 @@ void wflows_add(struct wflows *f, const uint8_t *data, uint32_t caplen, uint32_t
 		return;
 	}
 	f->other++;
+}
+
+int wdict_init(struct wflow_dict *d, uint32_t n)
+{
+	d->n = n;
+	d->e = calloc(n, sizeof(*d->e));
+	return d->e ? 0 : -1;
+}
+
+void wdict_free(struct wflow_dict *d)
+{
+	free(d->e);
+	d->e = NULL;
+}
+
+uint32_t wdict_put(struct wflow_dict *d, const struct wflow_key *k, uint64_t seq, uint64_t head)
+{
+	uint32_t h = hash_key(k), free_at = WDICT_NONE;
+	for (uint32_t probe = 0; probe < 32; probe++) {
+		uint32_t i = (h + probe) % d->n;
+		struct wdict_ent *e = &d->e[i];
+		if (e->used && e->last >= head && memcmp(&e->k, k, sizeof(*k)) == 0) {
+			e->last = seq;
+			return i;
+		}
+		if (free_at == WDICT_NONE && (!e->used || e->last < head))
+			free_at = i; /* empty, or no undecided packet names it any more */
+	}
+	if (free_at != WDICT_NONE)
+		d->e[free_at] = (struct wdict_ent){.k = *k, .last = seq, .used = true};
+	return free_at;
+}
+
+const struct wflow_key *wdict_key(const struct wflow_dict *d, uint32_t slot)
+{
+	return slot == WDICT_NONE ? NULL : &d->e[slot].k;
 }
 
 static const char *proto_name(const struct wflow_key *k)

@@ -178,14 +178,16 @@ void lab_json_str(struct lab_json *j, const char *k, const char *v)
 	else
 		fputs("null", j->f);
 }
-void lab_json_dbl(struct lab_json *j, const char *k, double v)
+static void dbl(struct lab_json *j, const char *k, double v, int digits)
 {
 	key(j, k);
 	if (isfinite(v))
-		fprintf(j->f, "%.6g", v);
+		fprintf(j->f, "%.*g", digits, v);
 	else
 		fputs("null", j->f);
 }
+void lab_json_dbl(struct lab_json *j, const char *k, double v) { dbl(j, k, v, 6); }
+void lab_json_dbl_full(struct lab_json *j, const char *k, double v) { dbl(j, k, v, 17); }
 
 int lab_json_write_file(const char *path, void (*fn)(struct lab_json *j, void *arg), void *arg)
 {

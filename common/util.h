@@ -42,6 +42,7 @@ void lab_json_arr_obj(struct lab_json *j);                  /* { inside an array
 void lab_json_u64(struct lab_json *j, const char *key, uint64_t v);
 void lab_json_i64(struct lab_json *j, const char *key, int64_t v);
 void lab_json_dbl(struct lab_json *j, const char *key, double v); /* null when not finite */
+void lab_json_dbl_full(struct lab_json *j, const char *key, double v); /* every digit */
 void lab_json_str(struct lab_json *j, const char *key, const char *v);
 void lab_json_bool(struct lab_json *j, const char *key, bool v);
 void lab_json_null(struct lab_json *j, const char *key);
