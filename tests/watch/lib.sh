@@ -118,8 +118,11 @@ lw_stop() {
 # summary in $T/replay.log
 lw_replay() {
   local f=$1; shift
-  ip netns exec "$NS_TX" tcpreplay -q -i snd0 --preload-pcap "$@" "$f" >"$T/replay.log" 2>&1
+  ip netns exec "$NS_TX" $LW_RT tcpreplay -q -i snd0 --preload-pcap "$@" "$f" >"$T/replay.log" 2>&1
 }
+# real-time priority for tcpreplay when the machine allows it (the bursts' timing on a busy machine)
+LW_RT=
+chrt -f 10 true 2>/dev/null && LW_RT="chrt -f 10"
 
 # lw_json FILE EXPR: a value from a JSON file (python expression over j); "" when unreadable
 lw_json() {

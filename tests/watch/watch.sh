@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # watch.sh — lab-watch finds exactly the bursts that were sent, and writes exactly their windows.
 # gen_bursts.py writes a pcap (seeded): 200 pps of background (UDP dport 8000) over ~2 s and 4
-# bursts of 400..2000 frames (60..1400 B, 2 us apart in the file) to dport 9001..9004, >= 400 ms
+# bursts of 600..2000 frames (60..1400 B, 2 us apart in the file) to dport 9001..9004, >= 400 ms
 # apart, and their ground truth; tcpreplay sends it in its own timing from a namespace of its own;
-# lab-watch and tcpdump (the reference: an independent capture of the same interface, same skb
-# timestamps) listen on the peer. Then (watch_check.py, every capture read with tshark):
+# on the peer listen two lab-watch, TPACKET_V3 blocks (the default) and --immediate (with
+# --snaplen 2048: TPACKET_V2 slots are snaplen-sized, 32 MiB would hold 128 at 256 KiB), and tcpdump
+# (the reference: an independent capture of the same interface, the same skb timestamps). Then,
+# for each lab-watch (watch_check.py, every capture read with tshark):
 #  - events.jsonl holds 4 events, each equal (packets, start_ns, end_ns, bytes, duration, window,
 #    peak_pps) to a brute-force detector written from the contract's definition and run on
 #    tcpdump's capture, each holding every packet of its burst; top_flows[0] is the burst's flow
@@ -22,7 +24,9 @@
 # 20 ms in its middle.
 #
 #   netns lwNNNN-tx                     netns lwNNNN-rx
-#   tcpreplay gen.pcap -> snd0 ------- rcv0 <- lab-watch --out DIR, tcpdump -w ref.pcap
+#   tcpreplay gen.pcap -> snd0 ------- rcv0 <- lab-watch --out w,
+#                                                lab-watch --immediate --snaplen 2048 --out wi,
+#                                                tcpdump -w ref.pcap
 set -u
 . "$(dirname "$0")/lib.sh"
 lw_require
@@ -33,25 +37,57 @@ python3 "$GEN" --seed "${SEED:-20}" --bursts 4 --sizes 600,2000 --out "$T/gen.pc
   --src-mac $TX_MAC --dst-mac $RX_MAC || { echo "not ok: gen_bursts.py"; exit 1; }
 echo "generated: $(lw_json "$T/truth.json" '", ".join("burst %d: %d pkts %d B" % (b["burst"], b["count"], b["bytes"]) for b in j["bursts"])'), $(lw_json "$T/truth.json" 'j["background"]["count"]') background"
 
-lw_ref ref || { nok "tcpdump did not start: $(cat "$T/ref.err")"; exit 1; }
-lw_watch w --window-us $WIN_US --threshold-pps $THR_PPS --before-ms $BEFORE_MS --after-ms $AFTER_MS ||
-  { nok "lab-watch did not get ready: $(cat "$T/w.err")"; exit 1; }
-lw_replay "$T/gen.pcap" || nok "tcpreplay failed: $(cat "$T/replay.log")"
-echo "tcpreplay: $(grep -E 'Actual|Successful|Failed' "$T/replay.log" | tr -s ' \t' ' ' | paste -sd';')"
-sleep 0.5 # the last after-margin (20 ms) is long past; the reference's last packets are written
-lw_stop "$WPID" 5
-[ "$STOP_RC" = 0 ] && ok "lab-watch: SIGINT, exit 0 in $STOP_MS ms" || nok "lab-watch: SIGINT: exit $STOP_RC after $STOP_MS ms: $(tail -n 3 "$T/w.err")"
-lw_stop "$RPID" 5
-echo "tcpdump: $(grep -E 'captured|received|dropped' "$T/ref.err" | paste -sd';')"
-grep -q "^0 packets dropped by kernel" "$T/ref.err" || echo "warning: the reference capture dropped packets"
-echo "lab-watch stderr:"; sed 's/^/  /' "$T/w.err" | head -n 20
-
-python3 "$CHECK" events --dir "$T/w" --ref "$T/ref.pcap" --truth "$T/truth.json" --iface rcv0 \
-  --window-us $WIN_US --threshold-pps $THR_PPS --before-ms $BEFORE_MS --after-ms $AFTER_MS >"$T/check.log" 2>&1
-crc=$?
-cat "$T/check.log"
-[ $crc = 0 ] || fails=$((fails + $(grep -c '^not ok' "$T/check.log") + 0))
-[ $crc = 0 ] || grep -q '^not ok' "$T/check.log" || nok "watch_check.py failed: exit $crc"
+# one replay, watched by two lab-watch side by side: TPACKET_V3 blocks (the default) and --immediate
+# (TPACKET_V2); 0 when the reference shows the bursts as generated
+attempt() {
+  local a=$1 w
+  rm -rf "$T/w" "$T/wi" "$T/ref.pcap"
+  lw_ref ref || { nok "tcpdump did not start: $(cat "$T/ref.err")"; exit 1; }
+  lw_watch w --window-us $WIN_US --threshold-pps $THR_PPS --before-ms $BEFORE_MS --after-ms $AFTER_MS ||
+    { nok "lab-watch did not get ready: $(cat "$T/w.err")"; exit 1; }
+  W1=$WPID
+  lw_watch wi --immediate --snaplen 2048 --window-us $WIN_US --threshold-pps $THR_PPS --before-ms $BEFORE_MS --after-ms $AFTER_MS ||
+    { nok "lab-watch --immediate did not get ready: $(cat "$T/wi.err")"; exit 1; }
+  W2=$WPID
+  lw_replay "$T/gen.pcap" || nok "tcpreplay failed: $(cat "$T/replay.log")"
+  echo "tcpreplay ($a): $(grep -E 'Actual|Successful|Failed' "$T/replay.log" | tr -s ' \t' ' ' | paste -sd';')"
+  sleep 0.5 # the last after-margin (20 ms) is long past; the reference's last packets are written
+  for w in w:$W1 wi:$W2; do
+    lw_stop "${w#*:}" 5
+    [ "$STOP_RC" = 0 ] && ok "lab-watch ${w%%:*}: SIGINT, exit 0 in $STOP_MS ms" ||
+      nok "lab-watch ${w%%:*}: SIGINT: exit $STOP_RC after $STOP_MS ms: $(tail -n 3 "$T/${w%%:*}.err")"
+  done
+  lw_stop "$RPID" 5
+  echo "tcpdump ($a): $(grep -E 'captured|received|dropped' "$T/ref.err" | paste -sd';')"
+  python3 "$CHECK" reference --ref "$T/ref.pcap" --truth "$T/truth.json" --window-us $WIN_US --threshold-pps $THR_PPS ||
+    return 1
+  for w in w wi; do
+    [ "$(lw_json "$T/$w/watch.json" 'j["pcap_stats"]["drop"]')" = 0 ] ||
+      { echo "note: $w: libpcap dropped $(lw_json "$T/$w/watch.json" 'j["pcap_stats"]["drop"]') packets"; return 1; }
+  done
+}
+# tcpreplay runs SCHED_FIFO when it can (a busy machine then delays the consumers, which have
+# buffers, rather than the bursts' timing); when the timing was lost all the same (seen under
+# stress-ng on both cores without chrt: a burst stretched below the threshold), or a lab-watch
+# dropped packets (its kernel buffer overrun: pcap_stats.drop), the replay is done once more
+# before lab-watch is judged on it
+if attempt 1; then :
+else
+  echo "note: the replay was not a fair one (above): once more"
+  attempt 2 || echo "note: the second replay was not fair either: the failures below may be the machine's load"
+fi
+for w in w wi; do
+  echo "== lab-watch $([ $w = wi ] && echo --immediate || echo "(TPACKET_V3)"): stderr"
+  sed 's/^/  /' "$T/$w.err" | head -n 20
+  python3 "$CHECK" events --dir "$T/$w" --ref "$T/ref.pcap" --truth "$T/truth.json" --iface rcv0 \
+    --window-us $WIN_US --threshold-pps $THR_PPS --before-ms $BEFORE_MS --after-ms $AFTER_MS >"$T/check-$w.log" 2>&1
+  crc=$?
+  sed "s/^\(not \)\{0,1\}ok: /&$w: /" "$T/check-$w.log"
+  fails=$((fails + $(grep -c '^not ok' "$T/check-$w.log")))
+  [ $crc = 0 ] || grep -q '^not ok' "$T/check-$w.log" || nok "$w: watch_check.py failed: exit $crc"
+done
+[ "$(lw_json "$T/wi/watch.json" 'j["config"]["immediate"]')" = True ] && ok "wi: watch.json config.immediate true" ||
+  nok "wi: config.immediate '$(lw_json "$T/wi/watch.json" 'j["config"]["immediate"]')'"
 
 # lab-analyze on the directory (helper B's part)
 if [ -x "$ANALYZE" ] && "$ANALYZE" --help 2>&1 | grep -q WATCH_DIR; then

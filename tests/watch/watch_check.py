@@ -6,6 +6,9 @@ same interface and the generator's ground truth (gen_bursts.py), for tests/watch
                         --before-ms B --after-ms A [--threshold-bps R] [--bursts 1,2,...]
       the full check of watch.sh (see check_events); prints 'ok: ...' / 'not ok: ...' lines and
       exits 1 when any check failed.
+  watch_check.py reference --ref REF.pcap --truth T.json --window-us W --threshold-pps R
+      exit 0 when tcpdump's capture shows the bursts as generated (every packet, each burst whole in
+      one detected burst): the replay's timing held, lab-watch can be judged on it.
   watch_check.py detect --ref REF.pcap --window-us W --threshold-pps R [--threshold-bps R]
       the brute-force detector's bursts on a capture, one JSON line each.
   watch_check.py pcap F
@@ -270,6 +273,29 @@ def check_events(a):
     return evs
 
 
+def reference_ok(a):
+    """Did the replay reproduce the bursts? On tcpdump's capture: every generated packet once, and
+    the detector's bursts = the injected ones, each whole. Judges tcpreplay's timing, not lab-watch."""
+    truth = json.load(open(a.truth))
+    ref, clean, err = read_pcap(a.ref)
+    ref.sort(key=lambda r: r["t"])
+    brute = detect(ref, a.window_us, a.threshold_pps, a.threshold_bps)
+    why = []
+    if not clean:
+        why.append("reference: " + err)
+    if len(ref) != truth["packets"]:
+        why.append(f"{len(ref)} of {truth['packets']} packets captured")
+    if len(brute) != len(truth["bursts"]):
+        why.append(f"{len(brute)} bursts detected, {len(truth['bursts'])} sent")
+    for b, g in zip(brute, truth["bursts"]):
+        n = sum(1 for r in ref[b["lo"]:b["hi"]] if r["dport"] == g["dport"])
+        if n != g["count"]:
+            why.append(f"burst {g['burst']}: {n} of {g['count']} inside the detected burst")
+    print("reference: " + ("the bursts as sent: " + ", ".join(f"{b['packets']} pkts in {(b['end_ns'] - b['start_ns']) / 1000:.0f} us"
+                                                                for b in brute) if not why else "; ".join(why)))
+    return 0 if not why else 1
+
+
 def check_summary(a, evs):
     ref, _, _ = read_pcap(a.ref)
     p = os.path.join(a.dir, "watch.json")
@@ -324,6 +350,12 @@ def main():
         e.add_argument("--" + x, type=int, required=True)
     e.add_argument("--threshold-pps", type=int, required=True)
     e.add_argument("--threshold-bps", type=int, default=0)
+    rf = sub.add_parser("reference")
+    rf.add_argument("--ref", required=True)
+    rf.add_argument("--truth", required=True)
+    rf.add_argument("--window-us", type=int, required=True)
+    rf.add_argument("--threshold-pps", type=int, required=True)
+    rf.add_argument("--threshold-bps", type=int, default=0)
     dt = sub.add_parser("detect")
     dt.add_argument("--ref", required=True)
     dt.add_argument("--window-us", type=int, required=True)
@@ -336,6 +368,8 @@ def main():
         evs = check_events(a)
         if not a.no_summary:
             check_summary(a, evs)
+    elif a.cmd == "reference":
+        return reference_ok(a)
     elif a.cmd == "detect":
         rows, _, _ = read_pcap(a.ref)
         rows.sort(key=lambda r: r["t"])
