@@ -175,7 +175,8 @@ static void event_line(struct watch *w, struct wevent *e)
 	lab_json_i64(&j, NULL, e->lo);
 	lab_json_i64(&j, NULL, e->hi);
 	lab_json_arr_end(&j);
-	lab_json_str(&j, "pcap", e->pcap);
+	/* no file when nothing could be written for it (--split, --max-bytes reached) */
+	lab_json_str(&j, "pcap", (w->c->split ? e->written : w->shared_any) ? e->pcap : "");
 	lab_json_u64(&j, "written_packets", e->written);
 	if (e->written)
 		lab_json_i64(&j, "context_from_ns", e->context_from);
@@ -574,10 +575,10 @@ static int loop(struct watch *w, int sfd, int tfd, int64_t deadline)
 	while (!w->stop) {
 		if (poll(pf, 3, TICK_MS) < 0 && errno != EINTR)
 			return -1;
-		int n;
-		do
+		int n, rounds = 0;
+		do /* bounded: under a flood the signals and the clock still get their turn */
 			n = pcap_dispatch(w->p, 4096, on_packet, (u_char *)w);
-		while (n > 0 && !w->stop);
+		while (n > 0 && !w->stop && ++rounds < 64);
 		if (n == PCAP_ERROR) {
 			lab_err("capture on %s failed: %s", w->c->iface, pcap_geterr(w->p));
 			w->failed = w->stop = true;
