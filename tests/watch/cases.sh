@@ -2,6 +2,8 @@
 # cases.sh — lab-watch's options and failures, each case short, on one pair of namespaces:
 #  filter:    --filter 'udp dst port 9001' over two bursts (9001, 9002) and background: one event,
 #             burst 1's, and only its packets written (tshark)
+#  bps:       --threshold-bps alone (50 Mbit/s in 20 ms): of two bursts of 600 frames, the 1400 B
+#             one is the only event, the 60 B one is not (watch_check.py against tcpdump's capture)
 #  ring:      a burst of 3000 x 1400 B (4.2 MB) through --ring-mb 1 (--snaplen 2048: 1 MiB holds
 #             fewer than 4 packets of the default 256 KiB snaplen, refused): one event, every packet of the
 #             burst written, the event's packets = the packets written between its start and end;
@@ -59,6 +61,20 @@ if lw_watch wf --filter 'udp dst port 9001' "${THR[@]}"; then
     [ "$(lw_json "$T/wf/watch.json" 'j["packets"]')" = "$n1" ] && ok "filter: watch.json filter, packets $n1" ||
     nok "filter: watch.json filter '$(lw_json "$T/wf/watch.json" 'j["filter"]')' packets $(lw_json "$T/wf/watch.json" 'j["packets"]')"
 else nok "filter: lab-watch did not start: $(cat "$T/wf.err")"; fi
+
+# ---- --threshold-bps alone: the big frames' burst is one, the small frames' is not ----
+gen b --seed 35 --burst-sizes 600,600 --burst-lens 1400,60 --lead-ms 100 --sep-ms 300 --jitter-ms 0 --tail-ms 100
+lw_ref bref || nok "bps: tcpdump did not start"
+if lw_watch wb --threshold-bps 50000000 --window-us 20000 --before-ms 20 --after-ms 20; then
+  lw_replay "$T/b.pcap"; sleep 0.3; lw_stop "$WPID" 5
+  [ "$STOP_RC" = 0 ] || nok "bps: exit $STOP_RC"
+  lw_stop "$RPID" 5
+  python3 "$CHECK" events --dir "$T/wb" --ref "$T/bref.pcap" --truth "$T/b.json" --bursts 1 --window-us 20000 \
+    --threshold-pps 0 --threshold-bps 50000000 --before-ms 20 --after-ms 20 >"$T/logs/bps.check" 2>&1 &&
+    ok "bps: 50 Mbit/s alone: the burst of 600 x 1400 B (336 Mbit/s) and not the one of 600 x 60 B; all of watch_check.py" ||
+    nok "bps: watch_check.py: $(grep '^not ok' "$T/logs/bps.check" | paste -sd';')"
+  echo "bps: watch.json threshold_pps $(lw_json "$T/wb/watch.json" 'j["config"]["threshold_pps"]') threshold_bps $(lw_json "$T/wb/watch.json" 'j["config"]["threshold_bps"]')"
+else nok "bps: lab-watch did not start: $(cat "$T/wb.err")"; fi
 
 # ---- a burst larger than the ring ----
 gen r --seed 32 --burst-sizes 3000 --len 1400,1400 --lead-ms 100 --tail-ms 200

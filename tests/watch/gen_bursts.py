@@ -13,7 +13,8 @@ holds at most 65536 packets), the field a tshark reader takes.
               --sizes LO,HI (or given by --burst-sizes A,B,...), starting --lead-ms after the
               first background packet and --sep-ms (+ up to --jitter-ms) apart; the file ends
               --tail-ms after the last burst.
-  frame length (wire, no FCS): uniform in --len LO,HI (60..1400 by default).
+  frame length (wire, no FCS): uniform in --len LO,HI (60..1400 by default), or fixed per burst
+              (--burst-lens A,B,...).
 """
 import argparse
 import json
@@ -76,6 +77,7 @@ def main():
     ap.add_argument("--burst-sizes", default="", help="A,B,...: sizes of each burst (overrides --bursts/--sizes)")
     ap.add_argument("--burst-gap-ns", type=int, default=2000)
     ap.add_argument("--len", type=parse_pair, default=(60, 1400), dest="length")
+    ap.add_argument("--burst-lens", default="", help="A,B,...: a fixed frame length for each burst's frames")
     ap.add_argument("--bg-pps", type=float, default=200.0)
     ap.add_argument("--lead-ms", type=float, default=300.0)
     ap.add_argument("--sep-ms", type=float, default=400.0)
@@ -93,6 +95,9 @@ def main():
         [rng.randint(*a.sizes) for _ in range(a.bursts)]
     if len(sizes) > 255:
         ap.error("at most 255 bursts")
+    blens = [int(x) for x in a.burst_lens.split(",")] if a.burst_lens else []
+    if blens and (len(blens) != len(sizes) or min(blens) < 60 or max(blens) > 1514):
+        ap.error("--burst-lens: one length of 60..1514 per burst")
 
     # (t_ns relative to T0, sport, dport, kind, burst)
     events = []
@@ -120,7 +125,9 @@ def main():
     out.write(struct.pack("<IHHiIII", 0xA1B23C4D, 2, 4, 0, 0, 262144, 1))
     bg = {"count": 0, "bytes": 0, "dport": 8000}
     for seq, (t_ns, sport, dport, kind, burst) in enumerate(events):
-        length = rng.randint(*a.length)
+        length = rng.randint(*a.length)  # drawn for every frame: the same seed, the same file
+        if kind == "B" and blens:
+            length = blens[burst - 1]
         f = frame(a, sport, dport, kind, burst, seq, length)
         ts = T0_NS + t_ns
         out.write(struct.pack("<IIII", ts // 1_000_000_000, ts % 1_000_000_000, len(f), len(f)) + f)

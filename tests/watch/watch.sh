@@ -8,12 +8,13 @@
 # (the reference: an independent capture of the same interface, the same skb timestamps). Then,
 # for each lab-watch (watch_check.py, every capture read with tshark):
 #  - events.jsonl holds 4 events, each equal (packets, start_ns, end_ns, bytes, duration, window,
-#    peak_pps) to a brute-force detector written from the contract's definition and run on
+#    peak_pps, peak_bps) to a brute-force detector written from the contract's definition and run on
 #    tcpdump's capture, each holding every packet of its burst; top_flows[0] is the burst's flow
 #    with its count and bytes; the drops keys are there;
 #  - bursts.pcap holds, per burst, exactly its packets; every background packet in it lies inside
 #    some [start - before, end + after], every background packet tcpdump saw inside those margins
 #    is in it (by sequence number), nothing else, nothing twice, each with tcpdump's timestamp;
+#  - stderr: a 'started' and a 'done' line per event with the event's figures;
 #  - watch.json: packets and bytes = tcpdump's, events, written_packets, stopped_by signal;
 #    pcap_stats.drop printed (not asserted);
 #  - lab-analyze DIR writes DIR/report.html (skipped with a note while lab-analyze does not know
@@ -79,7 +80,7 @@ fi
 for w in w wi; do
   echo "== lab-watch $([ $w = wi ] && echo --immediate || echo "(TPACKET_V3)"): stderr"
   sed 's/^/  /' "$T/$w.err" | head -n 20
-  python3 "$CHECK" events --dir "$T/$w" --ref "$T/ref.pcap" --truth "$T/truth.json" --iface rcv0 \
+  python3 "$CHECK" events --dir "$T/$w" --ref "$T/ref.pcap" --truth "$T/truth.json" --iface rcv0 --stderr "$T/$w.err" \
     --window-us $WIN_US --threshold-pps $THR_PPS --before-ms $BEFORE_MS --after-ms $AFTER_MS >"$T/check-$w.log" 2>&1
   crc=$?
   sed "s/^\(not \)\{0,1\}ok: /&$w: /" "$T/check-$w.log"

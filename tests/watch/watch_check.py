@@ -26,6 +26,7 @@ import argparse
 import bisect
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -200,8 +201,7 @@ def check_events(a):
         check(abs(pk - b["peak_pps"]) <= 1e-9 * b["peak_pps"], f"{tag}: peak_pps {pk:.0f}",
               f"{tag}: peak_pps {pk} != brute force {b['peak_pps']}")
         pb = e.get("peak_bps") or 0
-        # lab-watch prints the bit rate with 6 significant digits (2.56854e+08): equal to that
-        tol = lambda x: 5e-6 * x + 1e-6
+        tol = lambda x: 1e-9 * x
         if abs(pb - b["peak_bps"]) <= tol(b["peak_bps"]):
             ok(f"{tag}: peak_bps {pb:.0f} (the window with most bits)")
         elif abs(pb - b["peak_bps_of_fullest"]) <= tol(b["peak_bps_of_fullest"]):
@@ -270,7 +270,32 @@ def check_events(a):
     check(tdiff and max(map(abs, tdiff)) == 0, "every packet written has tcpdump's timestamp to the nanosecond",
           f"timestamps differ from tcpdump's: max |diff| {max(map(abs, tdiff)) if tdiff else '?'} ns")
     check(all(x["t"] <= y["t"] for x, y in zip(rows, rows[1:])), "bursts.pcap in time order", "bursts.pcap out of order")
+    if a.stderr:
+        check_stderr(a.stderr, evs)
     return evs
+
+
+def check_stderr(path, evs):
+    """The progress lines of the contract, one 'started' and one 'done' line per event, their
+    figures those of events.jsonl."""
+    lines = open(path).read().splitlines()
+    st = [re.match(r"lab-watch: event (\d+) started at (\d+)\.(\d{9}) \((\d+) packets? so far\)$", l) for l in lines]
+    st = [m for m in st if m]
+    dn = [re.match(r"lab-watch: event (\d+): (\d+) packets in ([\d.]+) us, peak (\d+) pps, (\d+) written", l) for l in lines]
+    dn = [m for m in dn if m]
+    bad = []
+    if [int(m[1]) for m in st] != [e.get("event") for e in evs]:
+        bad.append(f"'started' lines for events {[int(m[1]) for m in st]}")
+    if [int(m[1]) for m in dn] != [e.get("event") for e in evs]:
+        bad.append(f"'done' lines for events {[int(m[1]) for m in dn]}")
+    for m, e in zip(st, evs):
+        if int(m[2]) * 10**9 + int(m[3]) != e.get("start_ns"):
+            bad.append(f"event {m[1]} started at {m[2]}.{m[3]}, start_ns {e.get('start_ns')}")
+    for m, e in zip(dn, evs):
+        if int(m[2]) != e.get("packets") or int(m[5]) != e.get("written_packets"):
+            bad.append(f"event {m[1]}: line says {m[2]} packets {m[5]} written, the event {e.get('packets')} / {e.get('written_packets')}")
+    check(not bad, "stderr: a 'started' and a 'done' line per event, as events.jsonl says",
+          "stderr: " + "; ".join(bad))
 
 
 def reference_ok(a):
@@ -346,6 +371,7 @@ def main():
     e.add_argument("--only-dports", type=lambda s: [int(x) for x in s.split(",")], default=[],
                    help="the reference restricted to these ports (what a filter lets through)")
     e.add_argument("--no-summary", action="store_true")
+    e.add_argument("--stderr", help="lab-watch's stderr: its progress lines checked")
     for x in ("window-us", "before-ms", "after-ms"):
         e.add_argument("--" + x, type=int, required=True)
     e.add_argument("--threshold-pps", type=int, required=True)
