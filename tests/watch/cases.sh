@@ -13,11 +13,15 @@
 #             stopped_by "signal", the pcap reads clean and holds written_packets packets
 #  split:     --split over three bursts: bursts/event-00000K.pcap each with its burst, no bursts.pcap
 #  max-events: --max-events 1: stops by itself after the first event (stopped_by max_events)
-#  force:     an existing events.jsonl without --force: exit 2, the file unchanged, nothing added;
+#  max-bytes: --max-bytes 600000 over bursts of ~370, 510, 650 KB: all three described, the first
+#             written whole, pcap_full from the second on, the pcap within the limit and readable
+#  force:     an existing events.jsonl (or watch.json alone) without --force: exit 2, the file
+#             unchanged, nothing added;
 #             with --force --duration 1: written over, stopped_by duration, no event, no pcap
 #  bad input: a filter that does not compile (2), no such interface (2), an interface that is down
-#             (1), an output path under /proc and one with a file in the way (1 or 2), a bad flag
-#             value (2): each exactly one line on stderr naming the problem, nothing left behind
+#             (1), an output path under /proc, one with a file in the way, one under a read-only
+#             directory and a read-only directory (1 or 2: lab-watch gives up CAP_DAC_OVERRIDE), a
+#             bad flag value (2): each exactly one line on stderr naming the problem, nothing left
 #
 #   netns lwNNNN-tx                     netns lwNNNN-rx
 #   tcpreplay -> snd0 ---------------- rcv0 <- lab-watch (one per case)
@@ -164,6 +168,21 @@ if lw_watch wm --max-events 1 "${THR[@]}"; then
     nok "max-events: $(ev "$T/wm" 'len(e)') events, stopped_by '$(lw_json "$T/wm/watch.json" 'j["stopped_by"]')'"
 else nok "max-events: lab-watch did not start: $(cat "$T/wm.err")"; fi
 
+# ---- --max-bytes: later events described, not written ----
+if lw_watch wx --max-bytes 600000 "${THR[@]}"; then
+  lw_replay "$T/p.pcap"; sleep 0.3; lw_stop "$WPID" 5
+  [ "$STOP_RC" = 0 ] || nok "max-bytes: exit $STOP_RC"
+  sz=$(stat -c %s "$T/wx/bursts.pcap" 2>/dev/null || echo missing)
+  [ "$(ev "$T/wx" 'len(e)')" = 3 ] && [ "$(ev "$T/wx" '[x["pcap_full"] for x in e]')" = "[False, True, True]" ] &&
+    [ "$(ev "$T/wx" 'e[0]["top_flows"][0]["packets"]')" = "$(truth p 'j["bursts"][0]["count"]')" ] &&
+    [ "$(pcn "$T/wx/bursts.pcap" 9001)" = "$(truth p 'j["bursts"][0]["count"]')" ] &&
+    [ "$sz" -le 600000 ] 2>/dev/null && pcclean "$T/wx/bursts.pcap" &&
+    [ "$(pctotal "$T/wx/bursts.pcap")" = "$(ev "$T/wx" 'sum(x["written_packets"] for x in e)')" ] &&
+    [ "$(lw_json "$T/wx/watch.json" 'j["pcap_full"]')" = True ] &&
+    ok "max-bytes 600000: 3 events described, pcap_full from the 2nd, burst 1 whole, pcap $sz B, reads clean, = written_packets" ||
+    nok "max-bytes: events $(ev "$T/wx" 'len(e)'), pcap_full $(ev "$T/wx" '[x["pcap_full"] for x in e]'), written $(ev "$T/wx" '[x["written_packets"] for x in e]'), pcap $sz B: $(pc "$T/wx/bursts.pcap" | paste -sd' ')"
+else nok "max-bytes: lab-watch did not start: $(cat "$T/wx.err")"; fi
+
 # ---- existing files, --force ----
 mkdir -p "$T/o/old"
 echo '{"event": 1, "old": true}' >"$T/o/old/events.jsonl"
@@ -172,6 +191,11 @@ timeout 20 ip netns exec "$NS_RX" "$WATCH" rcv0 --out "$T/o/old" --duration 1 >/
 [ $rc = 2 ] && [ "$(sha256sum <"$T/o/old/events.jsonl")" = "$sum0" ] && [ "$(ls "$T/o/old")" = events.jsonl ] &&
   [ "$(wc -l <"$T/logs/old.err")" = 1 ] && ok "existing events.jsonl: exit 2, unchanged, nothing added: $(cat "$T/logs/old.err")" ||
   nok "existing events.jsonl: exit $rc, dir: $(ls "$T/o/old" | paste -sd' '), stderr: $(cat "$T/logs/old.err")"
+mkdir -p "$T/o/old2" && echo '{}' >"$T/o/old2/watch.json"
+timeout 20 ip netns exec "$NS_RX" "$WATCH" rcv0 --out "$T/o/old2" --duration 1 >/dev/null 2>"$T/logs/old2.err"; rc=$?
+[ $rc = 2 ] && [ "$(cat "$T/o/old2/watch.json")" = "{}" ] && [ "$(ls "$T/o/old2")" = watch.json ] &&
+  [ "$(wc -l <"$T/logs/old2.err")" = 1 ] && ok "existing watch.json alone: exit 2, unchanged, nothing added: $(cat "$T/logs/old2.err")" ||
+  nok "existing watch.json: exit $rc, dir: $(ls "$T/o/old2" | paste -sd' '), stderr: $(cat "$T/logs/old2.err")"
 timeout 20 ip netns exec "$NS_RX" "$WATCH" rcv0 --out "$T/o/old" --duration 1 --force -q >/dev/null 2>"$T/logs/force.err"; rc=$?
 [ $rc = 0 ] && ! grep -q old "$T/o/old/events.jsonl" && [ "$(lw_json "$T/o/old/watch.json" 'j["stopped_by"]')" = duration ] &&
   [ ! -e "$T/o/old/bursts.pcap" ] && ok "--force --duration 1: exit 0, events.jsonl written over ($(wc -l <"$T/o/old/events.jsonl") lines), stopped_by duration, no pcap" ||
@@ -192,13 +216,16 @@ bad() { # name codes word args...
   [ "$before" = "$after" ] || { nok "$name: something was left behind: $(find "$T/o" | paste -sd' ')"; return; }
   ok "$name: exit $rc, nothing left: $(cat "$T/logs/$name.err")"
 }
-bad bad-filter 2 "udp dst port" rcv0 --filter 'udp dst port' --out "$T/o/n1"
+mkdir -p "$T/o/ro" "$T/o/rodir" && chmod 555 "$T/o/ro" "$T/o/rodir" # root, but lab-watch gives up CAP_DAC_OVERRIDE
+bad bad-filter 2 "udp dst port" rcv0 --filter 'udp dst port' --out "$T/o/n1/deeper"
 bad no-iface 2 nosuch0 nosuch0 --out "$T/o/n2"
 bad iface-down 1 down0 down0 --out "$T/o/n3"
 bad out-proc "1 2" /proc/lwtest rcv0 --out /proc/lwtest/w
 bad out-file "1 2" "$T/o/afile" rcv0 --out "$T/o/afile"
 bad out-under-file "1 2" "$T/o/afile" rcv0 --out "$T/o/afile/w"
 bad bad-window 2 window rcv0 --window-us abc --out "$T/o/n4"
+bad out-readonly-parent "1 2" "$T/o/ro" rcv0 --out "$T/o/ro/w"
+bad out-readonly-dir "1 2" "$T/o/rodir" rcv0 --out "$T/o/rodir"
 [ "$(cat "$T/o/afile")" = x ] || nok "out-file: the file in the way was changed"
 
 echo "$([ $fails = 0 ] && echo PASS || echo "FAIL ($fails)")"
