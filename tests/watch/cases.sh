@@ -4,6 +4,8 @@
 #             burst 1's, and only its packets written (tshark)
 #  bps:       --threshold-bps alone (50 Mbit/s in 20 ms): of two bursts of 600 frames, the 1400 B
 #             one is the only event, the 60 B one is not (watch_check.py against tcpdump's capture)
+#  overlap:   two bursts ~100 ms apart, 80 ms margins: the windows overlap, each packet written
+#             once and counted in the first event (watch_check.py)
 #  ring:      a burst of 3000 x 1400 B (4.2 MB) through --ring-mb 1 (--snaplen 2048: 1 MiB holds
 #             fewer than 4 packets of the default 256 KiB snaplen, refused): one event, every packet of the
 #             burst written, the event's packets = the packets written between its start and end;
@@ -14,7 +16,8 @@
 #  split:     --split over three bursts: bursts/event-00000K.pcap each with its burst, no bursts.pcap
 #  max-events: --max-events 1: stops by itself after the first event (stopped_by max_events)
 #  max-bytes: --max-bytes 600000 over bursts of ~370, 510, 650 KB: all three described, the first
-#             written whole, pcap_full from the second on, the pcap within the limit and readable
+#             written whole, pcap_full from the second on, written_bytes within the limit (the
+#             file: + its 24 B header, not counted by lab-watch), readable
 #  force:     an existing events.jsonl (or watch.json alone) without --force: exit 2, the file
 #             unchanged, nothing added;
 #             with --force --duration 1: written over, stopped_by duration, no event, no pcap
@@ -79,6 +82,23 @@ if lw_watch wb --threshold-bps 50000000 --window-us 20000 --before-ms 20 --after
     nok "bps: watch_check.py: $(grep '^not ok' "$T/logs/bps.check" | paste -sd';')"
   echo "bps: watch.json threshold_pps $(lw_json "$T/wb/watch.json" 'j["config"]["threshold_pps"]') threshold_bps $(lw_json "$T/wb/watch.json" 'j["config"]["threshold_bps"]')"
 else nok "bps: lab-watch did not start: $(cat "$T/wb.err")"; fi
+
+# ---- overlapping margins: a packet in two events' windows is written once, counted in the first ----
+gen v --seed 36 --burst-sizes 600,600 --lead-ms 200 --sep-ms 100 --jitter-ms 0 --tail-ms 200
+lw_ref vref || nok "overlap: tcpdump did not start"
+if lw_watch wv --window-us 20000 --threshold-pps 10000 --before-ms 80 --after-ms 80; then
+  lw_replay "$T/v.pcap"; sleep 0.3; lw_stop "$WPID" 5
+  [ "$STOP_RC" = 0 ] || nok "overlap: exit $STOP_RC"
+  lw_stop "$RPID" 5
+  python3 "$CHECK" events --dir "$T/wv" --ref "$T/vref.pcap" --truth "$T/v.json" --window-us 20000 \
+    --threshold-pps 10000 --before-ms 80 --after-ms 80 >"$T/logs/overlap.check" 2>&1 &&
+    ok "overlap: two events ~100 ms apart with 80 ms margins: $(grep -o 'event 2: written_packets.*' "$T/logs/overlap.check"); all of watch_check.py" ||
+    nok "overlap: watch_check.py: $(grep '^not ok' "$T/logs/overlap.check" | paste -sd';')"
+  python3 -c 'import json,sys
+e = [json.loads(l) for l in open(sys.argv[1])]
+sys.exit(0 if len(e) == 2 and e[1]["window_ns"][0] <= e[0]["window_ns"][1] else 1)' "$T/wv/events.jsonl" &&
+    ok "overlap: the two windows overlap" || nok "overlap: the windows do not overlap (the replay's timing?)"
+else nok "overlap: lab-watch did not start: $(cat "$T/wv.err")"; fi
 
 # ---- a burst larger than the ring ----
 gen r --seed 32 --burst-sizes 3000 --len 1400,1400 --lead-ms 100 --tail-ms 200
@@ -176,10 +196,11 @@ if lw_watch wx --max-bytes 600000 "${THR[@]}"; then
   [ "$(ev "$T/wx" 'len(e)')" = 3 ] && [ "$(ev "$T/wx" '[x["pcap_full"] for x in e]')" = "[False, True, True]" ] &&
     [ "$(ev "$T/wx" 'e[0]["top_flows"][0]["packets"]')" = "$(truth p 'j["bursts"][0]["count"]')" ] &&
     [ "$(pcn "$T/wx/bursts.pcap" 9001)" = "$(truth p 'j["bursts"][0]["count"]')" ] &&
-    [ "$sz" -le 600000 ] 2>/dev/null && pcclean "$T/wx/bursts.pcap" &&
+    [ "$(lw_json "$T/wx/watch.json" 'j["written_bytes"]')" -le 600000 ] 2>/dev/null &&
+    [ "$sz" = $(($(lw_json "$T/wx/watch.json" 'j["written_bytes"]') + 24)) ] && pcclean "$T/wx/bursts.pcap" &&
     [ "$(pctotal "$T/wx/bursts.pcap")" = "$(ev "$T/wx" 'sum(x["written_packets"] for x in e)')" ] &&
     [ "$(lw_json "$T/wx/watch.json" 'j["pcap_full"]')" = True ] &&
-    ok "max-bytes 600000: 3 events described, pcap_full from the 2nd, burst 1 whole, pcap $sz B, reads clean, = written_packets" ||
+    ok "max-bytes 600000: 3 events described, pcap_full from the 2nd, burst 1 whole, written_bytes <= 600000 (the file: + its 24 B header, $sz B), reads clean, = written_packets" ||
     nok "max-bytes: events $(ev "$T/wx" 'len(e)'), pcap_full $(ev "$T/wx" '[x["pcap_full"] for x in e]'), written $(ev "$T/wx" '[x["written_packets"] for x in e]'), pcap $sz B: $(pc "$T/wx/bursts.pcap" | paste -sd' ')"
 else nok "max-bytes: lab-watch did not start: $(cat "$T/wx.err")"; fi
 

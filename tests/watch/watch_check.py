@@ -230,10 +230,15 @@ def check_events(a):
         check(e.get("interrupted") is False and e.get("context_cut") is False and e.get("pcap_full") is False,
               f"{tag}: not interrupted, context not cut, pcap not full",
               f"{tag}: interrupted {e.get('interrupted')} context_cut {e.get('context_cut')} pcap_full {e.get('pcap_full')}")
-        first_ctx = next((r["t"] for r in ref if r["t"] >= lo), None)
-        if k == 1 or windows[-2][1] < lo:
-            check(e.get("context_from_ns") == first_ctx, f"{tag}: context_from_ns = first packet at or after lo",
-                  f"{tag}: context_from_ns {e.get('context_from_ns')} != {first_ctx}")
+        # single file: a packet inside two events' windows is written once, counted in the first
+        mine = [r for r in ref if lo <= r["t"] <= hi and not any(l0 <= r["t"] <= h0 for l0, h0 in windows[:-1])]
+        check(e.get("written_packets") == len(mine), f"{tag}: written_packets {len(mine)} = the reference's packets in "
+              f"its window{' not in an earlier one' if len(mine) < sum(1 for r in ref if lo <= r['t'] <= hi) else ''}",
+              f"{tag}: written_packets {e.get('written_packets')} != {len(mine)} (the reference's packets in its window, "
+              f"{sum(1 for r in ref if lo <= r['t'] <= hi)} with those of an earlier window)")
+        first_ctx = mine[0]["t"] if mine else None
+        check(e.get("context_from_ns") == first_ctx, f"{tag}: context_from_ns = its first packet written",
+              f"{tag}: context_from_ns {e.get('context_from_ns')} != {first_ctx}")
 
     # the pcap lab-watch wrote
     pc = os.path.join(d, "bursts.pcap")
