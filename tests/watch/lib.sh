@@ -99,12 +99,12 @@ lw_ref() {
   return 1
 }
 
-# lw_stop PID SECONDS: SIGINT, then wait at most SECONDS; sets STOP_RC (exit code, 124 when it
-# had to be killed) and STOP_MS (time to exit)
+# lw_stop PID SECONDS [SIGNAL]: SIGINT (or SIGNAL), then wait at most SECONDS; sets STOP_RC (exit
+# code, 124 when it had to be killed) and STOP_MS (time to exit)
 lw_stop() {
-  local pid=$1 lim=$2 t0 i
+  local pid=$1 lim=$2 sig=${3:-INT} t0 i
   t0=$(date +%s%N)
-  kill -INT "$pid" 2>/dev/null
+  kill -"$sig" "$pid" 2>/dev/null
   for i in $(seq $((lim * 100))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
   if kill -0 "$pid" 2>/dev/null; then
     kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; STOP_RC=124

@@ -15,7 +15,8 @@
 #    some [start - before, end + after], every background packet tcpdump saw inside those margins
 #    is in it (by sequence number), nothing else, nothing twice, each with tcpdump's timestamp;
 #  - stderr: a 'started' and a 'done' line per event with the event's figures;
-#  - watch.json: packets and bytes = tcpdump's, events, written_packets, stopped_by signal;
+#  - watch.json: packets and bytes = tcpdump's, events, written_packets, stopped_by signal (SIGINT
+#    to the first, SIGTERM to the second);
 #    pcap_stats.drop printed (not asserted);
 #  - lab-analyze DIR writes DIR/report.html (skipped with a note while lab-analyze does not know
 #    watch directories).
@@ -53,10 +54,11 @@ attempt() {
   lw_replay "$T/gen.pcap" || nok "tcpreplay failed: $(cat "$T/replay.log")"
   echo "tcpreplay ($a): $(grep -E 'Actual|Successful|Failed' "$T/replay.log" | tr -s ' \t' ' ' | paste -sd';')"
   sleep 0.5 # the last after-margin (20 ms) is long past; the reference's last packets are written
-  for w in w:$W1 wi:$W2; do
-    lw_stop "${w#*:}" 5
-    [ "$STOP_RC" = 0 ] && ok "lab-watch ${w%%:*}: SIGINT, exit 0 in $STOP_MS ms" ||
-      nok "lab-watch ${w%%:*}: SIGINT: exit $STOP_RC after $STOP_MS ms: $(tail -n 3 "$T/${w%%:*}.err")"
+  for w in w:$W1:INT wi:$W2:TERM; do
+    set -- ${w//:/ }
+    lw_stop "$2" 5 "$3"
+    [ "$STOP_RC" = 0 ] && ok "lab-watch $1: SIG$3, exit 0 in $STOP_MS ms" ||
+      nok "lab-watch $1: SIG$3: exit $STOP_RC after $STOP_MS ms: $(tail -n 3 "$T/$1.err")"
   done
   lw_stop "$RPID" 5
   echo "tcpdump ($a): $(grep -E 'captured|received|dropped' "$T/ref.err" | paste -sd';')"
