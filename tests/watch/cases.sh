@@ -13,6 +13,8 @@
 #  sigint:    a 3 s burst at 10 kpps (above 2000 pps in 20 ms windows); SIGINT once stderr says `event 1
 #             started`: exit 0 within 2 s, the event written with "interrupted": true, watch.json
 #             stopped_by "signal", the pcap reads clean and holds written_packets packets
+#  kill9:     kill -9 of lab-watch inside an event: lab-analyze DIR still writes report.html from
+#             what is there (events.jsonl, maybe empty, and no watch.json)
 #  split:     --split over three bursts: bursts/event-00000K.pcap each with its burst, no bursts.pcap
 #  max-events: --max-events 1: stops by itself after the first event (stopped_by max_events)
 #  max-bytes: --max-bytes 600000 over bursts of ~370, 510, 650 KB: all three described, the first
@@ -156,6 +158,19 @@ if lw_watch ws --window-us 20000 --threshold-pps 2000 --before-ms 20 --after-ms 
     ok "sigint: bursts.pcap reads clean, $wp packets = written_packets" ||
     nok "sigint: bursts.pcap $(pc "$T/ws/bursts.pcap" | head -n 1), written_packets $wp / $(lw_json "$T/ws/watch.json" 'j["written_packets"]')"
 else nok "sigint: lab-watch did not start: $(cat "$T/ws.err")"; fi
+
+# ---- kill -9 in the middle of an event: lab-analyze still reads what is there ----
+if [ -x "$ANALYZE" ] && "$ANALYZE" --help 2>&1 | grep -q WATCH_DIR && lw_watch wk --window-us 20000 --threshold-pps 2000; then
+  ip netns exec "$NS_TX" $LW_RT tcpreplay -q -i snd0 --preload-pcap "$T/s.pcap" >"$T/logs/k.replay" 2>&1 &
+  SPID=$!; LW_PIDS="$LW_PIDS $SPID"
+  for _ in $(seq 200); do grep -q "event 1 started" "$T/wk.err" && break; sleep 0.025; done
+  sleep 0.3
+  kill -KILL "$WPID"; wait "$WPID" 2>/dev/null
+  kill -INT "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null
+  "$ANALYZE" "$T/wk" >"$T/logs/k.analyze" 2>&1; rc=$?
+  [ $rc = 0 ] && [ -s "$T/wk/report.html" ] && ok "kill -9 mid-event: lab-analyze DIR exit 0, report.html (dir: $(ls "$T/wk" | paste -sd' '))" ||
+    nok "kill -9 mid-event: lab-analyze DIR exit $rc: $(tail -n 2 "$T/logs/k.analyze") (dir: $(ls "$T/wk" | paste -sd' '))"
+fi
 
 # ---- --split ----
 gen p --seed 34 --burst-sizes 500,700,900 --lead-ms 100 --sep-ms 300 --jitter-ms 0 --tail-ms 100
