@@ -2,6 +2,8 @@
 # cases.sh — lab-watch's options and failures, each case short, on one pair of namespaces:
 #  filter:    --filter 'udp dst port 9001' over two bursts (9001, 9002) and background: one event,
 #             burst 1's, and only its packets written (tshark)
+#  any:       --iface any (the Linux cooked link type): both bursts found, their flows parsed, the
+#             pcap in that link type read by tshark
 #  bps:       --threshold-bps alone (50 Mbit/s in 20 ms): of two bursts of 600 frames, the 1400 B
 #             one is the only event, the 60 B one is not (watch_check.py against tcpdump's capture)
 #  overlap:   two bursts ~100 ms apart, 80 ms margins: the windows overlap, each packet written
@@ -70,6 +72,18 @@ if lw_watch wf --filter 'udp dst port 9001' "${THR[@]}"; then
     [ "$(lw_json "$T/wf/watch.json" 'j["packets"]')" = "$n1" ] && ok "filter: watch.json filter, packets $n1" ||
     nok "filter: watch.json filter '$(lw_json "$T/wf/watch.json" 'j["filter"]')' packets $(lw_json "$T/wf/watch.json" 'j["packets"]')"
 else nok "filter: lab-watch did not start: $(cat "$T/wf.err")"; fi
+
+# ---- "any": the cooked link type; flows still parsed ----
+if LW_IFACE=any lw_watch wa "${THR[@]}"; then
+  lw_replay "$T/f.pcap"; sleep 0.3; lw_stop "$WPID" 5
+  n1=$(truth f 'j["bursts"][0]["count"]') n2=$(truth f 'j["bursts"][1]["count"]')
+  lt=$(lw_json "$T/wa/watch.json" 'j["linktype"]')
+  [ "$STOP_RC" = 0 ] && [ "$(ev "$T/wa" '[(x["top_flows"][0]["dport"], x["top_flows"][0]["packets"]) for x in e]')" = "[(9001, $n1), (9002, $n2)]" ] &&
+    { [ "$lt" = 113 ] || [ "$lt" = 276 ]; } && pcclean "$T/wa/bursts.pcap" &&
+    [ "$(pcn "$T/wa/bursts.pcap" 9001)" = "$n1" ] && [ "$(pcn "$T/wa/bursts.pcap" 9002)" = "$n2" ] &&
+    ok "any: linktype $lt (Linux cooked), both bursts with their flows, the pcap read by tshark" ||
+    nok "any: exit $STOP_RC, linktype $lt, flows $(ev "$T/wa" '[x["top_flows"][:1] for x in e]'), pcap: $(pc "$T/wa/bursts.pcap" | paste -sd' ')"
+else nok "any: lab-watch did not start: $(cat "$T/wa.err")"; fi
 
 # ---- --threshold-bps alone: the big frames' burst is one, the small frames' is not ----
 gen b --seed 35 --burst-sizes 600,600 --burst-lens 1400,60 --lead-ms 100 --sep-ms 300 --jitter-ms 0 --tail-ms 100

@@ -74,12 +74,12 @@ lw_wait_file() {
   return 1
 }
 
-# lw_watch NAME ARGS...: lab-watch on rcv0 into $T/NAME, stderr in $T/NAME.err; WPID; waits for
+# lw_watch NAME ARGS...: lab-watch on rcv0 (or $LW_IFACE) into $T/NAME, stderr in $T/NAME.err; WPID; waits for
 # its ready file (0) or its death (1)
 lw_watch() {
   local name=$1; shift
   rm -f "$T/$name.ready"
-  ip netns exec "$NS_RX" "$WATCH" rcv0 --out "$T/$name" --ready-file "$T/$name.ready" "$@" \
+  ip netns exec "$NS_RX" "$WATCH" "${LW_IFACE:-rcv0}" --out "$T/$name" --ready-file "$T/$name.ready" "$@" \
     >"$T/$name.out" 2>"$T/$name.err" &
   WPID=$!
   LW_PIDS="$LW_PIDS $WPID"
