@@ -98,6 +98,17 @@ static int open_pcap(struct watch *w, struct lab_pcap_out *po, const char *rel)
 	return 0;
 }
 
+/* In the single file, a packet inside several events' windows counts for the first of them. */
+static struct wevent *owner(struct watch *w, struct wevent *e, const struct wrec *r)
+{
+	if (w->c->split)
+		return e;
+	for (unsigned k = 0; k < w->nev; k++)
+		if (r->ts >= w->ev[k].lo && r->ts <= w->ev[k].hi)
+			return &w->ev[k];
+	return e;
+}
+
 static void write_rec(struct watch *w, struct wevent *e, const struct wrec *r)
 {
 	struct lab_pcap_out *po = w->c->split ? &e->po : &w->shared;
@@ -107,6 +118,8 @@ static void write_rec(struct watch *w, struct wevent *e, const struct wrec *r)
 
 	if (any && r->seq <= *last)
 		return; /* already in this file, for an earlier event */
+	if (!po->f)
+		cost += 24; /* the file's header */
 	if (w->written_bytes + cost > w->c->max_bytes) {
 		e->pcap_full = w->pcap_full = true;
 		return;
@@ -122,10 +135,26 @@ static void write_rec(struct watch *w, struct wevent *e, const struct wrec *r)
 	*last = r->seq;
 	if (!w->c->split)
 		w->shared_any = true;
+	e = owner(w, e, r);
 	if (!e->written++)
 		e->context_from = r->ts;
 	w->written_packets++;
 	w->written_bytes += cost;
+}
+
+/* What waits in the pcaps' buffers goes to disk (each tick, each event's end): a watch killed
+ * hard loses at most that and leaves files that end on a whole record. */
+static void flush_pcaps(struct watch *w)
+{
+	int rc = lab_pcap_out_flush(&w->shared);
+	for (unsigned k = 0; k < w->nev; k++)
+		if (lab_pcap_out_flush(&w->ev[k].po) < 0)
+			rc = -1;
+	if (rc < 0 && !w->failed) {
+		lab_err("cannot write the pcaps in %s: %s", w->dir, strerror(errno));
+		w->failed = w->stop = true;
+		w->stopped_by = "error";
+	}
 }
 
 /* The open event: the ring's packets from its cursor, in its window, up to what is surely in
@@ -202,6 +231,7 @@ static void event_line(struct watch *w, struct wevent *e)
 static void complete(struct watch *w, unsigned k)
 {
 	struct wevent *e = &w->ev[k];
+	flush_pcaps(w); /* the packets before the line that names them */
 	event_line(w, e);
 	if (w->c->split && lab_pcap_out_close(&e->po) < 0) {
 		lab_err("cannot write %s/%s: %s", w->dir, e->pcap, strerror(errno));
@@ -594,8 +624,10 @@ static int loop(struct watch *w, int sfd, int tfd, int64_t deadline)
 		}
 		if (pf[2].revents & POLLIN) {
 			uint64_t ticks;
-			if (read(tfd, &ticks, sizeof(ticks)) > 0)
+			if (read(tfd, &ticks, sizeof(ticks)) > 0) {
 				wd_tick(&w->drops);
+				flush_pcaps(w);
+			}
 		}
 		settle(w);
 		if (deadline && clock_ns(CLOCK_MONOTONIC) >= deadline && !w->stop) {

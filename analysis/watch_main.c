@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "netif.h"
 #include "opt_table.h"
 #include "watch.h"
 
@@ -28,7 +29,8 @@ static const struct lab_opt opts[] = {
 	{.name = "after-ms", .kind = LAB_OPT_UINT, W(after_ms), .arg = "N", .max = 60000,
 	 .help = "context written after each burst"},
 	{.name = "snaplen", .kind = LAB_OPT_UINT, W(snaplen), .arg = "N", .min = 64, .max = 262144,
-	 .help = "bytes kept of each packet"},
+	 .help = "bytes kept of each packet (with --immediate: the interface's MTU + 64, since "
+	 "TPACKET_V2 gives every packet a slot of this size in --buffer-mb)"},
 	{.name = "ring-mb", .kind = LAB_OPT_UINT, W(ring_mb), .arg = "N", .min = 1, .max = 16384,
 	 .help = "memory for the recent packets, allocated at start and never more"},
 	{.name = "buffer-mb", .kind = LAB_OPT_UINT, W(buffer_mb), .arg = "N", .min = 1, .max = 2047,
@@ -111,6 +113,11 @@ int main(int argc, char **argv)
 		lab_die(LAB_EXIT_USAGE, "which interface? lab-watch IFACE [flags] (see --help)");
 	if (!lab_opts_seen(&g, "threshold-pps") && lab_opts_seen(&g, "threshold-bps"))
 		c.threshold_pps = 0; /* the bit rate alone */
+	if (c.immediate && !lab_opts_seen(&g, "snaplen")) {
+		uint32_t mtu = 9000;
+		lab_if_mtu(c.iface, &mtu); /* "any" or an error: room for jumbo frames */
+		c.snaplen = mtu + 64;
+	}
 	if (!c.out) {
 		time_t now = time(NULL);
 		struct tm tm;

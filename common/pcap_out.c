@@ -1,9 +1,15 @@
-/* pcap_out.c — see pcap_out.h. */
+/* pcap_out.c — see pcap_out.h. Records are gathered in a buffer of our own and written whole
+ * (one write(2) holds only complete records), so a writer killed at any moment leaves a file
+ * that ends on a record boundary: every reader opens it as it is. */
 #include "pcap_out.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+
+#define OUT_BUF (256u * 1024)
 
 struct pcap_file_hdr {
 	uint32_t magic;
@@ -21,25 +27,53 @@ int lab_pcap_out_open(struct lab_pcap_out *o, const char *path, uint32_t snaplen
 	return lab_pcap_out_create(o, path, snaplen, 1 /* LINKTYPE_ETHERNET */, false);
 }
 
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
 int lab_pcap_out_create(struct lab_pcap_out *o, const char *path, uint32_t snaplen,
 			uint32_t linktype, bool excl)
 {
 	struct pcap_file_hdr h = {0xa1b23c4d, 2, 4, 0, 0, snaplen, linktype};
 	int fd = open(path, O_WRONLY | O_CREAT | (excl ? O_EXCL : O_TRUNC) | O_CLOEXEC, 0644);
-	o->f = fd < 0 ? NULL : fdopen(fd, "w");
+	memset(o, 0, sizeof(*o));
+	if (fd < 0)
+		return -1;
+	o->buf = malloc(OUT_BUF);
+	o->f = o->buf ? fdopen(fd, "w") : NULL;
 	if (!o->f) {
-		if (fd >= 0)
-			close(fd);
+		close(fd);
+		free(o->buf);
+		o->buf = NULL;
 		return -1;
 	}
+	setvbuf(o->f, NULL, _IONBF, 0); /* the buffering is ours: whole records */
 	o->snaplen = snaplen;
-	o->packets = 0;
-	if (fwrite(&h, sizeof(h), 1, o->f) != 1) {
-		fclose(o->f);
-		o->f = NULL;
+	if (write_all(fd, (const uint8_t *)&h, sizeof(h)) < 0) {
+		lab_pcap_out_close(o);
 		return -1;
 	}
+	o->bytes = sizeof(h);
 	return 0;
+}
+
+int lab_pcap_out_flush(struct lab_pcap_out *o)
+{
+	if (!o->f || !o->used)
+		return 0;
+	int rc = write_all(fileno(o->f), o->buf, o->used);
+	o->used = 0;
+	return rc;
 }
 
 int lab_pcap_out_write(struct lab_pcap_out *o, uint64_t ts_ns, const void *data, uint32_t caplen,
@@ -51,17 +85,30 @@ int lab_pcap_out_write(struct lab_pcap_out *o, uint64_t ts_ns, const void *data,
 		caplen = len;
 	struct pcap_rec_hdr r = {(uint32_t)(ts_ns / 1000000000ull), (uint32_t)(ts_ns % 1000000000ull),
 				 caplen, len};
-	if (fwrite(&r, sizeof(r), 1, o->f) != 1 || fwrite(data, 1, caplen, o->f) != caplen)
+	size_t need = sizeof(r) + caplen;
+	if (o->used + need > OUT_BUF && lab_pcap_out_flush(o) < 0)
 		return -1;
+	if (need > OUT_BUF) { /* larger than the buffer (a 256 KiB snapshot): straight out */
+		if (write_all(fileno(o->f), (const uint8_t *)&r, sizeof(r)) < 0 ||
+		    write_all(fileno(o->f), data, caplen) < 0)
+			return -1;
+	} else {
+		memcpy(o->buf + o->used, &r, sizeof(r));
+		memcpy(o->buf + o->used + sizeof(r), data, caplen);
+		o->used += need;
+	}
 	o->packets++;
+	o->bytes += need;
 	return 0;
 }
 
 int lab_pcap_out_close(struct lab_pcap_out *o)
 {
-	int rc = 0;
+	int rc = lab_pcap_out_flush(o);
 	if (o->f && fclose(o->f) != 0)
 		rc = -1;
+	free(o->buf);
+	o->buf = NULL;
 	o->f = NULL;
 	return rc;
 }

@@ -8,9 +8,12 @@
 #include <stdio.h>
 
 struct lab_pcap_out {
-	FILE *f;
+	FILE *f;           /* unbuffered: the records wait in buf */
 	uint32_t snaplen;
 	uint64_t packets;
+	uint64_t bytes;    /* of the file, header included, written or waiting */
+	uint8_t *buf;
+	size_t used;
 };
 
 /* Create path (0644). Returns 0 or -1 (errno set). */
@@ -21,6 +24,8 @@ int lab_pcap_out_create(struct lab_pcap_out *o, const char *path, uint32_t snapl
 /* ts_ns: wall-clock (CLOCK_REALTIME) nanoseconds. len: the frame's length on the wire. */
 int lab_pcap_out_write(struct lab_pcap_out *o, uint64_t ts_ns, const void *data, uint32_t caplen,
 		       uint32_t len);
+/* Write what waits in the buffer (whole records). 0 or -1 (errno). */
+int lab_pcap_out_flush(struct lab_pcap_out *o);
 int lab_pcap_out_close(struct lab_pcap_out *o);
 
 #endif
