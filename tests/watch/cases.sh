@@ -8,6 +8,8 @@
 #             one is the only event, the 60 B one is not (watch_check.py against tcpdump's capture)
 #  overlap:   two bursts ~100 ms apart, 80 ms margins: the windows overlap, each packet written
 #             once and counted in the first event (watch_check.py)
+#  drops:     lab-watch --immediate --buffer-mb 2 stopped (SIGSTOP) while 3000 x 1000 B arrive: one
+#             event, libpcap's drops in it (its pcap_drop = the whole watch's), packets + drop = sent
 #  ring:      a burst of 3000 x 1400 B (4.2 MB) through --ring-mb 1 (--snaplen 2048: 1 MiB holds
 #             fewer than 4 packets of the default 256 KiB snaplen, refused): one event, every packet of the
 #             burst written, the event's packets = the packets written between its start and end;
@@ -115,6 +117,25 @@ e = [json.loads(l) for l in open(sys.argv[1])]
 sys.exit(0 if len(e) == 2 and e[1]["window_ns"][0] <= e[0]["window_ns"][1] else 1)' "$T/wv/events.jsonl" &&
     ok "overlap: the two windows overlap" || nok "overlap: the windows do not overlap (the replay's timing?)"
 else nok "overlap: lab-watch did not start: $(cat "$T/wv.err")"; fi
+
+# ---- capture drops beside the event: lab-watch stopped (SIGSTOP) while a burst overruns its buffer ----
+gen d --seed 37 --burst-sizes 3000 --len 1000,1000 --lead-ms 100 --tail-ms 100
+if lw_watch wd --immediate --snaplen 2048 --buffer-mb 2 "${THR[@]}"; then
+  kill -STOP "$WPID"; lw_replay "$T/d.pcap"; kill -CONT "$WPID"; sleep 0.5; lw_stop "$WPID" 5
+  got=$(python3 - "$T/wd" "$(truth d 'j["packets"]')" <<'PY'
+import json, sys
+e = [json.loads(l) for l in open(sys.argv[1] + "/events.jsonl")]
+w = json.load(open(sys.argv[1] + "/watch.json"))
+d = w["pcap_stats"]["drop"]
+ok = d > 0 and len(e) == 1 and e[0]["drops"]["pcap_drop"] == d and w["drops"]["pcap_drop"] == d and \
+    w["packets"] + d == int(sys.argv[2]) == w["pcap_stats"]["recv"]
+print("ok" if ok else "bad", f"{len(e)} event(s), libpcap drop {d}, the event's pcap_drop "
+      f"{[x['drops']['pcap_drop'] for x in e]}, watch.json drops.pcap_drop {w['drops']['pcap_drop']}, "
+      f"packets {w['packets']} + drop {d} = {w['packets'] + d}, sent {sys.argv[2]}, recv {w['pcap_stats']['recv']}")
+PY
+)
+  [ "$STOP_RC" = 0 ] && [ "${got%% *}" = ok ] && ok "drops: ${got#* }" || nok "drops: exit $STOP_RC, ${got#* }"
+else nok "drops: lab-watch did not start: $(cat "$T/wd.err")"; fi
 
 # ---- a burst larger than the ring ----
 gen r --seed 32 --burst-sizes 3000 --len 1400,1400 --lead-ms 100 --tail-ms 200
