@@ -466,6 +466,11 @@ static int open_capture(struct watch *w)
 	}
 	rc = pcap_setfilter(w->p, &prog);
 	pcap_freecode(&prog);
+	if (rc == 0 && c->direction &&
+	    pcap_setdirection(w->p, c->direction == 1 ? PCAP_D_IN : PCAP_D_OUT) < 0) {
+		lab_err("cannot capture one direction only on %s: %s", c->iface, pcap_geterr(w->p));
+		return LAB_EXIT_RUNTIME;
+	}
 	if (rc < 0 || pcap_setnonblock(w->p, 1, eb) < 0) {
 		lab_err("cannot set up the capture on %s: %s", c->iface, rc < 0 ? pcap_geterr(w->p) : eb);
 		return LAB_EXIT_RUNTIME;
@@ -559,6 +564,7 @@ static void summary_fn(struct lab_json *j, void *arg)
 	struct pcap_stat ps = {0};
 	lab_json_str(j, "iface", c->iface);
 	lab_json_str(j, "filter", c->filter ? c->filter : "");
+	lab_json_str(j, "direction", c->direction == 1 ? "in" : c->direction == 2 ? "out" : "both");
 	lab_json_u64(j, "linktype", (uint64_t)w->linktype);
 	lab_json_u64(j, "snaplen", c->snaplen);
 	lab_json_obj(j, "config");

@@ -17,6 +17,7 @@ struct watch_cfg {
 	double threshold_pps, threshold_bps, duration_s;
 	uint64_t max_events, max_bytes;
 	bool immediate, split, force, quiet;
+	int direction; /* 0 both, 1 in, 2 out */
 };
 
 /* Runs the watch; returns the exit code (0, 1 runtime, 2 usage), the reason already printed. */

@@ -63,8 +63,9 @@ options:
                       burst: the competing flow's bursts (default $SCN_BURST_SIZE every $SCN_BURST_GAP_US us)
   --watch             record the run's microbursts live: lab-watch on the DUT port (dut0, or
                       the --dut-if port) for the whole run, into <run>/watch/ (events.jsonl,
-                      bursts.pcap, report.html), with lab-analyze's burst settings for the
-                      rate (window max(100 us, 20 gaps), threshold 2 x the rate). It sees what
+                      bursts.pcap, report.html), the packets the DUT receives, with
+                      lab-analyze's burst settings for the rate (window max(100 us, 20
+                      gaps), threshold 2 x the rate). It sees what
                       the kernel's packet taps see: the kernel path's packets; frames an XDP
                       program takes (xsk, dpdk's af_xdp, xdptx) never reach a tap
   --no-trace          do not record what took the cores' time while the packets flow
@@ -130,7 +131,7 @@ watch_start() {
   bound=$(( RUN_REPEAT * $(echo $RUN_PATHS | wc -w) * (1 + $(echo $RUN_SCENARIOS | wc -w)) * (RUN_DURATION + 120) + 60 ))
   mkdir -p "$RUN_DIR/logs"
   ip netns exec "$NS_DUT" taskset -c "$GEN_CPU" timeout -s TERM -k 10 "$bound" "$bin" "$DUT_IF" \
-    --out "$RUN_DIR/watch" --window-us "$win" --threshold-pps $(( 2 * RUN_RATE )) \
+    --out "$RUN_DIR/watch" --direction in --window-us "$win" --threshold-pps $(( 2 * RUN_RATE )) \
     --ready-file "$RUN_DIR/logs/watch.ready" >"$RUN_DIR/logs/watch.log" 2>&1 &
   WATCH_PID=$!; RUN_PIDS+=("$WATCH_PID")
   if wait_ready "$RUN_DIR/logs/watch.ready" "$WATCH_PID" 15; then
