@@ -17,13 +17,13 @@
 #  sigint:    a 3 s burst at 10 kpps (above 2000 pps in 20 ms windows); SIGINT once stderr says `event 1
 #             started`: exit 0 within 2 s, the event written with "interrupted": true, watch.json
 #             stopped_by "signal", the pcap reads clean and holds written_packets packets
-#  kill9:     kill -9 of lab-watch inside an event: lab-analyze DIR still writes report.html from
-#             what is there (events.jsonl, maybe empty, and no watch.json)
+#  kill9:     kill -9 of lab-watch inside an event: the pcap reads clean (whole records only), and
+#             lab-analyze DIR still writes report.html from what is there (no watch.json)
 #  split:     --split over three bursts: bursts/event-00000K.pcap each with its burst, no bursts.pcap
 #  max-events: --max-events 1: stops by itself after the first event (stopped_by max_events)
 #  max-bytes: --max-bytes 600000 over bursts of ~370, 510, 650 KB: all three described, the first
-#             written whole, pcap_full from the second on, written_bytes within the limit (the
-#             file: + its 24 B header, not counted by lab-watch), readable
+#             written whole, pcap_full from the second on, the file (header included) within the
+#             limit and = written_bytes, readable
 #  force:     an existing events.jsonl (or watch.json alone) without --force: exit 2, the file
 #             unchanged, nothing added;
 #             with --force --duration 1: written over, stopped_by duration, no event, no pcap
@@ -205,6 +205,9 @@ if [ -x "$ANALYZE" ] && "$ANALYZE" --help 2>&1 | grep -q WATCH_DIR && lw_watch w
   "$ANALYZE" "$T/wk" >"$T/logs/k.analyze" 2>&1; rc=$?
   [ $rc = 0 ] && [ -s "$T/wk/report.html" ] && ok "kill -9 mid-event: lab-analyze DIR exit 0, report.html (dir: $(ls "$T/wk" | paste -sd' '))" ||
     nok "kill -9 mid-event: lab-analyze DIR exit $rc: $(tail -n 2 "$T/logs/k.analyze") (dir: $(ls "$T/wk" | paste -sd' '))"
+  # whole records only: a writer killed hard leaves a file that reads clean
+  pcclean "$T/wk/bursts.pcap" && ok "kill -9 mid-event: bursts.pcap reads clean ($(pctotal "$T/wk/bursts.pcap") packets)" ||
+    nok "kill -9 mid-event: bursts.pcap: $(pc "$T/wk/bursts.pcap" | head -n 1)"
 fi
 
 # ---- --split ----
@@ -246,11 +249,11 @@ if lw_watch wx --max-bytes 600000 "${THR[@]}"; then
   [ "$(ev "$T/wx" 'len(e)')" = 3 ] && [ "$(ev "$T/wx" '[x["pcap_full"] for x in e]')" = "[False, True, True]" ] &&
     [ "$(ev "$T/wx" 'e[0]["top_flows"][0]["packets"]')" = "$(truth p 'j["bursts"][0]["count"]')" ] &&
     [ "$(pcn "$T/wx/bursts.pcap" 9001)" = "$(truth p 'j["bursts"][0]["count"]')" ] &&
-    [ "$(lw_json "$T/wx/watch.json" 'j["written_bytes"]')" -le 600000 ] 2>/dev/null &&
-    [ "$sz" = $(($(lw_json "$T/wx/watch.json" 'j["written_bytes"]') + 24)) ] && pcclean "$T/wx/bursts.pcap" &&
+    [ "$sz" -le 600000 ] 2>/dev/null && [ "$sz" = "$(lw_json "$T/wx/watch.json" 'j["written_bytes"]')" ] &&
+    pcclean "$T/wx/bursts.pcap" &&
     [ "$(pctotal "$T/wx/bursts.pcap")" = "$(ev "$T/wx" 'sum(x["written_packets"] for x in e)')" ] &&
     [ "$(lw_json "$T/wx/watch.json" 'j["pcap_full"]')" = True ] &&
-    ok "max-bytes 600000: 3 events described, pcap_full from the 2nd, burst 1 whole, written_bytes <= 600000 (the file: + its 24 B header, $sz B), reads clean, = written_packets" ||
+    ok "max-bytes 600000: 3 events described, pcap_full from the 2nd, burst 1 whole, the file $sz B = written_bytes, reads clean, = written_packets" ||
     nok "max-bytes: events $(ev "$T/wx" 'len(e)'), pcap_full $(ev "$T/wx" '[x["pcap_full"] for x in e]'), written $(ev "$T/wx" '[x["written_packets"] for x in e]'), pcap $sz B: $(pc "$T/wx/bursts.pcap" | paste -sd' ')"
 else nok "max-bytes: lab-watch did not start: $(cat "$T/wx.err")"; fi
 

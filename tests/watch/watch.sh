@@ -3,8 +3,8 @@
 # gen_bursts.py writes a pcap (seeded): 200 pps of background (UDP dport 8000) over ~2 s and 4
 # bursts of 600..2000 frames (60..1400 B, 2 us apart in the file) to dport 9001..9004, >= 400 ms
 # apart, and their ground truth; tcpreplay sends it in its own timing from a namespace of its own;
-# on the peer listen two lab-watch, TPACKET_V3 blocks (the default) and --immediate (with
-# --snaplen 2048: TPACKET_V2 slots are snaplen-sized, 32 MiB would hold 128 at 256 KiB), and tcpdump
+# on the peer listen two lab-watch, TPACKET_V3 blocks (the default) and --immediate (TPACKET_V2,
+# its snaplen by default the MTU + 64: the slots are snaplen-sized), and tcpdump
 # (the reference: an independent capture of the same interface, the same skb timestamps). Then,
 # for each lab-watch (watch_check.py, every capture read with tshark):
 #  - events.jsonl holds 4 events, each equal (packets, start_ns, end_ns, bytes, duration, window,
@@ -27,7 +27,7 @@
 #
 #   netns lwNNNN-tx                     netns lwNNNN-rx
 #   tcpreplay gen.pcap -> snd0 ------- rcv0 <- lab-watch --out w,
-#                                                lab-watch --immediate --snaplen 2048 --out wi,
+#                                                lab-watch --immediate --out wi,
 #                                                tcpdump -w ref.pcap
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -48,7 +48,7 @@ attempt() {
   lw_watch w --window-us $WIN_US --threshold-pps $THR_PPS --before-ms $BEFORE_MS --after-ms $AFTER_MS ||
     { nok "lab-watch did not get ready: $(cat "$T/w.err")"; exit 1; }
   W1=$WPID
-  lw_watch wi --immediate --snaplen 2048 --window-us $WIN_US --threshold-pps $THR_PPS --before-ms $BEFORE_MS --after-ms $AFTER_MS ||
+  lw_watch wi --immediate --window-us $WIN_US --threshold-pps $THR_PPS --before-ms $BEFORE_MS --after-ms $AFTER_MS ||
     { nok "lab-watch --immediate did not get ready: $(cat "$T/wi.err")"; exit 1; }
   W2=$WPID
   lw_replay "$T/gen.pcap" || nok "tcpreplay failed: $(cat "$T/replay.log")"
@@ -91,6 +91,10 @@ for w in w wi; do
 done
 [ "$(lw_json "$T/wi/watch.json" 'j["config"]["immediate"]')" = True ] && ok "wi: watch.json config.immediate true" ||
   nok "wi: config.immediate '$(lw_json "$T/wi/watch.json" 'j["config"]["immediate"]')'"
+mtu=$(ip netns exec "$NS_RX" cat /sys/class/net/rcv0/mtu)
+[ "$(lw_json "$T/wi/watch.json" 'j["snaplen"]')" = $((mtu + 64)) ] && [ "$(lw_json "$T/w/watch.json" 'j["snaplen"]')" = 262144 ] &&
+  ok "snaplen: --immediate's default the MTU + 64 ($((mtu + 64))), blocks' 262144" ||
+  nok "snaplen: --immediate $(lw_json "$T/wi/watch.json" 'j["snaplen"]') (MTU $mtu + 64?), default $(lw_json "$T/w/watch.json" 'j["snaplen"]')"
 
 # lab-analyze on the directory (helper B's part)
 if [ -x "$ANALYZE" ] && "$ANALYZE" --help 2>&1 | grep -q WATCH_DIR; then

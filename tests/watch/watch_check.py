@@ -227,6 +227,12 @@ def check_events(a):
               f"({len(bg)} background in the burst)",
               f"{tag}: top_flows {tf} + other {e.get('other_flows_packets')} != packets {e.get('packets')}")
         check_drops(e.get("drops") or {}, tag)
+        dr = e.get("drops") or {}
+        check(isinstance(dr.get("from_ns"), int) and isinstance(dr.get("to_ns"), int) and
+              dr["from_ns"] <= b["start_ns"] and dr["to_ns"] >= b["end_ns"],
+              f"{tag}: the drop samples are around the burst ({(b['start_ns'] - dr.get('from_ns', 0)) / 1e6:.1f} ms "
+              f"before, {(dr.get('to_ns', 0) - b['end_ns']) / 1e6:.1f} ms after)",
+              f"{tag}: drops from_ns {dr.get('from_ns')} to_ns {dr.get('to_ns')} not around [{b['start_ns']}, {b['end_ns']}]")
         check(e.get("interrupted") is False and e.get("context_cut") is False and e.get("pcap_full") is False,
               f"{tag}: not interrupted, context not cut, pcap not full",
               f"{tag}: interrupted {e.get('interrupted')} context_cut {e.get('context_cut')} pcap_full {e.get('pcap_full')}")
@@ -338,6 +344,10 @@ def check_summary(a, evs):
           f"watch.json packets {w.get('packets')} != tcpdump's {len(ref)}")
     check(w.get("bytes") == sum(r["len"] for r in ref), f"watch.json bytes {w.get('bytes')}",
           f"watch.json bytes {w.get('bytes')} != {sum(r['len'] for r in ref)}")
+    pc = os.path.join(a.dir, "bursts.pcap")
+    size = os.path.getsize(pc) if os.path.exists(pc) else 0
+    check(w.get("written_bytes") == size, f"watch.json written_bytes {size} = the size of bursts.pcap",
+          f"watch.json written_bytes {w.get('written_bytes')} != bursts.pcap's {size} B")
     check(w.get("events") == len(evs), f"watch.json events {w.get('events')}", f"watch.json events {w.get('events')} != {len(evs)}")
     wp = sum(e.get("written_packets") or 0 for e in evs)
     check(w.get("written_packets") == wp, f"watch.json written_packets {wp}",
