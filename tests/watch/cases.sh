@@ -2,6 +2,8 @@
 # cases.sh — lab-watch's options and failures, each case short, on one pair of namespaces:
 #  filter:    --filter 'udp dst port 9001' over two bursts (9001, 9002) and background: one event,
 #             burst 1's, and only its packets written (tshark)
+#  direction: --direction in and --direction out side by side, the file replayed into rcv0 and then
+#             out of it: each sees one replay's packets and its two bursts
 #  any:       --iface any (the Linux cooked link type): both bursts found, their flows parsed, the
 #             pcap in that link type read by tshark
 #  bps:       --threshold-bps alone (50 Mbit/s in 20 ms): of two bursts of 600 frames, the 1400 B
@@ -74,6 +76,22 @@ if lw_watch wf --filter 'udp dst port 9001' "${THR[@]}"; then
     [ "$(lw_json "$T/wf/watch.json" 'j["packets"]')" = "$n1" ] && ok "filter: watch.json filter, packets $n1" ||
     nok "filter: watch.json filter '$(lw_json "$T/wf/watch.json" 'j["filter"]')' packets $(lw_json "$T/wf/watch.json" 'j["packets"]')"
 else nok "filter: lab-watch did not start: $(cat "$T/wf.err")"; fi
+
+# ---- --direction in / out: the same file replayed into rcv0, then out of it ----
+if lw_watch wdi --direction in "${THR[@]}" && WIN=$WPID && lw_watch wdo --direction out "${THR[@]}"; then
+  WOUT=$WPID
+  lw_replay "$T/f.pcap"
+  ip netns exec "$NS_RX" $LW_RT tcpreplay -q -i rcv0 --preload-pcap "$T/f.pcap" >"$T/logs/out.replay" 2>&1
+  sleep 0.3; lw_stop "$WIN" 5; r1=$STOP_RC; lw_stop "$WOUT" 5
+  n=$(truth f 'j["packets"]')
+  for d in wdi wdo; do
+    dn=$([ $d = wdi ] && echo in || echo out)
+    [ "$(lw_json "$T/$d/watch.json" 'j["packets"]')" = "$n" ] && [ "$(ev "$T/$d" '[x["top_flows"][0]["dport"] for x in e]')" = "[9001, 9002]" ] &&
+      ok "direction $dn: the $n packets of one replay, its two bursts" ||
+      nok "direction $dn: packets $(lw_json "$T/$d/watch.json" 'j["packets"]') (one replay: $n), events $(ev "$T/$d" '[x["top_flows"][0]["dport"] for x in e]')"
+  done
+  [ "$r1" = 0 ] && [ "$STOP_RC" = 0 ] || nok "direction: exit $r1 / $STOP_RC"
+else nok "direction: lab-watch did not start: $(cat "$T/wdi.err" "$T/wdo.err" 2>/dev/null)"; fi
 
 # ---- "any": the cooked link type; flows still parsed ----
 if LW_IFACE=any lw_watch wa "${THR[@]}"; then
