@@ -18,6 +18,7 @@ struct watch_cfg {
 	uint64_t max_events, max_bytes;
 	bool immediate, split, force, quiet;
 	int direction; /* 0 both, 1 in, 2 out */
+	int64_t snaplen_opt; /* --snaplen as given, -1: none */
 };
 
 /* Runs the watch; returns the exit code (0, 1 runtime, 2 usage), the reason already printed. */

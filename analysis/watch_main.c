@@ -31,9 +31,11 @@ static const struct lab_opt opts[] = {
 	 .help = "context written before each burst (the ring must hold it: --ring-mb)"},
 	{.name = "after-ms", .kind = LAB_OPT_UINT, W(after_ms), .arg = "N", .max = 60000,
 	 .help = "context written after each burst"},
-	{.name = "snaplen", .kind = LAB_OPT_UINT, W(snaplen), .arg = "N", .min = 64, .max = 262144,
-	 .help = "bytes kept of each packet (with --immediate: the interface's MTU + 64, since "
-	 "TPACKET_V2 gives every packet a slot of this size in --buffer-mb)"},
+	{.name = "snaplen", .kind = LAB_OPT_INT, W(snaplen_opt), .arg = "N", .min = 64, .max = 262144,
+	 .unset = "the interface's MTU + 64",
+	 .help = "bytes kept of each packet; libpcap sizes its ring's slots (TPACKET_V2) or blocks "
+	 "(TPACKET_V3) from it, so a large one leaves few of them in --buffer-mb and a short "
+	 "stall overruns it. 262144 keeps GRO'd super-packets whole"},
 	{.name = "ring-mb", .kind = LAB_OPT_UINT, W(ring_mb), .arg = "N", .min = 1, .max = 16384,
 	 .help = "memory for the recent packets, allocated at start and never more"},
 	{.name = "buffer-mb", .kind = LAB_OPT_UINT, W(buffer_mb), .arg = "N", .min = 1, .max = 2047,
@@ -94,8 +96,8 @@ static void help(FILE *f, void *arg)
 int main(int argc, char **argv)
 {
 	static char outbuf[64];
-	struct watch_cfg c = {.window_us = 100, .before_ms = 10, .after_ms = 10, .snaplen = 262144,
-			      .ring_mb = 64, .buffer_mb = 32, .max_bytes = 1ull << 30,
+	struct watch_cfg c = {.window_us = 100, .before_ms = 10, .after_ms = 10, 
+			      .ring_mb = 64, .buffer_mb = 32, .max_bytes = 1ull << 30, .snaplen_opt = -1,
 			      .threshold_pps = 100000};
 	struct lab_opt_group g = {"Flags:", opts, &c, 0};
 	const char *first = NULL;
@@ -116,7 +118,8 @@ int main(int argc, char **argv)
 		lab_die(LAB_EXIT_USAGE, "which interface? lab-watch IFACE [flags] (see --help)");
 	if (!lab_opts_seen(&g, "threshold-pps") && lab_opts_seen(&g, "threshold-bps"))
 		c.threshold_pps = 0; /* the bit rate alone */
-	if (c.immediate && !lab_opts_seen(&g, "snaplen")) {
+	c.snaplen = c.snaplen_opt > 0 ? (uint64_t)c.snaplen_opt : 0;
+	if (!c.snaplen) {
 		uint32_t mtu = 9000;
 		lab_if_mtu(c.iface, &mtu); /* "any" or an error: room for jumbo frames */
 		c.snaplen = mtu + 64;
