@@ -5,8 +5,8 @@
 # and compared after each of:
 #   A. `isolate 1` twice (the second changes nothing), `run --quick` (leaves the user's isolation
 #      as it found it), `unisolate`, `down`;
-#   B. `run --quick` interrupted by SIGINT mid-path;
-#   C. `run --quick` killed with SIGKILL mid-path, its DUT namespace deleted under it, then
+#   B. `run --quick --watch` interrupted by SIGINT mid-path (lab-watch writes its files and ends);
+#   C. `run --quick --watch` killed with SIGKILL mid-path, its DUT namespace deleted under it, then
 #      `down` (which must find the run's processes without the namespace);
 #   D. `run --topology forward` interrupted by SIGINT while kfwd forwards;
 #   E. `run --topology forward` killed with SIGKILL during xsk, then `down`.
@@ -147,7 +147,7 @@ snap "$T/s3"
 same "isolate x2, run, unisolate, down" "$T/s0" "$T/s3"
 
 # ---- B: SIGINT mid-path
-start_run "$T/runB.log" --out "$T/resB"
+start_run "$T/runB.log" --watch --out "$T/resB"
 if wait_for_path "$T/runB.log" xsk; then
   sleep 1.5
   kill -INT "$RUN_PID"
@@ -156,6 +156,11 @@ if wait_for_path "$T/runB.log" xsk; then
   wait "$RUN_PID" 2>/dev/null
   grep -q "isolated at run time" "$T/runB.log" || nok "run B did not isolate (the test would prove nothing)"
   r=$("$LAB" residue); [ -z "$r" ] && ok "no residue after SIGINT" || nok "residue after SIGINT: $r"
+  # run --watch: lab-watch stopped with the run, its pending event and watch.json written
+  wj=$(ls "$T"/resB/*/watch/watch.json 2>/dev/null | head -n1)
+  [ -n "$wj" ] && grep -q '"stopped_by": "signal"' "$wj" && ok "run --watch: lab-watch wrote watch.json on the SIGINT" ||
+    nok "run --watch: no watch.json stopped by the signal after SIGINT ($(ls "$T"/resB/*/watch 2>&1 | tr '\n' ' '))"
+  pgrep -x lab-watch >/dev/null && nok "lab-watch alive after the run's SIGINT" || ok "no lab-watch after the run's SIGINT"
   snap "$T/s4"
   same "run interrupted by SIGINT" "$T/s0" "$T/s4"
 else
@@ -164,7 +169,7 @@ fi
 "$LAB" down >/dev/null 2>&1
 
 # ---- C: SIGKILL mid-path, the DUT namespace deleted under it, then down
-start_run "$T/runC.log" --out "$T/resC"
+start_run "$T/runC.log" --watch --out "$T/resC"
 if wait_for_path "$T/runC.log" kernel; then
   sleep 1.5
   kill -KILL "$RUN_PID"; wait "$RUN_PID" 2>/dev/null
@@ -172,6 +177,8 @@ if wait_for_path "$T/runC.log" kernel; then
   left=$(grep -lsxzF "LLAB_OWNER=$LLAB_PREFIX" /proc/[0-9]*/environ | wc -l)
   [ "$left" -gt 0 ] && ok "SIGKILL left $left processes of the run (for down to find)" ||
     nok "SIGKILL left no process of the run (the test would prove nothing)"
+  pgrep -x lab-watch >/dev/null && ok "SIGKILL left run --watch's lab-watch (for down to find)" ||
+    nok "no lab-watch after the SIGKILL of run --watch (the test would prove nothing)"
   ip netns del "$NS_DUT" 2>/dev/null
   "$LAB" down >"$T/downC.log" 2>&1 || nok "down after SIGKILL failed: $(tail -n1 "$T/downC.log")"
   sleep 0.5
