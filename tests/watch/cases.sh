@@ -10,10 +10,11 @@
 #             one is the only event, the 60 B one is not (watch_check.py against tcpdump's capture)
 #  overlap:   two bursts ~100 ms apart, 80 ms margins: the windows overlap, each packet written
 #             once and counted in the first event (watch_check.py)
-#  drops:     lab-watch --immediate --buffer-mb 2 stopped (SIGSTOP) while 3000 x 1000 B arrive: one
-#             event, libpcap's drops in it (its pcap_drop = the whole watch's), packets + drop = sent
-#  ring:      a burst of 3000 x 1400 B (4.2 MB) through --ring-mb 1 (--snaplen 2048: 1 MiB holds
-#             fewer than 4 packets of the default 256 KiB snaplen, refused): one event, every packet of the
+#  drops:     lab-watch --buffer-mb 2, blocks and --immediate side by side, stopped (SIGSTOP) while
+#             3000 x 1000 B arrive: one event each, libpcap's drops in it (its pcap_drop = the whole
+#             watch's), packets + drop = sent
+#  ring:      a burst of 3000 x 1400 B (4.2 MB) through --ring-mb 1 (the least; the default snaplen,
+#             MTU + 64): one event, every packet of the
 #             burst written, the event's packets = the packets written between its start and end;
 #             and all of watch.sh's checks against tcpdump's capture (watch_check.py)
 #  sigint:    a 3 s burst at 10 kpps (above 2000 pps in 20 ms windows); SIGINT once stderr says `event 1
@@ -137,10 +138,15 @@ sys.exit(0 if len(e) == 2 and e[1]["window_ns"][0] <= e[0]["window_ns"][1] else 
 else nok "overlap: lab-watch did not start: $(cat "$T/wv.err")"; fi
 
 # ---- capture drops beside the event: lab-watch stopped (SIGSTOP) while a burst overruns its buffer ----
-gen d --seed 37 --burst-sizes 3000 --len 1000,1000 --lead-ms 100 --tail-ms 100
-if lw_watch wd --immediate --snaplen 2048 --buffer-mb 2 "${THR[@]}"; then
-  kill -STOP "$WPID"; lw_replay "$T/d.pcap"; kill -CONT "$WPID"; sleep 0.5; lw_stop "$WPID" 5
-  got=$(python3 - "$T/wd" "$(truth d 'j["packets"]')" <<'PY'
+# both modes side by side, each with a 2 MiB kernel buffer (3 MB arrive while they are stopped)
+gen d --seed 37 --burst-sizes 3000 --len 1000,1000 --lead-ms 100 --tail-ms 100 --bg-pps 0
+if lw_watch wd --immediate --buffer-mb 2 "${THR[@]}" && WD1=$WPID && lw_watch wd3 --buffer-mb 2 "${THR[@]}"; then
+  WD3=$WPID
+  kill -STOP "$WD1" "$WD3"; lw_replay "$T/d.pcap"; kill -CONT "$WD1" "$WD3"; sleep 0.5
+  lw_stop "$WD1" 5; r1=$STOP_RC; lw_stop "$WD3" 5
+  [ "$r1" = 0 ] && [ "$STOP_RC" = 0 ] || nok "drops: exit $r1 / $STOP_RC"
+  for d in wd wd3; do
+    got=$(python3 - "$T/$d" "$(truth d 'j["packets"]')" <<'PY'
 import json, sys
 e = [json.loads(l) for l in open(sys.argv[1] + "/events.jsonl")]
 w = json.load(open(sys.argv[1] + "/watch.json"))
@@ -152,13 +158,15 @@ print("ok" if ok else "bad", f"{len(e)} event(s), libpcap drop {d}, the event's 
       f"packets {w['packets']} + drop {d} = {w['packets'] + d}, sent {sys.argv[2]}, recv {w['pcap_stats']['recv']}")
 PY
 )
-  [ "$STOP_RC" = 0 ] && [ "${got%% *}" = ok ] && ok "drops: ${got#* }" || nok "drops: exit $STOP_RC, ${got#* }"
-else nok "drops: lab-watch did not start: $(cat "$T/wd.err")"; fi
+    m=$([ $d = wd ] && echo "--immediate" || echo "blocks")
+    [ "${got%% *}" = ok ] && ok "drops ($m): ${got#* }" || nok "drops ($m): ${got#* }"
+  done
+else nok "drops: lab-watch did not start: $(cat "$T/wd.err" "$T/wd3.err" 2>/dev/null)"; fi
 
 # ---- a burst larger than the ring ----
 gen r --seed 32 --burst-sizes 3000 --len 1400,1400 --lead-ms 100 --tail-ms 200
 lw_ref rref || nok "ring: tcpdump did not start"
-if lw_watch wr --ring-mb 1 --snaplen 2048 "${THR[@]}"; then
+if lw_watch wr --ring-mb 1 "${THR[@]}"; then
   lw_replay "$T/r.pcap"; sleep 0.3; lw_stop "$WPID" 5
   [ "$STOP_RC" = 0 ] || nok "ring: exit $STOP_RC"
   lw_stop "$RPID" 5
