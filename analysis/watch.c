@@ -38,6 +38,7 @@
 
 #define WE_MAX 32      /* events open at once (their windows overlap) */
 #define TICK_MS 100    /* drop counters sampled, idle windows decided */
+#define BLOCK_MS 50    /* TPACKET_V3's block timeout */
 
 struct wevent {
 	uint64_t id;
@@ -446,7 +447,11 @@ static int open_capture(struct watch *w)
 	}
 	pcap_set_snaplen(w->p, (int)c->snaplen);
 	pcap_set_promisc(w->p, 1);
-	pcap_set_timeout(w->p, 10);
+	/* TPACKET_V3 hands packets over in blocks of 256 KiB (libpcap's size, whatever the
+	 * snapshot), each retired at the latest after this timeout however little it holds: a
+	 * trickle while lab-watch is off the CPU uses up a block per timeout, so a longer one
+	 * rides out longer stalls (32 MiB: 128 blocks x 50 ms); events come at most that late */
+	pcap_set_timeout(w->p, BLOCK_MS);
 	pcap_set_buffer_size(w->p, (int)(c->buffer_mb << 20));
 	pcap_set_immediate_mode(w->p, c->immediate);
 	pcap_set_tstamp_precision(w->p, PCAP_TSTAMP_PRECISION_NANO);
@@ -603,6 +608,22 @@ static void summary_fn(struct lab_json *j, void *arg)
 	wd_json(j, &w->drops, s->a, s->b);
 }
 
+/* libpcap's drops said as they happen (at most once a second): a burst the capture lost
+ * entirely makes no event, and the user must still learn that something was missed */
+static void warn_drops(struct watch *w)
+{
+	static uint32_t said;
+	static int64_t said_at;
+	const struct wd_sample *s = wd_before(&w->drops, INT64_MAX);
+	if (!s || s->pcap_drop == said || s->t - said_at < 1000000000)
+		return;
+	lab_warn("libpcap dropped %u packet(s) since the last warning: the capture buffer was "
+		 "full (lab-watch off the CPU, or too slow: a larger --buffer-mb, a smaller "
+		 "--snaplen)", s->pcap_drop - said);
+	said = s->pcap_drop;
+	said_at = s->t;
+}
+
 /* ---- the loop ---- */
 static int loop(struct watch *w, int sfd, int tfd, int64_t deadline)
 {
@@ -633,6 +654,7 @@ static int loop(struct watch *w, int sfd, int tfd, int64_t deadline)
 			if (read(tfd, &ticks, sizeof(ticks)) > 0) {
 				wd_tick(&w->drops);
 				flush_pcaps(w);
+				warn_drops(w);
 			}
 		}
 		settle(w);
@@ -738,7 +760,7 @@ static int run_watch(struct watch *w, int sfd, int tfd)
 	int64_t deadline = c->duration_s > 0 ?
 		clock_ns(CLOCK_MONOTONIC) + (int64_t)(c->duration_s * 1e9) : 0;
 
-	w->slack_ns = (c->immediate ? 10 : 30) * 1000000ll;
+	w->slack_ns = (c->immediate ? 10 : 2 * BLOCK_MS + 10) * 1000000ll;
 	w->started_ns = clock_ns(CLOCK_REALTIME);
 	w->rt_minus_mono = w->started_ns - clock_ns(CLOCK_MONOTONIC);
 	w->stopped_by = "signal";
