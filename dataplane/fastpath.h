@@ -86,13 +86,43 @@ static inline uint32_t fp_fold(uint32_t s)
 	return (s & 0xffff) + (s >> 16);
 }
 
+/* The lab header's mark (REFLECTED or FORWARDED, and STAMPED when the sender asked) and the
+ * DUT's stamps, with the UDP checksum kept valid by RFC 1624 over the words that change (a
+ * zero IPv4 UDP checksum stays zero): what reflecting and forwarding both do last. */
+static inline void fp_mark_stamp(uint8_t *udp, uint8_t *lab, const struct lab_parsed *p,
+				 uint8_t mark, uint64_t rx_ns, uint64_t tx_ns)
+{
+	uint16_t ck = fp_rd16(udp + 6);
+	uint16_t old_w = fp_rd16(lab + 2); /* version << 8 | flags */
+	uint8_t nf = (uint8_t)(lab[3] | mark | (p->stamp ? LAB_F_STAMPED : 0));
+	bool keep = !(ck == 0 && p->family == AF_INET); /* no UDP checksum: nothing to keep */
+	uint32_t sum = (uint16_t)~ck;
+	lab[3] = nf;
+	sum += (uint16_t)~old_w;
+	sum += (uint32_t)(LAB_VERSION << 8 | nf);
+	if (p->stamp) {
+		uint8_t *s = (uint8_t *)p->stamp;
+		for (int i = 0; i < LAB_STAMP_LEN; i += 2)
+			sum += (uint16_t)~fp_rd16(s + i);
+		p->stamp->dut_rx_ns = rte_cpu_to_be_64(rx_ns);
+		p->stamp->dut_tx_ns = rte_cpu_to_be_64(tx_ns);
+		for (int i = 0; i < LAB_STAMP_LEN; i += 2)
+			sum += fp_rd16(s + i);
+	}
+	if (!keep)
+		return;
+	ck = (uint16_t)~fp_fold(sum);
+	ck = ck ? ck : 0xffff;
+	udp[6] = (uint8_t)(ck >> 8);
+	udp[7] = (uint8_t)ck;
+}
+
 /* Reflect a frame dp_fast_parse accepted: the swaps leave every checksum as it was; the flag
  * word and the stamp area change, and go into the UDP checksum by RFC 1624. */
 static inline void dp_fast_reflect(uint8_t *buf, const struct lab_parsed *p, uint64_t rx_ns,
 				   uint64_t tx_ns)
 {
 	uint8_t mac[6], *ip = buf + p->l3_off, *udp = buf + p->l4_off, *lab = buf + p->lab_off;
-	uint32_t sum;
 
 	memcpy(mac, buf, 6);
 	memcpy(buf, buf + 6, 6);
@@ -115,34 +145,7 @@ static inline void dp_fast_reflect(uint8_t *buf, const struct lab_parsed *p, uin
 	memcpy(udp, &dport, 2);
 	memcpy(udp + 2, &sp, 2);
 
-	uint16_t ck = fp_rd16(udp + 6);
-	uint16_t old_w = fp_rd16(lab + 2); /* version << 8 | flags */
-	uint8_t nf = (uint8_t)(lab[3] | LAB_F_REFLECTED | (p->stamp ? LAB_F_STAMPED : 0));
-	lab[3] = nf;
-	if (ck == 0 && p->family == AF_INET)
-		goto stamp_only; /* no UDP checksum: nothing to keep valid */
-	sum = (uint16_t)~ck;
-	sum += (uint16_t)~old_w;
-	sum += (uint32_t)(LAB_VERSION << 8 | nf);
-	if (p->stamp) {
-		uint8_t *s = (uint8_t *)p->stamp;
-		for (int i = 0; i < LAB_STAMP_LEN; i += 2)
-			sum += (uint16_t)~fp_rd16(s + i);
-		p->stamp->dut_rx_ns = rte_cpu_to_be_64(rx_ns);
-		p->stamp->dut_tx_ns = rte_cpu_to_be_64(tx_ns);
-		for (int i = 0; i < LAB_STAMP_LEN; i += 2)
-			sum += fp_rd16(s + i);
-	}
-	ck = (uint16_t)~fp_fold(sum);
-	ck = ck ? ck : 0xffff;
-	udp[6] = (uint8_t)(ck >> 8);
-	udp[7] = (uint8_t)ck;
-	return;
-stamp_only:
-	if (p->stamp) {
-		p->stamp->dut_rx_ns = rte_cpu_to_be_64(rx_ns);
-		p->stamp->dut_tx_ns = rte_cpu_to_be_64(tx_ns);
-	}
+	fp_mark_stamp(udp, lab, p, LAB_F_REFLECTED, rx_ns, tx_ns);
 }
 
 /* Why a frame dp_fast_parse or lab_frame_parse accepted would not be forwarded: exactly
@@ -186,33 +189,7 @@ static inline enum lab_fwd_verdict dp_fast_forward(uint8_t *buf, const struct la
 	memcpy(buf, dst_mac, 6);
 	memcpy(buf + 6, src_mac, 6);
 
-	uint16_t ck = fp_rd16(udp + 6);
-	uint16_t old_w = fp_rd16(lab + 2); /* version << 8 | flags */
-	uint8_t nf = (uint8_t)(lab[3] | LAB_F_FORWARDED | (p->stamp ? LAB_F_STAMPED : 0));
-	lab[3] = nf;
-	if (ck == 0 && p->family == AF_INET) {
-		if (p->stamp) {
-			p->stamp->dut_rx_ns = rte_cpu_to_be_64(rx_ns);
-			p->stamp->dut_tx_ns = rte_cpu_to_be_64(tx_ns);
-		}
-		return LAB_FWD_OK;
-	}
-	sum = (uint16_t)~ck;
-	sum += (uint16_t)~old_w;
-	sum += (uint32_t)(LAB_VERSION << 8 | nf);
-	if (p->stamp) {
-		uint8_t *s = (uint8_t *)p->stamp;
-		for (int i = 0; i < LAB_STAMP_LEN; i += 2)
-			sum += (uint16_t)~fp_rd16(s + i);
-		p->stamp->dut_rx_ns = rte_cpu_to_be_64(rx_ns);
-		p->stamp->dut_tx_ns = rte_cpu_to_be_64(tx_ns);
-		for (int i = 0; i < LAB_STAMP_LEN; i += 2)
-			sum += fp_rd16(s + i);
-	}
-	ck = (uint16_t)~fp_fold(sum);
-	ck = ck ? ck : 0xffff;
-	udp[6] = (uint8_t)(ck >> 8);
-	udp[7] = (uint8_t)ck;
+	fp_mark_stamp(udp, lab, p, LAB_F_FORWARDED, rx_ns, tx_ns);
 	return LAB_FWD_OK;
 }
 
