@@ -188,18 +188,7 @@ void kern_fwd_batch(struct kern_run *r, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		struct kern_rx_meta meta;
 		struct kern_pkt *p = &r->pkts[i];
-		kern_rx_meta_parse(&r->rx[i].msg_hdr, &meta);
-		if (meta.have_ovfl && meta.ovfl > r->sk_drops)
-			r->sk_drops = meta.ovfl;
-		p->payload = r->riov[i].iov_base;
-		p->len = r->rx[i].msg_len;
-		p->truncated = r->rx[i].msg_hdr.msg_flags & MSG_TRUNC;
-		if (meta.have_ts) {
-			p->rx_ns = kern_clock_to_mono_ns(&r->clk, meta.rt_ns);
-		} else {
-			p->rx_ns = recv_ns;
-			r->c.rx_ts_missing++;
-		}
+		kern_rx_fill(r, i, recv_ns, &meta);
 		p->family = rx_family(&meta, &r->names[i]);
 		p->ttl = meta.ttl_family ? meta.ttl : -1;
 	}

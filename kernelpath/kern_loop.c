@@ -63,6 +63,23 @@ static void build_reply(struct kern_run *r, unsigned i, unsigned k, const struct
 	m->msg_flags = 0;
 }
 
+void kern_rx_fill(struct kern_run *r, unsigned i, uint64_t recv_ns, struct kern_rx_meta *meta)
+{
+	struct kern_pkt *p = &r->pkts[i];
+	kern_rx_meta_parse(&r->rx[i].msg_hdr, meta);
+	if (meta->have_ovfl && meta->ovfl > r->sk_drops)
+		r->sk_drops = meta->ovfl;
+	p->payload = r->riov[i].iov_base;
+	p->len = r->rx[i].msg_len;
+	p->truncated = r->rx[i].msg_hdr.msg_flags & MSG_TRUNC;
+	if (meta->have_ts) {
+		p->rx_ns = kern_clock_to_mono_ns(&r->clk, meta->rt_ns);
+	} else {
+		p->rx_ns = recv_ns;
+		r->c.rx_ts_missing++;
+	}
+}
+
 static void handle_batch(struct kern_run *r, unsigned n)
 {
 	uint64_t recv_ns = lab_now_ns();
@@ -70,20 +87,8 @@ static void handle_batch(struct kern_run *r, unsigned n)
 
 	for (unsigned i = 0; i < n; i++) {
 		struct kern_rx_meta meta;
-		struct kern_pkt *p = &r->pkts[i];
-		kern_rx_meta_parse(&r->rx[i].msg_hdr, &meta);
-		if (meta.have_ovfl && meta.ovfl > r->sk_drops)
-			r->sk_drops = meta.ovfl;
-		p->payload = r->riov[i].iov_base;
-		p->len = r->rx[i].msg_len;
-		p->truncated = r->rx[i].msg_hdr.msg_flags & MSG_TRUNC;
-		if (meta.have_ts) {
-			p->rx_ns = kern_clock_to_mono_ns(&r->clk, meta.rt_ns);
-		} else {
-			p->rx_ns = recv_ns;
-			r->c.rx_ts_missing++;
-		}
-		if (kern_classify(&r->c, p, 1))
+		kern_rx_fill(r, i, recv_ns, &meta);
+		if (kern_classify(&r->c, &r->pkts[i], 1))
 			build_reply(r, i, k++, &meta);
 	}
 	if (k) {

@@ -72,6 +72,10 @@ int kern_run_loop(struct kern_run *r);
 void kern_send_all(struct kern_run *r, int fd, unsigned k);
 /* Receive slots 0..n re-armed after use. */
 void kern_arm_rx(struct kern_run *r, unsigned n);
+/* Datagram i of a batch into r->pkts[i]: its control data into *meta, the socket's overflow
+ * count, payload, length, truncation, and its receive time (the kernel's stamp on the lab's
+ * clock, else recv_ns, counted as missing). */
+void kern_rx_fill(struct kern_run *r, unsigned i, uint64_t recv_ns, struct kern_rx_meta *meta);
 
 /* kern_fwd.c: the relay's send sockets (exits 2 on a bad --to or --out-iface), one batch
  * relayed, and the sockets closed. */
