@@ -96,25 +96,15 @@ int lab_if_addr(const char *iface, int family, struct in6_addr *addr)
 	return rc;
 }
 
-int lab_neigh_mac(const char *iface, int family, const struct in6_addr *addr, uint8_t mac[6])
+int lab_nl_dump(const void *req, size_t len, int (*fn)(const struct nlmsghdr *nh, void *arg),
+		void *arg)
 {
-	struct {
-		struct nlmsghdr nh;
-		struct ndmsg nd;
-	} req = {.nh = {.nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETNEIGH,
-			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1},
-		 .nd = {.ndm_family = (uint8_t)family}};
-	unsigned ifindex = if_nametoindex(iface);
-	size_t alen = family == AF_INET ? 4 : 16;
-	char buf[16384];
-	int fd, rc = -ENOENT;
+	char buf[16384] __attribute__((aligned(4)));
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), rc = 0;
 
-	if (!ifindex)
-		return -ENODEV;
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0)
 		return -errno;
-	if (send(fd, &req, sizeof(req), 0) < 0) {
+	if (send(fd, req, len, 0) < 0) {
 		rc = -errno;
 		goto out;
 	}
@@ -130,30 +120,62 @@ int lab_neigh_mac(const char *iface, int family, const struct in6_addr *addr, ui
 				done = true;
 				break;
 			}
-			if (nh->nlmsg_type != RTM_NEWNEIGH)
-				continue;
-			struct ndmsg *nd = NLMSG_DATA(nh);
-			if (nd->ndm_ifindex != (int)ifindex || nd->ndm_family != family ||
-			    (nd->ndm_state & (NUD_FAILED | NUD_INCOMPLETE)))
-				continue;
-			int alen_left = (int)NLMSG_PAYLOAD(nh, sizeof(*nd));
-			const uint8_t *dst = NULL, *ll = NULL;
-			for (struct rtattr *a = (struct rtattr *)((char *)nd + NLMSG_ALIGN(sizeof(*nd))); RTA_OK(a, alen_left);
-			     a = RTA_NEXT(a, alen_left)) {
-				if (a->rta_type == NDA_DST && RTA_PAYLOAD(a) == alen)
-					dst = RTA_DATA(a);
-				else if (a->rta_type == NDA_LLADDR && RTA_PAYLOAD(a) == 6)
-					ll = RTA_DATA(a);
-			}
-			if (dst && ll && memcmp(dst, addr, alen) == 0) {
-				memcpy(mac, ll, 6);
-				rc = 0;
-			}
+			fn(nh, arg);
 		}
 	}
 out:
 	close(fd);
 	return rc;
+}
+
+struct neigh_want {
+	int ifindex, family;
+	size_t alen;
+	const struct in6_addr *addr;
+	uint8_t *mac;
+	bool found;
+};
+
+static int neigh_msg(const struct nlmsghdr *nh, void *arg)
+{
+	struct neigh_want *w = arg;
+	const struct ndmsg *nd = NLMSG_DATA(nh);
+	const uint8_t *dst = NULL, *ll = NULL;
+	int left = (int)NLMSG_PAYLOAD(nh, sizeof(*nd));
+
+	if (nh->nlmsg_type != RTM_NEWNEIGH || nd->ndm_ifindex != w->ifindex ||
+	    nd->ndm_family != w->family || (nd->ndm_state & (NUD_FAILED | NUD_INCOMPLETE)))
+		return 0;
+	for (const struct rtattr *a = (const struct rtattr *)((const char *)nd + NLMSG_ALIGN(sizeof(*nd)));
+	     RTA_OK(a, left); a = RTA_NEXT(a, left)) {
+		if (a->rta_type == NDA_DST && RTA_PAYLOAD(a) == w->alen)
+			dst = RTA_DATA(a);
+		else if (a->rta_type == NDA_LLADDR && RTA_PAYLOAD(a) == 6)
+			ll = RTA_DATA(a);
+	}
+	if (dst && ll && memcmp(dst, w->addr, w->alen) == 0) {
+		memcpy(w->mac, ll, 6);
+		w->found = true;
+	}
+	return 0;
+}
+
+int lab_neigh_mac(const char *iface, int family, const struct in6_addr *addr, uint8_t mac[6])
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ndmsg nd;
+	} req = {.nh = {.nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETNEIGH,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1},
+		 .nd = {.ndm_family = (uint8_t)family}};
+	struct neigh_want w = {(int)if_nametoindex(iface), family, family == AF_INET ? 4 : 16,
+			       addr, mac, false};
+	int rc;
+
+	if (!w.ifindex)
+		return -ENODEV;
+	rc = lab_nl_dump(&req, sizeof(req), neigh_msg, &w);
+	return rc < 0 ? rc : w.found ? 0 : -ENOENT;
 }
 
 void lab_ethtool_free(struct lab_ethtool *e)

@@ -4,6 +4,7 @@
 #define LAB_NETIF_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
 
@@ -28,6 +29,11 @@ struct lab_ethtool {
  * driver has none), or -errno. */
 int lab_ethtool_read(const char *iface, struct lab_ethtool *e);
 void lab_ethtool_free(struct lab_ethtool *e);
+/* Send an rtnetlink dump request (req, len bytes) and call fn on every message of the answer
+ * until its end. 0 or -errno. */
+struct nlmsghdr;
+int lab_nl_dump(const void *req, size_t len, int (*fn)(const struct nlmsghdr *nh, void *arg),
+		void *arg);
 /* "aa:bb:cc:dd:ee:ff" -> mac; 0 or -1. */
 int lab_parse_mac(const char *s, uint8_t mac[6]);
 

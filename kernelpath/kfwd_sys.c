@@ -13,6 +13,7 @@
 
 #include "kfwd.h"
 #include "log.h"
+#include "netif.h"
 
 static int read_line(const char *path, char *out, size_t cap)
 {
@@ -162,14 +163,15 @@ static uint64_t stat_of(const char *iface, const char *name)
 }
 
 /* The drops of one qdisc message, if it is a root qdisc of ifindex. */
-static uint64_t qdisc_msg_drops(struct nlmsghdr *nh, int ifindex)
+static uint64_t qdisc_msg_drops(const struct nlmsghdr *nh, int ifindex)
 {
-	struct tcmsg *tc = NLMSG_DATA(nh);
+	const struct tcmsg *tc = NLMSG_DATA(nh);
 	int len = (int)NLMSG_PAYLOAD(nh, sizeof(*tc));
 	uint64_t drops = 0;
 	if (tc->tcm_ifindex != ifindex || tc->tcm_parent != TC_H_ROOT)
 		return 0;
-	for (struct rtattr *a = (struct rtattr *)((char *)tc + NLMSG_ALIGN(sizeof(*tc))); RTA_OK(a, len);
+	for (const struct rtattr *a = (const struct rtattr *)((const char *)tc + NLMSG_ALIGN(sizeof(*tc)));
+	     RTA_OK(a, len);
 	     a = RTA_NEXT(a, len)) {
 		if (a->rta_type == TCA_STATS2) {
 			int l2 = (int)RTA_PAYLOAD(a);
@@ -184,6 +186,19 @@ static uint64_t qdisc_msg_drops(struct nlmsghdr *nh, int ifindex)
 	return drops;
 }
 
+struct qdisc_sum {
+	int ifindex;
+	uint64_t drops;
+};
+
+static int qdisc_msg(const struct nlmsghdr *nh, void *arg)
+{
+	struct qdisc_sum *q = arg;
+	if (nh->nlmsg_type == RTM_NEWQDISC)
+		q->drops += qdisc_msg_drops(nh, q->ifindex);
+	return 0;
+}
+
 /* The root qdiscs' drops of iface (noqueue, a veth's default: none). 0 or -errno. */
 static int qdisc_drops(const char *iface, uint64_t *drops)
 {
@@ -192,37 +207,14 @@ static int qdisc_drops(const char *iface, uint64_t *drops)
 		struct tcmsg tc;
 	} req = {.nh = {.nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETQDISC,
 			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1}};
-	int ifindex = (int)if_nametoindex(iface), fd, rc = 0;
-	char buf[16384] __attribute__((aligned(4)));
+	struct qdisc_sum q = {(int)if_nametoindex(iface), 0};
+	int rc;
 	*drops = 0;
-	if (!ifindex)
+	if (!q.ifindex)
 		return -ENODEV;
-	req.tc.tcm_ifindex = ifindex;
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
-		return -errno;
-	if (send(fd, &req, sizeof(req), 0) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	for (bool done = false; !done;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		if (n < 0) {
-			rc = -errno;
-			break;
-		}
-		for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n);
-		     nh = NLMSG_NEXT(nh, n)) {
-			if (nh->nlmsg_type == NLMSG_DONE || nh->nlmsg_type == NLMSG_ERROR) {
-				done = true;
-				break;
-			}
-			if (nh->nlmsg_type == RTM_NEWQDISC)
-				*drops += qdisc_msg_drops(nh, ifindex);
-		}
-	}
-out:
-	close(fd);
+	req.tc.tcm_ifindex = q.ifindex;
+	rc = lab_nl_dump(&req, sizeof(req), qdisc_msg, &q);
+	*drops = q.drops;
 	return rc;
 }
 
