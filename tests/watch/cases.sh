@@ -11,8 +11,9 @@
 #  overlap:   two bursts ~100 ms apart, 80 ms margins: the windows overlap, each packet written
 #             once and counted in the first event (watch_check.py)
 #  drops:     lab-watch --buffer-mb 2, blocks and --immediate side by side, stopped (SIGSTOP) while
-#             3000 x 1000 B arrive: one event each, libpcap's drops in it (its pcap_drop = the whole
-#             watch's), packets + drop = sent
+#             3000 x 1000 B arrive (no background: a trickle during a stall retires V3 blocks half
+#             empty): one event each, libpcap's drops in it (its pcap_drop = the whole watch's),
+#             packets + drop = sent, stderr warnings ('libpcap dropped N packet(s)') adding up to them
 #  ring:      a burst of 3000 x 1400 B (4.2 MB) through --ring-mb 1 (the least; the default snaplen,
 #             MTU + 64): one event, every packet of the
 #             burst written, the event's packets = the packets written between its start and end;
@@ -160,6 +161,13 @@ PY
 )
     m=$([ $d = wd ] && echo "--immediate" || echo "blocks")
     [ "${got%% *}" = ok ] && ok "drops ($m): ${got#* }" || nok "drops ($m): ${got#* }"
+    # said as it happens, and the warnings add up to the drops
+    python3 - "$T/$d.err" "$T/$d/watch.json" <<'PY' && ok "drops ($m): stderr says so: $(grep -m1 'libpcap dropped' "$T/$d.err")" ||
+import json, re, sys
+n = [int(m[1]) for m in re.finditer(r"libpcap dropped (\d+) packet", open(sys.argv[1]).read())]
+sys.exit(0 if n and sum(n) == json.load(open(sys.argv[2]))["pcap_stats"]["drop"] else 1)
+PY
+      nok "drops ($m): the stderr warnings ($(grep -c 'libpcap dropped' "$T/$d.err")) do not add up to pcap_stats.drop: $(grep 'libpcap dropped' "$T/$d.err" | head -n 3)"
   done
 else nok "drops: lab-watch did not start: $(cat "$T/wd.err" "$T/wd3.err" 2>/dev/null)"; fi
 
