@@ -55,23 +55,7 @@ client() { # label args...: one kern_client run in the generator namespace must 
 
 check_json() { # name key=value...: the stats JSON holds exactly these (dotted keys)
   local name=$1 r; shift
-  r=$(python3 - "$TMP/$name.json" "$@" <<'PY'
-import json, sys
-try:
-    d = json.load(open(sys.argv[1]))
-except (OSError, ValueError) as e:
-    print("stats JSON unreadable: %s" % e); sys.exit(0)
-bad = []
-for kv in sys.argv[2:]:
-    k, want = kv.split("=", 1)
-    v = d
-    for p in k.split("."):
-        v = v.get(p) if isinstance(v, dict) else None
-    if str(v) != want:
-        bad.append("%s=%s (want %s)" % (k, v, want))
-print("; ".join(bad))
-PY
-)
+  r=$(json_mismatch "$TMP/$name.json" "$@")
   [ -z "$r" ] && ok "$name: counters exact ($*)" || nok "$name: $r"
 }
 

@@ -23,3 +23,27 @@ netns_require_bin() {
     [ -x "$LAB_BUILD/$b" ] || { echo "skip: $b not built"; exit 77; }
   done
 }
+
+# json_mismatch FILE key=value...: "" when FILE's JSON holds exactly these (dotted keys; a value
+# ">=N" asks for an integer of at least N), else what differs, on one line
+json_mismatch() {
+  python3 - "$@" <<'PY'
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+except (OSError, ValueError) as e:
+    print("stats JSON unreadable: %s" % e); sys.exit(0)
+bad = []
+for kv in sys.argv[2:]:
+    k, want = kv.split("=", 1)
+    v = d
+    for p in k.split("."):
+        v = v.get(p) if isinstance(v, dict) else None
+    if want.startswith(">="):
+        if not isinstance(v, int) or v < int(want[2:]):
+            bad.append("%s=%s (want %s)" % (k, v, want))
+    elif str(v) != want:
+        bad.append("%s=%s (want %s)" % (k, v, want))
+print("; ".join(bad))
+PY
+}
