@@ -14,6 +14,54 @@
 #include "fastpath.h"
 #include "util.h"
 
+/* Parse one received frame: the fast path when it takes it, else the full parser; counted by
+ * verdict. A frame in more than one mbuf is refused: the in-place rewrite needs it contiguous. */
+static inline enum lab_verdict classify(struct dp_lcore_stats *st, struct rte_mbuf *m,
+					struct lab_parsed *p, bool *fast)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	enum lab_verdict v;
+	*fast = false;
+	if (unlikely(m->nb_segs != 1))
+		v = LAB_E_IP_LEN;
+	else if (likely(dp_fast_parse(d, rte_pktmbuf_data_len(m), dp.dut.cfg.port, p)))
+		v = LAB_OK, *fast = true;
+	else
+		v = lab_frame_parse(d, rte_pktmbuf_data_len(m), dp.dut.cfg.port, p);
+	st->verdict[v]++;
+	return v;
+}
+
+/* A frame that is not lab traffic, or is malformed: counted, and freed. */
+static inline void refuse(struct dp_lcore_stats *st, struct rte_mbuf *m, enum lab_verdict v)
+{
+	if (lab_verdict_malformed(v))
+		st->malformed++;
+	else
+		st->not_lab++;
+	rte_pktmbuf_free(m);
+}
+
+/* A frame that carries a reflector's or forwarder's mark already: never sent on. */
+static inline void refuse_marked(struct dp_lcore_stats *st, struct rte_mbuf *m)
+{
+	st->already_reflected++;
+	st->not_lab++;
+	rte_pktmbuf_free(m);
+}
+
+/* Hand the rewritten frames to TX; what it does not take is counted and freed. */
+static inline void send_burst(struct dp_lcore_stats *st, uint16_t port, uint16_t queue,
+			      struct rte_mbuf **tx, uint16_t nb_tx)
+{
+	uint16_t sent = rte_eth_tx_burst(port, queue, tx, nb_tx);
+	st->reflected += sent;
+	if (unlikely(sent < nb_tx)) {
+		st->tx_dropped += (uint64_t)(nb_tx - sent);
+		rte_pktmbuf_free_bulk(&tx[sent], nb_tx - sent);
+	}
+}
+
 /* Classify one burst, reflect the lab frames in place and hand them to TX. */
 static inline void handle_burst(const struct dp_worker *w, struct dp_lcore_stats *st,
 				struct rte_mbuf **rx, uint16_t nb_rx)
@@ -26,36 +74,14 @@ static inline void handle_burst(const struct dp_worker *w, struct dp_lcore_stats
 	uint64_t rx_ns = lab_tsc_to_ns(&dp.cal, rte_rdtsc());
 
 	for (uint16_t i = 0; i < nb_rx; i++) {
-		struct rte_mbuf *m = rx[i];
-		enum lab_verdict v;
-		if (unlikely(m->nb_segs != 1)) {
-			/* a frame larger than one mbuf: the in-place reflect needs it contiguous */
-			v = LAB_E_IP_LEN;
-		} else if (likely(dp_fast_parse(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m),
-						dp.dut.cfg.port, &parsed[nb_tx]))) {
-			v = LAB_OK;
-			fast |= 1u << nb_tx;
-		} else {
-			v = lab_frame_parse(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m),
-					    dp.dut.cfg.port, &parsed[nb_tx]);
-		}
-		st->verdict[v]++;
-		if (likely(v == LAB_OK)) {
-			if (unlikely(parsed[nb_tx].hdr->flags & LAB_F_MARKED)) {
-				st->already_reflected++;
-				st->not_lab++;
-				fast &= ~(1u << nb_tx);
-				rte_pktmbuf_free(m);
-				continue;
-			}
-			tx[nb_tx++] = m;
-			continue;
-		}
-		if (lab_verdict_malformed(v))
-			st->malformed++;
+		bool is_fast;
+		enum lab_verdict v = classify(st, rx[i], &parsed[nb_tx], &is_fast);
+		if (unlikely(v != LAB_OK))
+			refuse(st, rx[i], v);
+		else if (unlikely(parsed[nb_tx].hdr->flags & LAB_F_MARKED))
+			refuse_marked(st, rx[i]);
 		else
-			st->not_lab++;
-		rte_pktmbuf_free(m);
+			fast |= (uint32_t)is_fast << nb_tx, tx[nb_tx++] = rx[i];
 	}
 	if (unlikely(nb_tx == 0))
 		return;
@@ -68,12 +94,7 @@ static inline void handle_burst(const struct dp_worker *w, struct dp_lcore_stats
 		else
 			lab_frame_reflect(d, &parsed[i], rx_ns, tx_ns);
 	}
-	uint16_t sent = rte_eth_tx_burst(w->port, w->queue, tx, nb_tx);
-	st->reflected += sent;
-	if (unlikely(sent < nb_tx)) {
-		st->tx_dropped += (uint64_t)(nb_tx - sent);
-		rte_pktmbuf_free_bulk(&tx[sent], nb_tx - sent);
-	}
+	send_burst(st, w->port, w->queue, tx, nb_tx);
 }
 
 /* --forward: classify one burst from port 0, forward the lab frames in place and hand them to
@@ -88,39 +109,22 @@ static inline void forward_burst(const struct dp_worker *w, struct dp_lcore_stat
 	uint64_t rx_ns = lab_tsc_to_ns(&dp.cal, rte_rdtsc());
 
 	for (uint16_t i = 0; i < nb_rx; i++) {
-		struct rte_mbuf *m = rx[i];
-		uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
-		bool is_fast = false;
-		enum lab_verdict v;
-		if (unlikely(m->nb_segs != 1)) {
-			v = LAB_E_IP_LEN; /* the in-place forward needs it contiguous */
-		} else if (likely(dp_fast_parse(d, rte_pktmbuf_data_len(m), dp.dut.cfg.port,
-						&parsed[nb_tx]))) {
-			v = LAB_OK;
-			is_fast = true;
-		} else {
-			v = lab_frame_parse(d, rte_pktmbuf_data_len(m), dp.dut.cfg.port, &parsed[nb_tx]);
+		bool is_fast;
+		enum lab_verdict v = classify(st, rx[i], &parsed[nb_tx], &is_fast);
+		if (unlikely(v != LAB_OK)) {
+			refuse(st, rx[i], v);
+			continue;
 		}
-		st->verdict[v]++;
-		if (likely(v == LAB_OK)) {
-			enum lab_fwd_verdict fv = dp_fwd_check(d, &parsed[nb_tx]);
-			if (likely(fv == LAB_FWD_OK)) {
-				fast |= (uint32_t)is_fast << nb_tx;
-				tx[nb_tx++] = m;
-				continue;
-			}
-			if (fv == LAB_FWD_MARKED) {
-				st->already_reflected++;
-				st->not_lab++;
-			} else {
-				st->ttl_expired++;
-			}
-		} else if (lab_verdict_malformed(v)) {
-			st->malformed++;
+		enum lab_fwd_verdict fv = dp_fwd_check(rte_pktmbuf_mtod(rx[i], uint8_t *), &parsed[nb_tx]);
+		if (likely(fv == LAB_FWD_OK)) {
+			fast |= (uint32_t)is_fast << nb_tx;
+			tx[nb_tx++] = rx[i];
+		} else if (fv == LAB_FWD_MARKED) {
+			refuse_marked(st, rx[i]);
 		} else {
-			st->not_lab++;
+			st->ttl_expired++;
+			rte_pktmbuf_free(rx[i]);
 		}
-		rte_pktmbuf_free(m);
 	}
 	if (unlikely(nb_tx == 0))
 		return;
@@ -132,12 +136,7 @@ static inline void forward_burst(const struct dp_worker *w, struct dp_lcore_stat
 		else
 			lab_frame_forward(d, &parsed[i], dp.out_mac, dp.next_hop_mac, rx_ns, tx_ns);
 	}
-	uint16_t sent = rte_eth_tx_burst(w->out_port, w->queue, tx, nb_tx);
-	st->reflected += sent;
-	if (unlikely(sent < nb_tx)) {
-		st->tx_dropped += (uint64_t)(nb_tx - sent);
-		rte_pktmbuf_free_bulk(&tx[sent], nb_tx - sent);
-	}
+	send_burst(st, w->out_port, w->queue, tx, nb_tx);
 }
 
 /* Polls of port 0 between two drains of port 1's RX queue (whatever the next hop sends us:
