@@ -11,6 +11,7 @@ percentiles from the intended send time). Writes sweep.json, sweep.md and report
 needs, as shell assignments; nothing is started. Python's standard library only."""
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -830,16 +831,9 @@ class Sweep:
                 self.plan_searches_left -= 2 * len(a.size_list)
                 self.plan_points_left -= len(a.size_list) * (4 + a.curve_points)
                 continue
-            t_path = now()
-            refl = Reflector(lab, path)
-            err = refl.start()
-            if err:
-                print(f"sweep: {path}: skipped: reflector {err}", flush=True)
-                pr["skipped"] = "reflector " + err
-                self.plan_searches_left -= 2 * len(a.size_list)
-                self.plan_points_left -= len(a.size_list) * (4 + a.curve_points)
-                continue
-            try:
+            with self.reflector_for(lab, path, pr, "search") as refl:
+                if refl is None:
+                    continue
                 for size in a.size_list:
                     g = self.res["generator"][str(size)]
                     top, top_is_gen = g["limit_pps"], g["measured"] and g["limit_pps"] < a.max_rate
@@ -871,13 +865,6 @@ class Sweep:
                           f"{'; ' + pdr['note'] if pdr['note'] else ''}", flush=True)
                     if a.validate and pdr["pps"]:
                         self.validate(refl, path, size, r)
-            except ReflectorGone as e:
-                print(f"sweep: {path}: {e}; the path's search ends here", flush=True)
-                pr["error"] = str(e)
-                self.failed.append(f"{path}: {e}")
-            finally:
-                refl.stop_it()
-                pr["search_wall_s"] = round(now() - t_path, 1)
         # 3. latency at load: fractions of each PDR, and the common curve
         pdrs = [r["pdr_pps"] for p in paths for s, r in self.res["paths"].get(p, {}).items()
                 if isinstance(r, dict) and r.get("pdr_pps")]
@@ -895,13 +882,9 @@ class Sweep:
             pr = self.res["paths"].get(path, {})
             if pr.get("skipped"):
                 continue
-            t_path = now()
-            refl = Reflector(lab, path)
-            err = refl.start()
-            if err:
-                pr["points_skipped"] = "reflector " + err
-                continue
-            try:
+            with self.reflector_for(lab, path, pr, "points") as refl:
+                if refl is None:
+                    continue
                 for size in a.size_list:
                     r = pr.get(str(size))
                     if not r:
@@ -917,13 +900,35 @@ class Sweep:
                             continue
                         self.plan_points_left -= 1
                         r["points"].append(self.point(refl, path, size, rate, rates[rate]))
-            except ReflectorGone as e:
-                print(f"sweep: {path}: {e}; the path's points end here", flush=True)
-                pr["points_error"] = str(e)
-                self.failed.append(f"{path}: {e}")
-            finally:
-                refl.stop_it()
-                pr["points_wall_s"] = round(now() - t_path, 1)
+
+    @contextlib.contextmanager
+    def reflector_for(self, lab, path, pr, stage):
+        """One reflector for all of a path's trials of a stage ("search" or "points"): None
+        when it does not start (the path skipped, said once), its loss (ReflectorGone) ends the
+        stage for that path, its wall time kept."""
+        a, t_path = self.a, now()
+        refl = Reflector(lab, path)
+        err = refl.start()
+        if err:
+            if stage == "search":
+                print(f"sweep: {path}: skipped: reflector {err}", flush=True)
+                pr["skipped"] = "reflector " + err
+                self.plan_searches_left -= 2 * len(a.size_list)
+                self.plan_points_left -= len(a.size_list) * (4 + a.curve_points)
+            else:
+                pr["points_skipped"] = "reflector " + err
+            yield None
+            return
+        try:
+            yield refl
+        except ReflectorGone as e:
+            ends = "search ends" if stage == "search" else "points end"
+            print(f"sweep: {path}: {e}; the path's {ends} here", flush=True)
+            pr["error" if stage == "search" else "points_error"] = str(e)
+            self.failed.append(f"{path}: {e}")
+        finally:
+            refl.stop_it()
+            pr[stage + "_wall_s"] = round(now() - t_path, 1)
 
     def validate(self, refl, path, size, r):
         a = self.a
