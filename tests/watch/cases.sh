@@ -50,7 +50,12 @@ gen() { # name args...
     { nok "gen_bursts.py $name"; exit 1; }
 }
 # pc F: tshark's reading of F ('packets N clean|damaged...' then 'dport count' lines)
-pc() { python3 "$CHECK" pcap "$1"; }
+pc() { # one tshark per file: its reading kept beside the logs
+  local c
+  c="$T/logs/pc.$(printf '%s' "$1" | md5sum | cut -c1-12).$(stat -c %Y.%s "$1" 2>/dev/null)"
+  [ -f "$c" ] || python3 "$CHECK" pcap "$1" >"$c"
+  cat "$c"
+}
 pcn() { pc "$1" | awk -v p="$2" '$1 == p { print $2; f = 1 } END { if (!f) print 0 }'; }
 pctotal() { pc "$1" | awk 'NR == 1 { print $2 }'; }
 pcclean() { pc "$1" | head -n 1 | grep -q " clean$"; }

@@ -56,9 +56,20 @@ def epoch_ns(text):
     return int(sec) * 1_000_000_000 + int((frac + "000000000")[:9])
 
 
+_read_cache = {}
+
+
 def read_pcap(path):
     """(rows, clean, stderr): rows of dicts in file order; clean when tshark read it all without
-    complaint (no 'cut short', no damage)."""
+    complaint (no 'cut short', no damage). One tshark per file and process (tshark starts slowly)."""
+    key = (path, os.path.getmtime(path) if os.path.exists(path) else 0)
+    if key not in _read_cache:
+        _read_cache[key] = _read_pcap(path)
+    rows, clean, err = _read_cache[key]
+    return [dict(r) for r in rows], clean, err
+
+
+def _read_pcap(path):
     cmd = ["tshark", "-n", "-r", path, "-T", "fields", "-E", "separator=\t"]
     for f in FIELDS:
         cmd += ["-e", f]
