@@ -127,11 +127,15 @@ watch_start() {
     say "run: lab-watch was not built on this machine (libpcap): no --watch"
     return 0
   fi
-  win=$(( 20000000 / RUN_RATE )); [ "$win" -ge 100 ] || win=100
+  # lab-analyze's settings for the schedule's mean rate (burst: N packets every T us)
+  local mean=$RUN_RATE
+  [ "$RUN_PATTERN" = burst ] && mean=$(( RUN_BURST_SIZE * 1000000 / RUN_BURST_GAP_US ))
+  [ "$mean" -ge 1 ] || mean=1
+  win=$(( 20000000 / mean )); [ "$win" -ge 100 ] || win=100
   bound=$(( RUN_REPEAT * $(echo $RUN_PATHS | wc -w) * (1 + $(echo $RUN_SCENARIOS | wc -w)) * (RUN_DURATION + 120) + 60 ))
   mkdir -p "$RUN_DIR/logs"
   ip netns exec "$NS_DUT" taskset -c "$GEN_CPU" timeout -s TERM -k 10 "$bound" "$bin" "$DUT_IF" \
-    --out "$RUN_DIR/watch" --direction in --window-us "$win" --threshold-pps $(( 2 * RUN_RATE )) \
+    --out "$RUN_DIR/watch" --direction in --window-us "$win" --threshold-pps $(( 2 * mean )) \
     --ready-file "$RUN_DIR/logs/watch.ready" >"$RUN_DIR/logs/watch.log" 2>&1 &
   WATCH_PID=$!; RUN_PIDS+=("$WATCH_PID")
   if wait_ready "$RUN_DIR/logs/watch.ready" "$WATCH_PID" 15; then
