@@ -1,6 +1,7 @@
 /* repeat.c — reading a run of `setup/lab run --repeat N` (repeat.h) and writing its top summary:
  * the median over repetitions of every percentile, with its interval over repetitions. */
 #include "repeat.h"
+#include "watchrep.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -333,6 +334,7 @@ static void json_body(struct lab_json *j, void *arg)
 		lab_json_obj_end(j);
 	}
 	lab_json_obj_end(j);
+	lab_watch_summary_json(j, r->dir); /* run --watch: one watch for all repetitions */
 }
 
 static void md_cell(FILE *f, const struct rep_fig *g, int a, int q)
@@ -388,6 +390,7 @@ static void md_write(FILE *f, const struct reps_out *o)
 		   "variation between repetitions as well as within them%s.\n",
 		LAB_BOOTCI_REPLICATES, (int)(LAB_BOOTCI_BLOCK_NS / 1000000),
 		r->n < 2 ? " (one repetition: within only)" : "");
+	lab_watch_summary_md(f, r->dir);
 }
 
 int lab_write_reps_summary(const struct lab_reps *r, char *err, size_t errlen)
