@@ -94,28 +94,27 @@ scn_start() {
   esac
 }
 
+# scn_signal_wait SIG: SIG to each tool's process group (or the process when it leads none),
+# then up to 2 s for them all to go; 0 when they went, 1 when some are still there
+scn_signal_wait() {
+  local p alive=0
+  for p in "${SCN_PIDS[@]}"; do kill "-$1" -- "-$p" 2>/dev/null || kill "-$1" "$p" 2>/dev/null || true; done
+  for _ in $(seq 20); do
+    alive=0
+    for p in "${SCN_PIDS[@]}"; do kill -0 -- "-$p" 2>/dev/null && alive=1; done
+    [ $alive = 1 ] || return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 # scn_stop: the scenario's processes end: TERM to each tool's process group (timeout(1) leads
 # one: the tool and its workers are in it), KILL to the groups still there after 2 s, and wait
 # until they are gone, so that the window's stop is when the load stopped. No sweep of /proc here:
 # the schedule's tail is still being measured (run_one_path sweeps for stragglers after it).
 scn_stop() {
-  local p alive=0
-  for p in "${SCN_PIDS[@]}"; do kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true; done
-  for _ in $(seq 20); do
-    alive=0
-    for p in "${SCN_PIDS[@]}"; do kill -0 -- "-$p" 2>/dev/null && alive=1; done
-    [ $alive = 1 ] || break
-    sleep 0.1
-  done
-  if [ $alive = 1 ]; then
-    for p in "${SCN_PIDS[@]}"; do kill -KILL -- "-$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null || true; done
-    for _ in $(seq 20); do
-      alive=0
-      for p in "${SCN_PIDS[@]}"; do kill -0 -- "-$p" 2>/dev/null && alive=1; done
-      [ $alive = 1 ] || break
-      sleep 0.1
-    done
-  fi
+  local p
+  scn_signal_wait TERM || scn_signal_wait KILL || true
   for p in "${SCN_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   SCN_PIDS=()
   if ns_exists "$NS_SCN"; then ip netns del "$NS_SCN" 2>/dev/null || true; fi

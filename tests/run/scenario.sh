@@ -147,12 +147,18 @@ left=$(grep -lsxzF "LLAB_SCENARIO=$(readlink -f "$T/res/latest")" /proc/[0-9]*/e
 ip netns list | grep -q "^$LLAB_PREFIX-scn" && nok "the scenario namespace is left" || ok "no scenario namespace left"
 r=$("$LAB" residue 2>&1); [ -z "$r" ] && ok "no residue after the run" || nok "residue: $r"
 
+# start_loaded_run N: `run` of xdptx under the cpu scenario in the background (RPID; SIGINT
+# reaches it), returned 2.5 s into the scenario's schedule, its load on
+start_loaded_run() {
+  python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])' \
+    env LAB_QUIET= "$LAB" run --quick --duration 6 --paths xdptx --scenario cpu --no-trace --out "$T/res$1" >"$T/run$1.log" 2>&1 &
+  RPID=$!
+  for _ in $(seq 600); do grep -q "^== xdptx under cpu" "$T/run$1.log" 2>/dev/null && break; sleep 0.1; done
+  sleep 2.5
+}
+
 # 3. SIGINT while a scenario's load is on
-python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])' \
-  env LAB_QUIET= "$LAB" run --quick --duration 6 --paths xdptx --scenario cpu --no-trace --out "$T/res2" >"$T/run2.log" 2>&1 &
-RPID=$!
-for _ in $(seq 600); do grep -q "^== xdptx under cpu" "$T/run2.log" 2>/dev/null && break; sleep 0.1; done
-sleep 2.5
+start_loaded_run 2
 pgrep -f "stress-ng --cpu" >/dev/null && ok "SIGINT test: the hog runs before the signal" || nok "SIGINT test: no hog running (the test would prove nothing)"
 kill -INT $RPID
 for _ in $(seq 300); do kill -0 $RPID 2>/dev/null || break; sleep 0.1; done
@@ -164,11 +170,7 @@ for _ in $(seq 30); do [ -z "$(live)" ] && break; sleep 0.1; done
 [ -n "$(live)" ] && nok "stress-ng or iperf3 left after SIGINT: $(live | head -n 3)" || ok "SIGINT: no stress-ng or iperf3 left"
 r=$("$LAB" residue 2>&1); [ -z "$r" ] && ok "SIGINT: no residue" || nok "SIGINT: residue: $r"
 # 4. kill -9 of the run while a scenario's load is on, then down: down stops the load too
-python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])' \
-  env LAB_QUIET= "$LAB" run --quick --duration 6 --paths xdptx --scenario cpu --no-trace --out "$T/res3" >"$T/run3.log" 2>&1 &
-RPID=$!
-for _ in $(seq 600); do grep -q "^== xdptx under cpu" "$T/run3.log" 2>/dev/null && break; sleep 0.1; done
-sleep 2.5
+start_loaded_run 3
 kill -KILL $RPID; wait $RPID 2>/dev/null
 [ -n "$(live)" ] && ok "kill -9: the load outlives the run (for down to stop)" || nok "kill -9: no load running (the test would prove nothing)"
 "$LAB" down >/dev/null 2>&1
