@@ -76,7 +76,9 @@ static void usage(FILE *f)
 "Softnet sampling (run by setup/lab during each path's run):\n"
 "  --sample-softnet FILE  append snapshots of /proc/net/softnet_stat (every column, every\n"
 "                       CPU, CLOCK_MONOTONIC ns each) to FILE until SIGINT/SIGTERM\n"
-"  --interval-ms N      time between snapshots (default 100)\n"
+"  --interval-ms N      time between snapshots (default 100); 0: one at the start and one\n"
+"                       at the stop, asleep in between (the counters are cumulative: a run\n"
+"                       on a machine with no core to spare samples only around the packets)\n"
 "  --duration S         stop after S seconds (default 0: until signalled)\n"
 "  --source PATH        read PATH instead of /proc/net/softnet_stat (for tests)\n"
 "\n"
@@ -141,7 +143,7 @@ static int parse_cli(int argc, char **argv, struct ana_cli *cli)
 		case O_WRITE: cli->so.write = optarg; cli->scan_only = true; break;
 		case O_MARGIN: cli->margin_us = lab_parse_u64("margin-us", optarg, 0, 60000000); cli->scan_only = true; break;
 		case O_SAMPLE: cli->sample = optarg; break;
-		case O_INTERVAL: cli->interval_ms = lab_parse_u64("interval-ms", optarg, 1, 3600000); cli->sample_only = true; break;
+		case O_INTERVAL: cli->interval_ms = lab_parse_u64("interval-ms", optarg, 0, 3600000); cli->sample_only = true; break;
 		case O_DURATION: cli->duration_s = lab_parse_double("duration", optarg, 0, 1e7); cli->sample_only = true; break;
 		case O_SOURCE: cli->source = optarg; cli->sample_only = true; break;
 		case O_NOPCAP: cli->ao.write_pcap = false; cli->run_only = true; break;

@@ -15,6 +15,8 @@
 #include "softnet.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -350,6 +352,27 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/* Asleep until a stop signal or the deadline (0: none): the signals are blocked around the check
+ * and let in only inside ppoll, so one that comes just before the wait still ends it. */
+static void sleep_until_stop(uint64_t deadline_ns)
+{
+	sigset_t stop, orig;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, &orig);
+	while (!lab_stop) {
+		uint64_t now = lab_now_ns(), left = deadline_ns > now ? deadline_ns - now : 0;
+		if (deadline_ns && !left)
+			break;
+		struct timespec ts = {deadline_ns ? (time_t)(left / 1000000000ull) : 86400,
+				      deadline_ns ? (long)(left % 1000000000ull) : 0};
+		ppoll(NULL, 0, &ts, &orig);
+	}
+	sigprocmask(SIG_SETMASK, &orig, NULL);
+}
+
 int sn_sample(const char *out, const char *src, uint64_t interval_ns, uint64_t duration_ns,
 	      char *err, size_t errlen)
 {
@@ -418,6 +441,10 @@ int sn_sample(const char *out, const char *src, uint64_t interval_ns, uint64_t d
 		}
 		if (last)
 			break;
+		if (!interval_ns) { /* one snapshot now and one at the stop: nothing in between */
+			sleep_until_stop(duration_ns ? start_ns + duration_ns : 0);
+			continue;
+		}
 		next_ns += interval_ns;
 		uint64_t now = lab_now_ns();
 		if (next_ns < now)

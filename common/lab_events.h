@@ -51,7 +51,8 @@ struct lab_evt_hdr {
 	uint32_t rec_len;      /* 48 */
 	uint32_t flags;
 	uint32_t sources;
-	uint32_t gap_threshold_ns; /* GAP records: the loop's threshold */
+	uint32_t gap_threshold_ns; /* GAP records: the loop's threshold; lab-trace's files: its
+				    * --min-event-ns (shorter events were counted, not recorded) */
 	uint64_t start_ns;     /* what the file covers */
 	uint64_t end_ns;       /* 0 until the writer closes it */
 	uint64_t cpu_mask;     /* CPUs looked at (bit i = cpu i; cpus 0-63) */

@@ -165,11 +165,12 @@ wait_ready() {
   return 1
 }
 
-# stop_pid PID: SIGTERM, up to 5 s, then SIGKILL; returns the exit status (137 if killed)
+# stop_pid PID [WAIT_S]: SIGTERM, up to WAIT_S (default 5) s, then SIGKILL; returns the exit
+# status (137 if killed)
 stop_pid() {
   local pid=$1 rc=0
   kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq $(( ${2:-5} * 10 ))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
   wait "$pid" 2>/dev/null || rc=$?
   forget_pid "$pid"
@@ -192,18 +193,49 @@ reflector_cmd() {
     $([ "$RUN_TRACE" = 1 ] && echo --gap-log "$d/gaps/$path.dut.gap")
 }
 
+# Nothing of the lab's own runs on the measured cores while the packets flow: its helpers
+# (lab-trace's reader, the softnet sampler, the log's tee) go to a core that is neither the
+# generator's nor the DUT's; on a machine without one they are pinned to the generator's core
+# and sleep through the packets (lab-trace drains its ring after the run, the sampler reads the
+# cumulative counters before and after). HELPER_CPU and HELPER_SPARE are set once per run.
+spare_cpu() {
+  local c
+  for c in $(lab_online_cpus); do
+    [ "$c" != "$GEN_CPU" ] && [ "$c" != "$DUT_CPU" ] && { echo "$c"; return 0; }
+  done
+  return 0
+}
+lab_online_cpus() {
+  awk -F, '{for (i = 1; i <= NF; i++) {n = split($i, r, "-"); for (c = r[1]; c <= r[n]; c++) print c}}' \
+    /sys/devices/system/cpu/online
+}
+helpers_place() {
+  HELPER_SPARE=$(spare_cpu)
+  HELPER_CPU=${HELPER_SPARE:-$GEN_CPU}
+}
+# lab-trace's ring when it drains after the run: room for the whole path at 2 MiB/s (about
+# 44 000 events a second, above what a default run records), a power of two, 16 to 1024 MiB
+trace_ring_mb() {
+  local want=$(( (RUN_DURATION + 10) * 2 )) mb=16
+  while [ "$mb" -lt "$want" ] && [ "$mb" -lt 1024 ]; do mb=$((mb * 2)); done
+  echo "$mb"
+}
+
 # lab-trace on the generator's and the DUT's cores while the path's packets flow (tail
 # attribution); a machine where it cannot run (no BPF, not built) runs on without it, and says so
 TRACE_PID=""
 trace_start() {
-  local path=$1 bin="$BUILD/trace/lab-trace" log="$RD/logs/$1.trace.log"
+  local path=$1 bin="$BUILD/trace/lab-trace" log="$RD/logs/$1.trace.log" drain
   TRACE_PID=""
   [ "$RUN_TRACE" = 1 ] || return 0
   if [ ! -x "$bin" ]; then
     echo "lab-trace was not built on this machine: no attribution" >"$log"
     return 0
   fi
+  if [ -n "$HELPER_SPARE" ]; then drain=(--drain 1000 --ring-mb 64)
+  else drain=(--drain after --ring-mb "$(trace_ring_mb)"); fi
   "$bin" --cpus "$GEN_CPU,$DUT_CPU" --out "$RD/trace/$path.evt" --duration "$REFL_BOUND" \
+    --reader-cpu "$HELPER_CPU" "${drain[@]}" \
     --ready-file "$RD/tmp/$path.trace.ready" --stats-json "$RD/trace/$path.json" >"$log" 2>&1 &
   TRACE_PID=$!; RUN_PIDS+=("$TRACE_PID")
   if ! wait_ready "$RD/tmp/$path.trace.ready" "$TRACE_PID" 15; then
@@ -214,7 +246,8 @@ trace_start() {
 }
 trace_stop() {
   [ -n "$TRACE_PID" ] || return 0
-  stop_pid "$TRACE_PID" || true
+  # it drains the whole ring at the stop: give it time (a 1 GiB ring takes ~10 s here)
+  stop_pid "$TRACE_PID" 120 || true
   TRACE_PID=""
 }
 
@@ -239,7 +272,8 @@ run_one_path() {
     say "run: $path: core noise on cpu $DUT_CPU:$(cut -d: -f2- "$log/$path.noise.log")"
   fi
   say "run: $path: starting reflector"
-  "$BUILD/analysis/lab-analyze" --sample-softnet "$RD/softnet/$path.txt" --interval-ms 100 \
+  taskset -c "$HELPER_CPU" "$BUILD/analysis/lab-analyze" --sample-softnet "$RD/softnet/$path.txt" \
+    --interval-ms "$([ -n "$HELPER_SPARE" ] && echo 100 || echo 0)" \
     --duration "$REFL_BOUND" >"$log/$path.softnet.log" 2>&1 &
   samp_pid=$!; RUN_PIDS+=("$samp_pid")
   # shellcheck disable=SC2046
@@ -277,8 +311,8 @@ run_one_path() {
   trace_start "$path"
   # in the background and waited for: a signal to this script interrupts `wait` at once (a
   # foreground command would hold the trap until it ended)
-  ip netns exec "$NS_GEN" timeout -s INT -k 10 "$GEN_BOUND" "$BUILD/loadgen/lab-gen" "${gen_args[@]}" \
-    2> >(tee "$log/$path.gen.log" >&2) &
+  taskset -c "$GEN_CPU" ip netns exec "$NS_GEN" timeout -s INT -k 10 "$GEN_BOUND" "$BUILD/loadgen/lab-gen" "${gen_args[@]}" \
+    2> >(taskset -c "$HELPER_CPU" tee "$log/$path.gen.log" >&2) &
   local gen_pid=$! scn_pid=""
   RUN_PIDS+=("$gen_pid")
   if [ -n "${RUN_SCN:-}" ]; then
@@ -329,6 +363,7 @@ write_run_json() {
   RJ_KIND=$kind RJ_GEN=$gname RJ_DUT=$dname RJ_GEN1=$g1name RJ_DUT1=$d1name RJ_GEN_DRIVER=$gdrv RJ_DUT_DRIVER=$ddrv \
   RJ_ISOLATED=$(( RUN_ISOLATED || RUN_USER_ISO )) RJ_CSTATE=$([ -n "$ISO_CSTATE_FD" ] && echo 1 || echo 0) \
   RJ_NOISE_DIR="$2" RJ_TUNING="$LAB_ROOT/setup/tuning.py" \
+  RJ_HELPER_CPU=${HELPER_CPU:-$GEN_CPU} RJ_HELPER_SPARE=${HELPER_SPARE:-} RJ_TRACE=${RUN_TRACE:-1} RJ_WATCH=${RUN_WATCH:-0} \
   python3 - "$1/run.json" <<'PY'
 import json, os, sys, platform, subprocess
 e = os.environ
@@ -347,6 +382,22 @@ run = {
   "tuning": json.loads(subprocess.check_output([e["RJ_TUNING"], "--dut-cpu", e["RJ_DUT_CPU"],
       "--isolated", e["RJ_ISOLATED"], "--cstate-held", e["RJ_CSTATE"], "--noise-dir", e["RJ_NOISE_DIR"]])),
 }
+# where each process of the lab ran, and when (what shares the measured cores)
+hc, spare = int(e["RJ_HELPER_CPU"]), e["RJ_HELPER_SPARE"] != ""
+when = "while the packets flow" if spare else "asleep while the packets flow"
+run["placement"] = {
+  "lab-gen": {"cpu": run["gen_cpu"], "when": "the packets"},
+  "reflector": {"cpu": run["dut_cpu"], "when": "the packets"},
+  "lab-noise": {"cpu": run["dut_cpu"], "when": "before each path's packets"},
+  "softnet sampler (lab-analyze --sample-softnet)": {"cpu": hc, "when": "every 100 ms" if spare else "before and after the packets"},
+  "tee (lab-gen's log)": {"cpu": hc, "when": "a line a second"},
+  "lab-analyze": {"cpu": None, "when": "after the last path"},
+  "spare_core": hc if spare else None,
+}
+if e["RJ_TRACE"] == "1":
+    run["placement"]["lab-trace"] = {"cpu": hc, "when": "drains every 1000 ms" if spare else "asleep while the packets flow; drains after each path"}
+if e["RJ_WATCH"] == "1":
+    run["placement"]["lab-watch"] = {"cpu": run["gen_cpu"], "when": "the whole run (it is a measurement)"}
 if e["RJ_GEN1"]:
     # the forward topology's second link: the generator receives on gen1, the DUT sends on dut1
     run["ports"].update({"gen_rx": e["RJ_GEN1"], "dut_tx": e["RJ_DUT1"]})
@@ -478,6 +529,10 @@ cmd_run() {
     say "run: cpu $DUT_CPU isolated at run time (tasks, IRQs moved; busy-poll on; C-states held shallow)"
   fi
   iso_hold_cstate
+  helpers_place
+  if [ -z "$HELPER_SPARE" ]; then
+    say "run: no core to spare beside $GEN_CPU and $DUT_CPU: the lab's helpers sleep while the packets flow (lab-trace drains after each path, softnet is read before and after)"
+  fi
   [ -z "$RUN_SCENARIOS" ] || scn_clock_init
   watch_start
   local rep

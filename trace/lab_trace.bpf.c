@@ -17,6 +17,16 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set through the skeleton before load. */
 const volatile __u64 lt_cpu_mask = ~0ull; /* bit i: trace cpu i (cpus 0-63) */
 const volatile __u64 lt_ring_bytes = 8 << 20;
+/* Events shorter than this are counted in lt_filtered and never sent: attribution looks for what
+ * took a slow packet's microseconds, and most of the events (a NET_RX of one frame, a tick) are
+ * far shorter; the ring, its reader and the file are spared them. 0: every event is sent. */
+const volatile __u64 lt_min_event_ns = 1000;
+/* The idle task's stays are no cause of anything (attribution skips them): counted, not sent,
+ * unless kept (tests that look at them). */
+const volatile __u32 lt_keep_idle = 0;
+/* The reader drains on a timer, or only after the run: the programs wake it only when the ring
+ * holds more than this (a safety valve, far from the normal case). */
+const volatile __u64 lt_wake_bytes = 2 << 20;
 
 /* Written by userspace through the mmap'ed .bss: nothing is recorded before lt_start_ns (set
  * once every program is attached, the start of the file) nor from lt_stop_ns on (the stop, after
@@ -44,6 +54,14 @@ struct {
 	__type(value, __u64);
 } lt_lost SEC(".maps");
 
+/* What was counted and not sent: slot LT_FILT_* (trace_bpf.h), per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LT_FILT_SLOTS);
+	__type(key, __u32);
+	__type(value, struct lt_filtered);
+} lt_filtered SEC(".maps");
+
 /* task_struct pointer -> the task as last switched out: names the task a CPU switched to, for
  * its interval still open at stop */
 struct {
@@ -66,12 +84,36 @@ static __always_inline struct lt_cpu_state *cpu_state(__u64 now)
 	return bpf_map_lookup_elem(&lt_state, &zero);
 }
 
-/* The reader polls on its own (every 50 ms): a wakeup per record would put the tracer itself
- * into the trace. It is woken only when the ring is a quarter full. */
+/* The reader drains on its own schedule: a wakeup per record would put the tracer itself into
+ * the trace. It is woken only when the ring is nearly full. */
 static __always_inline __u64 wakeup_flags(void)
 {
-	return bpf_ringbuf_query(&lt_events, BPF_RB_AVAIL_DATA) > lt_ring_bytes / 4 ?
+	return bpf_ringbuf_query(&lt_events, BPF_RB_AVAIL_DATA) > lt_wake_bytes ?
 		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+/* Count an event that is not sent (slot: its kind, or LT_FILT_IDLE). */
+static __always_inline void count_filtered(__u32 slot, __u64 ns)
+{
+	struct lt_filtered *f = bpf_map_lookup_elem(&lt_filtered, &slot);
+
+	if (f) {
+		f->count++; /* per CPU: no other writer */
+		f->ns += ns;
+	}
+}
+
+/* An interval [start, now] of this kind too short to send: counted instead. A start of 0 or
+ * before the start of tracing counts from the start. */
+static __always_inline int too_short(__u64 start, __u64 end, __u32 kind)
+{
+	__u64 t0 = lt_start_ns, s = start < t0 ? t0 : start;
+	__u64 d = end > s ? end - s : 0;
+
+	if (d >= lt_min_event_ns)
+		return 0;
+	count_filtered(kind, d);
+	return 1;
 }
 
 static __always_inline struct lab_evt *reserve(void)
@@ -107,7 +149,11 @@ static __always_inline struct lab_evt *fill(struct lab_evt *e, __u64 start, __u6
 
 static __always_inline void emit(__u64 start, __u64 end, __u16 kind, __u32 id)
 {
-	struct lab_evt *e = reserve();
+	struct lab_evt *e;
+
+	if (too_short(start, end, kind))
+		return;
+	e = reserve();
 
 	if (e)
 		bpf_ringbuf_submit(fill(e, start, end, kind, id), wakeup_flags());
@@ -195,6 +241,8 @@ int lt_nmi(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	if (delta < 0 || (__u64)delta > now)
 		delta = 0;
+	if (too_short(now - delta, now, LAB_EVT_NMI))
+		return 0;
 	e = reserve();
 	if (!e)
 		return 0;
@@ -220,7 +268,13 @@ int lt_switch(struct bpf_raw_tracepoint_args *ctx)
 	t.tid = (__u32)id;
 	t.tgid = id >> 32;
 	bpf_get_current_comm(t.comm, sizeof(t.comm));
-	e = reserve();
+	if (t.tid == 0 && !lt_keep_idle) {
+		__u64 s0 = s->task_since_ns < lt_start_ns ? lt_start_ns : s->task_since_ns;
+		count_filtered(LT_FILT_IDLE, now - s0);
+		e = NULL;
+	} else {
+		e = too_short(s->task_since_ns, now, LAB_EVT_TASK) ? NULL : reserve();
+	}
 	if (e) {
 		fill(e, s->task_since_ns, now, LAB_EVT_TASK, t.tid);
 		e->tgid = t.tgid;
@@ -268,7 +322,7 @@ static __always_inline int sv_entry(struct bpf_raw_tracepoint_args *ctx, __u32 s
 		struct lab_evt *e;                                                       \
 		if (!s)                                                                  \
 			return 0;                                                        \
-		e = reserve();                                                           \
+		e = too_short(s->sv_since_ns[slot], now, LAB_EVT_IRQ) ? NULL : reserve(); \
 		if (e) {                                                                 \
 			fill(e, s->sv_since_ns[slot], now, LAB_EVT_IRQ,                  \
 			     LT_SYSVEC_ID | (__u32)ctx->args[0]);                        \

@@ -22,7 +22,7 @@
 #include "trace_bpf.h"
 #include "util.h"
 
-#define LT_POLL_MS 50          /* the reader's period: stop within 1 s of a signal */
+#define LT_DRAIN_MS_DEFAULT 1000 /* the reader's period when not told */
 #define LT_SETTLE_NS 2000000ull /* after the stop is published: programs in flight finish */
 
 static void usage(FILE *f)
@@ -55,6 +55,18 @@ static void usage(FILE *f)
 "                      those skipped with the reason\n"
 "  --ring-mb N         the BPF ring buffer, MiB, a power of two from 1 to 1024 (default 8);\n"
 "                      records it has no room for are counted as lost\n"
+"  --min-event-ns N    events shorter than N ns (default 1000) are counted per CPU and kind\n"
+"                      in the kernel (the stats' \"filtered\") and never sent: attribution\n"
+"                      looks for what took microseconds, and most events are far shorter\n"
+"                      (0: record every event)\n"
+"  --keep-idle         record the idle task's stays too (default: counted, not recorded;\n"
+"                      the idle task is no cause of anything)\n"
+"  --drain MODE        when the reader empties the ring: every N ms (default 1000), or\n"
+"                      'after': only at the stop, asleep while the packets flow (size\n"
+"                      --ring-mb for the whole recording; the programs wake the reader early\n"
+"                      only when the ring is three quarters full, counted as early drains)\n"
+"  --reader-cpu N      pin lab-trace's own thread (its reading and writing) to cpu N: a core\n"
+"                      that is neither the generator's nor the DUT's (default: not pinned)\n"
 "  --no-sched, --no-irq, --no-softirq, --no-nmi, --no-vectors\n"
 "                      leave that source out (--no-irq: the system vectors too)\n"
 "  -v, --verbose       libbpf's messages and the sources skipped\n"
@@ -74,7 +86,7 @@ static void usage(FILE *f)
 
 enum {
 	O_OUT = 256, O_CPUS, O_DUR, O_READY, O_STATS, O_RING, O_NOSCHED, O_NOIRQ, O_NOSOFTIRQ,
-	O_NONMI, O_NOVEC, O_VERSION,
+	O_NONMI, O_NOVEC, O_VERSION, O_MINEV, O_KEEPIDLE, O_DRAIN, O_READERCPU,
 };
 
 static const struct option opts[] = {
@@ -82,6 +94,8 @@ static const struct option opts[] = {
 	{"ready-file", 1, 0, O_READY}, {"stats-json", 1, 0, O_STATS}, {"ring-mb", 1, 0, O_RING},
 	{"no-sched", 0, 0, O_NOSCHED}, {"no-irq", 0, 0, O_NOIRQ}, {"no-softirq", 0, 0, O_NOSOFTIRQ},
 	{"no-nmi", 0, 0, O_NONMI}, {"no-vectors", 0, 0, O_NOVEC}, {"verbose", 0, 0, 'v'},
+	{"min-event-ns", 1, 0, O_MINEV}, {"keep-idle", 0, 0, O_KEEPIDLE}, {"drain", 1, 0, O_DRAIN},
+	{"reader-cpu", 1, 0, O_READERCPU},
 	{"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0},
 };
 
@@ -117,6 +131,9 @@ static int parse_cli(int argc, char **argv, struct trace_cfg *cfg)
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->ring_mb = 8;
+	cfg->min_event_ns = 1000;
+	cfg->drain_ms = LT_DRAIN_MS_DEFAULT;
+	cfg->reader_cpu = -1;
 	while ((opt = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
 		switch (opt) {
 		case O_OUT: cfg->out = optarg; break;
@@ -129,6 +146,13 @@ static int parse_cli(int argc, char **argv, struct trace_cfg *cfg)
 			if (cfg->ring_mb & (cfg->ring_mb - 1))
 				lab_die(LAB_EXIT_USAGE, "--ring-mb: %u is not a power of two", cfg->ring_mb);
 			break;
+		case O_MINEV: cfg->min_event_ns = lab_parse_u64("min-event-ns", optarg, 0, 1000000000); break;
+		case O_KEEPIDLE: cfg->keep_idle = true; break;
+		case O_DRAIN:
+			cfg->drain_ms = strcmp(optarg, "after") == 0 ? 0 :
+				(uint32_t)lab_parse_u64("drain (ms, or 'after')", optarg, 1, 60000);
+			break;
+		case O_READERCPU: cfg->reader_cpu = (int)lab_parse_u64("reader-cpu", optarg, 0, 63); break;
 		case O_NOSCHED: cfg->no_sched = true; break;
 		case O_NOIRQ: cfg->no_irq = true; break;
 		case O_NOSOFTIRQ: cfg->no_softirq = true; break;
@@ -151,6 +175,8 @@ static int parse_cli(int argc, char **argv, struct trace_cfg *cfg)
 	cfg->cpu_mask = pick_cpus(cpus);
 	if (!cfg->cpu_mask)
 		lab_die(LAB_EXIT_USAGE, "no CPU to record");
+	if (cfg->reader_cpu >= 0 && !(pick_cpus(NULL) & (1ull << cfg->reader_cpu)))
+		lab_die(LAB_EXIT_USAGE, "--reader-cpu %d: not an online cpu", cfg->reader_cpu);
 	return -1;
 }
 
@@ -171,15 +197,38 @@ static void say_sources(const struct trace_cfg *cfg, const struct trace_bpf *b)
 			lab_info("not recorded: %s (%s)", b->src[i].name, b->src[i].why);
 }
 
-/* Until the duration is over, a signal, or a write error: the ring buffer into the file. */
+/* How long to sleep in the next wait, ms: the period (-1 for ever when draining after), cut at
+ * the deadline. */
+static int wait_ms(const struct trace_cfg *cfg, uint64_t deadline)
+{
+	int ms = cfg->drain_ms ? (int)cfg->drain_ms : -1;
+	uint64_t now;
+
+	if (!deadline)
+		return ms;
+	now = lab_now_ns();
+	if (now >= deadline)
+		return 0;
+	uint64_t left = (deadline - now + 999999) / 1000000;
+	return ms < 0 || left < (uint64_t)ms ? (int)(left > 86400000 ? 86400000 : left) : ms;
+}
+
+/* Until the duration is over, a signal, or a write error: the ring buffer into the file. The
+ * programs wake the reader only when the ring is nearly full; otherwise it sleeps for a period,
+ * or (drain after) until the stop: a signal ends the wait at once. */
 static void record_loop(const struct trace_cfg *cfg, struct ring_buffer *rb, struct trace_sink *k)
 {
 	uint64_t deadline = cfg->duration_s > 0 ? k->start_ns + (uint64_t)(cfg->duration_s * 1e9) : 0;
 
 	while (!lab_stop && !k->err) {
-		/* the programs wake us only when the ring is a quarter full: read it every period */
-		ring_buffer__poll(rb, LT_POLL_MS);
-		ring_buffer__consume(rb);
+		int n = ring_buffer__poll(rb, wait_ms(cfg, deadline));
+		if (n > 0) { /* woken by the programs: the ring was filling up */
+			k->drains++;
+			k->drains_early++;
+		} else if (n == 0 && cfg->drain_ms && !lab_stop) {
+			ring_buffer__consume(rb);
+			k->drains++;
+		}
 		if (deadline && lab_now_ns() >= deadline)
 			break;
 	}
@@ -196,6 +245,7 @@ static int stop_and_close(const struct trace_cfg *cfg, struct trace_bpf *b, stru
 	trace_bpf_stop(b, k->end_ns);
 	lab_sleep_until_ns(k->end_ns + LT_SETTLE_NS);
 	ring_buffer__consume(rb);
+	k->drains++;
 	if (!st || (rc = trace_bpf_read_state(b, st)) < 0)
 		lab_warn("the intervals open at the stop are not recorded: %s",
 			 strerror(st ? -rc : ENOMEM));
@@ -228,11 +278,15 @@ static int record(const struct trace_cfg *cfg, struct trace_bpf *b, struct trace
 		return LAB_EXIT_RUNTIME;
 	}
 	k->start_ns = lab_now_ns();
-	if ((rc = lab_evt_open(&k->w, cfg->out, b->sources, cfg->cpu_mask, 0, k->start_ns)) < 0) {
+	if ((rc = lab_evt_open(&k->w, cfg->out, b->sources, cfg->cpu_mask,
+				(uint32_t)(cfg->min_event_ns > UINT32_MAX ? UINT32_MAX : cfg->min_event_ns),
+				k->start_ns)) < 0) {
 		lab_err("%s: %s", cfg->out, strerror(-rc));
 		ring_buffer__free(rb);
 		return lab_exit_for_errno(rc);
 	}
+	if (cfg->reader_cpu >= 0 && (rc = lab_pin_cpu(cfg->reader_cpu)) < 0)
+		lab_warn("--reader-cpu %d: %s", cfg->reader_cpu, strerror(-rc));
 	trace_bpf_start(b, k->start_ns);
 	/* attached: reading the ring (mapped) and the maps (fds we hold) needs no privilege */
 	if (lab_caps_keep(NULL, 0, err, sizeof(err)) < 0)

@@ -22,6 +22,10 @@ struct trace_cfg {
 	const char *stats_json;
 	double duration_s;   /* 0: until SIGINT/SIGTERM */
 	uint32_t ring_mb;    /* ring buffer size, a power of two */
+	uint64_t min_event_ns; /* shorter events are counted in the kernel, not recorded */
+	bool keep_idle;      /* record the idle task's stays too */
+	uint32_t drain_ms;   /* the reader's period; 0: only at the stop ("after") */
+	int reader_cpu;      /* -1: not pinned */
 	bool no_sched, no_irq, no_softirq, no_nmi, no_vectors;
 	bool verbose;
 };
@@ -68,6 +72,9 @@ struct lt_cpu_state;
  * or -errno. */
 int trace_bpf_read_state(const struct trace_bpf *b, struct lt_cpu_state *out);
 int trace_bpf_ring_fd(const struct trace_bpf *b);
+struct lt_filtered;
+/* What the programs counted and did not send, summed over the CPUs (out: LT_FILT_SLOTS). */
+int trace_bpf_filtered(const struct trace_bpf *b, struct lt_filtered *out);
 /* Detach everything and free the programs and maps. */
 void trace_bpf_close(struct trace_bpf *b);
 
@@ -77,6 +84,7 @@ struct trace_sink {
 	uint64_t start_ns, end_ns;      /* end_ns 0 while recording */
 	uint64_t kinds[LAB_EVT_KIND_MAX + 1];
 	uint64_t written, open, lab_tasks, discarded, open_unknown;
+	uint64_t drains, drains_early; /* the reader's batches; those before the stop (after mode) */
 	int err;                        /* the first write error, -errno */
 };
 

@@ -101,6 +101,11 @@ int trace_bpf_load(struct trace_bpf *b, const struct trace_cfg *cfg, char *why, 
 	}
 	b->skel->rodata->lt_cpu_mask = cfg->cpu_mask;
 	b->skel->rodata->lt_ring_bytes = ring_bytes;
+	b->skel->rodata->lt_min_event_ns = cfg->min_event_ns;
+	b->skel->rodata->lt_keep_idle = cfg->keep_idle;
+	/* a reader on a timer is woken early at half the ring; one that drains only at the stop
+	 * (it sleeps through the run) at three quarters: the ring is sized for the run */
+	b->skel->rodata->lt_wake_bytes = cfg->drain_ms ? ring_bytes / 2 : ring_bytes / 4 * 3;
 	if ((err = bpf_map__set_max_entries(b->skel->maps.lt_events, (uint32_t)ring_bytes)) < 0) {
 		snprintf(why, len, "ring buffer of %u MiB: %s", cfg->ring_mb, strerror(-err));
 		return err;
@@ -225,6 +230,27 @@ int trace_bpf_read_state(const struct trace_bpf *b, struct lt_cpu_state *out)
 	_Static_assert(sizeof(struct lt_cpu_state) % 8 == 0, "per-CPU values are 8-byte aligned");
 	return bpf_map__lookup_elem(b->skel->maps.lt_state, &key, sizeof(key), out,
 				    sizeof(*out) * (size_t)b->ncpus_possible, 0);
+}
+
+int trace_bpf_filtered(const struct trace_bpf *b, struct lt_filtered *out)
+{
+	size_t n = (size_t)b->ncpus_possible;
+	struct lt_filtered *v = calloc(n, sizeof(*v));
+	int rc = 0;
+
+	memset(out, 0, LT_FILT_SLOTS * sizeof(*out));
+	if (!v)
+		return -ENOMEM;
+	for (uint32_t slot = 0; slot < LT_FILT_SLOTS && rc == 0; slot++) {
+		rc = bpf_map__lookup_elem(b->skel->maps.lt_filtered, &slot, sizeof(slot), v,
+					  sizeof(*v) * n, 0);
+		for (size_t c = 0; rc == 0 && c < n; c++) {
+			out[slot].count += v[c].count;
+			out[slot].ns += v[c].ns;
+		}
+	}
+	free(v);
+	return rc;
 }
 
 int trace_bpf_ring_fd(const struct trace_bpf *b)

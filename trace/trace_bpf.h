@@ -49,4 +49,15 @@ struct lt_cpu_state {
 	__u32 pad;
 };
 
+/* lt_filtered's slots: the kinds of common/lab_events.h (1 irq, 2 softirq, 3 nmi, 4 task) for
+ * events shorter than the minimum, and the idle task's stays. */
+#define LT_FILT_IDLE 5
+#define LT_FILT_SLOTS 6
+
+/* Events counted and not sent: how many, and their time. */
+struct lt_filtered {
+	__u64 count;
+	__u64 ns;
+};
+
 #endif

@@ -161,6 +161,44 @@ static void stats_sources(struct lab_json *j, const struct trace_bpf *b)
 	lab_json_arr_end(j);
 }
 
+/* What the programs counted and did not send, by kind (and the idle task's stays). */
+static void stats_filtered(struct lab_json *j, const struct trace_bpf *b)
+{
+	static const char *const slot_names[LT_FILT_SLOTS] = {
+		[LAB_EVT_IRQ] = "irq", [LAB_EVT_SOFTIRQ] = "softirq", [LAB_EVT_NMI] = "nmi",
+		[LAB_EVT_TASK] = "task", [LT_FILT_IDLE] = "idle",
+	};
+	struct lt_filtered f[LT_FILT_SLOTS];
+
+	if (!b->skel || trace_bpf_filtered(b, f) < 0)
+		return;
+	lab_json_obj(j, "filtered");
+	for (int i = 1; i < LT_FILT_SLOTS; i++) {
+		lab_json_obj(j, slot_names[i]);
+		lab_json_u64(j, "count", f[i].count);
+		lab_json_u64(j, "ns", f[i].ns);
+		lab_json_obj_end(j);
+	}
+	lab_json_obj_end(j);
+}
+
+/* How the reader ran: its period (or after), its cpu, its batches. */
+static void stats_reader(struct lab_json *j, const struct trace_cfg *cfg, const struct trace_sink *k)
+{
+	lab_json_u64(j, "min_event_ns", cfg->min_event_ns);
+	lab_json_bool(j, "keep_idle", cfg->keep_idle);
+	if (cfg->drain_ms)
+		lab_json_u64(j, "drain_ms", cfg->drain_ms);
+	else
+		lab_json_str(j, "drain", "after");
+	if (cfg->reader_cpu >= 0)
+		lab_json_u64(j, "reader_cpu", (uint64_t)cfg->reader_cpu);
+	else
+		lab_json_null(j, "reader_cpu");
+	lab_json_u64(j, "drains", k->drains);
+	lab_json_u64(j, "drains_early", k->drains_early);
+}
+
 static void stats_fill(struct lab_json *j, void *arg)
 {
 	const struct stats_arg *a = arg;
@@ -189,6 +227,8 @@ static void stats_fill(struct lab_json *j, void *arg)
 	lab_json_u64(j, "discarded", k->discarded);
 	lab_json_u64(j, "lost", a->lost);
 	lab_json_u64(j, "ring_bytes", (uint64_t)a->cfg->ring_mb << 20);
+	stats_reader(j, a->cfg, k);
+	stats_filtered(j, a->b);
 	if (k->names) {
 		lt_names_proc_counts(k->names, &seen, &lab);
 		lab_json_u64(j, "processes_seen", seen);

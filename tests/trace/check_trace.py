@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""check_trace.py EVT SPIN_JSON COMM CPUS — judge a lab-trace event file (common/lab_events.h)
+"""check_trace.py [--filtered STATS_JSON] EVT SPIN_JSON COMM CPUS — judge a lab-trace event file (common/lab_events.h)
 recorded while tests/trace/lt_spin ran as COMM: the header, every record's CPU and times, the
 kinds present, the lab's own tasks flagged, and the helper's on-CPU time against what it
-measured itself. One line per check ("ok: ..." / "not ok: ..."); exit 1 when any failed."""
+measured itself. With --filtered (lab-trace's default filter: no idle stays, nothing shorter
+than --min-event-ns sent), the idle stays and the short events must be absent from the file and
+counted in the stats instead. One line per check ("ok: ..." / "not ok: ..."); exit 1 when any failed."""
 import json
 import os
 import platform
@@ -76,11 +78,34 @@ def check_records(h, recs, cpus):
     opens = [r for r in recs if r['flags'] & F_OPEN]
     check(all(r['end'] == h['end'] for r in opens), f'{len(opens)} open records end at the stop')
     idle = [r for r in by[TASK] if r['id'] == 0]
-    check(idle and all(r['flags'] & F_IDLE for r in idle), f'{len(idle)} idle records, flagged idle')
+    if FILTERED is None:
+        check(idle and all(r['flags'] & F_IDLE for r in idle), f'{len(idle)} idle records, flagged idle')
+    else:
+        check_filtered(h, recs, idle)
     me = [r for r in by[TASK] if r['name'] == 'lab-trace']
     check(me and all(r['flags'] & F_LAB for r in me), f'{len(me)} records of lab-trace itself, '
           'flagged lab')
     return by
+
+
+FILTERED = None  # lab-trace's stats, with --filtered
+
+
+def check_filtered(h, recs, idle):
+    """The filter: what the file must not hold is counted in the stats instead."""
+    f, min_ns = FILTERED['filtered'], FILTERED['min_event_ns']
+    check(h['gap_thr'] == min_ns and min_ns > 0, f"header carries --min-event-ns {h['gap_thr']} "
+          f"(stats {min_ns})")
+    closed_idle = [r for r in idle if not r['flags'] & F_OPEN]  # open ones: from the state at stop
+    check(not closed_idle, f'no idle stay in the file but those open at the stop ({len(closed_idle)} '
+          f'closed, {len(idle) - len(closed_idle)} open)')
+    check(f['idle']['count'] > 0 and f['idle']['ns'] > 0, f"idle stays counted: {f['idle']}")
+    short = [r for r in recs if r['end'] - r['start'] < min_ns and not r['flags'] & F_OPEN]
+    check(not short, f'no closed record shorter than {min_ns} ns ({len(short)})')
+    counted = sum(f[k]['count'] for k in ('irq', 'softirq', 'nmi', 'task'))
+    bound = all(f[k]['ns'] <= f[k]['count'] * min_ns for k in ('irq', 'softirq', 'nmi', 'task'))
+    check(bound, f'{counted} short events counted, each under {min_ns} ns '
+          f"({ {k: f[k]['count'] for k in ('irq', 'softirq', 'nmi', 'task')} })")
 
 
 def check_helper(by, spin, comm):
@@ -108,7 +133,12 @@ def check_helper(by, spin, comm):
 
 
 def main():
-    path, spin_path, comm, cpus = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+    global FILTERED
+    args = sys.argv[1:]
+    if args and args[0] == '--filtered':
+        FILTERED = json.load(open(args[1]))
+        args = args[2:]
+    path, spin_path, comm, cpus = args[0], args[1], args[2], args[3]
     cpus = [int(c) for c in cpus.split(',')]
     spin = json.load(open(spin_path))
     h, recs, trailing = read(path)

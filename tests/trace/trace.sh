@@ -8,7 +8,13 @@
 #  3. kill -9: every program, link and map it had (read from /proc/PID/fdinfo) is gone, and
 #     bpftool lists no lab-trace program;
 #  4. without privilege: exit 3 and one line saying why (the run would go on without it);
-#  5. a reader that falls behind (stopped for 1 s under ping -f): the loss is counted.
+#  5. a reader that falls behind (stopped for 1 s under ping -f): the loss is counted;
+#  6. the default filter: no idle stay and no event under --min-event-ns in the file, both
+#     counted in the stats, lt-noise-N's 300 us stays all there;
+#  7. --drain after: asleep until the stop (one drain), nothing lost, the same checks as 6;
+#     with a ring too small for it, the programs wake it early (counted) or the loss is counted.
+# Cases 1 and 5 record everything (--min-event-ns 0 --keep-idle): what they count is the
+# tracer's raw view, as before the filter existed.
 # Exit 77 (skipped) when not root, fewer than 2 cpus, or BPF unavailable here.
 set -u
 LAB_TRACE=${1:?lab-trace}
@@ -56,7 +62,7 @@ stop() { # signal: stop $pid, which must end within 1 s with exit 0
 # 1. known noise on cpu 1
 comm="lt-noise-$RANDOM"
 name=run
-if start run; then
+if start run --min-event-ns 0 --keep-idle; then
   taskset -c 1 "$LT_SPIN" --comm "$comm" --cpu 1 --spin-us 300 --period-ms 10 \
     --duration-ms 1500 >"$TMP/spin.json" || fail "lt-spin failed"
   sleep 0.3
@@ -127,7 +133,7 @@ fi
 # 5. a reader that falls behind: a 1 MiB ring, the reader stopped for 1 s under ping -f (a
 #    NET_RX softirq per packet): what did not fit is counted, in the header and the stats
 name=lost
-if command -v ping >/dev/null && start lost --ring-mb 1 --duration 3; then
+if command -v ping >/dev/null && start lost --ring-mb 1 --duration 3 --min-event-ns 0; then
   timeout 2.5 ping -f -q 127.0.0.1 >/dev/null 2>&1 & ping_pid=$!
   sleep 0.3
   kill -STOP "$pid"; sleep 1; kill -CONT "$pid"
@@ -140,6 +146,46 @@ s = json.load(open(sys.argv[2]))
 ok = sys.argv[3] == '0' and flags & 1 and lost_hdr > 0 and lost_hdr == s['lost']
 print(('ok' if ok else 'not ok') + f": a stalled reader: exit {sys.argv[3]}, {s['events']['total']} "
       f"events, lost {lost_hdr} in the header, {s['lost']} in the stats")
+sys.exit(0 if ok else 1)
+EOF
+fi
+
+# 6. and 7.: the filter, and draining after: lt-noise-N spins on cpu 1 while lab-trace records
+spin_case() { # name: run the spinner under the lab-trace started as name, stop it, check
+  comm="lt-noise-$RANDOM"
+  taskset -c 1 "$LT_SPIN" --comm "$comm" --cpu 1 --spin-us 300 --period-ms 10 \
+    --duration-ms 1500 >"$TMP/$1.spin.json" || fail "$1: lt-spin failed"
+  sleep 0.3
+  stop INT
+  python3 "$CHECK" --filtered "$TMP/$1.json" "$TMP/$1.evt" "$TMP/$1.spin.json" "$comm" 0,1 ||
+    fails=$((fails+1))
+}
+name=filtered
+start filtered && spin_case filtered
+name=after
+if start after --drain after --ring-mb 64; then
+  spin_case after
+  python3 - "$TMP/after.json" <<'EOF' || fails=$((fails+1))
+import json, sys
+s = json.load(open(sys.argv[1]))
+ok = s.get('drain') == 'after' and s['drains'] == 1 and s['drains_early'] == 0 and s['lost'] == 0
+print(('ok' if ok else 'not ok') + f": --drain after: {s['drains']} drain(s), {s['drains_early']} "
+      f"early, lost {s['lost']}, {s['events']['total']} events")
+sys.exit(0 if ok else 1)
+EOF
+fi
+# a ring of 1 MiB under ping -f, drained only at the stop: the programs must wake the reader
+# early (three quarters full), or what did not fit is counted as lost
+name=valve
+if command -v ping >/dev/null && start valve --drain after --ring-mb 1 --duration 2 --min-event-ns 0; then
+  timeout 1.5 ping -f -q 127.0.0.1 >/dev/null 2>&1
+  wait "$pid"
+  python3 - "$TMP/valve.json" <<'EOF' || fails=$((fails+1))
+import json, sys
+s = json.load(open(sys.argv[1]))
+ok = s['events']['total'] > 30000 and (s['drains_early'] > 0 or s['lost'] > 0)
+print(('ok' if ok else 'not ok') + f": a 1 MiB ring drained after: {s['events']['total']} events, "
+      f"{s['drains_early']} early drains, lost {s['lost']}")
 sys.exit(0 if ok else 1)
 EOF
 fi
