@@ -222,7 +222,8 @@ trace_ring_mb() {
 }
 
 # lab-trace on the generator's and the DUT's cores while the path's packets flow (tail
-# attribution); a machine where it cannot run (no BPF, not built) runs on without it, and says so
+# attribution); LAB_TRACE_ARGS adds flags (bench/trace --classes: --no-softirq ...); a machine
+# where it cannot run (no BPF, not built) runs on without it, and says so
 TRACE_PID=""
 trace_start() {
   local path=$1 bin="$BUILD/trace/lab-trace" log="$RD/logs/$1.trace.log" drain
@@ -235,7 +236,7 @@ trace_start() {
   if [ -n "$HELPER_SPARE" ]; then drain=(--drain 1000 --ring-mb 64)
   else drain=(--drain after --ring-mb "$(trace_ring_mb)"); fi
   "$bin" --cpus "$GEN_CPU,$DUT_CPU" --out "$RD/trace/$path.evt" --duration "$REFL_BOUND" \
-    --reader-cpu "$HELPER_CPU" "${drain[@]}" \
+    --reader-cpu "$HELPER_CPU" "${drain[@]}" ${LAB_TRACE_ARGS:-} \
     --ready-file "$RD/tmp/$path.trace.ready" --stats-json "$RD/trace/$path.json" >"$log" 2>&1 &
   TRACE_PID=$!; RUN_PIDS+=("$TRACE_PID")
   if ! wait_ready "$RD/tmp/$path.trace.ready" "$TRACE_PID" 15; then

@@ -53,18 +53,20 @@ static void usage(FILE *f)
 "  --ready-file PATH   write our pid there once every program is attached and recording\n"
 "  --stats-json PATH   events per kind, events/s, lost, duration, the sources attached and\n"
 "                      those skipped with the reason\n"
-"  --ring-mb N         the BPF ring buffer, MiB, a power of two from 1 to 1024 (default 8);\n"
-"                      records it has no room for are counted as lost\n"
+"  --ring-mb N         the record buffers, MiB, a power of two from 1 to 1024 (default 8),\n"
+"                      shared out among the CPUs recorded (one lock-free buffer each, mapped\n"
+"                      by the reader); records they have no room for are counted as lost\n"
 "  --min-event-ns N    events shorter than N ns (default 1000) are counted per CPU and kind\n"
 "                      in the kernel (the stats' \"filtered\") and never sent: attribution\n"
 "                      looks for what took microseconds, and most events are far shorter\n"
 "                      (0: record every event)\n"
 "  --keep-idle         record the idle task's stays too (default: counted, not recorded;\n"
 "                      the idle task is no cause of anything)\n"
-"  --drain MODE        when the reader empties the ring: every N ms (default 1000), or\n"
+"  --drain MODE        when the reader empties the buffers: every N ms (default 1000), or\n"
 "                      'after': only at the stop, asleep while the packets flow (size\n"
 "                      --ring-mb for the whole recording; the programs wake the reader early\n"
-"                      only when the ring is three quarters full, counted as early drains)\n"
+"                      only when a CPU's buffer is three quarters full (half, on a timer),\n"
+"                      counted as early drains)\n"
 "  --reader-cpu N      pin lab-trace's own thread (its reading and writing) to cpu N: a core\n"
 "                      that is neither the generator's nor the DUT's (default: not pinned)\n"
 "  --no-sched, --no-irq, --no-softirq, --no-nmi, --no-vectors\n"
@@ -213,21 +215,27 @@ static int wait_ms(const struct trace_cfg *cfg, uint64_t deadline)
 	return ms < 0 || left < (uint64_t)ms ? (int)(left > 86400000 ? 86400000 : left) : ms;
 }
 
-/* Until the duration is over, a signal, or a write error: the ring buffer into the file. The
- * programs wake the reader only when the ring is nearly full; otherwise it sleeps for a period,
- * or (drain after) until the stop: a signal ends the wait at once. */
-static void record_loop(const struct trace_cfg *cfg, struct ring_buffer *rb, struct trace_sink *k)
+/* The doorbell's records say only "drain now". */
+static int on_doorbell(void *ctx, void *data, size_t len)
+{
+	(void)ctx, (void)data, (void)len;
+	return 0;
+}
+
+/* Until the duration is over, a signal, or a write error: the buffers into the file. The
+ * programs ring the doorbell only when a CPU's buffer is nearly full; otherwise the reader
+ * sleeps for a period, or (drain after) until the stop: a signal ends the wait at once. */
+static void record_loop(const struct trace_cfg *cfg, struct trace_bpf *b, struct ring_buffer *rb,
+			struct trace_sink *k)
 {
 	uint64_t deadline = cfg->duration_s > 0 ? k->start_ns + (uint64_t)(cfg->duration_s * 1e9) : 0;
 
 	while (!lab_stop && !k->err) {
 		int n = ring_buffer__poll(rb, wait_ms(cfg, deadline));
-		if (n > 0) { /* woken by the programs: the ring was filling up */
+		if (n > 0 || (n == 0 && cfg->drain_ms && !lab_stop)) {
+			trace_bpf_drain(b, trace_sink_rec, k);
 			k->drains++;
-			k->drains_early++;
-		} else if (n == 0 && cfg->drain_ms && !lab_stop) {
-			ring_buffer__consume(rb);
-			k->drains++;
+			k->drains_early += n > 0; /* woken by the programs: a buffer was filling up */
 		}
 		if (deadline && lab_now_ns() >= deadline)
 			break;
@@ -245,6 +253,7 @@ static int stop_and_close(const struct trace_cfg *cfg, struct trace_bpf *b, stru
 	trace_bpf_stop(b, k->end_ns);
 	lab_sleep_until_ns(k->end_ns + LT_SETTLE_NS);
 	ring_buffer__consume(rb);
+	trace_bpf_drain(b, trace_sink_rec, k);
 	k->drains++;
 	if (!st || (rc = trace_bpf_read_state(b, st)) < 0)
 		lab_warn("the intervals open at the stop are not recorded: %s",
@@ -272,7 +281,7 @@ static int record(const struct trace_cfg *cfg, struct trace_bpf *b, struct trace
 	int rc;
 
 	k->names = lt_names_new("/proc/interrupts", "/proc");
-	rb = ring_buffer__new(trace_bpf_ring_fd(b), trace_sink_ring, k, NULL);
+	rb = ring_buffer__new(trace_bpf_ring_fd(b), on_doorbell, k, NULL);
 	if (!k->names || !rb) {
 		lab_err("the ring buffer reader: %s", strerror(errno ? errno : ENOMEM));
 		return LAB_EXIT_RUNTIME;
@@ -294,7 +303,7 @@ static int record(const struct trace_cfg *cfg, struct trace_bpf *b, struct trace
 	say_sources(cfg, b);
 	if (cfg->ready_file && lab_write_ready_file(cfg->ready_file) < 0)
 		lab_warn("--ready-file %s: %s", cfg->ready_file, strerror(errno));
-	record_loop(cfg, rb, k);
+	record_loop(cfg, b, rb, k);
 	rc = stop_and_close(cfg, b, rb, k, &lost);
 	ring_buffer__free(rb);
 	if (cfg->stats_json && trace_stats_json(cfg->stats_json, cfg, b, k, lost, NULL) < 0)

@@ -45,6 +45,7 @@ struct trace_source {
 #define TRACE_MAX_SOURCES 16
 
 struct lab_trace_bpf;
+struct lt_head;
 struct ring_buffer;
 
 struct trace_bpf {
@@ -53,6 +54,11 @@ struct trace_bpf {
 	size_t n_src;
 	uint32_t sources;        /* LAB_EVTS_* bits this run can vouch for */
 	int ncpus_possible;
+	uint32_t nslots;         /* traced CPUs: one record buffer each */
+	uint64_t cap;            /* records per buffer, a power of two */
+	struct lab_evt *buf;     /* lt_buf, mapped */
+	struct lt_head *heads;   /* lt_heads, mapped */
+	size_t buf_len, heads_len;
 };
 
 /* Open and load the programs with cfg's CPU mask and ring size, leaving out the sources cfg
@@ -71,7 +77,10 @@ struct lt_cpu_state;
 /* Every possible CPU's state as the programs left it (out: ncpus_possible entries). Returns 0
  * or -errno. */
 int trace_bpf_read_state(const struct trace_bpf *b, struct lt_cpu_state *out);
+/* The doorbell ring's fd: readable when a CPU's buffer passed its mark. */
 int trace_bpf_ring_fd(const struct trace_bpf *b);
+/* Every committed record of every CPU's buffer to put(), in order per CPU; returns how many. */
+size_t trace_bpf_drain(struct trace_bpf *b, void (*put)(void *ctx, struct lab_evt *e), void *ctx);
 struct lt_filtered;
 /* What the programs counted and did not send, summed over the CPUs (out: LT_FILT_SLOTS). */
 int trace_bpf_filtered(const struct trace_bpf *b, struct lt_filtered *out);
@@ -88,8 +97,8 @@ struct trace_sink {
 	int err;                        /* the first write error, -errno */
 };
 
-/* The ring buffer's callback: one struct lab_evt from the programs. */
-int trace_sink_ring(void *ctx, void *data, size_t len);
+/* trace_bpf_drain's callback: one record from the programs (ctx: the sink). */
+void trace_sink_rec(void *ctx, struct lab_evt *e);
 /* Name, flag, clip to [start, end] and append one record. */
 void trace_sink_put(struct trace_sink *k, struct lab_evt *e);
 /* The intervals still open at stop on cpu, from its state as the programs left it. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -84,6 +85,22 @@ static void load_reason(int err, char *why, size_t len)
 		snprintf(why, len, "loading the BPF programs failed: %s (%s)", strerror(-err), detail);
 }
 
+/* The record buffers and their heads, mapped: the reader drains them without a syscall. */
+static int map_buffers(struct trace_bpf *b, char *why, size_t len)
+{
+	b->buf_len = b->cap * b->nslots * sizeof(struct lab_evt);
+	b->heads_len = 64 * sizeof(struct lt_head);
+	b->buf = mmap(NULL, b->buf_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      bpf_map__fd(b->skel->maps.lt_buf), 0);
+	b->heads = mmap(NULL, b->heads_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			bpf_map__fd(b->skel->maps.lt_heads), 0);
+	if (b->buf != MAP_FAILED && b->heads != MAP_FAILED)
+		return 0;
+	int err = -errno;
+	snprintf(why, len, "mapping the record buffers (%zu MiB): %s", b->buf_len >> 20, strerror(errno));
+	return err;
+}
+
 int trace_bpf_load(struct trace_bpf *b, const struct trace_cfg *cfg, char *why, size_t len)
 {
 	uint64_t ring_bytes = (uint64_t)cfg->ring_mb << 20;
@@ -100,14 +117,21 @@ int trace_bpf_load(struct trace_bpf *b, const struct trace_cfg *cfg, char *why, 
 		return err;
 	}
 	b->skel->rodata->lt_cpu_mask = cfg->cpu_mask;
-	b->skel->rodata->lt_ring_bytes = ring_bytes;
 	b->skel->rodata->lt_min_event_ns = cfg->min_event_ns;
 	b->skel->rodata->lt_keep_idle = cfg->keep_idle;
-	/* a reader on a timer is woken early at half the ring; one that drains only at the stop
-	 * (it sleeps through the run) at three quarters: the ring is sized for the run */
-	b->skel->rodata->lt_wake_bytes = cfg->drain_ms ? ring_bytes / 2 : ring_bytes / 4 * 3;
-	if ((err = bpf_map__set_max_entries(b->skel->maps.lt_events, (uint32_t)ring_bytes)) < 0) {
-		snprintf(why, len, "ring buffer of %u MiB: %s", cfg->ring_mb, strerror(-err));
+	/* --ring-mb shared out among the traced CPUs, a power of two records each */
+	for (int c = 0; c < 64; c++)
+		if (cfg->cpu_mask & (1ull << c))
+			b->skel->rodata->lt_slot_of_cpu[c] = b->nslots++;
+	b->cap = 1024;
+	while (b->cap * 2 * sizeof(struct lab_evt) * b->nslots <= ring_bytes && b->cap < (1u << 26))
+		b->cap *= 2;
+	b->skel->rodata->lt_buf_cap = b->cap;
+	/* a reader on a timer is woken early at half a CPU's buffer; one that drains only at the
+	 * stop (asleep through the run) at three quarters: the buffers are sized for the run */
+	b->skel->rodata->lt_wake_recs = cfg->drain_ms ? b->cap / 2 : b->cap / 4 * 3;
+	if ((err = bpf_map__set_max_entries(b->skel->maps.lt_buf, (uint32_t)(b->cap * b->nslots))) < 0) {
+		snprintf(why, len, "record buffers of %u MiB: %s", cfg->ring_mb, strerror(-err));
 		return err;
 	}
 	for (size_t i = 0; i < sizeof(source_defs) / sizeof(source_defs[0]); i++) {
@@ -129,7 +153,9 @@ int trace_bpf_load(struct trace_bpf *b, const struct trace_cfg *cfg, char *why, 
 		return err;
 	}
 	b->ncpus_possible = libbpf_num_possible_cpus();
-	return b->ncpus_possible > 0 ? 0 : b->ncpus_possible;
+	if (b->ncpus_possible <= 0)
+		return b->ncpus_possible;
+	return map_buffers(b, why, len);
 }
 
 /* The tracepoint a program attaches to: its section name after "raw_tp/". */
@@ -253,6 +279,29 @@ int trace_bpf_filtered(const struct trace_bpf *b, struct lt_filtered *out)
 	return rc;
 }
 
+size_t trace_bpf_drain(struct trace_bpf *b, void (*put)(void *ctx, struct lab_evt *e), void *ctx)
+{
+	size_t n = 0;
+
+	for (uint32_t s = 0; s < b->nslots; s++) {
+		struct lt_head *h = &b->heads[s];
+		uint64_t prod = __atomic_load_n(&h->prod, __ATOMIC_ACQUIRE), i = h->cons;
+		for (; i < prod; i++) {
+			struct lab_evt *slot = &b->buf[s * b->cap + (i & (b->cap - 1))], e;
+			/* taken but not yet written (a program in flight): the rest waits for the next drain */
+			if (__atomic_load_n(&slot->kind, __ATOMIC_ACQUIRE) == 0)
+				break;
+			e = *slot;
+			__atomic_store_n(&slot->kind, 0, __ATOMIC_RELAXED);
+			put(ctx, &e);
+			n++;
+		}
+		__atomic_store_n(&h->cons, i, __ATOMIC_RELEASE);
+		__atomic_store_n(&h->rang, 0, __ATOMIC_RELEASE);
+	}
+	return n;
+}
+
 int trace_bpf_ring_fd(const struct trace_bpf *b)
 {
 	return bpf_map__fd(b->skel->maps.lt_events);
@@ -263,6 +312,10 @@ void trace_bpf_close(struct trace_bpf *b)
 	for (size_t i = 0; i < b->n_src; i++)
 		for (int k = 0; k < 2; k++)
 			bpf_link__destroy(b->src[i].link[k]);
+	if (b->buf && b->buf != MAP_FAILED)
+		munmap(b->buf, b->buf_len);
+	if (b->heads && b->heads != MAP_FAILED)
+		munmap(b->heads, b->heads_len);
 	lab_trace_bpf__destroy(b->skel);
 	memset(b, 0, sizeof(*b));
 }

@@ -49,6 +49,19 @@ struct lt_cpu_state {
 	__u32 pad;
 };
 
+/* The head of one CPU's record buffer (lt_heads, mmap'ed by the reader): prod is the CPU's
+ * programs' (records taken), cons and rang the reader's (records drained; the doorbell rung
+ * and not yet answered). One cache line each. */
+struct lt_head {
+	__u64 prod;
+	__u64 cons;
+	__u64 rang;
+	__u64 pad[5];
+};
+
+/* records kept free for programs that nest on one CPU (task, softirq, IRQ, NMI) */
+#define LT_NEST_MAX 8
+
 /* lt_filtered's slots: the kinds of common/lab_events.h (1 irq, 2 softirq, 3 nmi, 4 task) for
  * events shorter than the minimum, and the idle task's stays. */
 #define LT_FILT_IDLE 5

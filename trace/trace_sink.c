@@ -29,18 +29,9 @@ static void set_name(char *dst, const char *src)
 	memcpy(dst, src, l);
 }
 
-int trace_sink_ring(void *ctx, void *data, size_t len)
+void trace_sink_rec(void *ctx, struct lab_evt *e)
 {
-	struct trace_sink *k = ctx;
-	struct lab_evt e;
-
-	if (len < sizeof(e)) {
-		k->discarded++;
-		return 0;
-	}
-	memcpy(&e, data, sizeof(e));
-	trace_sink_put(k, &e);
-	return k->err; /* a write error stops the consumption */
+	trace_sink_put(ctx, e);
 }
 
 void trace_sink_put(struct trace_sink *k, struct lab_evt *e)
