@@ -92,14 +92,15 @@ static bool pt_from(const struct jv *eb, enum lab_bp i, struct lab_bpt *o)
 	return o->have;
 }
 
-/* calibration.json (lab-calib): error_budget_ns.<point>.{p50,p99}, time */
+/* calibration.json (lab-calib): instrument.error_budget_ns.<point>.{p50,p99}, time */
 static bool load_calibration(const char *file)
 {
 	char err[512];
 	struct jv *doc = jv_parse_file(file, err, sizeof(err));
 	if (!doc)
 		return false;
-	const struct jv *eb = jv_get(doc, "error_budget_ns"), *t = jv_get(doc, "time");
+	const struct jv *eb = jv_get(jv_get(doc, "instrument"), "error_budget_ns");
+	const struct jv *t = jv_get(doc, "time");
 	const char *when = t && t->type == JV_STR ? t->s : "time unknown";
 	bool ok = pt_from(eb, LAB_BP_CLOCK_READ, &g.clock);
 	if (ok) {
