@@ -30,6 +30,7 @@ struct cli {
 	int ncpus;
 	size_t reads;
 	const char *run_dir, *out, *bpf_file;
+	bool check; /* only check the options */
 };
 
 struct calib {
@@ -51,7 +52,18 @@ static void usage(FILE *f)
 		   "  --reads N    back-to-back clock reads per core (default 1000000)\n"
 		   "  --run DIR    a run of the floor (xdptx) and xsk paths: their stamping points\n"
 		   "  --bpf FILE   lab-bpfclock's JSON: the bpf_ktime_get_ns() read\n"
+		   "  --check      check the options (the cores above all) and exit\n"
 		   "exit 0 ok, 1 runtime failure, 2 usage\n");
+}
+
+static const char *ours(const cpu_set_t *s)
+{
+	static char o[256];
+	size_t n = 0;
+	for (int k = 0; k < CPU_SETSIZE && n + 8 < sizeof(o); k++)
+		if (CPU_ISSET(k, s))
+			n += (size_t)snprintf(o + n, sizeof(o) - n, "%s%d", n ? "," : "", k);
+	return o;
 }
 
 /* "0,1,3-5" -> cores; each must be one this process may run on */
@@ -71,9 +83,8 @@ static void parse_cpus(const char *s, struct cli *c)
 			lab_die(LAB_EXIT_USAGE, "--cpus: '%s' is not a list of cores (e.g. 0,1)", s);
 		for (long k = a; k <= b; k++) {
 			if (!CPU_ISSET((int)k, &allowed))
-				lab_die(LAB_EXIT_USAGE, "--cpus: core %ld does not exist or is not ours "
-							"(this machine: 0 to %ld)", k,
-					sysconf(_SC_NPROCESSORS_ONLN) - 1);
+				lab_die(LAB_EXIT_USAGE, "--cpus: core %ld is not online or not ours (another "
+							"cpuset holds it); we may use %s", k, ours(&allowed));
 			if (c->ncpus < MAX_CPUS)
 				c->cpus[c->ncpus++] = (int)k;
 		}
@@ -94,7 +105,7 @@ static void parse(int argc, char **argv, struct cli *c)
 {
 	static const struct option o[] = {
 		{"out", 1, 0, 'o'}, {"cpus", 1, 0, 'c'}, {"reads", 1, 0, 'n'}, {"run", 1, 0, 'r'},
-		{"bpf", 1, 0, 'b'}, {"help", 0, 0, 'h'}, {"version", 0, 0, 'V'}, {0, 0, 0, 0}};
+		{"bpf", 1, 0, 'b'}, {"check", 0, 0, 'k'}, {"help", 0, 0, 'h'}, {"version", 0, 0, 'V'}, {0, 0, 0, 0}};
 	int ch;
 	*c = (struct cli){.reads = 1000000};
 	opterr = 0; /* one line of ours, not getopt's and ours */
@@ -105,6 +116,7 @@ static void parse(int argc, char **argv, struct cli *c)
 		case 'n': c->reads = (size_t)lab_parse_u64("reads", optarg, 1000, 100000000); break;
 		case 'r': c->run_dir = optarg; break;
 		case 'b': c->bpf_file = optarg; break;
+		case 'k': c->check = true; break;
 		case 'h': usage(stdout); exit(LAB_EXIT_OK);
 		case 'V': printf("lab-calib %s\n", LAB_VERSION_STRING); exit(LAB_EXIT_OK);
 		default: lab_die(LAB_EXIT_USAGE, "bad option '%s' (unknown, or its value is missing; "
@@ -226,6 +238,8 @@ int main(int argc, char **argv)
 	struct tm tm;
 	lab_log_init("lab-calib");
 	parse(argc, argv, &c);
+	if (c.check)
+		return LAB_EXIT_OK;
 	k.c = &c;
 	gmtime_r(&t, &tm);
 	strftime(k.when, sizeof(k.when), "%Y-%m-%dT%H:%M:%SZ", &tm);

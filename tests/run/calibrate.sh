@@ -50,7 +50,7 @@ ip netns list | grep -q "^$LLAB_PREFIX-" && nok "a namespace is left after calib
 r=$("$LAB" residue 2>&1); [ -z "$r" ] && ok "no residue" || nok "residue: $r"
 
 # refusals: one line, exit 2, nothing made
-for args in "--bogus" "--rate 0" "--rate" "--duration 0" "--cpus 999" "--cpus 0,x" \
+for args in "--bogus" "--rate 0" "--rate" "--duration 0" "--cpus 999" "--cpus 0,x" "--cpus 0-4096" \
             "--out /proc/lab-calib" "--out /etc/hostname/sub"; do
   rm -rf "$T/known"
   # shellcheck disable=SC2086 # the words of args are the options
