@@ -1,6 +1,7 @@
 /* report.c — report.html: one self-contained page (inline SVG and CSS, no scripts, no external
  * fonts) with the percentile spectrum of every path, a latency-over-time heat map, the arrival
  * rate with the bursts marked, and the drops per drop point. */
+#include "budget.h"
 #include "run.h"
 #include "outfile.h"
 #include "watchrep.h"
@@ -410,6 +411,7 @@ int lab_write_report_html(const struct lab_run *r, char *err, size_t errlen)
 	      ".tick{font-size:11px;fill:#333}.axis{font-size:12px;fill:#333}.note{color:#666}\n"
 	      "</style></head><body>\n<h1>Packet latency lab report</h1>\n", f);
 	table(f, r);
+	lab_budget_html(f, r);
 	spectrum(f, r);
 	lab_watch_report_link(f, r->dir);
 	if (r->nscen) {

@@ -1,5 +1,6 @@
 /* summary.c — summary.json (the LAB-SPEC keys), summary.md (the side-by-side table) and
  * softnet.csv of a results directory. */
+#include "budget.h"
 #include "jitter.h"
 #include "run.h"
 #include "tail.h"
@@ -138,6 +139,7 @@ static void emit_path(struct lab_json *j, const char *dir, const struct lab_path
 	emit_pct(j, "in_dut", &p->in_dut, false);
 	emit_pct(j, "from_dut", &p->from_dut, false);
 	lab_json_obj_end(j);
+	lab_budget_path_json(j, dir, p);
 	lab_jitter_json(j, dir, p);
 
 	lab_json_obj(j, "microbursts");
@@ -256,6 +258,9 @@ static void fill_summary(struct lab_json *j, void *arg)
 	if (r->nscen)
 		emit_scenarios(j, r);
 	lab_watch_summary_json(j, r->dir);
+	struct lab_budget b;
+	lab_budget_for_run(r, &b);
+	lab_budget_json(j, &b);
 	lab_json_obj(j, "analysis");
 	lab_json_str(j, "tool", "lab-analyze " LAB_VERSION_STRING);
 	lab_json_str(j, "percentiles", "exact: nearest rank over every value (selection, no histogram)");
@@ -498,6 +503,8 @@ static void md_pct_rows(FILE *f, const struct lab_run *r, const struct lab_path 
 						? (const struct lab_pct *)((const char *)floor + pct_rows[k].off)
 						: NULL;
 				fmt_us(cell, sizeof(cell), pc, w, fl, k == 0 ? &p->rtt_ci95 : NULL);
+				if (pc->n)
+					lab_budget_mark(cell, sizeof(cell), r->dir, pct_at(pc, w));
 				fprintf(f, " %s |", cell);
 			}
 			fprintf(f, "\n");
@@ -702,6 +709,7 @@ int lab_write_summary_md(const struct lab_run *r, char *err, size_t errlen)
 	md_burst_rows(f, r);
 	md_drop_rows(f, r);
 	fprintf(f, "\n");
+	lab_budget_md(f, r);
 	md_scenarios(f, r);
 	lab_watch_summary_md(f, r->dir);
 	lab_tail_md(f, r);
