@@ -217,7 +217,9 @@ static void stats_fill(struct lab_json *j, void *arg)
 	lab_json_u64(j, "lab_task_events", k->lab_tasks);
 	lab_json_u64(j, "discarded", k->discarded);
 	lab_json_u64(j, "lost", a->lost);
-	lab_json_u64(j, "ring_bytes", (uint64_t)a->cfg->ring_mb << 20);
+	/* what the per-CPU buffers hold (--ring-mb rounded down to a power of two records each) */
+	lab_json_u64(j, "ring_bytes", a->b->buf_len ? (uint64_t)a->b->buf_len : (uint64_t)a->cfg->ring_mb << 20);
+	lab_json_u64(j, "records_per_cpu", a->b->cap);
 	stats_reader(j, a->cfg, k);
 	stats_filtered(j, a->b);
 	if (k->names) {
