@@ -41,28 +41,31 @@ run3() { # NAME: a quick run, 3 repetitions, into OUT/NAME
 }
 A=$(run3 a)
 B=$(run3 b)
-if ip netns exec "$NS_DUT" tc qdisc add dev dut0 root netem delay 50us 2>"$OUT/netem.err"; then
-  echo "delay: tc netem delay 50us on dut0"
-  C=$(run3 netem)
-  ip netns exec "$NS_DUT" tc qdisc del dev dut0 root 2>/dev/null
-else
-  echo "delay: no sch_netem here ($(head -n 1 "$OUT/netem.err")): NFQUEUE + nfq-delay 50 us instead"
-  ipt=$(command -v iptables-legacy || command -v iptables) ||
-    { echo "Bail out! neither netem nor iptables (setup/lab test installs iptables)"; exit 1; }
-  # the namespace's netfilter is its own: nfq-delay binds the queue inside it
-  # on the DUT core (the reflector blocks there between packets), away from the spinning generator
-  ip netns exec "$NS_DUT" taskset -c "$(( $(nproc) - 1 ))" "$LAB_BUILD/tests/run/nfq-delay" --queue 7 --delay-us 50 --duration 600 \
-    --ready-file "$OUT/nfq.ready" 2>"$OUT/nfq.log" &
-  nfq=$!
-  for _ in $(seq 50); do [ -s "$OUT/nfq.ready" ] && break; sleep 0.1; done
-  [ -s "$OUT/nfq.ready" ] || { cat "$OUT/nfq.log"; echo "Bail out! nfq-delay did not start"; exit 1; }
-  ip netns exec "$NS_DUT" "$ipt" -A OUTPUT -p udp --sport 7777 -j NFQUEUE --queue-num 7 --queue-bypass ||
-    { kill "$nfq"; echo "Bail out! the NFQUEUE rule could not be added"; exit 1; }
-  C=$(run3 netem)
-  ip netns exec "$NS_DUT" "$ipt" -D OUTPUT -p udp --sport 7777 -j NFQUEUE --queue-num 7 --queue-bypass
-  kill "$nfq"; wait "$nfq" 2>/dev/null; nfq=""
-  cat "$OUT/nfq.log"
-fi
+delayed_run() { # NAME: a run3 with the kernel path's replies delayed 50 us, its directory in C
+  if ip netns exec "$NS_DUT" tc qdisc add dev dut0 root netem delay 50us 2>"$OUT/netem.err"; then
+    echo "delay: tc netem delay 50us on dut0"
+    C=$(run3 "$1")
+    ip netns exec "$NS_DUT" tc qdisc del dev dut0 root 2>/dev/null
+  else
+    echo "delay: no sch_netem here ($(head -n 1 "$OUT/netem.err")): NFQUEUE + nfq-delay 50 us instead"
+    ipt=$(command -v iptables-legacy || command -v iptables) ||
+      { echo "Bail out! neither netem nor iptables (setup/lab test installs iptables)"; exit 1; }
+    # the namespace's netfilter is its own: nfq-delay binds the queue inside it
+    # on the DUT core (the reflector blocks there between packets), away from the spinning generator
+    ip netns exec "$NS_DUT" taskset -c "$(( $(nproc) - 1 ))" "$LAB_BUILD/tests/run/nfq-delay" --queue 7 --delay-us 50 --duration 600 \
+      --ready-file "$OUT/nfq.ready" 2>"$OUT/nfq.log" &
+    nfq=$!
+    for _ in $(seq 50); do [ -s "$OUT/nfq.ready" ] && break; sleep 0.1; done
+    [ -s "$OUT/nfq.ready" ] || { cat "$OUT/nfq.log"; echo "Bail out! nfq-delay did not start"; exit 1; }
+    ip netns exec "$NS_DUT" "$ipt" -A OUTPUT -p udp --sport 7777 -j NFQUEUE --queue-num 7 --queue-bypass ||
+      { kill "$nfq"; echo "Bail out! the NFQUEUE rule could not be added"; exit 1; }
+    C=$(run3 "$1")
+    ip netns exec "$NS_DUT" "$ipt" -D OUTPUT -p udp --sport 7777 -j NFQUEUE --queue-num 7 --queue-bypass
+    kill "$nfq"; wait "$nfq" 2>/dev/null; nfq=""
+    cat "$OUT/nfq.log"
+  fi
+}
+delayed_run netem
 
 paths=$(python3 -c 'import json,sys; print(" ".join(sorted(p for p, v in json.load(open(sys.argv[1]))["paths"].items() if v["repetitions"] == 3)))' "$A/summary.json")
 echo "paths with 3 repetitions: $paths"
@@ -106,12 +109,15 @@ if ! same_pair "$A" "$B" same; then
   same_pair "$A2" "$B2" same2 || nok "identical runs: both pairs differ (see above)"
 fi
 
-rc=0
-"$LAB" compare "$A" "$C" --threshold 40 --out "$OUT/cmp-netem" >"$OUT/netem.txt" 2>&1 || rc=$?
-verdicts "$OUT/cmp-netem/compare.json"
-cat "$OUT/netem.txt" # the whole table, for the log
-[ $rc -eq 3 ] || nok "kernel delayed 50 us: exit $rc, expected 3"
-python3 - "$OUT/cmp-netem/compare.json" <<'PY' || nok "kernel delayed 50 us: wrong verdicts"
+# delayed_pair BASE DELAYED NAME: exit 3, the kernel path `slower` at p50 (interval above 1) and
+# no bypass path `slower`; 1 otherwise, with what was wrong
+delayed_pair() {
+  local rc=0
+  "$LAB" compare "$1" "$2" --threshold 40 --out "$OUT/cmp-$3" >"$OUT/$3.txt" 2>&1 || rc=$?
+  verdicts "$OUT/cmp-$3/compare.json"
+  cat "$OUT/$3.txt" # the whole table, for the log
+  [ $rc -eq 3 ] || { echo "kernel delayed 50 us ($3): exit $rc, expected 3"; return 1; }
+  python3 - "$OUT/cmp-$3/compare.json" <<'PY'
 import json, sys
 j = json.load(open(sys.argv[1]))
 k = j["paths"]["kernel"]["p50"]
@@ -120,6 +126,16 @@ bad = [(p, q) for p, v in j["paths"].items() if p != "kernel" for q in ("p50", "
        if v[q]["verdict"] == "slower"]
 assert not bad, ("bypass slower", bad)
 PY
+}
+# the same second chance as for the identical pair: the machine drifting for the delayed run's
+# minute makes every path slower in it (CI, stop 36: xsk, dpdk and xdptx p50 x1.46-1.62, above
+# the 40 % threshold, the kernel path x4); a fresh delayed run is compared once more. A compare
+# that cannot tell the delayed path from the others fails both.
+if ! delayed_pair "$A" "$C" netem; then
+  echo "the first delayed run's verdicts are wrong: one more delayed run"
+  delayed_run netem2
+  delayed_pair "$A" "$C" netem2 || nok "kernel delayed 50 us: wrong verdicts in both delayed runs (see above)"
+fi
 "$LAB" down >/dev/null 2>&1 || nok "setup/lab down failed"
 r=$("$LAB" residue); [ -z "$r" ] || nok "residue: $r"
 [ $fails -eq 0 ] && echo "compare-runs: all ok" || echo "compare-runs: $fails failure(s)"
