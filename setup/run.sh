@@ -418,7 +418,7 @@ cmd_run() {
   RUN_DURATION="" RUN_SIZE=128 RUN_SEED=1 RUN_QUICK=0 RUN_GEN_BACKEND="" RUN_ISOLATE=1 RUN_TRACE=1
   RUN_REPEAT=1 RUN_TOPOLOGY=reflect RUN_FLOWS=1 RUN_SCENARIOS="" RUN_WATCH=0
   local out="$LAB_ROOT/results" ncpu dut_cpu_given=0 paths_given=0
-  ncpu=$(nproc)
+  ncpu=$(getconf _NPROCESSORS_ONLN) # online cores, not ours: a run started from inside an isolated sweep sits in the housekeeping cpuset
   DUT_CPU=$((ncpu - 1)) GEN_CPU=0
   while [ $# -gt 0 ]; do
     case $1 in

@@ -24,6 +24,7 @@ import time
 PROG = "lab: sweep"
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INVALID, EXIT_INT = 0, 1, 2, 3, 130
 FCS_PREAMBLE_IFG = 24   # bytes per frame on an Ethernet wire beyond --size: FCS 4, preamble 8, IFG 12
+RUN_MIN_SIZE = 78        # setup/lab run's smallest frame (IPv4 + the stamps, common/lab_wire.h)
 GEN_SHORT = 0.001        # achieved below offered by more than this: the generator fell short
 
 
@@ -73,7 +74,14 @@ FD.io CSIT do them): for each path and frame size,
      search below it);
   3. latency (from the intended send time: p50, p99, p99.9, max), loss and drops at 10, 50,
      90 and 100 % of the path's PDR, and at --curve-points log-spaced rates from --min-rate
-     to the largest PDR of all paths.
+     to the largest PDR of all paths;
+  4. the run check: a plain `setup/lab run` of the path at its PDR (--run-check-s seconds,
+     the run's own settings: lab-trace, gap logs, stamps, record file, analysis), which the
+     PDR must survive within --pdr-loss (and lab-gen not short); when it does not, runs
+     step down (x0.8, then halving the interval, at most --run-check-steps more) to the
+     highest rate a run keeps: "PDR for run" in the table, run_pdr_pps in sweep.json.
+     The search's trials are lighter (no tracer, no stamps, no records): the two
+     instruments differ at high rates on a shared core, and the table says by how much.
 Every trial records offered and achieved rate, loss, and where the loss was counted (the
 reflector's drop points, the veths' drop counters, softnet drops), so a failing trial says
 which queue dropped.
@@ -100,6 +108,10 @@ options:
   --validate          after each PDR: one trial at the PDR (loss must be at or below
                       --pdr-loss) and one at 1.25 x PDR (loss above it, or the generator
                       short); exit 3 when one does not hold
+  --no-run-check      skip step 4 (the sweep then reports the search's PDR only)
+  --run-check-s S     seconds of each check run (default 5)
+  --run-check-steps N runs below a failing PDR, at most (default 3; 0: the check at the
+                      PDR only, its loss stated)
   --testpmd           also search dpdk-testpmd --forward-mode=5tswap on the dpdk path's vdev
                       and core, as a reference for lab-dpdk (paths.testpmd in sweep.json)
   --quick             a small sweep: one size, short trials, 10 % resolution, 3 curve points
@@ -115,7 +127,8 @@ A progress line per trial (path, size, rate, loss, trials left, time left). Ever
 bounded in time; Ctrl-C stops the sweep, writes what the finished trials found, and leaves
 the machine as it found it.
 Exit: 0 done, 1 a failure, 2 bad usage, 3 a --validate check did not hold, 130 interrupted.
-Results: sweep.json (paths.<path>.<size>: ndr_pps, pdr_pps, generator_bound, trials, points),
+Results: sweep.json (paths.<path>.<size>: ndr_pps, pdr_pps, generator_bound, trials, points,
+run_check, run_pdr_pps),
 sweep.md (the table) and report.html (latency vs load, loss vs load, NDR/PDR bars)."""
 
 
@@ -159,6 +172,9 @@ def parse_args(argv, root):
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--gen-backend", default="")
     p.add_argument("--validate", action="store_true")
+    p.add_argument("--no-run-check", action="store_true")
+    p.add_argument("--run-check-s", type=int, default=5)
+    p.add_argument("--run-check-steps", type=int, default=3)
     p.add_argument("--testpmd", action="store_true")
     p.add_argument("--quick", action="store_true")
     p.add_argument("--keep-records", action="store_true")
@@ -203,6 +219,10 @@ def parse_args(argv, root):
             raise UsageError(f"--{k.replace('_', '-')} is 0.1 to 600 seconds")
     if not 0 <= a.curve_points <= 50:
         raise UsageError("--curve-points is 0 to 50")
+    if not 1 <= a.run_check_s <= 600:
+        raise UsageError("--run-check-s is 1 to 600 seconds")
+    if not 0 <= a.run_check_steps <= 10:
+        raise UsageError("--run-check-steps is 0 to 10")
     if a.pattern not in ("const", "poisson"):
         raise UsageError("--pattern is const or poisson")
     if a.gen_backend not in ("", "xsk", "udp"):
@@ -900,6 +920,102 @@ class Sweep:
                             continue
                         self.plan_points_left -= 1
                         r["points"].append(self.point(refl, path, size, rate, rates[rate]))
+        # 4. the run check: each PDR through a plain `setup/lab run`
+        if not a.no_run_check:
+            for path in a.path_list:
+                pr = self.res["paths"].get(path, {})
+                for size in a.size_list:
+                    r = pr.get(str(size))
+                    if isinstance(r, dict) and r.get("pdr_pps"):
+                        self.run_check(path, size, r)
+
+    # -- the run check
+    def check_run(self, path, size, rate, n):
+        """one `setup/lab run` of PATH at RATE (the run's defaults but the duration); its figures"""
+        lab, a = self.lab, self.a
+        if lab.stop:
+            raise Interrupted()
+        out = os.path.join(lab.dir, "runs", f"{path}-{size}B-{int(rate)}pps-{n}")
+        argv = [os.path.join(self.lab.root, "setup", "lab"), "run", "--paths", path, "--size", str(size),
+                "--rate", str(int(rate)), "--duration", str(a.run_check_s), "--out", out,
+                "--dut-cpu", str(a.dut_cpu), "--gen-cpu", str(a.gen_cpu), "--topology", a.topology,
+                "--pattern", a.pattern, "--seed", str(a.seed)]
+        if a.gen_backend:
+            argv += ["--gen-backend", a.gen_backend]
+        if a.no_isolate:
+            argv += ["--no-isolate"]
+        env = dict(os.environ, LAB_SKIP_DEPS="1", LAB_SKIP_BUILD="1", LAB_BUILD_DIR=lab.build)
+        t0 = now()
+        with open(os.path.join(lab.dir, "logs", "runcheck.log"), "a") as log:
+            log.write(f"\n== {shlex.join(argv)}\n")
+            log.flush()
+            lab.child = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env)
+            try:
+                rc = lab.child.wait()
+            finally:
+                lab.child = None
+        if lab.stop:
+            raise Interrupted()
+        t = {"offered_pps": int(rate), "duration_s": a.run_check_s, "exit": rc,
+             "dir": os.path.relpath(os.path.realpath(os.path.join(out, "latest")), lab.dir)}
+        try:
+            p = json.load(open(os.path.join(out, "latest", "summary.json")))["paths"][path]
+        except (OSError, ValueError, KeyError):
+            t.update({"failed": f"setup/lab run exit {rc}, no summary (logs/runcheck.log)", "ok": False})
+            return t
+        sent, lost, ach = p.get("sent", 0), p.get("lost", 0), p.get("achieved_pps", 0)
+        short = ach < rate * (1 - GEN_SHORT)
+        lr = lost / sent if sent else None
+        t.update({"sent": sent, "lost": lost, "loss_ratio": lr, "achieved_pps": round(ach, 1),
+                  "generator_short": bool(short), "unaccounted": p.get("unaccounted"),
+                  "rtt_ns": {k: p.get("rtt_ns", {}).get(k) for k in ("p50", "p99")},
+                  "ok": rc == 0 and lr is not None and lr <= a.pdr_loss / 100 and not short,
+                  "wall_s": round(now() - t0, 1)})
+        return t
+
+    def run_check(self, path, size, r):
+        """the PDR through a plain run; when the run loses more than --pdr-loss there (or lab-gen
+        falls short), runs step down to the highest rate a run keeps"""
+        a = self.a
+        if size < RUN_MIN_SIZE:
+            r["run_check"] = {"skipped": f"setup/lab run sends {RUN_MIN_SIZE} B or more (room for the "
+                                         "reflector's stamps): no run at this size"}
+            print(f"sweep: run check {path} {size}B: {r['run_check']['skipped']}", flush=True)
+            return
+        pdr, hi, good = r["pdr_pps"], None, None
+        rc = r["run_check"] = {"settings": f"setup/lab run --duration {a.run_check_s}: lab-trace, gap logs, "
+                                           "stamps, record file and analysis on (the search's trials: none)",
+                               "runs": [], "run_pdr_pps": None}
+        rate = pdr
+        for n in range(1 + a.run_check_steps):
+            t = self.check_run(path, size, rate, n)
+            rc["runs"].append(t)
+            lr = t.get("loss_ratio")
+            what = t.get("failed") or (f"loss {lr * 100:.3f} %" if lr is not None else "nothing sent")
+            if t.get("generator_short"):
+                what += f", lab-gen short ({fmt_rate(t['achieved_pps'])})"
+            print(f"sweep: run check {path} {size}B at {fmt_rate(rate)} ({a.run_check_s} s, run's settings): "
+                  f"{what}: {'kept' if t['ok'] else 'NOT kept'}", flush=True)
+            if t["ok"]:
+                good = rate
+                if hi is None:
+                    break
+            else:
+                hi = rate
+            if good is not None and hi / good <= 1 + a.resolution / 100:
+                break
+            rate = int(rate * 0.8) if good is None else int((good + hi) / 2)
+            if rate < a.min_rate:
+                break
+        rc["run_pdr_pps"] = good
+        rc["agrees"] = good == pdr
+        if good is None:
+            rc["note"] = (f"no rate tried (down to {fmt_rate(rc['runs'][-1]['offered_pps'])}) was kept by a "
+                          f"run within {a.pdr_loss} %")
+        elif good != pdr:
+            rc["note"] = (f"a run keeps {fmt_rate(good)} ({100 * (good / pdr - 1):+.1f} % of the search's PDR)"
+                          + (f"; {fmt_rate(hi)} lost more" if hi else ""))
+        r["run_pdr_pps"] = good
 
     @contextlib.contextmanager
     def reflector_for(self, lab, path, pr, stage):
@@ -995,6 +1111,29 @@ def near_point(r, frac):
     return None
 
 
+def run_cell(r):
+    """the run check's result for the table: the rate a run keeps, and how it was found"""
+    rc = r.get("run_check")
+    if not rc:
+        return "-"
+    if rc.get("skipped"):
+        return f"not checked (run: {RUN_MIN_SIZE} B or more)"
+    runs = rc["runs"]
+    last = runs[-1] if runs else {}
+    if rc.get("run_pdr_pps") is None:
+        lr = last.get("loss_ratio")
+        return (f"none kept: {fmt_rate(last.get('offered_pps', 0))} lost "
+                f"{lr * 100:.2f} %" if lr is not None else f"none kept ({last.get('failed', '?')})")
+    if rc.get("agrees"):
+        lr = runs[0].get("loss_ratio") or 0
+        return f"= PDR (run lost {lr * 100:.2f} %)"
+    first = runs[0]
+    why = f"lost {first['loss_ratio'] * 100:.2f} %" if first.get("loss_ratio") is not None else first.get("failed", "?")
+    if first.get("generator_short"):
+        why += ", lab-gen short"
+    return f"{fmt_rate(rc['run_pdr_pps'])} (at PDR a run {why})"
+
+
 def table(doc):
     out = ["# Throughput and latency under load", ""]
     sw = doc["sweep"]
@@ -1017,11 +1156,16 @@ def table(doc):
         else:
             out.append(f"- generator limit at {size} B: {g.get('note', 'not measured')}")
     out.append("")
-    out.append("| path | size | NDR | PDR | PDR Gbit/s | p50 / p99 at 50 % PDR | p50 / p99 at 90 % PDR | where the loss began above PDR |")
-    out.append("|---|---|---|---|---|---|---|---|")
+    if any(isinstance(r, dict) and r.get("run_check") for pr in doc["paths"].values() for r in pr.values()):
+        out.append("PDR for run: the highest rate a plain `setup/lab run` of the path kept within the PDR's "
+                   "loss (its own settings: lab-trace, gap logs, stamps, records; the search's trials have "
+                   "none of them), from the PDR down; use it for `run --rate`.")
+        out.append("")
+    out.append("| path | size | NDR | PDR | PDR for run | PDR Gbit/s | p50 / p99 at 50 % PDR | p50 / p99 at 90 % PDR | where the loss began above PDR |")
+    out.append("|---|---|---|---|---|---|---|---|---|")
     for p, pr in doc["paths"].items():
         if pr.get("skipped"):
-            out.append(f"| {p} | - | skipped: {pr['skipped']} | | | | | |")
+            out.append(f"| {p} | - | skipped: {pr['skipped']} | | | | | | |")
             continue
         for size, r in pr.items():
             if not isinstance(r, dict) or "ndr_pps" not in r:
@@ -1045,7 +1189,7 @@ def table(doc):
             at = above[0]["loss_at"].split(";")[0] if above else (
                 "generator-bound" if r["generator_bound"] else "-")
             out.append(f"| {p} | {size} | {ge}{fmt_rate(r['ndr_pps'])}{nv['ndr']} | {gp}{fmt_rate(r['pdr_pps'])}{nv['pdr']} | "
-                       f"{r['pdr_gbps']:.3f} | {cells[0]} | {cells[1]} | {at} |")
+                       f"{run_cell(r)} | {r['pdr_gbps']:.3f} | {cells[0]} | {cells[1]} | {at} |")
     out.append("")
     return "\n".join(out) + "\n"
 

@@ -64,7 +64,7 @@ cmd_sweep() {
   eval "$cfg"
   export LAB_TOPOLOGY=$SW_TOPOLOGY
   DUT_CPU=$SW_DUT_CPU GEN_CPU=$SW_GEN_CPU
-  ncpu=$(nproc)
+  ncpu=$(getconf _NPROCESSORS_ONLN)
   if [ -f "$(iso_dir)/applied" ]; then
     local icpu; icpu=$(cat "$(iso_dir)/cpu")
     [ "$DUT_CPU" = "$icpu" ] ||

@@ -69,6 +69,9 @@ static void usage(FILE *f)
 "                      counted as early drains)\n"
 "  --reader-cpu N      pin lab-trace's own thread (its reading and writing) to cpu N: a core\n"
 "                      that is neither the generator's nor the DUT's (default: not pinned)\n"
+"  --prog-stats        the kernel times each program (BPF_ENABLE_STATS, while lab-trace\n"
+"                      runs; two clock reads per run, so for benchmarks): the stats' \"programs\"\n"
+"                      give runs and ns per run of each, the tracer's own cost per event\n"
 "  --no-sched, --no-irq, --no-softirq, --no-nmi, --no-vectors\n"
 "                      leave that source out (--no-irq: the system vectors too)\n"
 "  -v, --verbose       libbpf's messages and the sources skipped\n"
@@ -88,7 +91,7 @@ static void usage(FILE *f)
 
 enum {
 	O_OUT = 256, O_CPUS, O_DUR, O_READY, O_STATS, O_RING, O_NOSCHED, O_NOIRQ, O_NOSOFTIRQ,
-	O_NONMI, O_NOVEC, O_VERSION, O_MINEV, O_KEEPIDLE, O_DRAIN, O_READERCPU,
+	O_NONMI, O_NOVEC, O_VERSION, O_MINEV, O_KEEPIDLE, O_DRAIN, O_READERCPU, O_PROGSTATS,
 };
 
 static const struct option opts[] = {
@@ -97,7 +100,7 @@ static const struct option opts[] = {
 	{"no-sched", 0, 0, O_NOSCHED}, {"no-irq", 0, 0, O_NOIRQ}, {"no-softirq", 0, 0, O_NOSOFTIRQ},
 	{"no-nmi", 0, 0, O_NONMI}, {"no-vectors", 0, 0, O_NOVEC}, {"verbose", 0, 0, 'v'},
 	{"min-event-ns", 1, 0, O_MINEV}, {"keep-idle", 0, 0, O_KEEPIDLE}, {"drain", 1, 0, O_DRAIN},
-	{"reader-cpu", 1, 0, O_READERCPU},
+	{"reader-cpu", 1, 0, O_READERCPU}, {"prog-stats", 0, 0, O_PROGSTATS},
 	{"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0},
 };
 
@@ -155,6 +158,7 @@ static int parse_cli(int argc, char **argv, struct trace_cfg *cfg)
 				(uint32_t)lab_parse_u64("drain (ms, or 'after')", optarg, 1, 60000);
 			break;
 		case O_READERCPU: cfg->reader_cpu = (int)lab_parse_u64("reader-cpu", optarg, 0, 63); break;
+		case O_PROGSTATS: cfg->prog_stats = true; break;
 		case O_NOSCHED: cfg->no_sched = true; break;
 		case O_NOIRQ: cfg->no_irq = true; break;
 		case O_NOSOFTIRQ: cfg->no_softirq = true; break;
@@ -297,6 +301,8 @@ static int record(const struct trace_cfg *cfg, struct trace_bpf *b, struct trace
 	if (cfg->reader_cpu >= 0 && (rc = lab_pin_cpu(cfg->reader_cpu)) < 0)
 		lab_warn("--reader-cpu %d: %s", cfg->reader_cpu, strerror(-rc));
 	trace_bpf_start(b, k->start_ns);
+	if (cfg->prog_stats && (rc = trace_bpf_prog_stats_on(b)) < 0)
+		lab_warn("--prog-stats: BPF_ENABLE_STATS: %s (no program times)", strerror(-rc));
 	/* attached: reading the ring (mapped) and the maps (fds we hold) needs no privilege */
 	if (lab_caps_keep(NULL, 0, err, sizeof(err)) < 0)
 		lab_warn("dropping capabilities: %s", err);

@@ -28,6 +28,7 @@ struct trace_cfg {
 	int reader_cpu;      /* -1: not pinned */
 	bool no_sched, no_irq, no_softirq, no_nmi, no_vectors;
 	bool verbose;
+	bool prog_stats;      /* the kernel's run time of each program (BPF_ENABLE_STATS) */
 };
 
 /* The sources: one tracepoint, or an entry/exit pair, each attached or skipped on its own. */
@@ -59,6 +60,7 @@ struct trace_bpf {
 	struct lab_evt *buf;     /* lt_buf, mapped */
 	struct lt_head *heads;   /* lt_heads, mapped */
 	size_t buf_len, heads_len;
+	int stats_fd;            /* BPF_ENABLE_STATS held (--prog-stats), or -1 */
 };
 
 /* Open and load the programs with cfg's CPU mask and ring size, leaving out the sources cfg
@@ -71,6 +73,11 @@ int trace_bpf_attach(struct trace_bpf *b, char *why, size_t len);
  * record only in [start, stop). */
 void trace_bpf_start(struct trace_bpf *b, uint64_t start_ns);
 void trace_bpf_stop(struct trace_bpf *b, uint64_t stop_ns);
+/* --prog-stats: the kernel times every program run while the returned fd is held (closed with
+ * the programs); 0, or -errno. */
+int trace_bpf_prog_stats_on(struct trace_bpf *b);
+/* One program's runs and their total time so far (BPF_ENABLE_STATS on). 0, or -errno. */
+int trace_bpf_prog_stats(const struct trace_bpf *b, const char *prog, uint64_t *runs, uint64_t *ns);
 /* The records the ring buffer had no room for, over every CPU. */
 uint64_t trace_bpf_lost(const struct trace_bpf *b);
 struct lt_cpu_state;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -107,6 +108,7 @@ int trace_bpf_load(struct trace_bpf *b, const struct trace_cfg *cfg, char *why, 
 	int err;
 
 	memset(b, 0, sizeof(*b));
+	b->stats_fd = -1;
 	libbpf_verbose = cfg->verbose;
 	libbpf_first_warning[0] = 0;
 	libbpf_set_print(on_libbpf_print);
@@ -307,6 +309,32 @@ int trace_bpf_ring_fd(const struct trace_bpf *b)
 	return bpf_map__fd(b->skel->maps.lt_events);
 }
 
+int trace_bpf_prog_stats_on(struct trace_bpf *b)
+{
+	int fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+
+	if (fd < 0)
+		return fd;
+	b->stats_fd = fd;
+	return 0;
+}
+
+int trace_bpf_prog_stats(const struct trace_bpf *b, const char *prog, uint64_t *runs, uint64_t *ns)
+{
+	struct bpf_program *p = prog_of(b, prog);
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	if (!p || bpf_program__fd(p) < 0)
+		return -ENOENT;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len) < 0)
+		return -errno;
+	*runs = info.run_cnt;
+	*ns = info.run_time_ns;
+	return 0;
+}
+
 void trace_bpf_close(struct trace_bpf *b)
 {
 	for (size_t i = 0; i < b->n_src; i++)
@@ -317,5 +345,8 @@ void trace_bpf_close(struct trace_bpf *b)
 	if (b->heads && b->heads != MAP_FAILED)
 		munmap(b->heads, b->heads_len);
 	lab_trace_bpf__destroy(b->skel);
+	if (b->stats_fd >= 0)
+		close(b->stats_fd);
 	memset(b, 0, sizeof(*b));
+	b->stats_fd = -1;
 }

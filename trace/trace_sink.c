@@ -140,6 +140,24 @@ static void stats_sources(struct lab_json *j, const struct trace_bpf *b)
 		if (b->src[i].attached)
 			lab_json_str(j, NULL, b->src[i].name);
 	lab_json_arr_end(j);
+	if (b->stats_fd >= 0) {
+		/* --prog-stats: what each attached program cost, in the kernel's own count */
+		lab_json_obj(j, "programs");
+		for (size_t i = 0; i < b->n_src; i++)
+			for (int p = 0; p < 2 && b->src[i].attached && b->src[i].prog[p]; p++) {
+				uint64_t runs = 0, ns = 0;
+
+				if (trace_bpf_prog_stats(b, b->src[i].prog[p], &runs, &ns) < 0)
+					continue;
+				lab_json_obj(j, b->src[i].prog[p]);
+				lab_json_str(j, "source", b->src[i].name);
+				lab_json_u64(j, "runs", runs);
+				lab_json_u64(j, "ns", ns);
+				lab_json_dbl(j, "ns_per_run", runs ? (double)ns / (double)runs : 0.0);
+				lab_json_obj_end(j);
+			}
+		lab_json_obj_end(j);
+	}
 	lab_json_arr(j, "skipped");
 	for (size_t i = 0; i < b->n_src; i++) {
 		if (b->src[i].attached)

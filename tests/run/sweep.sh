@@ -17,6 +17,10 @@
 #   4. --validate: at PDR the loss is within --pdr-loss, at 1.25 x PDR above it or the generator
 #      short (exit 0); sweep.json's schema; the latency points' p50/p99 equal a brute-force
 #      nearest-rank computation over the kept record file (RTT from the intended send);
+#   4b. the run check (a second sweep, behind the same rule, at 78 B: run's smallest frame):
+#      each check run's loss and sent
+#      counted again from its record file, kept or not recomputed, one step down (x0.8) after a
+#      failing PDR, the rate a run keeps at most 1.06 x the capacity;
 #   5. Ctrl-C mid-sweep: exit 130, sweep.json written with the finished trials and marked
 #      interrupted, no process of the sweep left, the DUT core's isolation put back.
 set -u
@@ -53,7 +57,7 @@ ip netns exec "$NS_DUT" "$ipt" -Z INPUT
 # 1-4: the sweep
 rc=0
 "$LAB" sweep --quick --paths kernel,xdptx --validate --resolution 3 --curve-points 2 \
-  --min-rate 1000 --keep-records --out "$OUT/sw" >"$OUT/sweep.log" 2>&1 || rc=$?
+  --min-rate 1000 --keep-records --no-run-check --out "$OUT/sw" >"$OUT/sweep.log" 2>&1 || rc=$?
 grep -E "^sweep: (validate|[a-z]+ 64B: )" "$OUT/sweep.log"
 [ $rc -eq 0 ] || { tail -n 20 "$OUT/sweep.log"; nok "sweep --validate exit $rc, expected 0"; }
 D=$(readlink -f "$OUT/sw/latest")
@@ -139,6 +143,40 @@ check(n_checked == len(k["points"]) + len(x["points"]), f"{n_checked} points' p5
 sys.exit(1 if fails else 0)
 PY
 [ $? -eq 0 ] || nok "sweep.json checks (above)"
+
+# 4b: the run check behind the same rule: the PDR through plain `setup/lab run`s (the run's own
+# settings), each run's loss counted again from its record file (a record never answered: rx 0)
+rc=0
+"$LAB" sweep --quick --paths kernel --sizes 78 --run-check-steps 1 --curve-points 0 --min-rate 1000 \
+  --out "$OUT/rc" >"$OUT/rc.log" 2>&1 || rc=$?
+grep -E "^sweep: (run check|kernel [0-9]+B: )" "$OUT/rc.log"
+[ $rc -eq 0 ] || { tail -n 20 "$OUT/rc.log"; nok "sweep with the run check: exit $rc, expected 0"; }
+python3 - "$(readlink -f "$OUT/rc/latest")" "$CAP" <<'PY' || nok "run check (above)"
+import json, os, struct, sys
+d, cap = sys.argv[1], float(sys.argv[2])
+j = json.load(open(os.path.join(d, "sweep.json")))
+k = j["paths"]["kernel"]["78"]
+rc = k["run_check"]
+runs, pdr = rc["runs"], k["pdr_pps"]
+assert runs and runs[0]["offered_pps"] == pdr, ("the first check run is at the PDR", runs, pdr)
+for t in runs:
+    b = open(os.path.join(d, t["dir"], "records", "kernel.rec"), "rb").read()
+    recs = list(struct.iter_unpack("<QQQQQIHH", b[512:512 + (len(b) - 512) // 48 * 48]))
+    lost = sum(1 for r in recs if not r[4])
+    assert len(recs) == t["sent"] and lost == t["lost"], ("records vs the check", len(recs), lost, t)
+    ok = t["exit"] == 0 and lost <= 0.005 * len(recs) and t["achieved_pps"] >= t["offered_pps"] * 0.999
+    assert ok == t["ok"], ("kept or not, recomputed", ok, t)
+    print(f"ok: check run at {t['offered_pps']} pps: {lost} of {len(recs)} lost (records), kept={ok}")
+if runs[0]["ok"]:
+    assert len(runs) == 1 and rc["run_pdr_pps"] == pdr and rc["agrees"], rc
+else:
+    assert len(runs) == 2 and runs[1]["offered_pps"] == int(pdr * 0.8), ("one step down, x0.8", runs)
+    assert rc["run_pdr_pps"] == (runs[1]["offered_pps"] if runs[1]["ok"] else None) and not rc["agrees"], rc
+assert rc["run_pdr_pps"] is None or rc["run_pdr_pps"] <= 1.06 * cap, ("a run kept more than the rule passes", rc, cap)
+md = open(os.path.join(d, "sweep.md")).read()
+assert "PDR for run" in md, "the table's PDR for run column"
+print(f"ok: run check: PDR {pdr}, a run keeps {rc['run_pdr_pps']} (capacity {cap:.0f})")
+PY
 
 # 5: Ctrl-C mid-sweep: SIGINT to the sweep's process group, as a terminal sends it (job control
 # on: the background job is its own group and does not ignore SIGINT)

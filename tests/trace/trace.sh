@@ -12,7 +12,8 @@
 #  6. the default filter: no idle stay and no event under --min-event-ns in the file, both
 #     counted in the stats, lt-noise-N's 300 us stays all there;
 #  7. --drain after: asleep until the stop (one drain), nothing lost, the same checks as 6;
-#     with a ring too small for it, the programs wake it early (counted) or the loss is counted.
+#     with a ring too small for it, the programs wake it early (counted) or the loss is counted;
+#  8. --prog-stats: the programs' runs against /proc/softirqs and the events recorded.
 # Cases 1 and 5 record everything (--min-event-ns 0 --keep-idle): what they count is the
 # tracer's raw view, as before the filter existed.
 # Exit 77 (skipped) when not root, fewer than 2 cpus, or BPF unavailable here.
@@ -189,6 +190,34 @@ print(('ok' if ok else 'not ok') + f": a 1 MiB ring drained after: {s['events'][
 sys.exit(0 if ok else 1)
 EOF
 fi
+
+# 8. --prog-stats: each program's runs and time as the kernel counts them, its softirq programs'
+#    runs against /proc/softirqs (the kernel's own count of softirqs on cpus 0-1, read around
+#    lab-trace's whole life: every run is one of them) and against the softirq events recorded
+#    (--min-event-ns 0: one per exit); bpf_stats_enabled as found afterwards
+name=progstats
+softirqs01() { awk 'NR > 1 {s += $2 + $3} END {print s}' /proc/softirqs; }
+st0=$(cat /proc/sys/kernel/bpf_stats_enabled)
+sq0=$(softirqs01)
+if command -v ping >/dev/null && start progstats --prog-stats --min-event-ns 0 --duration 1.5; then
+  timeout 1 ping -f -q 127.0.0.1 >/dev/null 2>&1
+  wait "$pid"
+  sq1=$(softirqs01)
+  python3 - "$TMP/progstats.json" "$((sq1 - sq0))" "$TMP/filtered.json" <<'EOF' || fails=$((fails+1))
+import json, sys
+s, dsq = json.load(open(sys.argv[1])), int(sys.argv[2])
+pr = s.get("programs") or {}
+sin, sout = pr.get("lt_sirq_in", {}), pr.get("lt_sirq_out", {})
+ok = bool(sin) and 0 < sin["runs"] <= dsq and s["events"]["softirq"] <= sout.get("runs", 0) <= dsq \
+    and 0 < sin["ns"] and 0 < sin["ns_per_run"] < 100000 and "programs" not in json.load(open(sys.argv[3]))
+print(('ok' if ok else 'not ok') + f": --prog-stats: softirq entry {sin.get('runs')} runs, "
+      f"{sin.get('ns_per_run', 0):.0f} ns each; exit {sout.get('runs')}; recorded {s['events']['softirq']}; "
+      f"/proc/softirqs {dsq}; without the flag no programs")
+sys.exit(0 if ok else 1)
+EOF
+fi
+[ "$(cat /proc/sys/kernel/bpf_stats_enabled)" = "$st0" ] && echo "ok: bpf_stats_enabled $st0 as found" ||
+  fail "bpf_stats_enabled $(cat /proc/sys/kernel/bpf_stats_enabled), found $st0"
 
 [ $fails -eq 0 ] && echo "all ok" || echo "$fails failed"
 [ $fails -eq 0 ]
