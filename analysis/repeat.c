@@ -1,5 +1,6 @@
 /* repeat.c — reading a run of `setup/lab run --repeat N` (repeat.h) and writing its top summary:
  * the median over repetitions of every percentile, with its interval over repetitions. */
+#include "budget.h"
 #include "repeat.h"
 #include "watchrep.h"
 
@@ -334,6 +335,12 @@ static void json_body(struct lab_json *j, void *arg)
 		lab_json_obj_end(j);
 	}
 	lab_json_obj_end(j);
+	if (r->n) { /* the instrument's budget: the first repetition's (its floor, the clock) */
+		struct lab_budget b;
+
+		lab_budget_for_run(&r->rep[0], &b);
+		lab_budget_json(j, &b);
+	}
 	lab_watch_summary_json(j, r->dir); /* run --watch: one watch for all repetitions */
 }
 
@@ -390,6 +397,10 @@ static void md_write(FILE *f, const struct reps_out *o)
 		   "variation between repetitions as well as within them%s.\n",
 		LAB_BOOTCI_REPLICATES, (int)(LAB_BOOTCI_BLOCK_NS / 1000000),
 		r->n < 2 ? " (one repetition: within only)" : "");
+	if (r->n) {
+		fprintf(f, "\nFrom the first repetition: ");
+		lab_budget_md(f, &r->rep[0]);
+	}
 	lab_watch_summary_md(f, r->dir);
 }
 

@@ -80,6 +80,12 @@ for path in ("kernel", "xdptx"):
     assert hi / lo > 1.15 and hi / lo - 1 > 5 * (one[1] / one[0] - 1), (path, lo, hi, one)
 PY
 check "top summary.md: 3 repetitions, median [lo–hi]" grep -q "side by side, 3 repetitions" "$R/a3/summary.md"
+check "top summary: the first repetition's error budget (json and md)" python3 -c "
+import json
+top, one = (json.load(open(f)) for f in ('$R/a3/summary.json', '$R/a3/rep1/summary.json'))
+assert top['instrument']['error_budget_ns'] == one['instrument']['error_budget_ns'], (top.get('instrument'), one.get('instrument'))
+assert 'clock_read' in top['instrument']['error_budget_ns'], top['instrument']"
+check "top summary.md: the budget line" grep -q "From the first repetition: .*clock read" "$R/a3/summary.md"
 
 snap "$R/a3" >"$T/a3.before"; snap "$R/b3" >"$T/b3.before"
 expect 0 "the same repetitions in another order: exit 0" -- "$A" --compare "$R/a3" "$R/b3" --out "$T/o-same"
