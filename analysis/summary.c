@@ -265,7 +265,8 @@ static void fill_summary(struct lab_json *j, void *arg)
 	lab_json_str(j, "tool", "lab-analyze " LAB_VERSION_STRING);
 	lab_json_str(j, "percentiles", "exact: nearest rank over every value (selection, no histogram)");
 	lab_json_str(j, "unaccounted", "sent - received - drops, without softnet_time_squeeze "
-				       "(budget exhaustions, not packets)");
+				       "(budget exhaustions, not packets) and the xsk_fill_ring_empty "
+				       "counts (part of xsk_rx_dropped)");
 	lab_json_str(j, "microbursts", "windows anchored at each arrival; hot when count/window > "
 				       "threshold; overlapping hot windows form one burst");
 	lab_json_obj_end(j);
@@ -614,7 +615,8 @@ static void md_footer(FILE *f, const struct lab_run *r)
 	fprintf(f, "Percentiles are exact (nearest rank over every packet); [lo–hi] is a 95 %% "
 		   "interval (block bootstrap over %d ms blocks of send time, %d replicates; none "
 		   "where fewer than %d packets lie beyond the percentile). `unaccounted` = sent − "
-		   "received − drops, softnet_time_squeeze left out (not packets). Microbursts: "
+		   "received − drops, softnet_time_squeeze left out (not packets) and "
+		   "xsk_fill_ring_empty too (part of xsk_rx_dropped). Microbursts: "
 		   "arrivals at the DUT when stamped, else back at the generator.\n",
 		(int)(LAB_BOOTCI_BLOCK_NS / 1000000), LAB_BOOTCI_REPLICATES, LAB_BOOTCI_MIN_TAIL);
 }

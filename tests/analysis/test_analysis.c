@@ -792,6 +792,54 @@ static void test_corrupt_side_files(void **state)
 	}
 }
 
+/* The generator's AF_XDP socket dropped replies (its backend_counters), and the DUT's fill ring
+ * ran empty: rx_dropped and rx_ring_full are subtracted, fill_ring_empty (the same frames as
+ * rx_dropped, net/xdp/xsk.c) listed but not subtracted, on either side. */
+static void test_xsk_drops_not_twice(void **state)
+{
+	(void)state;
+	char *d = mktemp_dir(), p[600], err[600];
+	const uint64_t n = 20000, lost = n / 1000, rcvbuf = n / 1000 / 2;
+	struct lab_run r;
+	struct lab_analyze_opts o = {0};
+	assert_int_equal(synth_results_dir(d, n), 0);
+	snprintf(p, sizeof(p), "%s/gen/kernel.json", d);
+	FILE *f = fopen(p, "w");
+	fputs("{\"backend\": \"xsk\", \"backend_counters\": {\"xsk_rx_dropped\": 4, "
+	      "\"xsk_rx_ring_full\": 1, \"xsk_fill_ring_empty\": 4, \"xdp_lab\": 99}}\n", f);
+	fclose(f);
+	snprintf(p, sizeof(p), "%s/counters/kernel.json", d);
+	f = fopen(p, "w");
+	fprintf(f, "{\"path\": \"kernel\", \"received\": %llu, \"reflected\": %llu, \"drops\": "
+		   "{\"udp_rcvbuf_errors\": %llu, \"xsk_fill_ring_empty\": 7}}\n",
+		(unsigned long long)(n - lost), (unsigned long long)(n - lost), (unsigned long long)rcvbuf);
+	fclose(f);
+	assert_int_equal(lab_run_load(d, &o, &r, err, sizeof(err)), 0);
+	const struct lab_path *k = NULL;
+	for (size_t i = 0; i < r.npaths; i++)
+		if (strcmp(r.paths[i].name, "kernel") == 0)
+			k = &r.paths[i];
+	assert_non_null(k);
+	int seen = 0;
+	for (size_t i = 0; i < k->ndrops; i++) {
+		const struct lab_drop *x = &k->drops[i];
+		if (strcmp(x->name, "gen_xsk_rx_dropped") == 0)
+			seen += x->value == 4 && x->in_sum;
+		if (strcmp(x->name, "gen_xsk_rx_ring_full") == 0)
+			seen += x->value == 1 && x->in_sum;
+		if (strcmp(x->name, "gen_xsk_fill_ring_empty") == 0)
+			seen += x->value == 4 && !x->in_sum;
+		if (strcmp(x->name, "xsk_fill_ring_empty") == 0)
+			seen += x->value == 7 && !x->in_sum;
+	}
+	assert_int_equal(seen, 4);
+	/* sent - received - udp_rcvbuf_errors - softnet_dropped (3) - rx_dropped - rx_ring_full */
+	assert_int_equal(k->unaccounted, (int64_t)lost - (int64_t)rcvbuf - 3 - 4 - 1);
+	lab_run_free(&r);
+	rm_rf(d);
+	free(d);
+}
+
 /* ---------- captures: ground truth ---------- */
 
 struct gt_pkt {
@@ -1098,6 +1146,7 @@ int main(void)
 		cmocka_unit_test(test_burst_adjacent_and_overlapping),
 		cmocka_unit_test(test_burst_stream_vs_bruteforce),
 		cmocka_unit_test(test_softnet_fixtures),
+		cmocka_unit_test(test_xsk_drops_not_twice),
 		cmocka_unit_test(test_softnet_bad_rows),
 		cmocka_unit_test(test_softnet_samples),
 		cmocka_unit_test(test_softnet_sampler_roundtrip),
