@@ -42,7 +42,10 @@ struct lab_stp_hdr {
 	uint32_t hdr_len;
 	uint32_t rec_len;
 	uint32_t flags;            /* 0 */
-	uint8_t used[LAB_STP_NPOINTS]; /* enum lab_stp_src the program put in the frame / record */
+	/* enum lab_stp_src the figures are to use at each point (NONE: not this program's). Where
+	 * it is KERNEL or HW, lab-analyze takes kernel_ns from here even if the frame or record
+	 * holds the user read (lab-kern's dut_tx: its kernel stamp comes after the frame left) */
+	uint8_t used[LAB_STP_NPOINTS];
 	uint8_t other;             /* enum lab_stp_src of kernel_ns (KERNEL or HW) */
 	uint8_t reserved[LAB_STP_HDR_LEN - 29];
 };

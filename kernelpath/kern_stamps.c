@@ -167,7 +167,9 @@ void kern_stamps_json(struct lab_json *j, const struct kern_run *r)
 	lab_json_obj(j, "stamps");
 	lab_json_str(j, "mode", lab_stp_src_names[st->mode]);
 	lab_json_str(j, "dut_rx", lab_stp_src_names[st->mode]);
-	/* the frame's dut_tx is always the user read; kernel's TX stamp is in the side file */
+	/* the frame's dut_tx is always the user read; the kernel's TX stamp is in the side file,
+	 * from which lab-analyze takes it (without one, dut_tx is the user read) */
+	lab_json_str(j, "dut_tx", st->file ? lab_stp_src_names[st->mode] : "user");
 	lab_json_str(j, "dut_tx_in_frame", "user");
 	if (st->file)
 		lab_json_str(j, "file", st->file);
