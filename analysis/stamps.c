@@ -229,5 +229,7 @@ void lab_stamps_line(FILE *f, const struct lab_run *r, bool html)
 		}
 		psep = "; ";
 	}
+	if (!*psep)
+		fputs("no path ran", f);
 	fputs(html ? ".</p>\n" : ".\n\n", f);
 }
