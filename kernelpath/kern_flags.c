@@ -44,10 +44,11 @@ static const struct lab_opt kern_opts[] = {
 	 .help = "--forward: where datagrams of ADDR's family are relayed to (port --port); the "
 		 "other family keeps its default"},
 	{.name = "stamps", .kind = LAB_OPT_ENUM, K(st.opt), .arg = "S", .names = kern_stamps_names,
-	 .help = "the stamp source of the frame's DUT times. user (default): CLOCK_MONOTONIC read "
+	 .unset = "dut_rx the kernel's RX stamp, dut_tx the user read (as before this flag)",
+	 .help = "the stamp source of the frame's DUT times. user: CLOCK_MONOTONIC read "
 		 "just after recvmmsg returns (dut_rx) and just before sendmmsg (dut_tx). kernel: "
-		 "dut_rx is the socket's SO_TIMESTAMPING software RX stamp (until this flag existed, "
-		 "always the case); dut_tx stays the user read in the frame, the kernel's TX stamp "
+		 "dut_rx is the socket's SO_TIMESTAMPING software RX stamp; dut_tx stays the user "
+		 "read in the frame, the kernel's TX stamp "
 		 "comes back after the frame left and goes to --stamps-file, where lab-analyze takes "
 		 "it. hw: the NIC's hardware stamps: refused (exit 2, one line) on a port without a "
 		 "PTP hardware clock (ethtool -T), e.g. veth, and, for now, on one with it too"},

@@ -19,6 +19,7 @@
 #include "hwts.h"
 #include "kern_run.h"
 #include "log.h"
+#include "opt_table.h"
 
 #ifndef SCM_TS_OPT_ID
 #define SCM_TS_OPT_ID 81 /* Linux 6.13: the TX timestamp's id per message */
@@ -33,6 +34,10 @@ void kern_stamps_check(struct kern_run *r)
 {
 	struct kern_stamps *st = &r->st;
 	st->mode = (enum lab_stp_src)(st->opt + LAB_STP_SRC_USER);
+	/* not given: as lab-kern always stamped, dut_rx the kernel's RX stamp, dut_tx the user read
+	 * (setup/lab run always gives it) */
+	if (!lab_opts_seen(&r->dut.groups[1], "stamps"))
+		st->mode = LAB_STP_SRC_KERNEL;
 	/* refused before a socket, a file or a pin exists: nothing to undo */
 	if (st->mode == LAB_STP_SRC_HW)
 		lab_hwts_require("--stamps", r->so.iface);

@@ -45,7 +45,7 @@ options:
                       DIR/latest points to it
   --dut-cpu N         core of the reflector (default: the last core)
   --gen-cpu N         core of the generator (default: core 0)
-  --gen-backend B     lab-gen backend: xsk | udp (default: lab-gen's own default; udp with
+  --gen-backend B     lab-gen backend: xsk | udp (default: lab-gen's own, xsk; the kernel path's udp with
                       --stamps kernel)
   --stamps S          the stamp source of the figures: user (default: CLOCK_MONOTONIC read
                       in user space by each program), kernel (SO_TIMESTAMPING software RX/TX
@@ -309,8 +309,11 @@ run_one_path() {
                   --duration "$RUN_DURATION" --size "$RUN_SIZE" --seed "$RUN_SEED" --stamp
                   --path "$path" --out "$RD/records/$path.rec"
                   --stats-json "$RD/gen/$path.json" --cpu "$GEN_CPU")
-  [ -n "$RUN_GEN_BACKEND" ] && gen_args+=(--backend "$RUN_GEN_BACKEND")
-  if [ "$RUN_GEN_BACKEND" = udp ]; then
+  local backend=$RUN_GEN_BACKEND
+  [ -z "$backend" ] && [ "$RUN_STAMPS" != user ] && [ "$RUN_FLOWS" = 1 ] &&
+    [ -n "$(reflector_stamps "$path")" ] && backend=udp
+  [ -n "$backend" ] && gen_args+=(--backend "$backend")
+  if [ "$backend" = udp ]; then
     gen_args+=(--stamps "$RUN_STAMPS")
     [ "$RUN_STAMPS" = user ] || gen_args+=(--stamps-file "$RD/stamps/$path.gen.stp")
   fi
@@ -436,8 +439,10 @@ PY
 }
 
 # --stamps, checked before anything is made or changed (exit 2, one line): kernel stamps need
-# lab-gen's udp backend (AF_XDP has none: an explicit --gen-backend xsk keeps user stamps at
-# the generator, and says so); hw needs a PTP hardware clock on every port (ethtool -T)
+# lab-gen's udp backend, which the kernel path then gets (AF_XDP has none: an explicit
+# --gen-backend xsk keeps user stamps at the generator, and says so; the bypass paths keep the
+# default backend and their user stamps: udp would also lose xdptx's replies, a veth whose peer
+# runs no XDP drops XDP_TX frames); hw needs a PTP hardware clock on every port (ethtool -T)
 run_check_stamps() {
   case $RUN_STAMPS in
     user) return 0 ;;
@@ -445,9 +450,6 @@ run_check_stamps() {
     *) stamps_refuse "--stamps is user, kernel or hw (got '$RUN_STAMPS')" ;;
   esac
   [ "$RUN_TOPOLOGY" = reflect ] || stamps_refuse "--stamps $RUN_STAMPS is for the reflect topology (the forward relay's TX stamps are not collected yet)"
-  if [ -z "$RUN_GEN_BACKEND" ]; then
-    [ "$RUN_FLOWS" = 1 ] && RUN_GEN_BACKEND=udp
-  fi
   [ "$RUN_STAMPS" = hw ] || return 0
   local port ns why
   if [ -z "$HW_GEN$HW_DUT" ]; then
@@ -484,6 +486,24 @@ hw_ts_why() {
   echo "$out" | grep -q 'hardware-transmit' && echo "$out" | grep -q 'hardware-receive' ||
     { echo "has a PHC but not hardware-transmit and hardware-receive stamping"; return 1; }
   return 0
+}
+
+# The XDP RX timestamp kfunc on the DUT port (--stamps kernel|hw): probed with a device-bound
+# program while a few pings arrive, reported, never assumed. The XDP paths' stamps stay the
+# program's clock reads whatever it says: the lab does not take the driver's stamps yet.
+xdp_ts_probe() {
+  local bin="$BUILD/xdp/lab-xdpmeta" pid res
+  [ "$RUN_STAMPS" != user ] || return 0
+  [ -x "$bin" ] || { say "run: lab-xdpmeta not built: the XDP RX timestamp kfunc not probed"; return 0; }
+  mkdir -p "$RUN_DIR/stamps"
+  ip netns exec "$NS_DUT" "$bin" --iface "$DUT_IF" --wait-ms 1200 --json >"$RUN_DIR/stamps/xdp-rx-timestamp.json" 2>"$RUN_DIR/logs/xdpmeta.log" &
+  pid=$!
+  sleep 0.4
+  ip netns exec "$NS_GEN" ping -c 4 -i 0.1 -W 1 -q "$DUT_V4" >/dev/null 2>&1 || true
+  wait "$pid" || true
+  res=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%s (%d frames)" % (d["verdict"], d["frames"]))' \
+        "$RUN_DIR/stamps/xdp-rx-timestamp.json" 2>/dev/null) || res="probe failed: $(tail -n 1 "$RUN_DIR/logs/xdpmeta.log")"
+  say "run: $DUT_IF: XDP RX timestamp kfunc (bpf_xdp_metadata_rx_timestamp): $res"
 }
 
 cmd_run() {
@@ -607,6 +627,8 @@ cmd_run() {
   fi
   iso_hold_cstate
   helpers_place
+  mkdir -p "$RUN_DIR/logs"
+  xdp_ts_probe
   if [ -z "$HELPER_SPARE" ]; then
     say "run: no core to spare beside $GEN_CPU and $DUT_CPU: the lab's helpers sleep while the packets flow (lab-trace drains after each path, softnet is read before and after)"
   fi
