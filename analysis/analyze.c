@@ -20,6 +20,7 @@
 #include "pcap_in.h"
 #include "pcap_out.h"
 #include "run.h"
+#include "stamps.h"
 #include "tail.h"
 
 void lab_path_note(struct lab_path *p, const char *fmt, ...)
@@ -786,6 +787,7 @@ int lab_analyze_path(const char *run_dir, const char *name, const struct lab_ana
 {
 	char file[4200];
 	struct lab_rec_file f;
+	struct lab_rec *stamped = NULL; /* the records with the kernel's stamps, when replaced */
 	int64_t *buf = NULL;
 	int rc = -1;
 
@@ -796,6 +798,8 @@ int lab_analyze_path(const char *run_dir, const char *name, const struct lab_ana
 		return -1;
 	const struct lab_rec *recs = f.recs;
 	size_t n = (size_t)f.count;
+	if (lab_path_stamps(run_dir, name, p, &recs, n, &stamped, err, errlen) < 0)
+		goto out;
 	buf = malloc((n ? n : 1) * sizeof(*buf));
 	if (!buf) {
 		snprintf(err, errlen, "%s: out of memory for %zu records", file, n);
@@ -824,6 +828,7 @@ int lab_analyze_path(const char *run_dir, const char *name, const struct lab_ana
 	rc = 0;
 out:
 	free(buf);
+	free(stamped);
 	lab_rec_close(&f);
 	return rc;
 }

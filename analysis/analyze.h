@@ -14,6 +14,7 @@
 #include "rec.h"
 #include "select.h"
 #include "softnet.h"
+#include "stamps.h"
 
 #define LAB_MAX_DROPS 64
 #define LAB_HEAT_T 120      /* heat map: time columns */
@@ -82,6 +83,9 @@ struct lab_path {
 	struct lab_tail tail;
 	uint64_t tail_events, tail_lost;
 	uint32_t tail_sources;
+
+	/* the stamp sources of each point and the stack's cost (stamps.c) */
+	struct lab_stamps stamps;
 
 	char notes[8][256];
 	int nnotes;

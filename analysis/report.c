@@ -412,6 +412,7 @@ int lab_write_report_html(const struct lab_run *r, char *err, size_t errlen)
 	      "</style></head><body>\n<h1>Packet latency lab report</h1>\n", f);
 	table(f, r);
 	lab_budget_html(f, r);
+	lab_stamps_line(f, r, true);
 	spectrum(f, r);
 	lab_watch_report_link(f, r->dir);
 	if (r->nscen) {

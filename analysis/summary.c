@@ -180,6 +180,7 @@ static void emit_path(struct lab_json *j, const char *dir, const struct lab_path
 		lab_json_u64(j, p->drops[i].name, p->drops[i].value);
 	lab_json_obj_end(j);
 	lab_json_i64(j, "unaccounted", p->unaccounted);
+	lab_stamps_json(j, p);
 	if (p->in_flight >= 0)
 		lab_json_i64(j, "in_flight_at_stop", p->in_flight);
 	else
@@ -712,6 +713,7 @@ int lab_write_summary_md(const struct lab_run *r, char *err, size_t errlen)
 	md_drop_rows(f, r);
 	fprintf(f, "\n");
 	lab_budget_md(f, r);
+	lab_stamps_line(f, r, false);
 	md_scenarios(f, r);
 	lab_watch_summary_md(f, r->dir);
 	lab_tail_md(f, r);

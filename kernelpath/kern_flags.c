@@ -43,6 +43,19 @@ static const struct lab_opt kern_opts[] = {
 	 .unset = "198.18.1.1 for IPv4 datagrams, 2001:2:0:1::1 for IPv6",
 	 .help = "--forward: where datagrams of ADDR's family are relayed to (port --port); the "
 		 "other family keeps its default"},
+	{.name = "stamps", .kind = LAB_OPT_ENUM, K(st.opt), .arg = "S", .names = kern_stamps_names,
+	 .unset = "dut_rx the kernel's RX stamp, dut_tx the user read (as before this flag)",
+	 .help = "the stamp source of the frame's DUT times. user: CLOCK_MONOTONIC read "
+		 "just after recvmmsg returns (dut_rx) and just before sendmmsg (dut_tx). kernel: "
+		 "dut_rx is the socket's SO_TIMESTAMPING software RX stamp; dut_tx stays the user "
+		 "read in the frame, the kernel's TX stamp "
+		 "comes back after the frame left and goes to --stamps-file, where lab-analyze takes "
+		 "it. hw: the NIC's hardware stamps: refused (exit 2, one line) on a port without a "
+		 "PTP hardware clock (ethtool -T), e.g. veth, and, for now, on one with it too"},
+	{.name = "stamps-file", .kind = LAB_OPT_STR, K(st.file), .arg = "PATH",
+	 .help = "write both sources of every reflected packet's dut_rx and dut_tx (the user read "
+		 "and the kernel's software stamp, TX ones from the error queue keyed by SCM_TS_OPT_ID) "
+		 "to PATH (common/stp.h), whatever --stamps says: the stack's own cost"},
 	{.name = "json", .kind = LAB_OPT_ALIAS, .alias = "stats-json", .arg = "PATH"},
 	{0},
 };
@@ -84,6 +97,7 @@ void kern_check_flags(struct kern_run *r)
 	r->so.recv_ttl = r->forward;
 	if (r->forward)
 		kern_fwd_setup(r);
+	kern_stamps_check(r);
 }
 
 static void about(FILE *f)
@@ -92,7 +106,8 @@ static void about(FILE *f)
 "The lab's kernel-path reflector: lab UDP (a lab header at the start of the payload) arriving "
 "on --port is marked reflected and sent back to its sender's address and port through the "
 "ordinary socket API (the kernel swaps addresses and keeps the checksum). When the sender asks "
-"(LAB_F_STAMP), the DUT receive time (the socket's SO_TIMESTAMPING software receive stamp, "
+"(LAB_F_STAMP), the DUT receive time (--stamps user, the default: CLOCK_MONOTONIC read just "
+"after recvmmsg returns; --stamps kernel: the socket's SO_TIMESTAMPING software receive stamp, "
 "CLOCK_REALTIME, converted to CLOCK_MONOTONIC with an offset re-measured every "
 "--clock-interval) and transmit time (CLOCK_MONOTONIC read just before sendmmsg) are written "
 "into it. A payload already marked reflected is never echoed (counted as not_lab); a broken lab "

@@ -53,6 +53,7 @@ static void build_reply(struct kern_run *r, unsigned i, unsigned k, const struct
 {
 	struct msghdr *m = &r->tx[k].msg_hdr;
 	m->msg_controllen = kern_tx_cmsg_build(meta, r->tctl[k], sizeof(r->tctl[k]));
+	m->msg_controllen = kern_stamps_cmsg(r, i, r->tctl[k], m->msg_controllen, sizeof(r->tctl[k]));
 	m->msg_name = &r->names[i];
 	m->msg_namelen = r->rx[i].msg_hdr.msg_namelen;
 	r->tiov[k].iov_base = r->pkts[i].payload;
@@ -72,12 +73,14 @@ void kern_rx_fill(struct kern_run *r, unsigned i, uint64_t recv_ns, struct kern_
 	p->payload = r->riov[i].iov_base;
 	p->len = r->rx[i].msg_len;
 	p->truncated = r->rx[i].msg_hdr.msg_flags & MSG_TRUNC;
-	if (meta->have_ts) {
-		p->rx_ns = kern_clock_to_mono_ns(&r->clk, meta->rt_ns);
-	} else {
+	/* both sources kept (kern_stamps.c); --stamps says which one the frame carries */
+	r->st.user_rx_ns = recv_ns;
+	r->st.kern_rx_ns[i] = meta->have_ts ? kern_clock_to_mono_ns(&r->clk, meta->rt_ns) : 0;
+	r->c.rx_ts_missing += !meta->have_ts;
+	if (r->st.mode == LAB_STP_SRC_KERNEL && meta->have_ts)
+		p->rx_ns = r->st.kern_rx_ns[i];
+	else
 		p->rx_ns = recv_ns;
-		r->c.rx_ts_missing++;
-	}
 }
 
 static void handle_batch(struct kern_run *r, unsigned n)
@@ -92,7 +95,9 @@ static void handle_batch(struct kern_run *r, unsigned n)
 			build_reply(r, i, k++, &meta);
 	}
 	if (k) {
-		kern_reflect(r->pkts, n, lab_now_ns());
+		uint64_t tx_ns = lab_now_ns();
+		kern_reflect(r->pkts, n, tx_ns);
+		kern_stamps_batch(r, n, tx_ns);
 		kern_send_all(r, r->sk.fd, k);
 	}
 	kern_arm_rx(r, n);
@@ -155,6 +160,8 @@ int kern_run_loop(struct kern_run *r)
 			rc = -1;
 			break;
 		}
+		if (r->st.pending)
+			kern_stamps_drain(r); /* the TX stamps of what was sent */
 		now_ns = lab_now_ns();
 		/* gaps: busy-poll spins; an iteration that reflected did work (the others sleep) */
 		if (r->mode != KERN_MODE_BUSY_POLL)

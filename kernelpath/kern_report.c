@@ -113,7 +113,7 @@ static void counters_json(struct lab_json *j, const struct kern_run *r)
 static void clock_json(struct lab_json *j, const struct kern_run *r)
 {
 	lab_json_obj(j, "clock");
-	lab_json_str(j, "rx_time", r->sk.timestamping.took
+	lab_json_str(j, "rx_time", r->st.mode == LAB_STP_SRC_KERNEL && r->sk.timestamping.took
 					   ? "SO_TIMESTAMPING software RX, CLOCK_REALTIME - offset"
 					   : "CLOCK_MONOTONIC at recvmmsg return");
 	lab_json_str(j, "tx_time", "CLOCK_MONOTONIC just before sendmmsg");
@@ -173,6 +173,7 @@ static void kern_json(void *priv, struct lab_json *j)
 	counters_json(j, r);
 	clock_json(j, r);
 	socket_json(j, r);
+	kern_stamps_json(j, r);
 }
 
 const struct lab_dut_ops kern_dut_ops = {

@@ -11,6 +11,7 @@
 #include "kern_batch.h"
 #include "kern_clock.h"
 #include "kern_sock.h"
+#include "stp.h"
 
 #define KERN_BATCH_MAX 256
 /* A slot holds the largest UDP payload, so nothing is ever cut short by our buffer. */
@@ -20,6 +21,25 @@
 
 enum kern_mode { KERN_MODE_BLOCKING, KERN_MODE_BUSY_POLL, KERN_MODE_EPOLL };
 extern const char *const kern_mode_names[];
+extern const char *const kern_stamps_names[]; /* --stamps: user, kernel, hw */
+
+/* The user TX times of the replies in flight, by sequence number, until the kernel's TX stamp
+ * of each comes back on the error queue (kern_stamps.c). */
+#define KERN_TX_RING 8192
+
+/* --stamps and --stamps-file (kern_stamps.c). */
+struct kern_stamps {
+	int opt;                  /* --stamps as parsed: index into kern_stamps_names */
+	enum lab_stp_src mode;    /* what goes into the frame's dut_rx (dut_tx is always user) */
+	const char *file;         /* --stamps-file, or NULL */
+	struct lab_stp_writer w;
+	uint64_t user_rx_ns;      /* this batch's clock read at recvmmsg's return */
+	uint64_t kern_rx_ns[KERN_BATCH_MAX]; /* this batch's kernel RX stamps (0: none) */
+	uint32_t ring_seq[KERN_TX_RING];
+	uint64_t ring_ns[KERN_TX_RING]; /* 0: the slot is free */
+	uint64_t rx_pairs, rx_no_kernel, tx_pairs, tx_unmatched;
+	uint64_t pending;         /* replies whose TX stamp has not come back yet */
+};
 
 struct kern_run {
 	struct lab_dut dut;       /* the shared flags, the control loop, the stats */
@@ -39,6 +59,8 @@ struct kern_run {
 	int out_fd4, out_fd6;     /* bound to out_iface's address of the family; -1: none */
 	char out_desc4[64], out_desc6[96];
 	uint64_t no_out_socket;   /* lab payloads of a family out_iface has no address of */
+
+	struct kern_stamps st;
 
 	struct kern_sock sk;
 	struct kern_counts c;
@@ -76,6 +98,16 @@ void kern_arm_rx(struct kern_run *r, unsigned n);
  * count, payload, length, truncation, and its receive time (the kernel's stamp on the lab's
  * clock, else recv_ns, counted as missing). */
 void kern_rx_fill(struct kern_run *r, unsigned i, uint64_t recv_ns, struct kern_rx_meta *meta);
+
+/* kern_stamps.c: --stamps checked (hw refused here, exit 2), the side file opened (exit 1 when
+ * it cannot be), a batch's pairs written, the TX stamps' cmsg, the error queue drained, closed. */
+void kern_stamps_check(struct kern_run *r);
+void kern_stamps_open(struct kern_run *r);
+void kern_stamps_batch(struct kern_run *r, unsigned n, uint64_t tx_ns);
+size_t kern_stamps_cmsg(struct kern_run *r, unsigned i, uint8_t *buf, size_t used, size_t cap);
+void kern_stamps_drain(struct kern_run *r);
+void kern_stamps_close(struct kern_run *r);
+void kern_stamps_json(struct lab_json *j, const struct kern_run *r);
 
 /* kern_fwd.c: the relay's send sockets (exits 2 on a bad --to or --out-iface), one batch
  * relayed, and the sockets closed. */

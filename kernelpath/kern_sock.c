@@ -134,8 +134,12 @@ int kern_sock_open(struct kern_sock *s, const struct kern_sock_opts *o, char *er
 		/* a full send buffer must not hold us past a stop signal either */
 		setsockopt(s->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	}
+	/* TX stamps only on timestamp-only error-queue messages (OPT_TSONLY: no copy of the
+	 * payload), each keyed by the id its sendmmsg cmsg gives (OPT_ID + SCM_TS_OPT_ID) */
 	opt_int(s->fd, SOL_SOCKET, SO_TIMESTAMPING,
-		SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE, &s->timestamping);
+		SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE |
+		(o->tx_stamps ? SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_OPT_ID |
+				SOF_TIMESTAMPING_OPT_TSONLY : 0), &s->timestamping);
 	opt_int(s->fd, SOL_SOCKET, SO_RXQ_OVFL, 1, &s->rxq_ovfl);
 	if (s->pktinfo) {
 		int r = s->family == AF_INET

@@ -19,6 +19,7 @@ struct kern_sock_opts {
 	unsigned rcvtimeo_ms;   /* blocking receives return after this much silence */
 	bool busy_poll;
 	unsigned busy_poll_us, busy_poll_budget;
+	bool tx_stamps;         /* also software TX stamps (error queue, keyed by SCM_TS_OPT_ID) */
 	bool recv_ttl;          /* IP_RECVTTL / IPV6_RECVHOPLIMIT: each datagram's TTL (relay) */
 };
 

@@ -53,7 +53,8 @@ static void announce(struct kern_run *r)
 		 " ns); tx time: CLOCK_MONOTONIC just before sendmmsg%s",
 		 kern_mode_names[r->mode], r->sk.desc, *r->so.iface ? " on " : "", r->so.iface, r->batch,
 		 cpu, r->fifo_prio > 0 ? ", SCHED_FIFO" : "",
-		 r->sk.timestamping.took ? "SO_TIMESTAMPING software, CLOCK_REALTIME - offset"
+		 r->st.mode != LAB_STP_SRC_KERNEL ? "CLOCK_MONOTONIC at recvmmsg return (--stamps user)"
+		 : r->sk.timestamping.took ? "SO_TIMESTAMPING software, CLOCK_REALTIME - offset"
 					 : "clock at recvmmsg return (SO_TIMESTAMPING refused)",
 		 r->clk.err_ns, bp);
 	if (r->forward) {
@@ -86,6 +87,7 @@ static void open_socket(struct kern_run *r)
 		lab_die(lab_exit_for_errno(rc), "%s", err);
 	if (r->forward)
 		kern_fwd_open(r); /* SO_BINDTODEVICE needs the capabilities still */
+	kern_stamps_open(r);
 	/* set up: the loop and the counters need no privilege (SO_BUSY_POLL above the sysctl
 	 * needed CAP_NET_ADMIN, and that is done) */
 	if (lab_caps_keep(NULL, 0, err, sizeof(err)) < 0)
@@ -130,6 +132,7 @@ int main(int argc, char **argv)
 	else if (kern_run_loop(r) < 0)
 		exit_code = LAB_EXIT_RUNTIME;
 	kern_clock_measure(&r->clk);
+	kern_stamps_close(r); /* the last TX stamps, before the JSON counts them */
 	exit_code = lab_dut_finish(&r->dut, exit_code);
 	kern_sock_close(&r->sk);
 	kern_fwd_close(r);

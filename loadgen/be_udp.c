@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "gen.h"
 #include "log.h"
+#include "stp.h"
 #include "util.h"
 
 #ifndef SCM_TS_OPT_ID
@@ -39,6 +40,9 @@ struct udp_be {
 	size_t payload_len;
 	bool tx_tstamp;   /* TX timestamps keyed by SCM_TS_OPT_ID */
 	bool user_timing; /* --timing user: clock reads around the calls, no kernel stamps */
+	bool rec_user;    /* --stamps user with kernel timing: the records get the user reads */
+	struct lab_stp_writer stp; /* --stamps-file */
+	uint64_t tx_pairs, rx_pairs, rx_no_kernel;
 	uint8_t tx[UDP_BATCH][UDP_PKT_MAX];
 	uint8_t rx[UDP_BATCH][UDP_PKT_MAX];
 	/* control buffers hold struct cmsghdr: aligned as it needs (UBSan caught it after rx[]) */
@@ -98,6 +102,28 @@ static int open_rx(struct gen_run *g, struct udp_be *u, char *err, size_t errlen
 	if (g->cfg.timing != GEN_TIMING_USER) {
 		unsigned ts = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
 		setsockopt(u->rfd, SOL_SOCKET, SO_TIMESTAMPING, &ts, sizeof(ts));
+	}
+	return 0;
+}
+
+/* --stamps user: the kernel's stamps are still asked for (the side file pairs them), but the
+ * records get the clock reads. --stamps-file: the side file, its header saying which source the
+ * records hold. */
+static int open_stamps(struct gen_run *g, struct udp_be *u, char *err, size_t errlen)
+{
+	uint8_t used[LAB_STP_NPOINTS] = {0};
+	u->rec_user = g->cfg.stamps == LAB_STP_SRC_USER;
+	if (u->rec_user) {
+		g->tx_time_src = "clock before sendmmsg (--stamps user)";
+		g->rx_time_src = "clock after recvmmsg returns (--stamps user)";
+	}
+	if (!g->cfg.stamps_file)
+		return 0;
+	used[LAB_STP_GEN_TX] = u->rec_user || !u->tx_tstamp ? LAB_STP_SRC_USER : LAB_STP_SRC_KERNEL;
+	used[LAB_STP_GEN_RX] = (uint8_t)g->cfg.stamps;
+	if (lab_stp_create(&u->stp, g->cfg.stamps_file, used, LAB_STP_SRC_KERNEL) < 0) {
+		snprintf(err, errlen, "--stamps-file %s: %s", g->cfg.stamps_file, strerror(errno));
+		return -errno;
 	}
 	return 0;
 }
@@ -186,6 +212,8 @@ static int udp_open(struct gen_run *g, char *err, size_t errlen)
 	g->tx_time_src = u->tx_tstamp ? "software TX timestamp" : "clock before sendmsg";
 	if (!g->rx_time_src)
 		g->rx_time_src = "software RX timestamp";
+	if ((rc = open_stamps(g, u, err, errlen)) < 0)
+		return rc;
 	snprintf(g->mode, sizeof(g->mode), "udp tx=%s rx=%s", u->tx_tstamp ? "sw-tstamp" : "clock",
 		 strcmp(g->rx_time_src, "software RX timestamp") == 0 ? "sw-tstamp" : "clock");
 	return 0;
@@ -292,6 +320,37 @@ static void udp_send(struct gen_run *g, const uint64_t *intended_ns, unsigned n)
 	}
 }
 
+/* A kernel TX stamp of wire sequence seq: into the record (--stamps kernel), and paired with
+ * the clock read before sendmmsg (the wire's sent_ns) in the side file. */
+static void tx_stamp(struct gen_run *g, struct udp_be *u, uint32_t seq, uint64_t k)
+{
+	uint64_t i = gen_track_index(&g->track, seq);
+	if (!u->rec_user) {
+		gen_track_tx_time(&g->track, seq, k);
+		g->tx_stamps++;
+	}
+	if (u->stp.f && i != UINT64_MAX && g->track.wire_ns[i]) {
+		lab_stp_put(&u->stp, seq, LAB_STP_GEN_TX, LAB_STP_F_USER | LAB_STP_F_KERNEL,
+			    g->track.wire_ns[i], k);
+		u->tx_pairs++;
+	}
+}
+
+/* The receive time of one datagram: the user read now, the kernel's stamp k (0: none); both
+ * into the side file when asked. */
+static uint64_t rx_time(struct udp_be *u, const uint8_t *payload, size_t len, uint64_t now,
+			uint64_t k)
+{
+	const struct lab_hdr *h = (const struct lab_hdr *)payload;
+	if (u->stp.f && len >= sizeof(*h) && h->magic == htons(LAB_MAGIC)) {
+		lab_stp_put(&u->stp, ntohl(h->seq), LAB_STP_GEN_RX,
+			    LAB_STP_F_USER | (k ? LAB_STP_F_KERNEL : 0), now, k);
+		u->rx_pairs++;
+		u->rx_no_kernel += !k;
+	}
+	return u->rec_user || !k ? now : k;
+}
+
 /* TX timestamps: one per packet, keyed by its sequence number. */
 static void drain_errqueue(struct gen_run *g, struct udp_be *u)
 {
@@ -318,8 +377,7 @@ static void drain_errqueue(struct gen_run *g, struct udp_be *u)
 			}
 			if (ee && ee->ee_origin == SO_EE_ORIGIN_TIMESTAMPING && tss &&
 			    ee->ee_info == SCM_TSTAMP_SND && (tss->ts[0].tv_sec || tss->ts[0].tv_nsec)) {
-				gen_track_tx_time(&g->track, ee->ee_data, ts_mono(g, &tss->ts[0]));
-				g->tx_stamps++;
+				tx_stamp(g, u, ee->ee_data, ts_mono(g, &tss->ts[0]));
 			} else if (ee && ee->ee_origin != SO_EE_ORIGIN_TIMESTAMPING) {
 				u->icmp_errors++;
 			}
@@ -356,16 +414,17 @@ static int drain_rx(struct gen_run *g, struct udp_be *u)
 		/* user timing: this read, just after the call returned, is the receive time */
 		uint64_t now = lab_now_ns();
 		for (int i = 0; i < r; i++) {
-			uint64_t t = now;
+			uint64_t k = 0;
 			for (struct cmsghdr *cm = CMSG_FIRSTHDR(&m[i].msg_hdr); cm && !u->user_timing;
 			     cm = CMSG_NXTHDR(&m[i].msg_hdr, cm)) {
 				if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPING) {
 					struct scm_timestamping *tss = (void *)CMSG_DATA(cm);
 					if (tss->ts[0].tv_sec || tss->ts[0].tv_nsec)
-						t = ts_mono(g, &tss->ts[0]);
+						k = ts_mono(g, &tss->ts[0]);
 				}
 			}
-			gen_on_rx(g, u->rx[i], m[i].msg_len, t, NULL, 0);
+			gen_on_rx(g, u->rx[i], m[i].msg_len, rx_time(u, u->rx[i], m[i].msg_len, now, k),
+				  NULL, 0);
 		}
 		if (r < UDP_BATCH)
 			return 0;
@@ -400,6 +459,10 @@ static int udp_poll(struct gen_run *g, uint64_t timeout_ns)
 static void udp_close(struct gen_run *g)
 {
 	struct udp_be *u = g->be_priv;
+	if (u && u->fd >= 0 && u->tx_tstamp)
+		drain_errqueue(g, u); /* the last packets' TX stamps */
+	if (u && lab_stp_close(&u->stp) < 0)
+		lab_warn("--stamps-file %s: write failed: %s", g->cfg.stamps_file, strerror(errno));
 	if (u && u->fd >= 0) {
 		close(u->fd);
 		u->fd = -1;
@@ -413,8 +476,16 @@ static void udp_close(struct gen_run *g)
 static void udp_stats(struct gen_run *g, void *json)
 {
 	struct udp_be *u = g->be_priv;
-	if (u)
-		lab_json_u64(json, "icmp_errors", u->icmp_errors);
+	if (!u)
+		return;
+	lab_json_u64(json, "icmp_errors", u->icmp_errors);
+	lab_json_obj(json, "stamps");
+	lab_json_str(json, "gen_tx", u->rec_user || !u->tx_tstamp || u->user_timing ? "user" : "kernel");
+	lab_json_str(json, "gen_rx", u->rec_user || u->user_timing ? "user" : "kernel");
+	lab_json_u64(json, "tx_pairs", u->tx_pairs);
+	lab_json_u64(json, "rx_pairs", u->rx_pairs);
+	lab_json_u64(json, "rx_without_kernel_stamp", u->rx_no_kernel);
+	lab_json_obj_end(json);
 }
 
 const struct gen_backend gen_backend_udp = {

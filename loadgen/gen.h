@@ -55,6 +55,8 @@ struct gen_cfg {
 	bool busy_poll;         /* xsk: SO_PREFER_BUSY_POLL */
 	bool no_tx_tstamp;      /* udp: send time from the clock, not TX timestamps */
 	enum gen_timing timing;
+	int stamps;             /* --stamps: enum lab_stp_src (stp.h); 0: as --timing says */
+	const char *stamps_file;/* --stamps-file: udp's user and kernel stamps of each packet */
 	int copy_mode;          /* xsk: 0 auto, 1 copy, 2 zero-copy */
 	int attach_mode;        /* xsk: 0 auto, 1 native, 2 generic */
 	uint32_t queue;         /* xsk: RX/TX queue */

@@ -20,6 +20,8 @@
 #include "capture.h"
 #include "clock.h"
 #include "gen.h"
+#include "hwts.h"
+#include "stp.h"
 #include "lab_config.h"
 #include "log.h"
 #include "netif.h"
@@ -90,6 +92,16 @@ static void usage(FILE *f)
 "                      generator's wakeup (while the gap to the next send leaves room to\n"
 "                      sleep: at 10 kpps it does). Still open loop: sends keep the schedule\n"
 "                      and RTT from the intended send time is kept\n"
+"  --stamps S          user, kernel or hw: the source of the record's send and receive\n"
+"                      times (default: kernel with --backend udp and --timing kernel, else\n"
+"                      user). user: CLOCK_MONOTONIC read just before sendmmsg and just after\n"
+"                      recvmmsg returns (the loop stays as --timing kernel's: no sleeping in\n"
+"                      the receive); kernel: udp's software TX/RX stamps (SO_TIMESTAMPING);\n"
+"                      hw: the NIC's hardware stamps, refused (exit 2) on a port without a\n"
+"                      PTP hardware clock (ethtool -T; veth has none), and for now on one\n"
+"                      with it too (PHC time is not converted to CLOCK_MONOTONIC yet)\n"
+"  --stamps-file FILE  udp, --timing kernel: both sources of every packet's send and receive\n"
+"                      time (common/stp.h), whatever --stamps says: the stack's own cost\n"
 "  --cpu N             pin the generator to core N (default: not pinned)\n"
 "  --batch N           most packets handed to the backend at once when several are due\n"
 "                      (default 32)\n"
@@ -145,7 +157,7 @@ enum {
 	O_BGAP, O_DUR, O_COUNT, O_SEED, O_SIZE, O_STAMP, O_BACKEND, O_CPU, O_BATCH, O_SPIN,
 	O_QUEUE, O_COPY, O_ZC, O_XDPMODE, O_NOBP, O_TAIL, O_OUT, O_STATS, O_PATH, O_QUIET,
 	O_CAP, O_CAPRATE, O_CAPWIN, O_CAPLAT, O_CAPBEF, O_CAPAFT, O_CAPSNAP, O_CAPMAX, O_VERSION, O_NOTXTS,
-	O_UNMARKED, O_GAPLOG, O_GAPTHR, O_TIMING, O_RXIF, O_FLOWS,
+	O_UNMARKED, O_GAPLOG, O_GAPTHR, O_TIMING, O_RXIF, O_FLOWS, O_STAMPS, O_STPFILE,
 };
 
 static const struct option opts[] = {
@@ -166,6 +178,7 @@ static const struct option opts[] = {
 	{"no-tx-timestamp", 0, 0, O_NOTXTS}, {"accept-unmarked", 0, 0, O_UNMARKED},
 	{"gap-log", 1, 0, O_GAPLOG}, {"gap-threshold-us", 1, 0, O_GAPTHR}, {"timing", 1, 0, O_TIMING},
 	{"rx-iface", 1, 0, O_RXIF}, {"flows", 1, 0, O_FLOWS},
+	{"stamps", 1, 0, O_STAMPS}, {"stamps-file", 1, 0, O_STPFILE},
 	{"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0},
 };
 
@@ -292,6 +305,11 @@ static int parse_cli(int argc, char **argv, struct gen_cfg *c, struct gen_cli *c
 			else
 				lab_die(LAB_EXIT_USAGE, "--timing: '%s' is not kernel or user", optarg);
 			break;
+		case O_STAMPS:
+			if ((c->stamps = lab_stp_src_parse(optarg)) < 0)
+				lab_die(LAB_EXIT_USAGE, "--stamps: '%s' is not user, kernel or hw", optarg);
+			break;
+		case O_STPFILE: c->stamps_file = optarg; break;
 		case O_UNMARKED: c->accept_unmarked = true; break;
 		case O_TAIL: c->tail_ns = lab_parse_u64("tail-ms", optarg, 0, 600000) * 1000000ull; break;
 		case O_OUT: c->out = optarg; break;
@@ -379,6 +397,26 @@ static void check_destination(struct gen_cfg *c, const struct gen_cli *cli)
 			lab_die(LAB_EXIT_USAGE, "--rx-iface %s has no %s address", c->rx_iface,
 				c->flow.family == AF_INET ? "IPv4" : "IPv6");
 	}
+}
+
+/* --stamps and --stamps-file against the backend and --timing; hw probed on the port (exit 2,
+ * one line, before anything is opened). Unset, --stamps follows --timing: udp kernel timing
+ * is kernel stamps, the rest user (xsk: the clock read at the TX kick and at the RX ring). */
+static void check_stamps(struct gen_cfg *c, const struct gen_cli *cli)
+{
+	bool udp = !strcmp(cli->backend, "udp");
+	if (c->stamps == LAB_STP_SRC_HW)
+		lab_hwts_require("--stamps", c->iface);
+	if (!c->stamps)
+		c->stamps = udp && c->timing == GEN_TIMING_KERNEL ? LAB_STP_SRC_KERNEL : LAB_STP_SRC_USER;
+	if (c->stamps == LAB_STP_SRC_KERNEL && !udp)
+		lab_die(LAB_EXIT_USAGE, "--stamps kernel needs --backend udp (AF_XDP has no kernel "
+			"stamps; the xsk backend's are user reads)");
+	if (c->stamps == LAB_STP_SRC_KERNEL && c->timing == GEN_TIMING_USER)
+		lab_die(LAB_EXIT_USAGE, "--stamps kernel and --timing user: give one of them");
+	if (c->stamps_file && (!udp || c->timing == GEN_TIMING_USER))
+		lab_die(LAB_EXIT_USAGE, "--stamps-file needs --backend udp and --timing kernel (the "
+			"only backend with both sources)");
 }
 
 /* Source address and MAC from the flags or the interface; the next hop's MAC when known. */
@@ -558,6 +596,7 @@ int main(int argc, char **argv)
 		return rc;
 	/* the guard comes first: nothing is opened, let alone sent, for a refused destination */
 	check_destination(c, &cli);
+	check_stamps(c, &cli);
 	resolve_addresses(c, &cli);
 	check_frame_size(c);
 	plan_schedule(c, &cli);

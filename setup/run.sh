@@ -45,7 +45,15 @@ options:
                       DIR/latest points to it
   --dut-cpu N         core of the reflector (default: the last core)
   --gen-cpu N         core of the generator (default: core 0)
-  --gen-backend B     lab-gen backend: xsk | udp (default: lab-gen's own default)
+  --gen-backend B     lab-gen backend: xsk | udp (default: lab-gen's own, xsk; the kernel path's udp with
+                      --stamps kernel)
+  --stamps S          the stamp source of the figures: user (default: CLOCK_MONOTONIC read
+                      in user space by each program), kernel (SO_TIMESTAMPING software RX/TX
+                      stamps: lab-kern's, and lab-gen's udp backend's; both sources of every
+                      packet kept in <run>/stamps/ for the stack's cost) or hw (the NICs'
+                      hardware stamps: refused, exit 2, on a port without a PTP hardware
+                      clock, e.g. veth). The bypass paths keep their user (xdptx: XDP) stamps;
+                      summary.json paths.<p>.stamps says what each leg used
   --flows N           lab-gen sends N flows (UDP source ports 7778..), for RSS on the DUT
                       (default 1; needs the xsk backend)
   --scenario LIST     also measure each path under load, comma-separated, from:
@@ -183,12 +191,21 @@ forget_pid() {
   RUN_PIDS=("${n[@]}")
 }
 
+# --stamps for the reflector of a path: lab-kern stamps with either source and keeps both in the
+# side file; the bypass reflectors have user (xdptx: XDP) stamps only, and their legs say so
+reflector_stamps() {
+  [ "$(basename "$(lab_path_field "$1" binary)")" = lab-kern ] || return 0
+  echo --stamps "$RUN_STAMPS"
+  [ "$RUN_STAMPS" = user ] || echo --stamps-file "$RD/stamps/$1.dut.stp"
+}
+
 # The DUT command of a path: the registry's (common/paths.tsv), with the shared reflector flags.
 reflector_cmd() {
   local path=$1 d=$RD
   lab_path_argv "$path" "$BUILD" "$P"
   echo "${LAB_PATH_ARGV[@]}" --iface dut0 --cpu "$DUT_CPU" --ready-file "$d/tmp/$path.ready" \
     --stats-json "$d/counters/$path.json" --duration "$REFL_BOUND" \
+    $(reflector_stamps "$path") \
     $([ "$RUN_TOPOLOGY" = forward ] && echo --out-iface dut1) \
     $([ "$RUN_TRACE" = 1 ] && echo --gap-log "$d/gaps/$path.dut.gap")
 }
@@ -292,7 +309,14 @@ run_one_path() {
                   --duration "$RUN_DURATION" --size "$RUN_SIZE" --seed "$RUN_SEED" --stamp
                   --path "$path" --out "$RD/records/$path.rec"
                   --stats-json "$RD/gen/$path.json" --cpu "$GEN_CPU")
-  [ -n "$RUN_GEN_BACKEND" ] && gen_args+=(--backend "$RUN_GEN_BACKEND")
+  local backend=$RUN_GEN_BACKEND
+  [ -z "$backend" ] && [ "$RUN_STAMPS" != user ] && [ "$RUN_FLOWS" = 1 ] &&
+    [ -n "$(reflector_stamps "$path")" ] && backend=udp
+  [ -n "$backend" ] && gen_args+=(--backend "$backend")
+  if [ "$backend" = udp ]; then
+    gen_args+=(--stamps "$RUN_STAMPS")
+    [ "$RUN_STAMPS" = user ] || gen_args+=(--stamps-file "$RD/stamps/$path.gen.stp")
+  fi
   [ "$RUN_FLOWS" -gt 1 ] && gen_args+=(--flows "$RUN_FLOWS")
   local needs; needs=" $(lab_path_field "$path" needs) "
   if [ "${RUN_TOPOLOGY:-reflect}" = forward ]; then
@@ -365,6 +389,7 @@ write_run_json() {
   RJ_ISOLATED=$(( RUN_ISOLATED || RUN_USER_ISO )) RJ_CSTATE=$([ -n "$ISO_CSTATE_FD" ] && echo 1 || echo 0) \
   RJ_NOISE_DIR="$2" RJ_TUNING="$LAB_ROOT/setup/tuning.py" \
   RJ_HELPER_CPU=${HELPER_CPU:-$GEN_CPU} RJ_HELPER_SPARE=${HELPER_SPARE:-} RJ_TRACE=${RUN_TRACE:-1} RJ_WATCH=${RUN_WATCH:-0} \
+  RJ_STAMPS=${RUN_STAMPS:-user} \
   python3 - "$1/run.json" <<'PY'
 import json, os, sys, platform, subprocess
 e = os.environ
@@ -373,7 +398,7 @@ run = {
   "duration_s": float(e["RJ_DURATION"]), "seed": int(e["RJ_SEED"]),
   "burst_size": int(e["RJ_BURST_SIZE"]), "burst_gap_us": int(e["RJ_BURST_GAP_US"]),
   "paths": e["RJ_PATHS"].split(), "quick": bool(int(e["RJ_QUICK"])),
-  "topology": e["RJ_TOPOLOGY"], "flows": int(e["RJ_FLOWS"]),
+  "topology": e["RJ_TOPOLOGY"], "flows": int(e["RJ_FLOWS"]), "stamps": e["RJ_STAMPS"],
   "kernel": platform.release(), "cpus": os.cpu_count(),
   "cpu_model": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown"),
   "dut_cpu": int(e["RJ_DUT_CPU"]), "gen_cpu": int(e["RJ_GEN_CPU"]),
@@ -413,10 +438,79 @@ json.dump({"run": run}, open(sys.argv[1], "w"), indent=2)
 PY
 }
 
+# --stamps, checked before anything is made or changed (exit 2, one line): kernel stamps need
+# lab-gen's udp backend, which the kernel path then gets (AF_XDP has none: an explicit
+# --gen-backend xsk keeps user stamps at the generator, and says so; the bypass paths keep the
+# default backend and their user stamps: udp would also lose xdptx's replies, a veth whose peer
+# runs no XDP drops XDP_TX frames); hw needs a PTP hardware clock on every port (ethtool -T)
+run_check_stamps() {
+  case $RUN_STAMPS in
+    user) return 0 ;;
+    kernel|hw) ;;
+    *) stamps_refuse "--stamps is user, kernel or hw (got '$RUN_STAMPS')" ;;
+  esac
+  [ "$RUN_TOPOLOGY" = reflect ] || stamps_refuse "--stamps $RUN_STAMPS is for the reflect topology (the forward relay's TX stamps are not collected yet)"
+  [ "$RUN_STAMPS" = hw ] || return 0
+  local port ns why
+  if [ -z "$HW_GEN$HW_DUT" ]; then
+    # the veth lab: probed on its ports when it is up, else on what it is made of
+    ns_exists "$NS_DUT" || stamps_refuse "--stamps hw: the veth lab's ports are veth, which has no PTP hardware clock (ethtool -T); use --stamps kernel, or real ports with --gen-if/--dut-if"
+    for port in "$NS_GEN:$GEN_IF" "$NS_DUT:$DUT_IF"; do
+      ns=${port%%:*}; port=${port#*:}
+      why=$(hw_ts_why ip netns exec "$ns" "$port") && continue
+      stamps_refuse "--stamps hw: $port $why; use --stamps kernel"
+    done
+  else
+    for port in ${HW_GEN//,/ } ${HW_DUT//,/ }; do
+      why=$(hw_ts_why "" "$port") && continue
+      stamps_refuse "--stamps hw: $port $why; use --stamps kernel"
+    done
+  fi
+  stamps_refuse "--stamps hw: every port has a PTP hardware clock, but converting its time to CLOCK_MONOTONIC is not implemented yet; use --stamps kernel"
+}
+
+stamps_refuse() { echo "$PROG: run: $*" >&2; exit 2; }
+
+# hw_ts_why [PREFIX...] PORT: ethtool -T of PORT (run through PREFIX, e.g. ip netns exec NS);
+# 0 when it has a PHC and hardware TX/RX stamping, else 1 and why on stdout
+hw_ts_why() {
+  local port=${*: -1} out
+  local pre=("${@:1:$#-1}")
+  [ -n "${pre[0]:-}" ] || pre=()
+  if ! out=$("${pre[@]}" ethtool -T "$port" 2>&1); then
+    echo "cannot be queried (ethtool -T: $(echo "$out" | tail -n 1))"; return 1
+  fi
+  if echo "$out" | grep -Eqi '^PTP Hardware Clock: *none'; then
+    echo "has no PTP hardware clock (ethtool -T: PTP Hardware Clock: none; driver $("${pre[@]}" ethtool -i "$port" 2>/dev/null | awk '/^driver:/{print $2}'))"; return 1
+  fi
+  echo "$out" | grep -q 'hardware-transmit' && echo "$out" | grep -q 'hardware-receive' ||
+    { echo "has a PHC but not hardware-transmit and hardware-receive stamping"; return 1; }
+  return 0
+}
+
+# The XDP RX timestamp kfunc on the DUT port (--stamps kernel|hw): probed with a device-bound
+# program while a few pings arrive, reported, never assumed. The XDP paths' stamps stay the
+# program's clock reads whatever it says: the lab does not take the driver's stamps yet.
+xdp_ts_probe() {
+  local bin="$BUILD/xdp/lab-xdpmeta" pid res
+  [ "$RUN_STAMPS" != user ] || return 0
+  [ -x "$bin" ] || { say "run: lab-xdpmeta not built: the XDP RX timestamp kfunc not probed"; return 0; }
+  mkdir -p "$RUN_DIR/stamps"
+  ip netns exec "$NS_DUT" "$bin" --iface "$DUT_IF" --wait-ms 1200 --json >"$RUN_DIR/stamps/xdp-rx-timestamp.json" 2>"$RUN_DIR/logs/xdpmeta.log" &
+  pid=$!
+  sleep 0.4
+  ip netns exec "$NS_GEN" ping -c 4 -i 0.1 -W 1 -q "$DUT_V4" >/dev/null 2>&1 || true
+  wait "$pid" || true
+  res=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%s (%d frames)" % (d["verdict"], d["frames"]))' \
+        "$RUN_DIR/stamps/xdp-rx-timestamp.json" 2>/dev/null) || res="probe failed: $(tail -n 1 "$RUN_DIR/logs/xdpmeta.log")"
+  say "run: $DUT_IF: XDP RX timestamp kfunc (bpf_xdp_metadata_rx_timestamp): $res"
+}
+
 cmd_run() {
   RUN_PATHS=$RUN_PATHS_ALL RUN_RATE=10000 RUN_PATTERN=const RUN_BURST_SIZE=32 RUN_BURST_GAP_US=1000
   RUN_DURATION="" RUN_SIZE=128 RUN_SEED=1 RUN_QUICK=0 RUN_GEN_BACKEND="" RUN_ISOLATE=1 RUN_TRACE=1
   RUN_REPEAT=1 RUN_TOPOLOGY=reflect RUN_FLOWS=1 RUN_SCENARIOS="" RUN_WATCH=0
+  RUN_STAMPS=user
   local out="$LAB_ROOT/results" ncpu dut_cpu_given=0 paths_given=0
   ncpu=$(getconf _NPROCESSORS_ONLN) # online cores, not ours: a run started from inside an isolated sweep sits in the housekeeping cpuset
   DUT_CPU=$((ncpu - 1)) GEN_CPU=0
@@ -448,6 +542,7 @@ cmd_run() {
       --dut-cpu) DUT_CPU=${2:?}; dut_cpu_given=1; shift ;;
       --gen-cpu) GEN_CPU=${2:?}; shift ;;
       --gen-backend) RUN_GEN_BACKEND=${2:?}; shift ;;
+      --stamps) RUN_STAMPS=${2:?--stamps needs user, kernel or hw}; shift ;;
       --no-isolate) RUN_ISOLATE=0 ;;
       --no-trace) RUN_TRACE=0 ;;
       --watch) RUN_WATCH=1 ;;
@@ -486,6 +581,7 @@ cmd_run() {
   [ "$RUN_REPEAT" -ge 1 ] && [ "$RUN_REPEAT" -le 50 ] || usage_die "run: --repeat is 1 to 50"
   [ "$RUN_FLOWS" -ge 1 ] && [ "$RUN_FLOWS" -le 64 ] || usage_die "run: --flows is 1 to 64"
   [ "$RUN_FLOWS" = 1 ] || [ "$RUN_GEN_BACKEND" != udp ] || usage_die "run: --flows needs the xsk generator backend"
+  run_check_stamps
   [ "$DUT_CPU" -lt "$ncpu" ] && [ "$GEN_CPU" -lt "$ncpu" ] || usage_die "run: this machine has cores 0 to $((ncpu - 1))"
   if [ -f "$(iso_dir)/applied" ]; then
     # isolated by hand before the run: use it, and leave it as it is afterwards
@@ -531,6 +627,8 @@ cmd_run() {
   fi
   iso_hold_cstate
   helpers_place
+  mkdir -p "$RUN_DIR/logs"
+  xdp_ts_probe
   if [ -z "$HELPER_SPARE" ]; then
     say "run: no core to spare beside $GEN_CPU and $DUT_CPU: the lab's helpers sleep while the packets flow (lab-trace drains after each path, softnet is read before and after)"
   fi
@@ -541,6 +639,7 @@ cmd_run() {
     RD=$RUN_DIR
     [ "$RUN_REPEAT" -gt 1 ] && RD=$RUN_DIR/rep$rep
     mkdir -p "$RD"/{records,gen,counters,softnet,skipped,logs,noise,tmp,trace,gaps}
+    [ "$RUN_STAMPS" = user ] || mkdir -p "$RD/stamps"
     for p in $RUN_PATHS; do
       if [ "$RUN_REPEAT" -gt 1 ]; then echo "== $p (repetition $rep of $RUN_REPEAT)"; else echo "== $p"; fi
       run_one_path "$p"
