@@ -47,12 +47,14 @@ options:
   --gen-cpu N         core of the generator (default: core 0)
   --gen-backend B     lab-gen backend: xsk | udp (default: lab-gen's own, xsk; the kernel path's udp with
                       --stamps kernel)
-  --stamps S          the stamp source of the figures: user (default: CLOCK_MONOTONIC read
-                      in user space by each program), kernel (SO_TIMESTAMPING software RX/TX
+  --stamps S          the stamp source of the figures: user (CLOCK_MONOTONIC read in user
+                      space by each program), kernel (SO_TIMESTAMPING software RX/TX
                       stamps: lab-kern's, and lab-gen's udp backend's; both sources of every
                       packet kept in <run>/stamps/ for the stack's cost) or hw (the NICs'
                       hardware stamps: refused, exit 2, on a port without a PTP hardware
-                      clock, e.g. veth). The bypass paths keep their user (xdptx: XDP) stamps;
+                      clock, e.g. veth). Not given: each program's own stamps, as before this
+                      flag (user reads, but lab-kern's dut_rx: its socket's software RX
+                      stamp). The bypass paths keep their user (xdptx: XDP) stamps;
                       summary.json paths.<p>.stamps says what each leg used
   --flows N           lab-gen sends N flows (UDP source ports 7778..), for RSS on the DUT
                       (default 1; needs the xsk backend)
@@ -194,6 +196,7 @@ forget_pid() {
 # --stamps for the reflector of a path: lab-kern stamps with either source and keeps both in the
 # side file; the bypass reflectors have user (xdptx: XDP) stamps only, and their legs say so
 reflector_stamps() {
+  [ -n "$RUN_STAMPS" ] || return 0 # not given: lab-kern stamps as it always did
   [ "$(basename "$(lab_path_field "$1" binary)")" = lab-kern ] || return 0
   echo --stamps "$RUN_STAMPS"
   [ "$RUN_STAMPS" = user ] || echo --stamps-file "$RD/stamps/$1.dut.stp"
@@ -310,10 +313,10 @@ run_one_path() {
                   --path "$path" --out "$RD/records/$path.rec"
                   --stats-json "$RD/gen/$path.json" --cpu "$GEN_CPU")
   local backend=$RUN_GEN_BACKEND
-  [ -z "$backend" ] && [ "$RUN_STAMPS" != user ] && [ "$RUN_FLOWS" = 1 ] &&
+  [ -z "$backend" ] && [ -n "$RUN_STAMPS" ] && [ "$RUN_STAMPS" != user ] && [ "$RUN_FLOWS" = 1 ] &&
     [ -n "$(reflector_stamps "$path")" ] && backend=udp
   [ -n "$backend" ] && gen_args+=(--backend "$backend")
-  if [ "$backend" = udp ]; then
+  if [ "$backend" = udp ] && [ -n "$RUN_STAMPS" ]; then
     gen_args+=(--stamps "$RUN_STAMPS")
     [ "$RUN_STAMPS" = user ] || gen_args+=(--stamps-file "$RD/stamps/$path.gen.stp")
   fi
@@ -389,7 +392,7 @@ write_run_json() {
   RJ_ISOLATED=$(( RUN_ISOLATED || RUN_USER_ISO )) RJ_CSTATE=$([ -n "$ISO_CSTATE_FD" ] && echo 1 || echo 0) \
   RJ_NOISE_DIR="$2" RJ_TUNING="$LAB_ROOT/setup/tuning.py" \
   RJ_HELPER_CPU=${HELPER_CPU:-$GEN_CPU} RJ_HELPER_SPARE=${HELPER_SPARE:-} RJ_TRACE=${RUN_TRACE:-1} RJ_WATCH=${RUN_WATCH:-0} \
-  RJ_STAMPS=${RUN_STAMPS:-user} \
+  RJ_STAMPS=${RUN_STAMPS:-default} \
   python3 - "$1/run.json" <<'PY'
 import json, os, sys, platform, subprocess
 e = os.environ
@@ -445,7 +448,7 @@ PY
 # runs no XDP drops XDP_TX frames); hw needs a PTP hardware clock on every port (ethtool -T)
 run_check_stamps() {
   case $RUN_STAMPS in
-    user) return 0 ;;
+    ""|user) return 0 ;;
     kernel|hw) ;;
     *) stamps_refuse "--stamps is user, kernel or hw (got '$RUN_STAMPS')" ;;
   esac
@@ -493,7 +496,7 @@ hw_ts_why() {
 # program's clock reads whatever it says: the lab does not take the driver's stamps yet.
 xdp_ts_probe() {
   local bin="$BUILD/xdp/lab-xdpmeta" pid res
-  [ "$RUN_STAMPS" != user ] || return 0
+  case $RUN_STAMPS in kernel|hw) ;; *) return 0 ;; esac
   [ -x "$bin" ] || { say "run: lab-xdpmeta not built: the XDP RX timestamp kfunc not probed"; return 0; }
   mkdir -p "$RUN_DIR/stamps"
   ip netns exec "$NS_DUT" "$bin" --iface "$DUT_IF" --wait-ms 1200 --json >"$RUN_DIR/stamps/xdp-rx-timestamp.json" 2>"$RUN_DIR/logs/xdpmeta.log" &
@@ -510,7 +513,7 @@ cmd_run() {
   RUN_PATHS=$RUN_PATHS_ALL RUN_RATE=10000 RUN_PATTERN=const RUN_BURST_SIZE=32 RUN_BURST_GAP_US=1000
   RUN_DURATION="" RUN_SIZE=128 RUN_SEED=1 RUN_QUICK=0 RUN_GEN_BACKEND="" RUN_ISOLATE=1 RUN_TRACE=1
   RUN_REPEAT=1 RUN_TOPOLOGY=reflect RUN_FLOWS=1 RUN_SCENARIOS="" RUN_WATCH=0
-  RUN_STAMPS=user
+  RUN_STAMPS="" # not given: each program stamps as it always did
   local out="$LAB_ROOT/results" ncpu dut_cpu_given=0 paths_given=0
   ncpu=$(getconf _NPROCESSORS_ONLN) # online cores, not ours: a run started from inside an isolated sweep sits in the housekeeping cpuset
   DUT_CPU=$((ncpu - 1)) GEN_CPU=0
@@ -639,7 +642,7 @@ cmd_run() {
     RD=$RUN_DIR
     [ "$RUN_REPEAT" -gt 1 ] && RD=$RUN_DIR/rep$rep
     mkdir -p "$RD"/{records,gen,counters,softnet,skipped,logs,noise,tmp,trace,gaps}
-    [ "$RUN_STAMPS" = user ] || mkdir -p "$RD/stamps"
+    case $RUN_STAMPS in kernel|hw) mkdir -p "$RD/stamps" ;; esac
     for p in $RUN_PATHS; do
       if [ "$RUN_REPEAT" -gt 1 ]; then echo "== $p (repetition $rep of $RUN_REPEAT)"; else echo "== $p"; fi
       run_one_path "$p"
