@@ -369,18 +369,23 @@ static int write_burst_pcap(const char *run_dir, struct lab_path *p, const struc
 	else
 		p->pcap_frames = "reconstructed";
 	if (rc == BURST_PCAP_FAILED) {
-		lab_pcap_out_close(&po);
+		lab_pcap_out_abort(&po);
 		return -1;
 	}
 	if (rc == BURST_PCAP_NONE) {
-		lab_pcap_out_close(&po);
+		lab_pcap_out_abort(&po);
 		unlink(out);
 		p->pcap_rel[0] = '\0';
 		return 0;
 	}
 	if (p->pcap_packets >= LAB_BURST_PCAP_MAX)
 		lab_path_note(p, "burst pcap stops at %d packets", LAB_BURST_PCAP_MAX);
-	if (lab_pcap_out_close(&po) < 0 || rc < 0) {
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: write failed: %s", out, strerror(errno));
+		lab_pcap_out_abort(&po);
+		return -1;
+	}
+	if (lab_pcap_out_close(&po) < 0) {
 		snprintf(err, errlen, "%s: write failed: %s", out, strerror(errno));
 		return -1;
 	}
