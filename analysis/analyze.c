@@ -401,9 +401,17 @@ static int load_records(const char *file, struct lab_path *p, struct lab_rec_fil
 	p->hdr = f->hdr;
 	p->complete = f->complete;
 	p->stamped_run = f->hdr.flags & LAB_RECF_STAMP;
-	if (!f->complete)
-		lab_path_note(p, "%s was not finished by lab-gen (killed?): %llu records from its size",
-			      file, (unsigned long long)f->count);
+	p->cut_bytes = f->cut_bytes;
+	if (!f->complete) {
+		/* what a killed lab-gen had streamed: read, and said, here and on stderr */
+		char part[96] = "";
+		if (f->cut_bytes)
+			snprintf(part, sizeof(part), " and %llu bytes of a partial record left out",
+				 (unsigned long long)f->cut_bytes);
+		lab_path_note(p, "%s: cut after %llu records%s (lab-gen did not finish the file: "
+				 "killed?)", file, (unsigned long long)f->count, part);
+		lab_warn("%s: cut after %llu records%s", file, (unsigned long long)f->count, part);
+	}
 	p->records = (size_t)f->count;
 	return 0;
 }

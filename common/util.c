@@ -72,6 +72,13 @@ int lab_pin_cpu(int cpu)
 	return rc ? -rc : 0;
 }
 
+int lab_thread_idle(void)
+{
+	struct sched_param sp = {0};
+	int rc = pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
+	return rc ? -rc : 0;
+}
+
 int lab_write_ready_file(const char *path)
 {
 	char tmp[4096];
