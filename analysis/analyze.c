@@ -407,18 +407,23 @@ static int write_burst_pcap(const char *run_dir, struct lab_path *p, const struc
 	else
 		p->pcap_frames = "reconstructed";
 	if (rc == BURST_PCAP_FAILED) {
-		lab_pcap_out_close(&po);
+		lab_pcap_out_abort(&po);
 		return -1;
 	}
 	if (rc == BURST_PCAP_NONE) {
-		lab_pcap_out_close(&po);
+		lab_pcap_out_abort(&po);
 		unlink(out);
 		p->pcap_rel[0] = '\0';
 		return 0;
 	}
 	if (p->pcap_packets >= LAB_BURST_PCAP_MAX)
 		lab_path_note(p, "burst pcap stops at %d packets", LAB_BURST_PCAP_MAX);
-	if (lab_pcap_out_close(&po) < 0 || rc < 0) {
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: write failed: %s", out, strerror(errno));
+		lab_pcap_out_abort(&po);
+		return -1;
+	}
+	if (lab_pcap_out_close(&po) < 0) {
 		snprintf(err, errlen, "%s: write failed: %s", out, strerror(errno));
 		return -1;
 	}
@@ -434,9 +439,17 @@ static int load_records(const char *file, struct lab_path *p, struct lab_rec_fil
 	p->hdr = f->hdr;
 	p->complete = f->complete;
 	p->stamped_run = f->hdr.flags & LAB_RECF_STAMP;
-	if (!f->complete)
-		lab_path_note(p, "%s was not finished by lab-gen (killed?): %llu records from its size",
-			      file, (unsigned long long)f->count);
+	p->cut_bytes = f->cut_bytes;
+	if (!f->complete) {
+		/* what a killed lab-gen had streamed: read, and said, here and on stderr */
+		char part[96] = "";
+		if (f->cut_bytes)
+			snprintf(part, sizeof(part), " and %llu bytes of a partial record left out",
+				 (unsigned long long)f->cut_bytes);
+		lab_path_note(p, "%s: cut after %llu records%s (lab-gen did not finish the file: "
+				 "killed?)", file, (unsigned long long)f->count, part);
+		lab_warn("%s: cut after %llu records%s", file, (unsigned long long)f->count, part);
+	}
 	p->records = (size_t)f->count;
 	return 0;
 }

@@ -47,6 +47,7 @@ struct lab_path {
 
 	struct lab_rec_hdr hdr;
 	bool complete, stamped_run;
+	uint64_t cut_bytes;       /* not complete: a partial last record's bytes, left out */
 	uint64_t records, sent, received, lost, reordered, duplicated, send_failed, stamped;
 	double duration_s, offered_pps, achieved_pps;
 	struct lab_pct rtt, rtt_actual, to_dut, in_dut, from_dut;

@@ -20,6 +20,7 @@
 
 #include "hdr.h"
 #include "lab_config.h"
+#include "outfile.h"
 
 /* Record indices grouped by interval (a counting sort: the records are in sequence order, which
  * every schedule keeps in time order, but nothing here needs to rely on it). first[k] ..
@@ -177,33 +178,25 @@ static int write_one(const char *dir, const char *name, char *err, size_t errlen
 	struct lab_rec_file rf;
 	snprintf(rec, sizeof(rec), "%s/records/%s.rec", dir, name);
 	snprintf(out, sizeof(out), "%s/hist/%s.hlog", dir, name);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", out);
 	if (lab_rec_open(rec, &rf, why, sizeof(why)) < 0) {
 		snprintf(err, errlen, "%s", why);
 		return -1;
 	}
-	FILE *f = fopen(tmp, "w");
+	FILE *f = lab_out_open(out, tmp, sizeof(tmp), err, errlen);
 	if (!f) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		lab_rec_close(&rf);
 		return -1;
 	}
 	int rc = lab_hlog_write(f, name, &rf.hdr, rf.recs, (size_t)rf.count);
 	int e = errno;
 	lab_rec_close(&rf);
-	if (fclose(f) != 0 && rc == 0) {
-		rc = -1;
-		e = errno;
-	}
-	if (rc == 0 && rename(tmp, out) != 0) {
-		rc = -1;
-		e = errno;
-	}
 	if (rc < 0) {
-		snprintf(err, errlen, "%s: %s", out, strerror(e));
+		fclose(f);
 		unlink(tmp);
+		snprintf(err, errlen, "%s: %s", out, strerror(e));
+		return -1;
 	}
-	return rc;
+	return lab_out_close(f, tmp, out, err, errlen);
 }
 
 int lab_write_hlogs(const struct lab_run *r, char *err, size_t errlen)

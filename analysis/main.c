@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "afile.h"
 #include "caps.h"
 #include "compare.h"
 #include "hlog.h"
@@ -197,6 +198,10 @@ static int scan_capture(struct ana_cli *cli, int argc)
 		lab_die(LAB_EXIT_USAGE, "--pcap FILE takes no results directory (and no --no-pcap)");
 	if (cli->margin_us && !cli->so.write)
 		lab_die(LAB_EXIT_USAGE, "--margin-us goes with --write OUT.pcap");
+	/* the same file by any name (a link, ./F): refused before anything is read or created */
+	if (cli->so.write && lab_same_file(cli->pcap, cli->so.write))
+		lab_die(LAB_EXIT_USAGE, "--write %s is the capture --pcap reads: write the burst "
+			"windows to another file", cli->so.write);
 	cli->so.window_ns = cli->window_us * 1000;
 	cli->so.threshold_pps = cli->threshold;
 	cli->so.margin_ns = cli->margin_us * 1000;

@@ -1,5 +1,6 @@
-/* outfile.h — how lab-analyze writes its files: whole or not at all (written to PATH.tmp, renamed
- * over PATH once closed), and HTML text escaped. */
+/* outfile.h — how lab-analyze writes its files: whole or not at all (common/afile.h: a temporary
+ * beside PATH, O_EXCL|O_NOFOLLOW, every write, the fsync and the close checked, renamed over PATH
+ * only then), and HTML text escaped. */
 #ifndef LAB_OUTFILE_H
 #define LAB_OUTFILE_H
 

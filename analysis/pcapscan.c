@@ -92,12 +92,13 @@ static int write_windows(const char *file, const uint8_t *buf, size_t len, const
 	}
 	rc = 0;
 out:
-	if (lab_pcap_out_close(&po) < 0 && rc == 0) {
+	/* a failure leaves outp as it was: the packets went to a temporary, removed here */
+	if (rc < 0)
+		lab_pcap_out_abort(&po);
+	else if (lab_pcap_out_close(&po) < 0) {
 		snprintf(err, errlen, "%s: %s", outp, strerror(errno));
 		rc = -1;
 	}
-	if (rc < 0)
-		unlink(outp);
 	free(sp);
 	return rc;
 }

@@ -192,6 +192,13 @@ static void emit_path(struct lab_json *j, const char *dir, const struct lab_path
 	lab_json_dbl(j, "duration_s", p->duration_s);
 	lab_json_str(j, "backend", p->hdr.backend);
 	lab_json_bool(j, "complete", p->complete);
+	/* a record file lab-gen did not finish: the records read before the cut (null: none) */
+	if (p->complete) {
+		lab_json_null(j, "cut_after");
+	} else {
+		lab_json_u64(j, "cut_after", p->records);
+		lab_json_u64(j, "cut_partial_bytes", p->cut_bytes);
+	}
 	lab_tail_json(j, p);
 	lab_json_arr(j, "notes");
 	for (int i = 0; i < p->nnotes; i++)

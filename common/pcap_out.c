@@ -22,10 +22,6 @@ struct pcap_rec_hdr {
 	uint32_t ts_sec, ts_nsec, caplen, len;
 };
 
-int lab_pcap_out_open(struct lab_pcap_out *o, const char *path, uint32_t snaplen)
-{
-	return lab_pcap_out_create(o, path, snaplen, 1 /* LINKTYPE_ETHERNET */, false);
-}
 
 static int write_all(int fd, const uint8_t *p, size_t n)
 {
@@ -41,29 +37,58 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 	return 0;
 }
 
-int lab_pcap_out_create(struct lab_pcap_out *o, const char *path, uint32_t snaplen,
-			uint32_t linktype, bool excl)
+static int start(struct lab_pcap_out *o, int fd, uint32_t snaplen, uint32_t linktype)
 {
 	struct pcap_file_hdr h = {0xa1b23c4d, 2, 4, 0, 0, snaplen, linktype};
-	int fd = open(path, O_WRONLY | O_CREAT | (excl ? O_EXCL : O_TRUNC) | O_CLOEXEC, 0644);
-	memset(o, 0, sizeof(*o));
-	if (fd < 0)
-		return -1;
 	o->buf = malloc(OUT_BUF);
 	o->f = o->buf ? fdopen(fd, "w") : NULL;
 	if (!o->f) {
-		close(fd);
 		free(o->buf);
 		o->buf = NULL;
 		return -1;
 	}
 	setvbuf(o->f, NULL, _IONBF, 0); /* the buffering is ours: whole records */
 	o->snaplen = snaplen;
-	if (write_all(fd, (const uint8_t *)&h, sizeof(h)) < 0) {
-		lab_pcap_out_close(o);
+	if (write_all(fd, (const uint8_t *)&h, sizeof(h)) < 0)
+		return -1;
+	o->bytes = sizeof(h);
+	return 0;
+}
+
+int lab_pcap_out_create(struct lab_pcap_out *o, const char *path, uint32_t snaplen,
+			uint32_t linktype, bool excl)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | (excl ? O_EXCL : O_TRUNC) | O_CLOEXEC, 0644);
+	memset(o, 0, sizeof(*o));
+	if (fd < 0)
+		return -1;
+	if (start(o, fd, snaplen, linktype) < 0) {
+		int e = errno;
+		if (o->f)
+			lab_pcap_out_close(o);
+		else
+			close(fd);
+		errno = e;
 		return -1;
 	}
-	o->bytes = sizeof(h);
+	return 0;
+}
+
+int lab_pcap_out_open(struct lab_pcap_out *o, const char *path, uint32_t snaplen)
+{
+	memset(o, 0, sizeof(*o));
+	if (!(o->af = malloc(sizeof(*o->af))))
+		return -1;
+	if (lab_afile_open(o->af, path) < 0) {
+		free(o->af);
+		o->af = NULL;
+		return -1;
+	}
+	if (start(o, o->af->fd, snaplen, 1 /* LINKTYPE_ETHERNET */) < 0) {
+		lab_pcap_out_abort(o);
+		return -1;
+	}
+	o->af->f = o->f; /* the commit closes it */
 	return 0;
 }
 
@@ -105,10 +130,35 @@ int lab_pcap_out_write(struct lab_pcap_out *o, uint64_t ts_ns, const void *data,
 int lab_pcap_out_close(struct lab_pcap_out *o)
 {
 	int rc = lab_pcap_out_flush(o);
-	if (o->f && fclose(o->f) != 0)
+	if (o->af) {
+		if (rc < 0)
+			lab_afile_abort(o->af);
+		else
+			rc = lab_afile_commit(o->af);
+		free(o->af);
+		o->af = NULL;
+	} else if (o->f && fclose(o->f) != 0) {
 		rc = -1;
+	}
 	free(o->buf);
 	o->buf = NULL;
 	o->f = NULL;
 	return rc;
+}
+
+void lab_pcap_out_abort(struct lab_pcap_out *o)
+{
+	int e = errno;
+	if (o->af) {
+		o->af->f = o->f;
+		lab_afile_abort(o->af);
+		free(o->af);
+		o->af = NULL;
+	} else if (o->f) {
+		fclose(o->f);
+	}
+	free(o->buf);
+	o->buf = NULL;
+	o->f = NULL;
+	errno = e;
 }

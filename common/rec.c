@@ -1,6 +1,8 @@
 /* rec.c — reading and writing record files; see rec.h for the layout. */
 #include "rec.h"
 
+#include "afile.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -57,7 +59,9 @@ int lab_rec_validate(const struct lab_rec_hdr *h, uint64_t file_size, uint64_t *
 		return -1;
 	}
 	body = file_size - LAB_REC_HDR_LEN;
-	if (body % sizeof(struct lab_rec)) {
+	/* a file its writer did not finish may end inside a record (killed in a write, or the disk
+	 * filled): the whole records before it are read, the rest is the cut */
+	if (body % sizeof(struct lab_rec) && (h->flags & LAB_RECF_COMPLETE)) {
 		snprintf(err, errlen, "truncated record at byte %llu",
 			 (unsigned long long)(file_size - body % sizeof(struct lab_rec)));
 		return -1;
@@ -121,6 +125,7 @@ int lab_rec_open(const char *path, struct lab_rec_file *f, char *err, size_t err
 	}
 	f->recs = (const struct lab_rec *)((const char *)f->map + LAB_REC_HDR_LEN);
 	f->complete = f->hdr.flags & LAB_RECF_COMPLETE;
+	f->cut_bytes = (f->map_len - LAB_REC_HDR_LEN) % sizeof(struct lab_rec);
 	return 0;
 }
 
@@ -149,31 +154,49 @@ static int write_all(int fd, const void *buf, size_t len, off_t off)
 	return 0;
 }
 
-int lab_rec_create(const char *path, const struct lab_rec_hdr *h)
+int lab_rec_put_hdr(int fd, const struct lab_rec_hdr *h)
 {
 	struct lab_rec_hdr tmp = *h;
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
 	tmp.flags &= ~(uint32_t)LAB_RECF_COMPLETE;
 	tmp.count = 0;
-	if (write_all(fd, &tmp, sizeof(tmp), 0) < 0) {
-		int e = errno;
-		close(fd);
-		errno = e;
+	return write_all(fd, &tmp, sizeof(tmp), 0);
+}
+
+int lab_rec_create_for(const char *path, const struct lab_rec_hdr *h, uint64_t reserve)
+{
+	struct lab_afile a;
+	if (lab_afile_open(&a, path) < 0)
 		return -1;
-	}
-	if (lseek(fd, sizeof(tmp), SEEK_SET) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	if (lab_rec_put_hdr(a.fd, h) < 0 || lseek(a.fd, LAB_REC_HDR_LEN, SEEK_SET) < 0)
+		goto fail;
+	/* the disk space of every record the run can write, taken now: a disk too small refuses the
+	 * run before it starts (a file system without fallocate writes as it goes) */
+	if (reserve && fallocate(a.fd, FALLOC_FL_KEEP_SIZE, 0,
+				 (off_t)(LAB_REC_HDR_LEN + reserve * sizeof(struct lab_rec))) < 0 &&
+	    errno != EOPNOTSUPP && errno != ENOSYS)
+		goto fail;
+	if (fsync(a.fd) < 0 && errno != EINVAL)
+		goto fail;
+	if (rename(a.tmp, a.path) < 0)
+		goto fail;
+	return a.fd;
+fail:
+	lab_afile_abort(&a);
+	return -1;
+}
+
+int lab_rec_create(const char *path, const struct lab_rec_hdr *h)
+{
+	return lab_rec_create_for(path, h, 0);
 }
 
 int lab_rec_finish(int fd, struct lab_rec_hdr *h, uint64_t count)
 {
 	h->count = count;
 	h->flags |= LAB_RECF_COMPLETE;
+	/* the space reserved past the records is given back */
+	if (ftruncate(fd, (off_t)(LAB_REC_HDR_LEN + count * sizeof(struct lab_rec))) < 0)
+		return -1;
 	if (write_all(fd, h, sizeof(*h), 0) < 0)
 		return -1;
 	return fsync(fd) < 0 && errno != EINVAL ? -1 : 0;

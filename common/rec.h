@@ -5,7 +5,9 @@
  * Records are in sequence order: record i is the packet with sequence number i.
  * A writer first writes the header with count = 0 and without LAB_RECF_COMPLETE, then the records,
  * then rewrites the header with the count and LAB_RECF_COMPLETE. A file without that flag (writer
- * killed) is still readable: the count is taken from the file size and the reader says so.
+ * killed) is still readable: the count is taken from the file size (whole records; a partial last
+ * one is the cut) and the reader says so. lab-gen streams its records while it runs (those whose
+ * reply can no longer come), so a killed run leaves the prefix it had measured.
  * Version 1. Any change of layout bumps LAB_REC_VERSION.
  */
 #ifndef LAB_REC_H
@@ -93,6 +95,7 @@ struct lab_rec_file {
 	const struct lab_rec *recs;
 	uint64_t count;
 	bool complete; /* LAB_RECF_COMPLETE was set */
+	uint64_t cut_bytes; /* not complete: bytes of a partial last record, left out */
 	void *map;
 	size_t map_len;
 };
@@ -101,8 +104,14 @@ struct lab_rec_file {
 int lab_rec_open(const char *path, struct lab_rec_file *f, char *err, size_t errlen);
 void lab_rec_close(struct lab_rec_file *f);
 
-/* Writing: open creates the file (0644) and writes a provisional header; finish rewrites it. */
+/* Writing: create makes the file (0644; through a temporary beside it, O_EXCL|O_NOFOLLOW, renamed
+ * over path once the provisional header is written and synced) and returns its descriptor, or -1
+ * (errno) with nothing left behind; create_for also reserves the space of reserve records
+ * (fallocate, ENOSPC now rather than during the run). put_hdr rewrites the provisional header
+ * (count 0, not complete); finish sizes the file to count records and writes the final one. */
 int lab_rec_create(const char *path, const struct lab_rec_hdr *h);
+int lab_rec_create_for(const char *path, const struct lab_rec_hdr *h, uint64_t reserve);
+int lab_rec_put_hdr(int fd, const struct lab_rec_hdr *h);
 int lab_rec_finish(int fd, struct lab_rec_hdr *h, uint64_t count);
 
 #endif

@@ -1,5 +1,6 @@
 /* util.c — see util.h. */
 #include "util.h"
+#include "afile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -68,6 +69,13 @@ int lab_pin_cpu(int cpu)
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	int rc = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	return rc ? -rc : 0;
+}
+
+int lab_thread_idle(void)
+{
+	struct sched_param sp = {0};
+	int rc = pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
 	return rc ? -rc : 0;
 }
 
@@ -191,25 +199,17 @@ void lab_json_dbl_full(struct lab_json *j, const char *k, double v) { dbl(j, k, 
 
 int lab_json_write_file(const char *path, void (*fn)(struct lab_json *j, void *arg), void *arg)
 {
-	char tmp[4096];
+	struct lab_afile a;
 	struct lab_json j;
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		errno = ENAMETOOLONG;
+	if (lab_afile_open(&a, path) < 0)
 		return -1;
-	}
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+	FILE *f = lab_afile_stream(&a);
 	if (!f) {
-		if (fd >= 0)
-			close(fd);
+		lab_afile_abort(&a);
 		return -1;
 	}
 	lab_json_begin(&j, f);
 	fn(&j, arg);
 	lab_json_end(&j);
-	if (fclose(f) != 0 || rename(tmp, path) != 0) {
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	return lab_afile_commit(&a);
 }

@@ -20,6 +20,9 @@ void lab_install_stop_signals(void);
 
 /* Pin the calling thread to cpu (-1: leave it). Returns 0 or -errno. */
 int lab_pin_cpu(int cpu);
+/* The calling thread to SCHED_IDLE: it runs only when nothing else on its core wants to. 0 or
+ * -errno. */
+int lab_thread_idle(void);
 
 /* Write "pid\n" to path atomically (tmp + rename): the orchestrator waits for it. */
 int lab_write_ready_file(const char *path);

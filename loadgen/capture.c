@@ -225,7 +225,11 @@ int gen_capture_close(struct gen_capture *c)
 {
 	if (!c)
 		return 0;
-	int rc = lab_pcap_out_close(&c->out);
+	int rc = 0;
+	if (c->write_errors) /* a pcap with records missing is not put in place */
+		lab_pcap_out_abort(&c->out);
+	else
+		rc = lab_pcap_out_close(&c->out);
 	bool bad = rc < 0 || c->write_errors;
 	free(c->slots);
 	free(c->data);

@@ -112,6 +112,10 @@ struct gen_run {
 	bool interrupted;       /* stopped by SIGINT/SIGTERM */
 	uint64_t rx_other;      /* received but not lab UDP (xsk: should not happen) */
 	struct lab_gaplog gaps; /* where the send loop did not run (--gap-log) */
+	/* the record file, streamed to during the run (stream.h); -1: no --out */
+	int rec_fd;
+	struct gen_stream *stream;
+	uint64_t published;     /* track.next as the loop last published it (atomic) */
 };
 
 /* One received lab UDP payload. frame/frame_len: the whole frame when the backend has it

@@ -517,16 +517,23 @@ static int open_run(struct gen_run *g)
 		lab_die(LAB_EXIT_USAGE, "--cpu %d: cannot pin: %s", c->cpu, strerror(-rc));
 	uint64_t off_err;
 	g->rt_off_ns = lab_realtime_offset_ns(&off_err);
+	uint64_t need, avail;
+	if (gen_run_mem_check(g, &need, &avail) < 0)
+		lab_die(LAB_EXIT_USAGE, "%" PRIu64 " records need %.0f MiB, more than the %.0f MiB "
+			"available: shorten --duration or lower --rate", c->count,
+			(double)need / 1048576, (double)avail / 1048576);
 	if (gen_run_alloc(g) < 0)
 		lab_die(LAB_EXIT_RUNTIME, "no memory for %" PRIu64 " records (%.0f MiB): shorten "
-			"--duration or lower --rate", c->count, (double)c->count * 56 / 1048576);
+			"--duration or lower --rate", c->count, (double)need / 1048576);
 	int rec_fd = -1;
 	if (c->out) {
 		struct lab_rec_hdr h;
 		gen_rec_hdr_fill(g, &h);
-		if ((rec_fd = lab_rec_create(c->out, &h)) < 0)
+		/* the space of every record taken now: a disk too small refuses the run here */
+		if ((rec_fd = lab_rec_create_for(c->out, &h, c->count)) < 0)
 			lab_die(LAB_EXIT_USAGE, "--out %s: %s", c->out, strerror(errno));
 	}
+	g->rec_fd = rec_fd;
 	if (c->capture && !(g->cap = gen_capture_open(g, c->capture, err, sizeof(err))))
 		lab_die(LAB_EXIT_USAGE, "--capture: %s", err);
 	if ((rc = g->be->open(g, err, sizeof(err))) < 0) {

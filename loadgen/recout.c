@@ -2,8 +2,10 @@
  * the run), the file header from the run's configuration and counts, and the records written
  * in one pass at the end, so that writing never stalls the send loop. */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -17,6 +19,58 @@ static void *alloc_array(uint64_t n, size_t elem)
 	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
 		       -1, 0);
 	return p == MAP_FAILED ? NULL : p;
+}
+
+/* a number from a file of one line ("max": none) */
+static uint64_t read_u64_file(const char *path)
+{
+	char line[64];
+	uint64_t v = UINT64_MAX;
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return UINT64_MAX;
+	if (fgets(line, sizeof(line), f) && line[0] >= '0' && line[0] <= '9')
+		v = strtoull(line, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+/* What this process can still be given: MemAvailable, or the room left under its cgroup's
+ * memory.max (v2) when that is less. UINT64_MAX when neither can be read. */
+static uint64_t mem_available(void)
+{
+	char line[4200], cg[4200] = "";
+	uint64_t avail = UINT64_MAX, kb;
+	FILE *f = fopen("/proc/meminfo", "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %" SCNu64 " kB", &kb) == 1)
+			avail = kb * 1024;
+	if (f)
+		fclose(f);
+	if ((f = fopen("/proc/self/cgroup", "re"))) {
+		while (fgets(line, sizeof(line), f))
+			if (!strncmp(line, "0::", 3))
+				snprintf(cg, sizeof(cg), "%s", strtok(line + 3, "\n") ?: "");
+		fclose(f);
+	}
+	/* the cgroup and every one above it (the root has no memory.max) */
+	while (cg[0] == '/' && cg[1]) {
+		char mx[4400], cur[4400];
+		snprintf(mx, sizeof(mx), "/sys/fs/cgroup%s/memory.max", cg);
+		snprintf(cur, sizeof(cur), "/sys/fs/cgroup%s/memory.current", cg);
+		uint64_t m = read_u64_file(mx), c = read_u64_file(cur);
+		if (m != UINT64_MAX && c != UINT64_MAX && (m > c ? m - c : 0) < avail)
+			avail = m > c ? m - c : 0;
+		*strrchr(cg, '/') = '\0';
+	}
+	return avail;
+}
+
+int gen_run_mem_check(const struct gen_run *g, uint64_t *need, uint64_t *avail)
+{
+	*need = (g->cfg.count ? g->cfg.count : 1) * (sizeof(struct lab_rec) + sizeof(uint64_t));
+	*avail = mem_available();
+	return *need > *avail ? -E2BIG : 0;
 }
 
 int gen_run_alloc(struct gen_run *g)

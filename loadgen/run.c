@@ -15,6 +15,7 @@
 #include "capture.h"
 #include "clock.h"
 #include "log.h"
+#include "stream.h"
 #include "util.h"
 
 #define START_LEAD_NS 20000000ull /* time zero this far after setup: pages and caches warm */
@@ -80,6 +81,27 @@ static uint64_t spin_window(const struct gen_run *g)
 	return spin;
 }
 
+/* The records streamed from time zero on (a killed run leaves them); failing that, written at
+ * the end as before. */
+static void stream_begin(struct gen_run *g)
+{
+	if (g->rec_fd < 0)
+		return;
+	if (!(g->stream = gen_stream_start(g, g->rec_fd)))
+		lab_warn("--out %s: cannot stream the records during the run (%s): they are written "
+			 "at the end only", g->cfg.out, strerror(errno));
+}
+
+static void stream_end(struct gen_run *g)
+{
+	int e;
+	uint64_t n = gen_stream_stop(g->stream, &e);
+	g->stream = NULL;
+	if (e)
+		lab_warn("--out %s: streaming the records stopped after %" PRIu64 ": %s (all are "
+			 "written again at the end)", g->cfg.out, n, strerror(e));
+}
+
 int gen_run_loop(struct gen_run *g)
 {
 	const struct gen_cfg *c = &g->cfg;
@@ -98,6 +120,7 @@ int gen_run_loop(struct gen_run *g)
 	uint64_t planned = 0, due = c->count ? g->start_ns + gen_sched_next(&s) : 0;
 	uint64_t next_progress = g->start_ns + 1000000000ull, last_p_ns = g->start_ns, last_p_sent = 0;
 	int rc = 0;
+	stream_begin(g);
 
 	while (planned < c->count && !lab_stop) {
 		uint64_t now = lab_now_ns();
@@ -129,6 +152,8 @@ int gen_run_loop(struct gen_run *g)
 					due = g->start_ns + gen_sched_next(&s);
 			}
 			g->be->send(g, intended, n);
+			/* what the stream may read (stream.h): one store, no call */
+			__atomic_store_n(&g->published, t->next, __ATOMIC_RELEASE);
 			/* drain once after every batch: when the gaps are shorter than the guard, or
 			 * the sender is behind, this is the only receive, and without it the receive
 			 * ring overflows */
@@ -158,6 +183,7 @@ int gen_run_loop(struct gen_run *g)
 		g->end_ns = lab_now_ns();
 		g->in_flight = gen_track_in_flight(t, g->end_ns);
 		g->unsent = c->count - t->next;
+		stream_end(g);
 		return rc;
 	}
 	/* the tail: wait for what is still in flight; after a signal, short enough to end in 2 s */
@@ -180,6 +206,7 @@ int gen_run_loop(struct gen_run *g)
 	g->end_ns = lab_now_ns();
 	g->in_flight = gen_track_in_flight(t, g->end_ns > tail ? g->end_ns - tail : 0);
 	g->unsent = c->count - t->next;
+	stream_end(g);
 	return rc < 0 ? rc : 0;
 }
 
