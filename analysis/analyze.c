@@ -17,6 +17,7 @@
 
 #include "frame.h"
 #include "json_in.h"
+#include "log.h"
 #include "pcap_in.h"
 #include "pcap_out.h"
 #include "run.h"
