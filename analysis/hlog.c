@@ -20,6 +20,7 @@
 
 #include "hdr.h"
 #include "lab_config.h"
+#include "log.h"
 
 /* Record indices grouped by interval (a counting sort: the records are in sequence order, which
  * every schedule keeps in time order, but nothing here needs to rely on it). first[k] ..
@@ -142,6 +143,10 @@ int lab_hlog_write(FILE *f, const char *tag, const struct lab_rec_hdr *hdr,
 		errno = EFBIG;
 		return -1;
 	}
+	if (nint > LAB_HLOG_MAX_INTERVALS) {
+		errno = ERANGE;
+		return -1;
+	}
 	if (lab_hdr_init(&h, LAB_HLOG_LOWEST_NS, LAB_HLOG_HIGHEST_NS, LAB_HLOG_SIG_DIGITS) < 0)
 		return -1;
 	/* in time order (always, from lab-gen) one walk through the file fills each second in
@@ -198,6 +203,12 @@ static int write_one(const char *dir, const char *name, char *err, size_t errlen
 	if (rc == 0 && rename(tmp, out) != 0) {
 		rc = -1;
 		e = errno;
+	}
+	if (rc < 0 && e == ERANGE) { /* a corrupt record's time: the rest of the run still counts */
+		lab_warn("%s: its records span more than %llu days (a corrupt time): no %s", rec,
+			 LAB_HLOG_MAX_INTERVALS / 86400, out);
+		unlink(tmp);
+		return 0;
 	}
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: %s", out, strerror(e));
