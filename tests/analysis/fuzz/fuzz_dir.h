@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A fresh directory /tmp/lab-fuzz-<tag>-<pid>/d holding the input's files; its path, or NULL
+/* A fresh directory /dev/shm (else /tmp) /lab-fuzz-<tag>-<pid>/d holding the input's files; its path, or NULL
  * (the input is then skipped). */
 const char *fuzz_dir_make(const char *tag, const uint8_t *data, size_t size,
 			  const char *const *names, size_t nnames);
