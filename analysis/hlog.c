@@ -143,7 +143,10 @@ int lab_hlog_write(FILE *f, const char *tag, const struct lab_rec_hdr *hdr,
 		errno = EFBIG;
 		return -1;
 	}
-	if (nint > LAB_HLOG_MAX_INTERVALS) {
+	/* lab-gen's intended times lie inside its schedule (duration_ns): beyond it by more than
+	 * a minute, a time is corrupt, and so is a span longer than any run */
+	if (nint > LAB_HLOG_MAX_INTERVALS ||
+	    (n && hdr->duration_ns && span > hdr->duration_ns + 60 * LAB_HLOG_INTERVAL_NS)) {
 		errno = ERANGE;
 		return -1;
 	}
@@ -205,8 +208,8 @@ static int write_one(const char *dir, const char *name, char *err, size_t errlen
 		e = errno;
 	}
 	if (rc < 0 && e == ERANGE) { /* a corrupt record's time: the rest of the run still counts */
-		lab_warn("%s: its records span more than %llu days (a corrupt time): no %s", rec,
-			 LAB_HLOG_MAX_INTERVALS / 86400, out);
+		lab_warn("%s: its records' intended times span more than its schedule, or than %llu "
+			 "days (a corrupt time): no %s", rec, LAB_HLOG_MAX_INTERVALS / 86400, out);
 		unlink(tmp);
 		return 0;
 	}

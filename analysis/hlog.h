@@ -20,8 +20,9 @@
  * claim a longer span are corrupt, and their log would be that many lines. */
 #define LAB_HLOG_MAX_INTERVALS (8ull * 86400)
 
-/* The log of one path (tag) from its records to f. Returns 0, or -1 (errno; ERANGE: the records
- * span more than LAB_HLOG_MAX_INTERVALS, nothing written). */
+/* The log of one path (tag) from its records to f. Returns 0, or -1 (errno; ERANGE: the records'
+ * intended times span more than LAB_HLOG_MAX_INTERVALS or more than a minute beyond the header's
+ * duration_ns, nothing written). */
 int lab_hlog_write(FILE *f, const char *tag, const struct lab_rec_hdr *hdr,
 		   const struct lab_rec *recs, size_t n);
 
