@@ -16,7 +16,9 @@
 #define LAB_BOOTCI_MIN_BLOCKS 10   /* fewer: no interval at all (null) */
 #define LAB_BOOTCI_WANT_BLOCKS 30  /* fewer: the intervals are rough (noted) */
 #define LAB_BOOTCI_MAX_BLOCKS 500  /* more: blocks lengthened (memory: blocks x buckets) */
+#ifndef LAB_BOOTCI_REPLICATES /* the fuzzers take fewer (tests/analysis/fuzz) */
 #define LAB_BOOTCI_REPLICATES 1000
+#endif
 #define LAB_BOOTCI_MIN_TAIL 10     /* a percentile p needs n * (1 - p) >= this, else null */
 #define LAB_BOOTCI_NPCT 5          /* p50, p90, p99, p99.9, p99.99 */
 

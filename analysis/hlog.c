@@ -20,6 +20,7 @@
 
 #include "hdr.h"
 #include "lab_config.h"
+#include "log.h"
 #include "outfile.h"
 
 /* Record indices grouped by interval (a counting sort: the records are in sequence order, which
@@ -143,6 +144,13 @@ int lab_hlog_write(FILE *f, const char *tag, const struct lab_rec_hdr *hdr,
 		errno = EFBIG;
 		return -1;
 	}
+	/* lab-gen's intended times lie inside its schedule (duration_ns): beyond it by more than
+	 * a minute, a time is corrupt, and so is a span longer than any run */
+	if (nint > LAB_HLOG_MAX_INTERVALS ||
+	    (n && hdr->duration_ns && span > hdr->duration_ns + 60 * LAB_HLOG_INTERVAL_NS)) {
+		errno = ERANGE;
+		return -1;
+	}
 	if (lab_hdr_init(&h, LAB_HLOG_LOWEST_NS, LAB_HLOG_HIGHEST_NS, LAB_HLOG_SIG_DIGITS) < 0)
 		return -1;
 	/* in time order (always, from lab-gen) one walk through the file fills each second in
@@ -190,6 +198,13 @@ static int write_one(const char *dir, const char *name, char *err, size_t errlen
 	int rc = lab_hlog_write(f, name, &rf.hdr, rf.recs, (size_t)rf.count);
 	int e = errno;
 	lab_rec_close(&rf);
+	if (rc < 0 && e == ERANGE) { /* a corrupt record's time: the rest of the run still counts */
+		lab_warn("%s: its records' intended times span more than its schedule, or than %llu "
+			 "days (a corrupt time): no %s", rec, LAB_HLOG_MAX_INTERVALS / 86400, out);
+		fclose(f);
+		unlink(tmp);
+		return 0;
+	}
 	if (rc < 0) {
 		fclose(f);
 		unlink(tmp);

@@ -16,8 +16,13 @@
 #define LAB_HLOG_HIGHEST_NS 3600000000000ll
 #define LAB_HLOG_SIG_DIGITS 3
 #define LAB_HLOG_INTERVAL_NS 1000000000ull
+/* More 1 s intervals than any run has (lab-gen's --duration is at most 7 days): records that
+ * claim a longer span are corrupt, and their log would be that many lines. */
+#define LAB_HLOG_MAX_INTERVALS (8ull * 86400)
 
-/* The log of one path (tag) from its records to f. Returns 0, or -1 (errno). */
+/* The log of one path (tag) from its records to f. Returns 0, or -1 (errno; ERANGE: the records'
+ * intended times span more than LAB_HLOG_MAX_INTERVALS or more than a minute beyond the header's
+ * duration_ns, nothing written). */
 int lab_hlog_write(FILE *f, const char *tag, const struct lab_rec_hdr *hdr,
 		   const struct lab_rec *recs, size_t n);
 
