@@ -108,7 +108,8 @@ owner_mark() { mkdir -p "$STATE"; owner_line "$1" >"$STATE/owner"; }
 prefix_state() {
   local q=$1 f s
   f=$(lock_path "$q")
-  if lock_held "$f" >/dev/null; then
+  # (this process holding it: asking about itself, as down --all's `down` does)
+  if { [ -z "$LOCK_FD" ] || [ "$q" != "$P" ]; } && lock_held "$f" >/dev/null; then
     if owner_alive "$(cat "$f" 2>/dev/null)"; then echo running; else echo orphaned; fi
     return 0
   fi
