@@ -122,7 +122,13 @@ iso_cpuset_v2() { # cpu
 # another prefix holds the isolation, or this one holds it for another cpu. 0: go on applying;
 # 1: applied already, nothing to do.
 iso_claim() {
-  local cpu=$1 kind=$2 t owner
+  local cpu=$1 kind=$2 t owner old
+  # a lab of the older code keeps its isolation in its own state dir: that is someone's, too
+  old=$(ls -d "$STATE_ROOT"/*/iso 2>/dev/null | head -n 1 || true)
+  if [ -n "$old" ]; then
+    iso_unlock
+    EXIT=2 die "isolate: prefix '$(basename "$(dirname "$old")")' holds an isolation ($old); a second isolation is refused"
+  fi
   if [ -d "$ISO_HOST" ]; then
     owner=$(iso_field prefix)
     if [ "$owner" != "$P" ]; then

@@ -12,7 +12,7 @@ set -u
 . "$(dirname "$0")/../lib/netns.sh"
 netns_require_root
 netns_require_bin loadgen/lab-gen analysis/lab-analyze kernelpath/lab-kern
-export LAB_SKIP_DEPS=1 LAB_SKIP_BUILD=1 LAB_BUILD_DIR="$LAB_BUILD"
+export LAB_SKIP_DEPS=1 LAB_SKIP_BUILD=1 LAB_BUILD_DIR="$LAB_BUILD" LAB_CHECK_ISOLATED=0
 A=$LLAB_PREFIX B=${LLAB_PREFIX}1
 T=$(mktemp -d /tmp/lab-stale-XXXXXX)
 trap '"$LAB" down >/dev/null 2>&1; LLAB_PREFIX=$B "$LAB" down >/dev/null 2>&1; rm -rf "$T"' EXIT
