@@ -8,7 +8,12 @@ set -u
 . "$(dirname "$0")/../lib/netns.sh"
 netns_require_root
 [ "$(nproc)" -ge 2 ] || { echo "skip: isolation needs 2 or more cores"; exit 77; }
-A=$LLAB_PREFIX B=${LLAB_PREFIX}1 CPU=$(( $(nproc) - 1 ))
+A=$LLAB_PREFIX B=${LLAB_PREFIX}1 CPU=$(( $(nproc --all) - 1 ))
+# another lab isolating the machine now (its record, or one of an older lab's code): "as found"
+# would be its isolated state, and its undo would race ours
+if [ -e /run/llab-iso ] || ls -d /run/llab-state/*/iso >/dev/null 2>&1; then
+  echo "skip: another lab isolates this machine now ($(ls -d /run/llab-iso /run/llab-state/*/iso 2>/dev/null | paste -sd' '))"; exit 77
+fi
 T=$(mktemp -d /tmp/lab-iso2-XXXXXX)
 IRQ="" IRQ_ORIG=""
 for f in /proc/irq/[0-9]*/smp_affinity_list; do
