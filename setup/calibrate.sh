@@ -72,6 +72,7 @@ cmd_calibrate() {
   # the cores: lab-calib's own check (online, and in our cpuset: another user's isolation takes
   # cores away), asked before anything is made; its line is the refusal
   [ -z "$CAL_CPUS" ] || "$BUILD/analysis/lab-calib" --cpus "$CAL_CPUS" --check --out /dev/null || exit 2
+  lock_take calibrate
   local out=$CAL_OUT known=${LAB_CALIBRATION-$LAB_ROOT/results/calibration.json} bpf=()
   if [ -z "$out" ]; then
     mkdir -p "$LAB_ROOT/results/calibrations"

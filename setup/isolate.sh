@@ -1,7 +1,10 @@
 # setup/isolate.sh — isolating the DUT core at run time, and putting everything back.
-# Sourced by setup/lab. Every change is written down in $STATE/iso/ before it is made, so
-# `iso_restore` (called by `down`, by `unisolate` and at the end of `run`) can undo it, also
-# after a crash.
+# Sourced by setup/lab. The isolation is the host's, one at a time: its record, /run/llab-iso/,
+# names the prefix that made it (prefix; kind: user for `isolate`, run for run/sweep/check) and
+# holds every original, written down before the change is made, so that `iso_restore` (called
+# by `down`, by `unisolate` and at the end of `run`) can undo it, also after a crash. A second
+# prefix's isolation is refused (it would snapshot the first one's values as the originals);
+# the record is read and written under its own lock, /run/lock/llab-iso.lock.
 #
 # What run time can do (boot-time isolcpus/nohz_full/rcu_nocbs cannot be changed here; `check`
 # says what to add to the kernel command line):
@@ -16,7 +19,32 @@
 ISO_V1=/sys/fs/cgroup/cpuset
 ISO_V2=/sys/fs/cgroup
 
-iso_dir() { echo "$STATE/iso"; }
+ISO_HOST=${LAB_ISO_DIR:-/run/llab-iso}
+ISO_LFD=""
+iso_dir() { echo "$ISO_HOST"; }
+iso_field() { cat "$ISO_HOST/$1" 2>/dev/null; } # prefix, kind, cpu
+iso_owned_by() { [ -d "$ISO_HOST" ] && [ "$(iso_field prefix)" = "$1" ]; }
+iso_mine() { iso_owned_by "$P" && [ -f "$ISO_HOST/applied" ]; } # this prefix isolated the host
+
+iso_lock() {
+  [ -z "$ISO_LFD" ] || return 0
+  lock_acquire "$LOCK_DIR/llab-iso.lock" -w 60 || die "isolate: the isolation record's lock is held (pid $(lock_held "$LOCK_DIR/llab-iso.lock" || true))"
+  ISO_LFD=$_LFD
+}
+iso_unlock() {
+  [ -n "$ISO_LFD" ] || return 0
+  [ -d "$ISO_HOST" ] || rm -f "$LOCK_DIR/llab-iso.lock"
+  exec {ISO_LFD}>&-
+  ISO_LFD=""
+}
+
+# iso_sysctl_set NAME VALUE: the host's original kept in the record (the first one), then set
+iso_sysctl_set() {
+  local cur
+  cur=$(sysctl -n "$1")
+  grep -q "^$1=" "$ISO_HOST/sysctl.orig" 2>/dev/null || echo "$1=$cur" >>"$ISO_HOST/sysctl.orig"
+  [ "$cur" = "$2" ] || sysctl -q -w "$1=$2" >/dev/null
+}
 
 cpus_without() { # cpu -> "LIST MASK": the online cpus but that one, e.g. "0,2,3 d"
   python3 - "$1" <<'PY'
@@ -90,22 +118,46 @@ iso_cpuset_v2() { # cpu
   say "isolate: cpuset v2: cpu $cpu is partition '$(cat "$ISO_V2/$P-dut/cpuset.cpus.partition" 2>/dev/null)'"
 }
 
-# iso_apply CPU: idempotent. A second call for the same cpu changes nothing; for another cpu it
-# is refused (exit 2). Every original is written down before anything is changed.
-iso_apply() {
-  local cpu=$1 rest mask d irq g
-  d=$(iso_dir); mkdir -p "$d"
-  if [ -f "$d/applied" ]; then
-    [ "$(cat "$d/cpu")" = "$cpu" ] ||
-      EXIT=2 die "isolate: cpu $(cat "$d/cpu") is isolated already; 'setup/lab unisolate' first"
-    say "isolate: cpu $cpu is isolated already; nothing changed ('setup/lab unisolate' puts it back)"
-    return 0
+# iso_claim CPU KIND: the record made (or found ours) under the lock; refused (exit 2) when
+# another prefix holds the isolation, or this one holds it for another cpu. 0: go on applying;
+# 1: applied already, nothing to do.
+iso_claim() {
+  local cpu=$1 kind=$2 t owner old
+  # a lab of the older code keeps its isolation in its own state dir: that is someone's, too
+  old=$(ls -d "$STATE_ROOT"/*/iso 2>/dev/null | head -n 1 || true)
+  if [ -n "$old" ]; then
+    iso_unlock
+    EXIT=2 die "isolate: prefix '$(basename "$(dirname "$old")")' holds an isolation ($old); a second isolation is refused"
   fi
+  if [ -d "$ISO_HOST" ]; then
+    owner=$(iso_field prefix)
+    if [ "$owner" != "$P" ]; then
+      iso_unlock
+      EXIT=2 die "isolate: cpu $(iso_field cpu) is isolated by prefix '$owner' ($(iso_field kind)); a second isolation is refused ('LLAB_PREFIX=$owner setup/lab unisolate', or 'setup/lab down --all' when it is stale)"
+    fi
+    if [ -f "$ISO_HOST/applied" ]; then
+      [ "$(iso_field cpu)" = "$cpu" ] || { iso_unlock; EXIT=2 die "isolate: cpu $(iso_field cpu) is isolated already; 'setup/lab unisolate' first"; }
+      say "isolate: cpu $cpu is isolated already; nothing changed ('setup/lab unisolate' puts it back)"
+      return 1
+    fi
+    return 0 # an apply of ours that died half-way: its originals stay
+  fi
+  t="$ISO_HOST.tmp.$$"
+  mkdir -p "$t" && echo "$P" >"$t/prefix" && echo "$kind" >"$t/kind" && echo "$cpu" >"$t/cpu" && mv -T "$t" "$ISO_HOST"
+}
+
+# iso_apply CPU [KIND]: idempotent. A second call for the same cpu changes nothing; for another
+# cpu, or by another prefix, it is refused (exit 2). Every original is written down before
+# anything is changed. KIND: user (`setup/lab isolate`, kept until `unisolate`) or run.
+iso_apply() {
+  local cpu=$1 kind=${2:-run} rest mask d irq g
+  d=$ISO_HOST
   read -r rest mask < <(cpus_without "$cpu")
   [ -n "$rest" ] || { say "isolate: only one core online; nothing to isolate"; return 0; }
+  iso_lock
+  iso_claim "$cpu" "$kind" || { iso_unlock; return 0; }
   iso_record "$d/irq.orig" iso_list_irqs
   iso_record "$d/governor.orig" iso_list_governors
-  echo "$cpu" >"$d/cpu"
   case $(iso_cpuset_kind) in
     v1) iso_cpuset_v1 "$cpu" "$rest" ;;
     v2) iso_cpuset_v2 "$cpu" ;;
@@ -118,16 +170,17 @@ iso_apply() {
   for g in /sys/devices/system/cpu/cpu*/cpufreq/scaling_governor; do
     [ -f "$g" ] && { echo performance >"$g"; } 2>/dev/null || true
   done
-  # busy polling for the kernel path (global sysctls; sysctl_save_set keeps the first original)
-  sysctl_save_set net.core.busy_read 50
-  sysctl_save_set net.core.busy_poll 50
+  # busy polling for the kernel path (global sysctls; the record keeps the first original)
+  iso_sysctl_set net.core.busy_read 50
+  iso_sysctl_set net.core.busy_poll 50
   touch "$d/applied"
+  iso_unlock
 }
 
 # The cgroup.procs file of the DUT cpuset, when isolation is applied.
 iso_procs() {
   local d; d=$(iso_dir)
-  [ -f "$d/applied" ] || return 0
+  iso_mine || return 0
   if [ -f "$d/cpuset.v1" ]; then echo "$ISO_V1/$P-dut/cgroup.procs"
   elif [ -f "$d/cpuset.v2" ]; then echo "$ISO_V2/$P-dut/cgroup.procs"; fi
 }
@@ -157,10 +210,13 @@ iso_move_tasks() { # FROM TO: every task listed in FROM written to TO
   while read -r t; do echo "$t" >"$2" 2>/dev/null || true; done <"$1"
 }
 
+# iso_restore: everything back, when this prefix holds the isolation (another's is left alone)
 iso_restore() {
-  local d t irq aff g v
+  local d t irq aff g v l
   d=$(iso_dir)
   [ -d "$d" ] || return 0
+  iso_lock
+  iso_owned_by "$P" || { iso_unlock; return 0; }
   if [ -f "$d/cpuset.v1" ]; then
     for v in "$P-dut" "$P-rest"; do
       [ -d "$ISO_V1/$v" ] || continue
@@ -190,7 +246,11 @@ iso_restore() {
   if [ -f "$d/governor.orig" ]; then
     while read -r g v; do echo "$v" >"$g" 2>/dev/null || true; done <"$d/governor.orig"
   fi
+  if [ -f "$d/sysctl.orig" ]; then
+    while IFS= read -r l; do sysctl -q -w "$l" >/dev/null 2>&1 || true; done <"$d/sysctl.orig"
+  fi
   rm -rf "$d"
+  iso_unlock
 }
 
 # Deferred NAPI for the kernel path's busy polling: the NIC's IRQ (here the veth's NAPI) is held
@@ -222,7 +282,7 @@ iso_release_cstate() {
 iso_status() {
   local d; d=$(iso_dir)
   if [ -f "$d/applied" ]; then
-    echo "isolation: cpu $(cat "$d/cpu") isolated at run time ($(iso_cpuset_kind) cpuset, IRQs moved)"
+    echo "isolation: cpu $(cat "$d/cpu") isolated at run time by prefix '$(iso_field prefix)' ($(iso_field kind); $(iso_cpuset_kind) cpuset, IRQs moved)"
   else
     echo "isolation: none at run time"
   fi

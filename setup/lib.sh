@@ -17,17 +17,21 @@ ns_exists() { ip netns list 2>/dev/null | awk -v n="$1" '$1 == n { f = 1 } END {
 # gone), with no pattern on command lines and no pid that could have been reused.
 # owned_pids PREFIX: the pids carrying the marker, without the caller and its ancestors
 owned_pids() {
-  local p=$1 self=$BASHPID anc=" " pid ppid e
-  pid=$self
+  local p=$1 anc=" " pid st f list e
+  pid=$BASHPID
   while [ -n "$pid" ] && [ "$pid" -gt 1 ]; do
     anc+="$pid "
-    ppid=$(awk '{print $4}' "/proc/$pid/stat" 2>/dev/null) || break
-    pid=$ppid
+    read -r st <"/proc/$pid/stat" 2>/dev/null || break
+    read -ra f <<<"${st##*) }" # after the command's name: state, ppid, ...
+    pid=${f[1]}
   done
-  for e in /proc/[0-9]*/environ; do
+  # one grep over every environment (it finds itself too when the caller carries the mark: gone
+  # by the time the list is read, which only keeps live processes)
+  list=$(grep -lsxzF "LLAB_OWNER=$p" /proc/[0-9]*/environ) || true
+  for e in $list; do
     pid=${e#/proc/}; pid=${pid%/environ}
     case $anc in *" $pid "*) continue ;; esac
-    grep -qsxzF "LLAB_OWNER=$p" "$e" && echo "$pid"
+    kill -0 "$pid" 2>/dev/null && echo "$pid"
   done
   return 0
 }

@@ -194,23 +194,26 @@ forget_pid() {
 }
 
 # --stamps for the reflector of a path: lab-kern stamps with either source and keeps both in the
-# side file; the bypass reflectors have user (xdptx: XDP) stamps only, and their legs say so
+# side file; the bypass reflectors have user (xdptx: XDP) stamps only, and their legs say so.
+# STAMP_ARGV: lab-kern's flags (empty: --stamps not given, or not lab-kern)
 reflector_stamps() {
+  STAMP_ARGV=()
   [ -n "$RUN_STAMPS" ] || return 0 # not given: lab-kern stamps as it always did
   [ "$(basename "$(lab_path_field "$1" binary)")" = lab-kern ] || return 0
-  echo --stamps "$RUN_STAMPS"
-  [ "$RUN_STAMPS" = user ] || echo --stamps-file "$RD/stamps/$1.dut.stp"
+  STAMP_ARGV=(--stamps "$RUN_STAMPS")
+  [ "$RUN_STAMPS" = user ] || STAMP_ARGV+=(--stamps-file "$RD/stamps/$1.dut.stp")
 }
 
-# The DUT command of a path: the registry's (common/paths.tsv), with the shared reflector flags.
-reflector_cmd() {
+# The DUT command of a path: REFL_ARGV, the registry's (common/paths.tsv) with the shared
+# reflector flags; an array, so that a results dir with a space in its name stays one word.
+reflector_argv() {
   local path=$1 d=$RD
-  lab_path_argv "$path" "$BUILD" "$P"
-  echo "${LAB_PATH_ARGV[@]}" --iface dut0 --cpu "$DUT_CPU" --ready-file "$d/tmp/$path.ready" \
-    --stats-json "$d/counters/$path.json" --duration "$REFL_BOUND" \
-    $(reflector_stamps "$path") \
-    $([ "$RUN_TOPOLOGY" = forward ] && echo --out-iface dut1) \
-    $([ "$RUN_TRACE" = 1 ] && echo --gap-log "$d/gaps/$path.dut.gap")
+  lab_path_argv "$path" "$BUILD" "$P" || return 1
+  reflector_stamps "$path"
+  REFL_ARGV=("${LAB_PATH_ARGV[@]}" --iface dut0 --cpu "$DUT_CPU" --ready-file "$d/tmp/$path.ready"
+    --stats-json "$d/counters/$path.json" --duration "$REFL_BOUND" "${STAMP_ARGV[@]}")
+  [ "$RUN_TOPOLOGY" != forward ] || REFL_ARGV+=(--out-iface dut1)
+  [ "$RUN_TRACE" != 1 ] || REFL_ARGV+=(--gap-log "$d/gaps/$path.dut.gap")
 }
 
 # Nothing of the lab's own runs on the measured cores while the packets flow: its helpers
@@ -297,13 +300,15 @@ run_one_path() {
     --interval-ms "$([ -n "$HELPER_SPARE" ] && echo 100 || echo 0)" \
     --duration "$REFL_BOUND" >"$log/$path.softnet.log" 2>&1 &
   samp_pid=$!; RUN_PIDS+=("$samp_pid")
-  # shellcheck disable=SC2046
-  ( iso_exec_replace ip netns exec "$NS_DUT" $(reflector_cmd "$path") ) >"$log/$path.reflector.log" 2>&1 &
+  reflector_argv "$path"
+  ( iso_exec_replace ip netns exec "$NS_DUT" "${REFL_ARGV[@]}" ) >"$log/$path.reflector.log" 2>&1 &
   refl_pid=$!; RUN_PIDS+=("$refl_pid")
   if ! wait_ready "$RD/tmp/$path.ready" "$refl_pid" 30; then
     stop_pid "$refl_pid" || true
     stop_pid "$samp_pid" || true
-    skip_path "$path" "reflector did not start: $(grep -v '^\s*$' "$log/$path.reflector.log" | tail -n 1)"
+    # a failure, not a path this machine lacks: the run says so in its exit status
+    echo "reflector did not start: $(grep -v '^\s*$' "$log/$path.reflector.log" | tail -n 1)" >"$RD/failed-$path.txt"
+    echo "$PROG: run: $path: failed: $(cat "$RD/failed-$path.txt")" >&2
     return 0
   fi
   say "run: $path: ready; sending $RUN_RATE pps $RUN_PATTERN for ${RUN_DURATION}s"
@@ -314,7 +319,7 @@ run_one_path() {
                   --stats-json "$RD/gen/$path.json" --cpu "$GEN_CPU")
   local backend=$RUN_GEN_BACKEND
   [ -z "$backend" ] && [ -n "$RUN_STAMPS" ] && [ "$RUN_STAMPS" != user ] && [ "$RUN_FLOWS" = 1 ] &&
-    [ -n "$(reflector_stamps "$path")" ] && backend=udp
+    { reflector_stamps "$path"; [ ${#STAMP_ARGV[@]} -gt 0 ]; } && backend=udp
   [ -n "$backend" ] && gen_args+=(--backend "$backend")
   if [ "$backend" = udp ] && [ -n "$RUN_STAMPS" ]; then
     gen_args+=(--stamps "$RUN_STAMPS")
@@ -509,6 +514,51 @@ xdp_ts_probe() {
   say "run: $DUT_IF: XDP RX timestamp kfunc (bpf_xdp_metadata_rx_timestamp): $res"
 }
 
+# run_num VAR OPTION MIN MAX: VAR a base-10 whole number from MIN to MAX (leading zeros are
+# decimal, never octal: lab-gen would read "010" as 8), written back without them; else exit 2
+run_num() {
+  local v=${!1}
+  [[ $v =~ ^[0-9]{1,18}$ ]] && v=$((10#$v)) && [ "$v" -ge "$3" ] && [ "$v" -le "$4" ] ||
+    usage_die "run: $2 is a whole number from $3 to $4 (got '${!1}')"
+  printf -v "$1" '%s' "$v"
+}
+
+# every number of the command line, before anything changes
+run_check_nums() {
+  local ncpu=$1
+  run_num RUN_RATE --rate 1 100000000
+  run_num RUN_BURST_SIZE --burst-size 1 1000000
+  run_num RUN_BURST_GAP_US --burst-gap-us 1 3600000000
+  run_num RUN_SIZE --size 78 1514
+  run_num RUN_SEED --seed 0 999999999999999999
+  run_num RUN_REPEAT --repeat 1 50
+  run_num RUN_FLOWS --flows 1 64
+  run_num DUT_CPU --dut-cpu 0 $((ncpu - 1))
+  run_num GEN_CPU --gen-cpu 0 $((ncpu - 1))
+  [ -n "$RUN_DURATION" ] || { [ $RUN_QUICK = 1 ] && RUN_DURATION=3 || RUN_DURATION=20; }
+  run_num RUN_DURATION --duration 1 3600
+  run_num SCN_CPU_LOAD --scn-cpu-load 1 100
+  run_num SCN_MEMORY_PCT --scn-memory-pct 1 80
+  local v
+  for v in SCN_SOFTIRQ_MBPS SCN_DISK_MB SCN_IRQ_HZ SCN_BURST_SIZE SCN_BURST_GAP_US; do
+    run_num "$v" "--$(echo "$v" | tr 'A-Z_' 'a-z-')" 1 1000000000
+  done
+}
+
+# run_verdict: 0 when every path that could run recorded its packets; else 1, with what failed
+run_verdict() {
+  local f n=0 bad=0
+  for f in "$RUN_DIR"/failed-*.txt "$RUN_DIR"/rep*/failed-*.txt "$RUN_DIR"/scenarios/*/failed-*.txt \
+           "$RUN_DIR"/rep*/scenarios/*/failed-*.txt; do
+    [ -f "$f" ] || continue
+    echo "$PROG: run: failed: ${f#"$RUN_DIR"/}: $(head -n 1 "$f")" >&2
+    bad=1
+  done
+  for f in "$RUN_DIR"/records/*.rec "$RUN_DIR"/rep*/records/*.rec; do [ -s "$f" ] && n=$((n + 1)); done
+  [ $n -gt 0 ] || { echo "$PROG: run: no path recorded anything" >&2; bad=1; }
+  return $bad
+}
+
 cmd_run() {
   RUN_PATHS=$RUN_PATHS_ALL RUN_RATE=10000 RUN_PATTERN=const RUN_BURST_SIZE=32 RUN_BURST_GAP_US=1000
   RUN_DURATION="" RUN_SIZE=128 RUN_SEED=1 RUN_QUICK=0 RUN_GEN_BACKEND="" RUN_ISOLATE=1 RUN_TRACE=1
@@ -568,30 +618,21 @@ cmd_run() {
     scn_known "$sc" || usage_die "run: unknown scenario '$sc' (${SCN_ALL// /, })"
   done
   [ "$(printf '%s\n' $RUN_SCENARIOS | sort | uniq -d)" = "" ] || usage_die "run: --scenario names a scenario twice"
-  for v in SCN_CPU_LOAD SCN_SOFTIRQ_MBPS SCN_MEMORY_PCT SCN_DISK_MB SCN_IRQ_HZ SCN_BURST_SIZE SCN_BURST_GAP_US; do
-    [[ ${!v} =~ ^[0-9]+$ ]] && [ "${!v}" -ge 1 ] ||
-      usage_die "run: --$(echo "$v" | tr 'A-Z_' 'a-z-') must be a whole number above 0 (got '${!v}')"
-  done
-  [ "$SCN_CPU_LOAD" -le 100 ] && [ "$SCN_MEMORY_PCT" -le 80 ] || usage_die "run: --scn-cpu-load is 1 to 100, --scn-memory-pct 1 to 80"
+  run_check_nums "$ncpu"
   [ -z "$RUN_SCENARIOS" ] || [ "$RUN_REPEAT" = 1 ] || usage_die "run: --scenario and --repeat do not go together (yet)"
-  for v in RUN_RATE RUN_BURST_SIZE RUN_BURST_GAP_US RUN_SIZE RUN_SEED RUN_REPEAT DUT_CPU GEN_CPU RUN_FLOWS; do
-    [[ ${!v} =~ ^[0-9]+$ ]] || usage_die "run: --$(echo "${v#RUN_}" | tr 'A-Z_' 'a-z-') must be a whole number (got '${!v}')"
-  done
   case $RUN_PATTERN in const|poisson|burst) ;; *) usage_die "run: --pattern is const, poisson or burst" ;; esac
-  [ -n "$RUN_DURATION" ] || { [ $RUN_QUICK = 1 ] && RUN_DURATION=3 || RUN_DURATION=20; }
-  [[ $RUN_DURATION =~ ^[0-9]+$ ]] && [ "$RUN_DURATION" -ge 1 ] && [ "$RUN_DURATION" -le 3600 ] ||
-    usage_die "run: --duration is 1 to 3600 seconds"
-  [ "$RUN_REPEAT" -ge 1 ] && [ "$RUN_REPEAT" -le 50 ] || usage_die "run: --repeat is 1 to 50"
-  [ "$RUN_FLOWS" -ge 1 ] && [ "$RUN_FLOWS" -le 64 ] || usage_die "run: --flows is 1 to 64"
+  case $RUN_GEN_BACKEND in ""|xsk|udp) ;; *) usage_die "run: --gen-backend is xsk or udp (got '$RUN_GEN_BACKEND')" ;; esac
   [ "$RUN_FLOWS" = 1 ] || [ "$RUN_GEN_BACKEND" != udp ] || usage_die "run: --flows needs the xsk generator backend"
   run_check_stamps
-  [ "$DUT_CPU" -lt "$ncpu" ] && [ "$GEN_CPU" -lt "$ncpu" ] || usage_die "run: this machine has cores 0 to $((ncpu - 1))"
-  if [ -f "$(iso_dir)/applied" ]; then
+  if iso_mine; then
     # isolated by hand before the run: use it, and leave it as it is afterwards
-    local icpu; icpu=$(cat "$(iso_dir)/cpu")
+    local icpu; icpu=$(iso_field cpu)
     [ "$dut_cpu_given" = 0 ] || [ "$DUT_CPU" = "$icpu" ] ||
       usage_die "run: cpu $icpu is isolated ('setup/lab isolate'); run with --dut-cpu $icpu, or 'setup/lab unisolate' first"
     DUT_CPU=$icpu RUN_USER_ISO=1
+  elif [ -d "$(iso_dir)" ] && [ "$RUN_ISOLATE" = 1 ]; then
+    say "run: cpu $(iso_field cpu) is isolated by prefix '$(iso_field prefix)': this run does not isolate (a second isolation is refused)"
+    RUN_ISOLATE=0
   fi
   # a scenario's load: on after the warm-up (a fifth of the schedule), off before the tail
   SCN_WARMUP=$(( RUN_DURATION / 5 )); [ "$SCN_WARMUP" -ge 1 ] || SCN_WARMUP=1
@@ -602,10 +643,11 @@ cmd_run() {
 
   cmd_deps
   cmd_build
+  lock_take run
   # every process the run starts carries this mark: `down` finds them by it (setup/lib.sh)
   export LLAB_OWNER=$P
   trap run_interrupted INT TERM
-  trap run_cleanup EXIT
+  trap 'run_cleanup; lock_release' EXIT
   if ! ns_exists "$NS_DUT"; then RUN_BROUGHT_UP=1; fi
   if [ -n "$HW_GEN$HW_DUT" ]; then
     LAB_QUIET=1 cmd_up --topology "$RUN_TOPOLOGY" --gen-if "$HW_GEN" --dut-if "$HW_DUT"
@@ -667,10 +709,12 @@ cmd_run() {
   [ "$RUN_REPEAT" -gt 1 ] && RJ_REPEAT=$RUN_REPEAT write_run_json "$RUN_DIR" "$RUN_DIR/rep1/noise"
   watch_stop
   run_cleanup
-  trap - INT TERM EXIT
-  point_latest "$out" "$id"
+  trap - INT TERM
+  trap lock_release EXIT
   echo "== analysis"
   "$BUILD/analysis/lab-analyze" "$RUN_DIR" || die "run: lab-analyze failed; the raw results are in $RUN_DIR"
+  # latest: only a run whose analysis holds
+  point_latest "$out" "$id"
   cat "$RUN_DIR/summary.md"
   echo
   if [ "$RUN_REPEAT" -gt 1 ]; then
@@ -678,4 +722,5 @@ cmd_run() {
   else
     echo "results: $RUN_DIR (report: $RUN_DIR/report.html)"
   fi
+  run_verdict
 }

@@ -65,17 +65,21 @@ cmd_sweep() {
   export LAB_TOPOLOGY=$SW_TOPOLOGY
   DUT_CPU=$SW_DUT_CPU GEN_CPU=$SW_GEN_CPU
   ncpu=$(getconf _NPROCESSORS_ONLN)
-  if [ -f "$(iso_dir)/applied" ]; then
-    local icpu; icpu=$(cat "$(iso_dir)/cpu")
+  if iso_mine; then
+    local icpu; icpu=$(iso_field cpu)
     [ "$DUT_CPU" = "$icpu" ] ||
       usage_die "sweep: cpu $icpu is isolated ('setup/lab isolate'); sweep with --dut-cpu $icpu, or 'setup/lab unisolate' first"
     RUN_USER_ISO=1
+  elif [ -d "$(iso_dir)" ] && [ "$SW_ISOLATE" = 1 ]; then
+    say "sweep: cpu $(iso_field cpu) is isolated by prefix '$(iso_field prefix)': this sweep does not isolate"
+    SW_ISOLATE=0
   fi
   cmd_deps
   cmd_build
+  lock_take sweep
   export LLAB_OWNER=$P
   trap sweep_interrupted INT TERM
-  trap sweep_cleanup EXIT
+  trap 'sweep_cleanup; lock_release' EXIT
   if ! ns_exists "$NS_DUT"; then RUN_BROUGHT_UP=1; fi
   LAB_QUIET=1 cmd_up --topology "$SW_TOPOLOGY"
   out=$SW_OUT
@@ -108,7 +112,8 @@ cmd_sweep() {
   wait "$SWEEP_PID" || rc=$?
   SWEEP_PID=""
   sweep_cleanup
-  trap - INT TERM EXIT
+  trap - INT TERM
+  trap lock_release EXIT
   [ -s "$RUN_DIR/sweep.json" ] && point_latest "$out" "$id"
   echo "results: $RUN_DIR (sweep.json, sweep.md, report.html)"
   return $rc
