@@ -131,6 +131,26 @@ static int idle(struct xsk_run *r)
 	return 0;
 }
 
+/* The TX kick; an interface that went away under us (deleted: ENXIO; down: ENETDOWN) is said once
+ * and waited out as the RX side does, the frames in the TX ring lost with it (the generator
+ * counts them). Any other failure ends the run. */
+static int kick(struct xsk_run *r, struct xsk_port *port, const char *iface)
+{
+	int rc = xsk_port_kick(port);
+
+	if (rc >= 0)
+		return 0;
+	if (rc != -ENXIO && rc != -ENETDOWN) {
+		lab_err("%s: transmit kick failed: %s", iface, strerror(-rc));
+		return rc;
+	}
+	if (!r->link_gone_said)
+		lab_warn("%s: transmit kick: %s: waiting for it (or a stop signal) asleep", iface,
+			 strerror(-rc));
+	r->link_gone_said = true;
+	return 0;
+}
+
 int xsk_run_loop(struct xsk_run *r)
 {
 	struct xsk_port_desc d[XSK_BATCH_MAX];
@@ -143,16 +163,12 @@ int xsk_run_loop(struct xsk_run *r)
 		else if (n)
 			reflect_batch(r, d, n);
 		if (r->peer) {
-			if ((rc = xsk_port_kick(r->peer)) < 0) {
-				lab_err("%s: transmit kick failed: %s", r->out_iface, strerror(-rc));
+			if ((rc = kick(r, r->peer, r->out_iface)) < 0)
 				return rc;
-			}
 			xsk_port_complete(r->peer); /* completed frames back to the port's pool */
 		}
-		if ((rc = xsk_port_kick(r->port)) < 0) {
-			lab_err("%s: transmit kick failed: %s", r->po.iface, strerror(-rc));
+		if ((rc = kick(r, r->port, r->po.iface)) < 0)
 			return rc;
-		}
 		xsk_port_complete(r->port);
 		uint64_t now_ns = lab_now_ns();
 		/* gaps: the spinning loop's idle iterations; a batch is work, a sleep in poll() none */
