@@ -43,6 +43,7 @@ struct gen_cfg {
 	bool stamp;
 	bool accept_unmarked;   /* also take replies without LAB_F_REFLECTED (peer reflectors) */
 	int cpu;                /* -1: not pinned */
+	int stream_cpu;         /* the record writer's core: -1 the process's, -2 no streaming */
 	uint64_t tail_ns;
 	uint64_t count;         /* packets in the schedule */
 	uint64_t duration_ns;   /* the schedule's planned length */

@@ -116,7 +116,11 @@ static void usage(FILE *f)
 "Receive and output:\n"
 "  --tail-ms MS        wait this long after the last send for reflections (default 200;\n"
 "                      at most 1.5 s after SIGINT/SIGTERM)\n"
-"  --out FILE          per-packet record file (format: common/rec.h)\n"
+"  --out FILE          per-packet record file (format: common/rec.h), streamed during the run\n"
+"                      (a killed lab-gen leaves what it had measured, read as a cut file)\n"
+"  --stream-cpu N|off  the core of the thread streaming --out (default: lab-gen's own, below\n"
+"                      the send loop: SCHED_IDLE); off: written at the end only (a core that\n"
+"                      measures and has no other to spare: the writer's stays delay sends)\n"
 "  --stats-json FILE   the run's counters and figures as JSON\n"
 "  --path NAME         path name stored in the record header and stats (default unnamed)\n"
 "  --gap-log FILE      the send loop's gaps (it did not run for longer than the threshold\n"
@@ -155,7 +159,7 @@ static void usage(FILE *f)
 enum {
 	O_IFACE = 256, O_DST, O_SRC, O_DSTMAC, O_PORT, O_ALLOW, O_HW, O_RATE, O_PATTERN, O_BSIZE,
 	O_BGAP, O_DUR, O_COUNT, O_SEED, O_SIZE, O_STAMP, O_BACKEND, O_CPU, O_BATCH, O_SPIN,
-	O_QUEUE, O_COPY, O_ZC, O_XDPMODE, O_NOBP, O_TAIL, O_OUT, O_STATS, O_PATH, O_QUIET,
+	O_STREAMCPU, O_QUEUE, O_COPY, O_ZC, O_XDPMODE, O_NOBP, O_TAIL, O_OUT, O_STATS, O_PATH, O_QUIET,
 	O_CAP, O_CAPRATE, O_CAPWIN, O_CAPLAT, O_CAPBEF, O_CAPAFT, O_CAPSNAP, O_CAPMAX, O_VERSION, O_NOTXTS,
 	O_UNMARKED, O_GAPLOG, O_GAPTHR, O_TIMING, O_RXIF, O_FLOWS, O_STAMPS, O_STPFILE,
 };
@@ -169,7 +173,7 @@ static const struct option opts[] = {
 	{"stamp", 0, 0, O_STAMP}, {"backend", 1, 0, O_BACKEND}, {"cpu", 1, 0, O_CPU},
 	{"batch", 1, 0, O_BATCH}, {"spin-us", 1, 0, O_SPIN}, {"queue", 1, 0, O_QUEUE},
 	{"copy", 0, 0, O_COPY}, {"zero-copy", 0, 0, O_ZC}, {"xdp-mode", 1, 0, O_XDPMODE},
-	{"no-busy-poll", 0, 0, O_NOBP}, {"tail-ms", 1, 0, O_TAIL}, {"out", 1, 0, O_OUT},
+	{"no-busy-poll", 0, 0, O_NOBP}, {"tail-ms", 1, 0, O_TAIL}, {"out", 1, 0, O_OUT}, {"stream-cpu", 1, 0, O_STREAMCPU},
 	{"stats-json", 1, 0, O_STATS}, {"path", 1, 0, O_PATH}, {"quiet", 0, 0, O_QUIET},
 	{"capture", 1, 0, O_CAP}, {"capture-rate-pps", 1, 0, O_CAPRATE},
 	{"capture-window-us", 1, 0, O_CAPWIN}, {"capture-latency-us", 1, 0, O_CAPLAT},
@@ -218,6 +222,7 @@ static void cfg_defaults(struct gen_run *g, struct gen_cli *cli)
 	c->frame_size = 128;
 	c->cpu = -1;
 	c->tail_ns = 200000000ull;
+	c->stream_cpu = -1;
 	c->sched.pattern = GEN_PAT_CONST;
 	c->sched.rate_pps = 10000;
 	c->sched.burst_size = 32;
@@ -311,6 +316,10 @@ static int parse_cli(int argc, char **argv, struct gen_cfg *c, struct gen_cli *c
 			break;
 		case O_STPFILE: c->stamps_file = optarg; break;
 		case O_UNMARKED: c->accept_unmarked = true; break;
+		case O_STREAMCPU:
+			c->stream_cpu = strcmp(optarg, "off") == 0 ? -2 :
+				(int)lab_parse_u64("stream-cpu (a cpu, or 'off')", optarg, 0, 1023);
+			break;
 		case O_TAIL: c->tail_ns = lab_parse_u64("tail-ms", optarg, 0, 600000) * 1000000ull; break;
 		case O_OUT: c->out = optarg; break;
 		case O_STATS: c->stats_json = optarg; break;

@@ -85,7 +85,7 @@ static uint64_t spin_window(const struct gen_run *g)
  * the end as before. */
 static void stream_begin(struct gen_run *g)
 {
-	if (g->rec_fd < 0)
+	if (g->rec_fd < 0 || g->cfg.stream_cpu == -2)
 		return;
 	if (!(g->stream = gen_stream_start(g, g->rec_fd)))
 		lab_warn("--out %s: cannot stream the records during the run (%s): they are written "

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 
 #include "clock.h"
 #include "gen.h"
+#include "log.h"
 #include "run.h"
 #include "util.h"
 
@@ -78,8 +80,15 @@ static uint64_t complete_upto(const struct gen_stream *s, uint64_t now)
 static void *stream_main(void *arg)
 {
 	struct gen_stream *s = arg;
-	/* below every normal task on the core: the send loop is never preempted for a write */
+	/* below every normal task on the core; on a core of its own when told (--stream-cpu) */
 	lab_thread_idle();
+	if (s->g->cfg.stream_cpu >= 0) {
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		CPU_SET(s->g->cfg.stream_cpu, &set);
+		if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set) != 0)
+			lab_warn("--stream-cpu %d: cannot pin the record writer there", s->g->cfg.stream_cpu);
+	}
 	pthread_mutex_lock(&s->mu);
 	while (!s->stop) {
 		struct timespec ts;

@@ -316,7 +316,8 @@ run_one_path() {
                   --burst-size "$RUN_BURST_SIZE" --burst-gap-us "$RUN_BURST_GAP_US"
                   --duration "$RUN_DURATION" --size "$RUN_SIZE" --seed "$RUN_SEED" --stamp
                   --path "$path" --out "$RD/records/$path.rec"
-                  --stats-json "$RD/gen/$path.json" --cpu "$GEN_CPU")
+                  --stats-json "$RD/gen/$path.json" --cpu "$GEN_CPU"
+                  --stream-cpu "${HELPER_SPARE:-off}")
   local backend=$RUN_GEN_BACKEND
   [ -z "$backend" ] && [ -n "$RUN_STAMPS" ] && [ "$RUN_STAMPS" != user ] && [ "$RUN_FLOWS" = 1 ] &&
     { reflector_stamps "$path"; [ ${#STAMP_ARGV[@]} -gt 0 ]; } && backend=udp
@@ -425,6 +426,8 @@ run["placement"] = {
   "lab-noise": {"cpu": run["dut_cpu"], "when": "before each path's packets"},
   "softnet sampler (lab-analyze --sample-softnet)": {"cpu": hc, "when": "every 100 ms" if spare else "before and after the packets"},
   "tee (lab-gen's log)": {"cpu": hc, "when": "a line a second"},
+  "lab-gen's record writer (--stream-cpu)": {"cpu": hc, "when": "every 100 ms"} if spare else
+      {"cpu": None, "when": "not streamed: the records are written at the end (no core to spare)"},
   "lab-analyze": {"cpu": None, "when": "after the last path"},
   "spare_core": hc if spare else None,
 }
