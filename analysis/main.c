@@ -1,5 +1,6 @@
 /* main.c — lab-analyze: the command line. Three modes: analyze a results directory (the
  * default), find microbursts in a capture (--pcap), sample softnet_stat (--sample-softnet). */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -211,13 +212,23 @@ static int scan_capture(struct ana_cli *cli, int argc)
 }
 
 /* Every file of one run (or repetition) from its analysis. 0, or -1 with a line in err. */
+/* `run --watch`: watch/report.html of the run and of each scenario, for the reports to link (a
+ * lab-watch directory's own report: outside the run's set, which looks for it) */
+static void watch_reports(const struct lab_run *run)
+{
+	int on = lab_afile_set_pause();
+	for (size_t i = 0; i < run->nscen; i++)
+		watch_reports(&run->scen[i]);
+	lab_watch_for_run(run->dir);
+	lab_afile_set_resume(on);
+}
+
 static int write_run(const struct lab_run *run, char *err, size_t errlen)
 {
 	/* each scenario's own files first (scenarios/<name>/), then the run's, which holds them all */
 	for (size_t i = 0; i < run->nscen; i++)
 		if (write_run(&run->scen[i], err, errlen) < 0)
 			return -1;
-	lab_watch_for_run(run->dir); /* `run --watch`: watch/report.html, for the report to link */
 	if (lab_write_summary_json(run, err, errlen) < 0 ||
 	    lab_write_summary_md(run, err, errlen) < 0 ||
 	    lab_write_softnet_csv(run, err, errlen) < 0 ||
@@ -237,18 +248,29 @@ static int analyze_repeated(struct ana_cli *cli, const char *dir)
 	static struct lab_reps reps;
 	char err[1024];
 
-	if (lab_reps_load(dir, &cli->ao, &reps, err, sizeof(err)) < 0)
+	lab_afile_set_begin();
+	if (lab_reps_load(dir, &cli->ao, &reps, err, sizeof(err)) < 0) {
+		lab_afile_set_abort();
 		lab_die(LAB_EXIT_RUNTIME, "%s", err);
+	}
+	int on = lab_afile_set_pause();
 	lab_watch_for_run(dir); /* `run --watch --repeat N`: the watch of the whole run */
+	lab_afile_set_resume(on);
+	for (size_t i = 0; i < reps.n; i++)
+		watch_reports(&reps.rep[i]);
 	for (size_t i = 0; i < reps.n; i++)
 		if (write_run(&reps.rep[i], err, sizeof(err)) < 0) {
+			lab_afile_set_abort();
 			lab_reps_free(&reps);
 			lab_die(LAB_EXIT_RUNTIME, "%s", err);
 		}
 	if (lab_write_reps_summary(&reps, err, sizeof(err)) < 0) {
+		lab_afile_set_abort();
 		lab_reps_free(&reps);
 		lab_die(LAB_EXIT_RUNTIME, "%s", err);
 	}
+	if (lab_afile_set_commit() < 0)
+		lab_die(LAB_EXIT_RUNTIME, "%s: putting the outputs in place: %s", dir, strerror(errno));
 	lab_info("wrote summary.json and summary.md over %zu repetitions in %s", reps.n, dir);
 	lab_reps_free(&reps);
 	return LAB_EXIT_OK;
@@ -282,13 +304,22 @@ static int analyze_run(struct ana_cli *cli, const char *dir)
 	cli->ao.threshold_pps = cli->threshold;
 	if (lab_reps_is_repeated(dir) == 1)
 		return analyze_repeated(cli, dir);
-	if (lab_run_load(dir, &cli->ao, &run, err, sizeof(err)) < 0)
+	/* the run's outputs (bursts/ while loading, then the summaries, report, hist/) replaced as
+	 * a whole: all written, then all renamed into place; a failure part way keeps the last set */
+	lab_afile_set_begin();
+	if (lab_run_load(dir, &cli->ao, &run, err, sizeof(err)) < 0) {
+		lab_afile_set_abort();
 		lab_die(LAB_EXIT_RUNTIME, "%s", err);
+	}
+	watch_reports(&run);
 	if (write_run(&run, err, sizeof(err)) < 0) {
+		lab_afile_set_abort();
 		lab_run_free(&run);
 		lab_die(LAB_EXIT_RUNTIME, "%s", err);
 	}
 	lab_run_free(&run);
+	if (lab_afile_set_commit() < 0)
+		lab_die(LAB_EXIT_RUNTIME, "%s: putting the outputs in place: %s", dir, strerror(errno));
 	return LAB_EXIT_OK;
 }
 

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -67,6 +69,99 @@ static int sync_dir(const char *path)
 	return rc;
 }
 
+/* the set being written (lab_afile_set_begin): each member's temporary and target */
+static struct {
+	bool on;
+	size_t n, cap;
+	char (*tmp)[4200];
+	char (*path)[4096];
+} set;
+
+static int set_add(const struct lab_afile *a)
+{
+	if (set.n == set.cap) {
+		size_t cap = set.cap ? set.cap * 2 : 32;
+		void *t = realloc(set.tmp, cap * sizeof(*set.tmp));
+		if (!t)
+			return -1;
+		set.tmp = t;
+		void *p = realloc(set.path, cap * sizeof(*set.path));
+		if (!p)
+			return -1;
+		set.path = p;
+		set.cap = cap;
+	}
+	memcpy(set.tmp[set.n], a->tmp, sizeof(set.tmp[0]));
+	memcpy(set.path[set.n], a->path, sizeof(set.path[0]));
+	set.n++;
+	return 0;
+}
+
+void lab_afile_set_abort(void);
+
+static void set_atexit(void)
+{
+	if (set.on)
+		lab_afile_set_abort(); /* an exit part way (lab_die): no temporary left */
+}
+
+void lab_afile_set_begin(void)
+{
+	static bool registered;
+	if (!registered && atexit(set_atexit) == 0)
+		registered = true;
+	set.on = true;
+	set.n = 0;
+}
+
+static void set_end(void)
+{
+	free(set.tmp);
+	free(set.path);
+	memset(&set, 0, sizeof(set));
+}
+
+void lab_afile_set_abort(void)
+{
+	int e = errno;
+	for (size_t i = 0; i < set.n; i++)
+		unlink(set.tmp[i]);
+	set_end();
+	errno = e;
+}
+
+int lab_afile_set_pause(void)
+{
+	int on = set.on;
+	set.on = false;
+	return on;
+}
+
+void lab_afile_set_resume(int on)
+{
+	set.on = on;
+}
+
+int lab_afile_set_commit(void)
+{
+	for (size_t i = 0; i < set.n; i++) {
+		if (rename(set.tmp[i], set.path[i]) != 0) {
+			int e = errno;
+			for (size_t k = i; k < set.n; k++)
+				unlink(set.tmp[k]);
+			set_end();
+			errno = e;
+			return -1;
+		}
+	}
+	int rc = 0;
+	for (size_t i = 0; i < set.n; i++)
+		if (sync_dir(set.path[i]) < 0)
+			rc = -1;
+	set_end();
+	return rc;
+}
+
 int lab_afile_commit(struct lab_afile *a)
 {
 	int rc = 0, e = 0;
@@ -85,6 +180,14 @@ int lab_afile_commit(struct lab_afile *a)
 	}
 	a->f = NULL;
 	a->fd = -1;
+	if (rc == 0 && set.on) { /* written whole: renamed with the rest of the set */
+		if (set_add(a) == 0) {
+			a->tmp[0] = '\0';
+			return 0;
+		}
+		rc = -1;
+		e = ENOMEM;
+	}
 	if (rc == 0 && rename(a->tmp, a->path) != 0) {
 		rc = -1;
 		e = errno;

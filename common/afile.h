@@ -30,6 +30,20 @@ int lab_afile_commit(struct lab_afile *a);
 /* Close and remove the temporary (errno kept). */
 void lab_afile_abort(struct lab_afile *a);
 
+/* A set of outputs replaced as a whole. Between lab_afile_set_begin and lab_afile_set_commit,
+ * lab_afile_commit writes, fsyncs and closes each temporary but renames none: the set's
+ * commit renames them all (in the order written), its abort removes them all. So a failure
+ * part way (ENOSPC on the fifth file, a bad input found late) leaves the previous set whole,
+ * never new files beside old ones. 0, or -1 with errno set (set_commit: the renames not yet
+ * done are undone: their temporaries removed). Not nestable; not thread-safe. */
+void lab_afile_set_begin(void);
+int lab_afile_set_commit(void);
+void lab_afile_set_abort(void);
+/* Outputs outside the set while it is being written (committed at once, as without a set):
+ * pause returns whether a set was on, resume takes that back. */
+int lab_afile_set_pause(void);
+void lab_afile_set_resume(int on);
+
 /* true when a and b name the same existing file (same device and inode): an output that would
  * land on its own input. */
 int lab_same_file(const char *a, const char *b);

@@ -4,9 +4,9 @@
 #     with exit 2 and one line, F byte for byte as it was;
 #  2. on a full disk (a 64 KiB tmpfs, mounted in a mount namespace of this test's own and
 #     unmounted after) lab-analyze RESULTS_DIR and --pcap F --write OUT fail with exit 1 and one
-#     line naming the error, and no file is put in place truncated: each output is absent, what was
-#     planted there before, or byte for byte what the same analysis writes on a disk with room
-#     (the reference), and no temporary is left behind.
+#     line naming the error, and no file is put in place truncated; a results directory's
+#     outputs are one set (common/afile.h): each is what was planted there before (none replaced,
+#     even those that fitted), and no temporary is left behind.
 # Needs no root where unprivileged user namespaces are allowed (unshare -r); skips (77) otherwise.
 set -u
 B=${LAB_BUILD:?LAB_BUILD not set}
@@ -87,10 +87,12 @@ whole() {
   local a b; a=$(stat -c %s "$1"); b=$(stat -c %s "$2")
   [ $((a - b)) -le 16 ] && [ $((b - a)) -le 16 ] && cmp -s <(tail -c 64 "$1") <(tail -c 64 "$2")
 }
+# and the set as a whole: the analysis failed, so none of the previous outputs was replaced (not
+# summary.json, which fits, beside the old report.html)
 for f in $outs; do
-  if [ ! -e "$D/$f" ]; then ok "$f: absent"
+  if [ ! -e "$D/$f" ]; then bad "$f: gone (the previous one was planted)"
   elif [ "$(head -c 100 "$D/$f" | tr -d '\0')" = "planted $f" ]; then ok "$f: as planted"
-  elif whole "$D/$f" "$T/ref/$f"; then ok "$f: whole (as the reference)"
+  elif whole "$D/$f" "$T/ref/$f"; then bad "$f: replaced (whole) although the set failed"
   else bad "$f: neither planted nor whole ($(stat -c %s "$D/$f") bytes, reference $(stat -c %s "$T/ref/$f"))"
   fi
 done
