@@ -68,6 +68,8 @@ struct kern_run {
 	uint32_t sk_drops;        /* SO_RXQ_OVFL / SO_MEMINFO: this socket's drops */
 	bool snmp_ok, have6;
 	uint64_t snmp4_start, snmp6_start, snmp4, snmp6;
+	bool csum_ok;             /* InCsumErrors read: checksum failures, which sk_drops holds too */
+	uint64_t csum_start, csum; /* v4 + v6 */
 	int last_tx_errno;
 	char napi_defer[32], gro_flush[32];
 

@@ -138,3 +138,21 @@ int kern_snmp_read(uint64_t *udp4, uint64_t *udp6, bool *have6)
 	}
 	return 0;
 }
+
+int kern_snmp_read_csum(uint64_t *csum4, uint64_t *csum6)
+{
+	char *t = kern_slurp("/proc/net/snmp");
+	int rc;
+	*csum4 = *csum6 = 0;
+	if (!t)
+		return -1;
+	rc = kern_snmp_field(t, "Udp", "InCsumErrors", csum4);
+	free(t);
+	t = kern_slurp("/proc/net/snmp6");
+	if (t) {
+		if (kern_snmp6_field(t, "Udp6InCsumErrors", csum6) < 0)
+			*csum6 = 0;
+		free(t);
+	}
+	return rc;
+}

@@ -25,5 +25,9 @@ int kern_snmp6_udp_rcvbuf(const char *text, uint64_t *v);
  * disabled) counts as 0 and clears *have6. Returns 0, or -1 when /proc/net/snmp cannot be read
  * or parsed. */
 int kern_snmp_read(uint64_t *udp4, uint64_t *udp6, bool *have6);
+/* The UDP checksum failures (InCsumErrors, Udp6InCsumErrors) of this namespace: a socket's
+ * sk_drops counts them too, so its other drops are sk_drops - RcvbufErrors - these. 0, or -1
+ * when /proc/net/snmp has no such column (each missing one reads 0). */
+int kern_snmp_read_csum(uint64_t *csum4, uint64_t *csum6);
 
 #endif

@@ -105,6 +105,9 @@ static void open_socket(struct kern_run *r)
 		lab_warn("/proc/net/snmp: %s: udp_rcvbuf_errors will read 0", strerror(errno));
 	r->snmp4 = r->snmp4_start;
 	r->snmp6 = r->snmp6_start;
+	uint64_t c4, c6;
+	r->csum_ok = kern_snmp_read_csum(&c4, &c6) == 0;
+	r->csum_start = r->csum = c4 + c6;
 }
 
 int main(int argc, char **argv)
