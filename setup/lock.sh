@@ -13,15 +13,30 @@
 #             lab-gen ... carry the lock's descriptor); `down` stops them;
 #   up        no live owner, but a namespace or a process of it exists (an idle `up`, or a run
 #             another lab's code started);
-#   stale     none of that: its owner is dead or from another boot, no namespace and no process
-#             of it is left; `setup/lab down --all` collects it.
+#   stale     its owner is dead or from another boot, and either nothing of it is left (no
+#             namespace, no process) or it was made for a while only: by a `run` or `sweep`, or
+#             by an `up` on behalf of a holder (LAB_HOLDER=PID: a test script, a CI job) that is
+#             gone; what it left (namespaces, processes) goes with it. `setup/lab down --all`
+#             collects it, and the orphaned too. Only a user's plain `up` lives on by itself.
 
 LOCK_DIR=${LAB_LOCK_DIR:-/run/lock}
-LOCK_FD="" LOCK_FILE="" LOCK_PID=""
+LOCK_FD="" LOCK_FILE="" LOCK_PID="" LOCK_VERB=""
 
 boot_id() { cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo unknown; }
 pid_start() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $20}'; } # field 22
 owner_line() { echo "$$ $(pid_start $$) $(boot_id) ${1:-}"; }
+# holder_line VERB: the state's owner: LAB_HOLDER (a pid that keeps the prefix for as long as it
+# lives, verb "held") when set, else this process and VERB
+holder_line() {
+  local h=${LAB_HOLDER:-}
+  if [ -n "$h" ]; then
+    case $h in *[!0-9]*) die "LAB_HOLDER='$h' is not a pid" ;; esac
+    [ -n "$(pid_start "$h")" ] || die "LAB_HOLDER=$h: no such process"
+    echo "$h $(pid_start "$h") $(boot_id) held"
+  else
+    owner_line "$1"
+  fi
+}
 
 # owner_alive "PID START BOOT ...": 0 when that process (not a reused pid) runs, in this boot
 owner_alive() {
@@ -86,7 +101,7 @@ lock_take() {
       lock_acquire "$f" || die "prefix '$P': cannot take its lock $f"
     fi
   fi
-  LOCK_FD=$_LFD LOCK_FILE=$f LOCK_PID=$BASHPID
+  LOCK_FD=$_LFD LOCK_FILE=$f LOCK_PID=$BASHPID LOCK_VERB=$1
   owner_line "$1" >"$f"
   export LLAB_LOCK_HELD=$P
   trap lock_release EXIT
@@ -101,8 +116,17 @@ lock_release() {
   unset LLAB_LOCK_HELD
 }
 
-# owner_mark: the prefix's state remembers who made it (status --all, the stale check)
-owner_mark() { mkdir -p "$STATE"; owner_line "$1" >"$STATE/owner"; }
+# owner_mark VERB: the prefix's state remembers who made it, and what for (status --all, the
+# stale check): the verb holding the lock (an `up` inside a `run` is the run's), or LAB_HOLDER
+owner_mark() { mkdir -p "$STATE"; holder_line "${LOCK_VERB:-$1}" >"$STATE/owner"; }
+
+# owner_transient Q: Q was made for a while only (by run, sweep, or for a holder), and that
+# owner is gone
+owner_transient_gone() {
+  local o
+  o=$(cat "$STATE_ROOT/$1/owner" 2>/dev/null) || return 1
+  [ -n "$o" ] && [ "${o##* }" != up ] && ! owner_alive "$o"
+}
 
 # prefix_state Q: running | orphaned | up | stale (see the top of this file)
 prefix_state() {
@@ -119,6 +143,7 @@ prefix_state() {
   if [ -n "$(owned_pids "$q")" ]; then echo up; return 0; fi
   # a user's `isolate` is kept until `unisolate`, whoever made it
   if iso_owned_by "$q" && [ "$(iso_field kind)" = user ]; then echo up; return 0; fi
+  if owner_transient_gone "$q"; then echo stale; return 0; fi
   if owner_alive "$(cat "$STATE_ROOT/$q/owner" 2>/dev/null)"; then echo up; return 0; fi
   echo stale
 }

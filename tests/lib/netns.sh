@@ -5,6 +5,8 @@ LAB_BUILD=${LAB_BUILD:-$LAB_ROOT/build}
 LAB="$LAB_ROOT/setup/lab"
 export LLAB_PREFIX=${LLAB_PREFIX:-lt$(printf '%04d' $((RANDOM % 10000)))}
 export LAB_QUIET=1
+# the test's prefix lives as long as the test: killed from outside, `down --all` collects it
+export LAB_HOLDER=${LAB_HOLDER:-$$}
 NS_GEN="$LLAB_PREFIX-gen"
 NS_DUT="$LLAB_PREFIX-dut"
 

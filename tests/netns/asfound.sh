@@ -64,10 +64,10 @@ snap() { # FILE: one line per fact
     for f in /proc/[0-9]*/fd/*; do
       [ "$(readlink "$f" 2>/dev/null)" = /dev/cpu_dma_latency ] && echo "cpu_dma_latency held by ${f#/proc/}"
     done
-    # other labs up (another prefix): hugepages and mounts are shared, the last one down restores them
-    for d in /run/llab-state/*/; do
-      [ -f "$d/hugepages" ] && [ "$(basename "$d")" != "$LLAB_PREFIX" ] && echo "other lab up $(basename "$d")"
-    done
+    # other labs up (another prefix, live: a stale one's claim is void, the last live one down
+    # restores them): hugepages and mounts are shared
+    "$LAB" status --all 2>/dev/null | awk -v me="$LLAB_PREFIX" \
+      'NR > 1 && $1 != me && $2 != "stale" && /holds the shared hugepages/ {print "other lab up " $1}'
     # mounts; other prefixes' namespaces (another test or lab on this machine) are not ours to judge
     awk -v p="/run/netns/$LLAB_PREFIX-" '$2 !~ "^/run/netns/" || index($2, p) == 1 {print "mount", $2, $3}' /proc/self/mounts
   } 2>/dev/null | sort >"$1"
