@@ -242,6 +242,17 @@ iso_restore() {
       if [ "$irq" = default ]; then echo "$aff" >/proc/irq/default_smp_affinity 2>/dev/null || true
       else echo "$aff" >"/proc/irq/$irq/smp_affinity_list" 2>/dev/null || true; fi
     done <"$d/irq.orig"
+    # an IRQ made while the isolation held (a port's queues re-made for XDP, a device bound)
+    # got the isolated default: it gets the restored one, as if made now
+    local def n
+    def=$(cat /proc/irq/default_smp_affinity 2>/dev/null)
+    for n in /proc/irq/[0-9]*; do
+      n=${n#/proc/irq/}
+      [ -f "/proc/irq/$n/smp_affinity_list" ] || continue
+      awk -v n="$n" '$1 == n { f = 1 } END { exit !f }' "$d/irq.orig" && continue
+      [ -z "$def" ] || echo "$def" >"/proc/irq/$n/smp_affinity" 2>/dev/null ||
+        say "isolate: IRQ $n (made during the isolation): could not set its affinity to the default $def"
+    done
   fi
   if [ -f "$d/governor.orig" ]; then
     while read -r g v; do echo "$v" >"$g" 2>/dev/null || true; done <"$d/governor.orig"

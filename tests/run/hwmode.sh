@@ -9,7 +9,8 @@
 # Checks: refusals exit 2 (one port only, the same port twice, a port carrying a host address,
 # a non-NIC without the override, a missing port); a short run over the ports accounts for every
 # packet and records ports.kind "hardware"; `down` gives both ports back to the host under their
-# names with their MTU, offloads and no address; nothing of ours left.
+# names with their MTU, offloads and no address, with no XDP program in any mode (a generic one
+# attached while up) and no clsact (added while up); nothing of ours left.
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 netns_require_root
@@ -71,7 +72,15 @@ ip -n "$NS_GEN" neigh show 198.18.0.2 | grep -qi "$mac_b" || nok "gen's neighbou
 ip -n "$NS_DUT" neigh show 198.18.0.1 | grep -qi "$mac_a" || nok "dut's neighbour for 198.18.0.1 is not $A's MAC"
 ip netns exec "$NS_GEN" ping -c 2 -i 0.2 -W 1 198.18.0.2 >/dev/null 2>&1 || nok "no ping across the ports"
 out=$("$LAB" up --gen-if "$A" --dut-if "$B" 2>&1) || nok "a second up in hardware mode: $out"
+# what a run (or a tool of the user's) leaves on the ports: XDP in generic mode, a clsact qdisc
+ip -n "$NS_GEN" link set dev gen0 xdpgeneric obj "$LAB_BUILD/xdp/xdpmeta.bpf.o" sec xdp 2>/dev/null &&
+  ip -n "$NS_GEN" -d link show dev gen0 | grep -q 'prog/xdp' || nok "could not attach a generic XDP program to gen0"
+ip netns exec "$NS_DUT" tc qdisc add dev dut0 clsact || nok "could not add a clsact qdisc to dut0"
 "$LAB" down >/dev/null 2>&1 || nok "down failed"
+for x in "$A" "$B"; do
+  ip -d link show "$x" 2>/dev/null | grep -q 'prog/xdp' && nok "$x given back with an XDP program: $(ip -d link show "$x" | grep -o 'prog/xdp[a-z]* id [0-9]*')"
+  tc qdisc show dev "$x" 2>/dev/null | grep -q '^qdisc clsact' && nok "$x given back with the lab's clsact qdisc"
+done
 for x in "$A" "$B"; do
   ip link show "$x" >/dev/null 2>&1 || { nok "$x not back in the host namespace"; continue; }
   [ "$(cat /sys/class/net/$x/mtu)" = 1400 ] || nok "$x: MTU $(cat /sys/class/net/$x/mtu), not 1400"
