@@ -445,7 +445,18 @@ if e.get("RJ_SCENARIO"):
 for k, key in (("RJ_REPEAT", "repeat"), ("RJ_REPETITION", "repetition")):
     if e.get(k):
         run[key] = int(e[k])
-json.dump({"run": run}, open(sys.argv[1], "w"), indent=2)
+# whole or not at all (ENOSPC raises; the temporary goes), no planted link followed
+tmp = f"{sys.argv[1]}.tmp-{os.getpid()}"
+fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+try:
+    with os.fdopen(fd, "w") as f:
+        json.dump({"run": run}, f, indent=2)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, sys.argv[1])
+except BaseException:
+    os.unlink(tmp)
+    raise
 PY
 }
 
@@ -661,7 +672,7 @@ cmd_run() {
   cmd_check || true
 
   local id
-  mkdir -p "$out"
+  [ -d "$out" ] || { mkdir -p "$out" && hand_over "$out"; }
   out=$(cd "$out" && pwd)
   id=$(next_run_id "$out") || die "run: cannot make a run directory under $out"
   RUN_DIR="$out/$id"
@@ -715,9 +726,12 @@ cmd_run() {
   trap - INT TERM
   trap lock_release EXIT
   echo "== analysis"
-  "$BUILD/analysis/lab-analyze" "$RUN_DIR" || die "run: lab-analyze failed; the raw results are in $RUN_DIR"
+  # under sudo the results are the user's, and parsed as the user, not as root
+  hand_over "$RUN_DIR"
+  as_user "$BUILD/analysis/lab-analyze" "$RUN_DIR" || die "run: lab-analyze failed; the raw results are in $RUN_DIR"
   # latest: only a run whose analysis holds
   point_latest "$out" "$id"
+  hand_over "$out/latest"
   cat "$RUN_DIR/summary.md"
   echo
   if [ "$RUN_REPEAT" -gt 1 ]; then

@@ -21,6 +21,24 @@ import subprocess
 import sys
 import time
 
+
+def write_whole(path, text):
+    """path holds text whole or keeps what it held: a temporary beside it (O_EXCL|O_NOFOLLOW:
+    no planted link followed), written, fsync'd and closed with every error raised (ENOSPC),
+    then renamed over path; on any failure the temporary goes and the error propagates"""
+    tmp = f"{path}.tmp-{os.getpid()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
 PROG = "lab: sweep"
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INVALID, EXIT_INT = 0, 1, 2, 3, 130
 FCS_PREAMBLE_IFG = 24   # bytes per frame on an Ethernet wire beyond --size: FCS 4, preamble 8, IFG 12
@@ -781,12 +799,12 @@ class Sweep:
             cnt = {"path": path, "received": t.get("dut", {}).get("received", 0),
                    "reflected": t.get("dut", {}).get("reflected", 0),
                    "drops": {k: v for k, v in t["drops"].items() if "." not in k}}
-            json.dump(cnt, open(os.path.join(pd, "counters", f"{path}.json"), "w"))
-            json.dump({"run": {"rate_pps": int(rate), "pattern": a.pattern, "frame_size": size,
+            write_whole(os.path.join(pd, "counters", f"{path}.json"), json.dumps(cnt))
+            write_whole(os.path.join(pd, "run.json"), json.dumps(
+                {"run": {"rate_pps": int(rate), "pattern": a.pattern, "frame_size": size,
                                "duration_s": a.point_s, "seed": a.seed, "paths": [path],
                                "dut_cpu": a.dut_cpu, "gen_cpu": a.gen_cpu, "sweep_point": True,
-                               "topology": a.topology}},
-                      open(os.path.join(pd, "run.json"), "w"))
+                               "topology": a.topology}}))
             r = subprocess.run([os.path.join(lab.build, "analysis", "lab-analyze"), "--no-pcap", pd],
                                capture_output=True, text=True)
             try:
@@ -1055,11 +1073,20 @@ class Sweep:
         # at a generator-bound PDR lab-gen may fall short again: the loss still decides
         ok1 = not t1.get("failed") and (not t1["generator_bound"] or r["generator_bound"]) and \
             t1["loss_ratio"] is not None and t1["loss_ratio"] <= tol
-        ok2 = not t2.get("failed") and (t2["generator_bound"] or
+        # above a generator-bound PDR (a lower bound: "PDR >= X"), a trial the generator carries
+        # without loss does not contradict it; it says the limit was measured low (a moment of
+        # the shared core), which the note records (CI: limit 466 kpps, then 598 kpps carried)
+        ok2 = not t2.get("failed") and (t2["generator_bound"] or r["generator_bound"] or
                                         (t2["loss_ratio"] is not None and t2["loss_ratio"] > tol))
+        if ok2 and r["generator_bound"] and not t2["generator_bound"] and \
+                t2["loss_ratio"] is not None and t2["loss_ratio"] <= tol:
+            r["validation_note"] = \
+                f"the generator carried {fmt_rate(t2['offered_pps'])} without loss in validation: " \
+                "the PDR bound is low (the generator limit measured on a slow moment)"
         r["validation"] = {"at_pdr": {"trial": t1, "ok": ok1}, "above_pdr": {"trial": t2, "ok": ok2}}
         for ok, t, want in ((ok1, t1, f"loss <= {a.pdr_loss} %"),
-                            (ok2, t2, f"loss > {a.pdr_loss} % or the generator short")):
+                            (ok2, t2, f"loss > {a.pdr_loss} % or the generator short" +
+                             (", or none: the PDR is a lower bound (generator-bound)" if r["generator_bound"] else ""))):
             lr = t.get("loss_ratio")
             got = f"loss {lr * 100:.3f} %" if lr is not None else t.get("failed", "?")
             if t.get("generator_bound"):
@@ -1094,12 +1121,12 @@ def write_outputs(lab, a, sw, interrupted, machine):
     doc["errors"] = sw.failed
     if a.validate:
         doc["validation_failed"] = sw.validation_failed
-    tmp = os.path.join(lab.dir, "sweep.json.tmp")
-    json.dump(doc, open(tmp, "w"), indent=1)
-    os.replace(tmp, os.path.join(lab.dir, "sweep.json"))
     md = table(doc)
-    open(os.path.join(lab.dir, "sweep.md"), "w").write(md)
-    open(os.path.join(lab.dir, "report.html"), "w").write(report(doc, md))
+    html = report(doc, md)
+    # the three written whole; sweep.json last: it is what says the sweep is there
+    write_whole(os.path.join(lab.dir, "sweep.md"), md)
+    write_whole(os.path.join(lab.dir, "report.html"), html)
+    write_whole(os.path.join(lab.dir, "sweep.json"), json.dumps(doc, indent=1))
     return md
 
 

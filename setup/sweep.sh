@@ -83,7 +83,7 @@ cmd_sweep() {
   if ! ns_exists "$NS_DUT"; then RUN_BROUGHT_UP=1; fi
   LAB_QUIET=1 cmd_up --topology "$SW_TOPOLOGY"
   out=$SW_OUT
-  mkdir -p "$out"
+  [ -d "$out" ] || { mkdir -p "$out" && hand_over "$out"; }
   out=$(cd "$out" && pwd)
   id=$(next_run_id "$out") || die "sweep: cannot make a directory under $out"
   RUN_DIR="$out/$id"
@@ -114,7 +114,8 @@ cmd_sweep() {
   sweep_cleanup
   trap - INT TERM
   trap lock_release EXIT
-  [ -s "$RUN_DIR/sweep.json" ] && point_latest "$out" "$id"
+  hand_over "$RUN_DIR" # under sudo: the user's
+  [ -s "$RUN_DIR/sweep.json" ] && point_latest "$out" "$id" && hand_over "$out/latest"
   echo "results: $RUN_DIR (sweep.json, sweep.md, report.html)"
   return $rc
 }

@@ -4,7 +4,11 @@
 #     results dir, no namespace, no state;
 #   --out with a space in it and --rate 0200 (base 10: 200, not octal 128): every built path
 #     runs, exit 0, run.json says 200 pps;
-#   a path whose reflector cannot start (the registry's args broken): exit 1, the reason said.
+#   a path whose reflector cannot start (the registry's args broken): exit 1, the reason said;
+#   a run whose analysis fails (lab-analyze replaced by one that exits 1): exit 1, its raw
+#     results kept, `latest` still the run before it;
+#   a run under sudo (SUDO_UID/SUDO_GID 65534): the results dir, the run, `latest` are that
+#     user's, and summary.json was written by the analysis as that user (handed over before it).
 #
 #   netns ltNNNN-gen [gen0] <--veth--> [dut0] ltNNNN-dut
 set -u
@@ -49,6 +53,30 @@ grep -q -- '--no-such-flag' "$T/paths.tsv" || nok "could not break the kernel pa
 LAB_PATHS_TSV="$T/paths.tsv" "$LAB" run --no-isolate --no-trace --paths kernel --duration 1 --out "$T/f" >"$T/f.log" 2>&1; rc=$?
 [ $rc -eq 1 ] && grep -q "failed.*kernel\|kernel.*failed" "$T/f.log" && ok "a path that failed: exit 1: $(grep -m1 'failed' "$T/f.log")" ||
   nok "a path that failed: exit $rc: $(tail -n 3 "$T/f.log")"
+# the analysis fails: latest stays where it was
+prev=$(readlink "$OUT/latest")
+mkdir -p "$T/b" && cp -as "$LAB_BUILD/." "$T/b/" && rm -f "$T/b/analysis/lab-analyze" &&
+  printf '#!/bin/sh\necho "lab-analyze: failing on purpose" >&2\nexit 1\n' >"$T/b/analysis/lab-analyze" &&
+  chmod +x "$T/b/analysis/lab-analyze" || nok "could not make a build dir whose lab-analyze fails"
+LAB_BUILD_DIR="$T/b" "$LAB" run --no-isolate --no-trace --paths kernel --duration 1 --out "$OUT" >"$T/an.log" 2>&1; rc=$?
+new=$(cd "$OUT" && ls -d [0-9]* | sort -V | tail -n 1)
+[ $rc -eq 1 ] && grep -q "lab-analyze failed" "$T/an.log" && ok "a failed analysis: exit 1: $(grep -m1 'lab-analyze failed' "$T/an.log")" ||
+  nok "a failed analysis: exit $rc: $(tail -n 3 "$T/an.log")"
+[ -n "$prev" ] && [ "$(readlink "$OUT/latest")" = "$prev" ] && ok "latest still $prev after the failed analysis of $new" ||
+  nok "latest is '$(readlink "$OUT/latest")' after the failed analysis of $new (was '$prev')"
+[ "$new" != "$prev" ] && [ -s "$OUT/$new/records/kernel.rec" ] && ok "the failed analysis's raw records kept in $new" ||
+  nok "no raw records of the failed analysis in '$new'"
+# under sudo: the results are the user's, the analysis runs as the user
+chmod 755 "$T"
+SUDO_UID=65534 SUDO_GID=65534 "$LAB" run --no-isolate --no-trace --paths kernel --duration 1 --out "$T/u" >"$T/u.log" 2>&1; rc=$?
+if [ $rc -eq 0 ]; then
+  r=$(stat -c '%u:%g' "$T/u" "$T/u/latest" "$T/u/latest/" "$T/u/latest/records/kernel.rec" "$T/u/latest/summary.json" 2>&1 | sort -u | paste -sd' ')
+  [ "$r" = "65534:65534" ] && ok "under sudo: the results are uid 65534's" || nok "under sudo: owners $r"
+  r=$(find "$T/u" ! -uid 65534 | head -n 3)
+  [ -z "$r" ] || nok "under sudo: not handed over: $r"
+else
+  nok "run with SUDO_UID=65534: exit $rc: $(tail -n 3 "$T/u.log")"
+fi
 r=$("$LAB" residue); [ -z "$r" ] && ok "no residue" || nok "residue: $r"
 [ $fails -eq 0 ] && echo "run_fail: all ok" || echo "run_fail: $fails failure(s)"
 [ $fails -eq 0 ]
