@@ -33,7 +33,11 @@ for k in ("clock_read", "gen_tx_to_wire", "xdp_stamp_pair", "rx_ring_to_stamp", 
     if k != "xdp_vs_user" and v["p50"] <= 0: bad.append(f"{k}: p50 {v['p50']} <= 0")
 c = eb.get("clock_read", {})
 if not 0 < c.get("p99", 0) < 1000: bad.append(f"clock_read p99 {c.get('p99')} not in (0, 1000) ns")
-if d.get("instrument", {}).get("resolution_ns") != c.get("p99"): bad.append("resolution_ns is not the clock read's p99")
+# the resolution is the larger of the user-space and the BPF clock reads' p99 (a BPF read that
+# is slower for a moment sets it: CI, a calibration under load)
+res = max(c.get("p99", 0), eb.get("bpf_clock_read", {}).get("p99", 0))
+if d.get("instrument", {}).get("resolution_ns") != res:
+    bad.append(f"resolution_ns {d.get('instrument', {}).get('resolution_ns')} is not the larger clock read p99 {res}")
 for cpu, v in d.get("clock", {}).get("per_cpu", {}).items():
     if not 0 < v["p50"] <= v["p99"] <= v["max"]: bad.append(f"cpu {cpu}: {v}")
 if not d.get("clock", {}).get("per_cpu"): bad.append("no per_cpu clock figures")
