@@ -10,8 +10,8 @@
 #include <stdint.h>
 
 /* 100 ms: 20x the longest stall seen on this machine (a 5-6 ms hold of the DUT or generator
- * core, README), so a stall rarely straddles a boundary and the dependence between packets
- * stays inside a block; a 3 s quick run still gives 30 blocks. */
+ * core, docs/statistics-and-compare.md), so a stall rarely straddles a boundary and the
+ * dependence between packets stays inside a block; a 3 s quick run still gives 30 blocks. */
 #define LAB_BOOTCI_BLOCK_NS 100000000LL
 #define LAB_BOOTCI_MIN_BLOCKS 10   /* fewer: no interval at all (null) */
 #define LAB_BOOTCI_WANT_BLOCKS 30  /* fewer: the intervals are rough (noted) */

@@ -1,4 +1,4 @@
-/* summary.c — summary.json (the LAB-SPEC keys), summary.md (the side-by-side table) and
+/* summary.c — summary.json (the keys of docs/spec.md), summary.md (the side-by-side table) and
  * softnet.csv of a results directory. */
 #include "budget.h"
 #include "jitter.h"

@@ -2,7 +2,7 @@
  * around its own packet path, done once. The shared flags (one table: parsing, their --help
  * section, errors, exit codes), the counters and named drop points, the control loop (stop
  * signals, the --duration deadline, --stats-interval lines), the totals line and the stats JSON
- * of the README contract.
+ * of the contract in docs/spec.md ("Reflectors").
  *
  * A program brings an ops table (its hooks, as loadgen's gen_backend) with its command line (a
  * table of its own flags and its --help text); it keeps only its packet path. The action names the counter of what it sends on:
@@ -57,7 +57,7 @@ struct lab_dut_counts {
 
 #define LAB_DUT_MAX_DROPS 8
 
-/* A drop point: a LAB-SPEC key (common/paths.tsv lists each path's) and its count since start. */
+/* A drop point: a docs/spec.md key (common/paths.tsv lists each path's), its count since start. */
 struct lab_dut_drop {
 	const char *name;
 	uint64_t value;
@@ -91,7 +91,7 @@ struct lab_dut_cli {
 struct lab_dut_ops {
 	const struct lab_dut_cli *cli;
 	const char *sent_key;             /* the action's counter: "reflected" (NULL: the same) */
-	const char *(*path)(void *priv);  /* the LAB-SPEC path it serves: kernel, xsk, xdptx, dpdk */
+	const char *(*path)(void *priv);  /* the docs/spec.md path it serves: kernel, xsk, xdptx, dpdk */
 	const char *(*mode)(void *priv);  /* how it runs, for the JSON and the totals line */
 	void (*sample)(void *priv, struct lab_dut_sample *s); /* the counters now */
 	/* Fields of its own appended to an interval line (totals false: once per interval) or to

@@ -27,7 +27,7 @@ static struct lab_opt shared[] = {
 	{.name = "ready-file", .kind = LAB_OPT_STR, D(ready_file), .arg = "PATH",
 	 .help = "written (atomically, our pid) once lab traffic is served"},
 	{.name = "stats-json", .kind = LAB_OPT_STR, D(stats_json), .arg = "PATH",
-	 .help = "the counters as JSON (README contract), written on exit, and also on SIGUSR1 "
+	 .help = "the counters as JSON (docs/spec.md contract), written on exit, and also on SIGUSR1 "
 		 "(the counters so far, the program runs on; member \"snapshot\" counts the writes)"},
 	{.name = "stats-interval", .kind = LAB_OPT_DBL, D(stats_interval_s), .arg = "S", .dmax = 86400,
 	 .help = "print counters, rates and drops to stderr every S seconds; 0 = never"},

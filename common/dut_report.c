@@ -1,5 +1,5 @@
 /* dut_report.c — the DUT programs' counters as people and programs read them: one interval
- * line format, one totals line and the stats JSON of the README contract (the common members,
+ * line format, one totals line and the stats JSON of the docs/spec.md contract (the common members,
  * then the program's own). */
 #include <errno.h>
 #include <inttypes.h>

@@ -1,6 +1,6 @@
 /* report.c — lab-dpdk's counters as people and programs read them: summed over the polling
- * lcores, handed to the DUT driver (its interval and totals lines, the stats JSON of the README
- * contract) and answered live through DPDK telemetry (/lab/stats). */
+ * lcores, handed to the DUT driver (its interval and totals lines, the stats JSON of the
+ * docs/spec.md contract) and answered live through DPDK telemetry (/lab/stats). */
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>

@@ -63,7 +63,7 @@ options:
                       again per scenario, the load on from the end of the warm-up (a fifth
                       of --duration) to the start of the tail (the last fifth); each kept in
                       <run>/scenarios/NAME/, the table shows them beside the baseline
-                      (README: "Scenarios"). Intensities:
+                      (docs/scenarios.md). Intensities:
   --scn-cpu-load PCT  cpu: stress-ng's load on the DUT core (default $SCN_CPU_LOAD)
   --scn-softirq-mbps M  softirq: iperf3 UDP rate over the DUT namespace's loopback (default $SCN_SOFTIRQ_MBPS)
   --scn-memory-pct P  memory: stress-ng --vm over P % of RAM (default $SCN_MEMORY_PCT)
@@ -377,7 +377,7 @@ run_one_path() {
 }
 
 # write_run_json DIR NOISE_DIR: the machine and its tuning, as DIR/run.json's `run` object
-# (LAB-SPEC keys); RJ_REPEAT (the top of a repeated run) and RJ_REPETITION (one of its
+# (docs/spec.md keys); RJ_REPEAT (the top of a repeated run) and RJ_REPETITION (one of its
 # repetitions) add run.repeat and run.repetition.
 write_run_json() {
   local kind=veth gname=$GEN_IF dname=$DUT_IF gdrv ddrv g1name="" d1name=""

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# dpdk-dumpcap.sh — the capture client the README promises: lab-dpdk started with the lab's
+# dpdk-dumpcap.sh — the capture client docs/spec.md promises: lab-dpdk started with the lab's
 # default flags (as setup/run.sh does), dpdk-dumpcap attaches as a DPDK secondary process through
 # the file prefix lab-dpdk prints, and the pcapng it writes holds every lab frame sent, both ways
 # (requests received, replies sent). Once from the host namespace, once from the DUT namespace

@@ -55,9 +55,10 @@ dp_stop_int || true
 
 # kill -9: leftovers exist, then setup/lab down removes them. The net_af_xdp port's XDP program
 # is attached through netlink (not a bpf_link), so it stays on dut0 when its process is killed:
-# nothing of lab-dpdk runs at SIGKILL. Removing it is setup/lab down's promise (README: "down
-# removes everything of ours ... also after a crash"; lab-dpdk --help: "'setup/lab down' cleans
-# after a crash"), so the program must be there after kill -9 and gone from the kernel after down.
+# nothing of lab-dpdk runs at SIGKILL. Removing it is setup/lab down's promise
+# (docs/topologies-and-hardware.md: "down removes everything of ours ... also after a crash";
+# lab-dpdk --help: "'setup/lab down' cleans after a crash"), so the program must be there after
+# kill -9 and gone from the kernel after down.
 command -v bpftool >/dev/null || PATH=$PATH:/usr/sbin
 dp_start killed || { echo "not ok: start"; exit 1; }
 grep -q "via net_af_xdp" "$WORK/killed.log" && ok "killed instance: net_af_xdp port" ||

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # sigint.sh — SIGINT to every long-running binary while it works: each reflector of this build
 # (lab-kern, lab-xsk xsk/xdptx, lab-dpdk) after a short run through it, lab-gen in the middle
-# of a 30 s schedule, lab-analyze --sample-softnet: each exits 0 within 2 s (the README's
-# promise), prints its totals and writes its stats; lab-gen's counts are whole.
+# of a 30 s schedule, lab-analyze --sample-softnet: each exits 0 within 2 s (the promise of
+# docs/spec.md, "Reflectors"), prints its totals and writes its stats; lab-gen's counts are whole.
 #
 # FAULTS_TOPOLOGY=forward (meson: faults-sigint-forward): the same for the forward topology's paths.
 #

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen_stream.sh — lab-gen loses nothing it measured (issue #30 item 5):
 #  1. kill -9 of lab-gen 5 s into a 10 s run (2000 pps against mini_reflect) leaves a record file
-#     holding at least 4 s of the run, read here by a reader of the format written from LAB-SPEC
+#     holding at least 4 s of the run, read here by a reader of the format written from docs/spec.md
 #     and common/rec.h (not lab_rec_open); lab-analyze reads it and says "cut after N records"
 #     (stderr and summary.json cut_after), with N and the counts the reader found;
 #  2. the same file cut inside a record: N-1 records and the partial bytes said;

@@ -13,9 +13,10 @@
 #      before accepting it; XDP and AF_XDP never pass netfilter, as they never pass the qdisc.
 # Both comparisons use a practical threshold of 40 %: on this VM the p50 of identical runs is
 # bimodal, moving x1.25 (kernel) to x1.35 (xsk, dpdk) between runs and holding one mode for a
-# whole run (README, "Comparing two runs"), so at compare's default 5 % identical runs are
-# called faster or slower by that regime, not by the lab; bench/compare gives the false-alarm
-# rate at 5 % and at 40 %. The 50 µs delay makes the kernel path's p50 several times slower.
+# whole run (docs/benchmarks.md, "Compare: false alarms"), so at compare's default 5 %
+# identical runs are called faster or slower by that regime, not by the lab; bench/compare gives
+# the false-alarm rate at 5 % and at 40 %. The 50 µs delay makes the kernel path's p50 several
+# times slower.
 # Each repetition's directory and the top summary are checked too; the lab is brought down and
 # the qdisc goes with it.
 #

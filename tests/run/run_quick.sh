@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run_quick.sh — `setup/lab run --quick` end to end, as a user runs it, in a lab of its own:
-# every built path runs, every packet is accounted for, summary.json has every LAB-SPEC key,
+# every built path runs, every packet is accounted for, summary.json has every docs/spec.md key,
 # the burst pcaps open in tshark, report.html holds its plots; then a run interrupted with
 # SIGINT stops quickly and leaves no residue.
 #
