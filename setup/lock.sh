@@ -137,13 +137,14 @@ prefix_state() {
     if owner_alive "$(cat "$f" 2>/dev/null)"; then echo running; else echo orphaned; fi
     return 0
   fi
+  # a user's `isolate` is kept until `unisolate`, whoever made it
+  if iso_owned_by "$q" && [ "$(iso_field kind)" = user ]; then echo up; return 0; fi
+  # made for a while only, and that while is over: what is left of it is nobody's
+  if owner_transient_gone "$q"; then echo stale; return 0; fi
   for s in gen dut scn; do
     if ns_exists "$q-$s"; then echo up; return 0; fi
   done
   if [ -n "$(owned_pids "$q")" ]; then echo up; return 0; fi
-  # a user's `isolate` is kept until `unisolate`, whoever made it
-  if iso_owned_by "$q" && [ "$(iso_field kind)" = user ]; then echo up; return 0; fi
-  if owner_transient_gone "$q"; then echo stale; return 0; fi
   if owner_alive "$(cat "$STATE_ROOT/$q/owner" 2>/dev/null)"; then echo up; return 0; fi
   echo stale
 }

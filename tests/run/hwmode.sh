@@ -73,7 +73,7 @@ ip -n "$NS_DUT" neigh show 198.18.0.1 | grep -qi "$mac_a" || nok "dut's neighbou
 ip netns exec "$NS_GEN" ping -c 2 -i 0.2 -W 1 198.18.0.2 >/dev/null 2>&1 || nok "no ping across the ports"
 out=$("$LAB" up --gen-if "$A" --dut-if "$B" 2>&1) || nok "a second up in hardware mode: $out"
 # what a run (or a tool of the user's) leaves on the ports: XDP in generic mode, a clsact qdisc
-ip -n "$NS_GEN" link set dev gen0 xdpgeneric obj "$LAB_BUILD/xdp/xdpmeta.bpf.o" sec xdp 2>/dev/null &&
+ip -n "$NS_GEN" link set dev gen0 xdpgeneric obj "$LAB_BUILD/xdp/bpfclock.bpf.o" sec xdp 2>/dev/null &&
   ip -n "$NS_GEN" -d link show dev gen0 | grep -q 'prog/xdp' || nok "could not attach a generic XDP program to gen0"
 ip netns exec "$NS_DUT" tc qdisc add dev dut0 clsact || nok "could not add a clsact qdisc to dut0"
 "$LAB" down >/dev/null 2>&1 || nok "down failed"
