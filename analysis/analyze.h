@@ -166,8 +166,10 @@ static inline void lab_jit_see(struct lab_jit *j, const struct lab_rec *r, size_
 static inline void lab_jit_step(struct lab_jit *j, uint64_t recv_ns, uint64_t sent_ns)
 {
 	if (j->any) {
-		int64_t d = ((int64_t)recv_ns - (int64_t)j->prev_recv_ns) -
-			    ((int64_t)sent_ns - (int64_t)j->prev_sent_ns);
+		/* in unsigned arithmetic (wraps, defined), then as the signed difference: stamps of a
+		 * hostile record overflow int64_t (fuzz_run: crash-0d934fc1...) */
+		uint64_t dr = recv_ns - j->prev_recv_ns, ds = sent_ns - j->prev_sent_ns;
+		int64_t d = (int64_t)(dr - ds);
 		j->j += (__builtin_fabs((double)d) - j->j) / 16.0;
 	}
 	j->any = true;
