@@ -160,6 +160,15 @@ int lab_jitter_compute(const struct lab_rec *recs, size_t n, struct lab_jitter *
 /* What lab_analyze_path found, without reading the file again: PDV is the RTT from the actual
  * send time less its minimum, and subtracting one value keeps every rank where it was, so its
  * percentiles are rtt_actual's shifted (the same numbers lab_jitter_compute gives). */
+/* x - y, held at the int64_t range: a hostile record's RTT can be near INT64_MIN (fuzz_run) */
+static int64_t less_min(int64_t x, int64_t y)
+{
+	int64_t r;
+	if (__builtin_sub_overflow(x, y, &r))
+		return x > y ? INT64_MAX : INT64_MIN;
+	return r;
+}
+
 static void jitter_of_analyzed(const struct lab_path *p, struct lab_jitter *out)
 {
 	const struct lab_pct *a = &p->rtt_actual;
@@ -171,14 +180,14 @@ static void jitter_of_analyzed(const struct lab_path *p, struct lab_jitter *out)
 	struct lab_pct *d = &out->pdv;
 	d->n = a->n;
 	d->min = 0;
-	d->p50 = a->p50 - a->min;
-	d->p90 = a->p90 - a->min;
-	d->p99 = a->p99 - a->min;
-	d->p999 = a->p999 - a->min;
-	d->p9999 = a->p9999 - a->min;
-	d->max = a->max - a->min;
+	d->p50 = less_min(a->p50, a->min);
+	d->p90 = less_min(a->p90, a->min);
+	d->p99 = less_min(a->p99, a->min);
+	d->p999 = less_min(a->p999, a->min);
+	d->p9999 = less_min(a->p9999, a->min);
+	d->max = less_min(a->max, a->min);
 	for (int i = 0; i < LAB_SPEC_POINTS; i++)
-		d->spectrum[i] = a->spectrum[i] - a->min;
+		d->spectrum[i] = less_min(a->spectrum[i], a->min);
 }
 
 /* From the analysis when it computed the jitter, else from the record file. */
