@@ -2,7 +2,8 @@
 """gen_constants.py CONSTANTS_TSV OUT_H: the lab's constants (common/constants.tsv) as C macros,
 lab_constants.h. The build runs it; nothing is written by hand. A malformed line stops the build
 with its number. A value that is a decimal number is a number (#define NAME 7777) and also a
-string (#define NAME_STR "7777", for help texts); any other value is a string (#define NAME "gen0").
+string (#define NAME_STR "7777", for help texts); any other value is a string (#define NAME "gen0");
+a MAC is also its bytes (#define NAME_BYTES {0x02, ...}, an initializer).
 Each value is checked against what its name says it is (..._IF, _MAC, _V4, _V6, _NET4, _NET6,
 _PREFIX4, _PREFIX6, PORT_)."""
 import ipaddress
@@ -43,7 +44,7 @@ def check(name, value):
 
 
 def main(src, out):
-    rows = []
+    rows, defined = [], set()
     for n, line in enumerate(open(src, encoding="utf-8"), 1):
         line = line.rstrip("\n")
         if not line.strip() or line.startswith("#"):
@@ -56,11 +57,14 @@ def main(src, out):
             sys.exit(f"{src}:{n}: a name is LAB_ and capitals, digits, '_', not '{name}'")
         if not VALUE.match(value):
             sys.exit(f"{src}:{n}: {name}: a value is one word of letters, digits and ':./_-', not '{value}'")
-        if any(r[0] in (name, name + "_STR") or r[0] + "_STR" == name for r in rows):
-            sys.exit(f"{src}:{n}: {name} is already defined")
         why = check(name, value)
         if why:
             sys.exit(f"{src}:{n}: {why}")
+        names = {name} | ({name + "_STR"} if value.isdigit() else set()) | \
+            ({name + "_BYTES"} if name.endswith("_MAC") else set())
+        if names & defined:
+            sys.exit(f"{src}:{n}: {', '.join(sorted(names & defined))} already defined")
+        defined |= names
         if "*/" in comment:
             sys.exit(f"{src}:{n}: {name}: '*/' in the comment")
         rows.append((name, value, comment))
@@ -75,6 +79,8 @@ def main(src, out):
             o.append(f'#define {name}_STR "{value}"')
         else:
             o.append(f'#define {name} "{value}"')
+        if name.endswith("_MAC"):  # also as the bytes of an initializer: uint8_t m[6] = NAME_BYTES
+            o.append(f"#define {name}_BYTES {{" + ", ".join("0x" + b for b in value.split(":")) + "}")
     o += ["", "#endif", ""]
     open(out, "w", encoding="utf-8").write("\n".join(o))
 

@@ -97,7 +97,10 @@ if sys.argv[3] and os.path.exists(h):
     c = {}
     for m in re.finditer(r'^#define (LAB_\w+) (?:"([^"]*)"|(\d+))$', open(h).read(), re.M):
         c[m.group(1)] = m.group(2) if m.group(2) is not None else m.group(3)
-    want = dict(py, **{k + "_STR": v for k, v in py.items() if v.isdigit()})
+    for m in re.finditer(r'^#define (LAB_\w+)_BYTES \{(.*)\}$', open(h).read(), re.M):
+        c[m.group(1) + "_BYTES"] = ":".join(b.strip()[2:] for b in m.group(2).split(","))
+    want = dict(py, **{k + "_STR": v for k, v in py.items() if v.isdigit()},
+                **{k + "_BYTES": v for k, v in py.items() if k.endswith("_MAC")})
     assert c == want, (c, want)
 PY
 
