@@ -1,7 +1,7 @@
 # setup/constants.sh — the lab's constants (common/constants.tsv: addresses, MACs, interface names,
 # ports) for the shell: sourcing it sets one variable per line of the table, under the table's
-# name (LAB_GEN_V4=198.18.0.1, LAB_DUT_IF=dut0, LAB_PORT_DUT=7777, ...). Needs LAB_ROOT (the
-# source tree). Nothing here changes the machine.
+# name (LAB_GEN_V4, LAB_DUT_IF, LAB_PORT_DUT, ...: "$LAB_GEN_V4" is the table's value). Needs
+# LAB_ROOT (the source tree). Nothing here changes the machine.
 
 LAB_CONSTANTS_TSV=${LAB_CONSTANTS_TSV:-$LAB_ROOT/common/constants.tsv}
 

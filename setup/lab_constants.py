@@ -1,7 +1,7 @@
 """setup/lab_constants.py — the lab's constants (common/constants.tsv: addresses, MACs, interface
 names, ports) for Python, standard library only. Each line of the table is an attribute of this
-module under the table's name: lab_constants.LAB_GEN_V4 == "198.18.0.1"; a value that is a
-decimal number is an int (lab_constants.LAB_PORT_DUT == 7777), as in C. load() reads the table
+module under the table's name (lab_constants.LAB_GEN_V4, a str); a value that is a decimal number
+is an int (lab_constants.LAB_PORT_DUT), as in C. CONSTANTS holds them all; load() reads the table
 again (another file with LAB_CONSTANTS_TSV or its argument).
 
 From setup/ (sweep.py): `import lab_constants`. From elsewhere in the tree:
