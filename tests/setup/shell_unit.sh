@@ -59,7 +59,8 @@ set -e
 # ---- run.json: interface and driver names with quotes and code in them stay data
 (
   set +u
-  PROG=lab STATE="$T/state" GEN_IF=gen0 DUT_IF=dut0 NS_GEN=x NS_DUT=y ISO_CSTATE_FD=""
+  . "$LAB_ROOT/setup/constants.sh"
+  PROG=lab STATE="$T/state" GEN_IF=$LAB_GEN_IF DUT_IF=$LAB_DUT_IF NS_GEN=x NS_DUT=y ISO_CSTATE_FD=""
   . "$LAB_ROOT/setup/run.sh"
   ip() { [ "$1" = netns ] && [ "$2" = exec ] && { shift 3; "$@"; }; return 0; }
   ethtool() { echo "driver: ve\"th'); import os; os.system('touch $T/pwned2') #"; }
@@ -80,9 +81,9 @@ PY
 # ---- the constants table: the shell's, Python's and the build's C header's values are the table's
 (
   . "$LAB_ROOT/setup/constants.sh"
-  for n in $(awk -F'\t' '!/^#/ && NF == 3 {print $1}' "$LAB_CONSTANTS_TSV"); do printf '%s\t%s\n' "$n" "${!n}"; done
+  awk -F'\t' '!/^#/ && NF == 3 {print $1}' "$LAB_CONSTANTS_TSV" | while read -r n; do printf '%s\t%s\n' "$n" "${!n}"; done
 ) >"$T/const.sh" 2>&1 || nok "setup/constants.sh: $(tail -n 1 "$T/const.sh")"
-[ "$(grep -c . "$T/const.sh")" -ge 20 ] && [ "$(awk -F'\t' '$1 == "LAB_GEN1_V4" {print $2}' "$T/const.sh")" = 198.18.1.1 ] &&
+[ "$(grep -c . "$T/const.sh")" -ge 20 ] && [ -n "$(awk -F'\t' '$1 == "LAB_GEN1_V4" {print $2}' "$T/const.sh")" ] &&
   ok "constants.sh: $(grep -c . "$T/const.sh") constants" || nok "constants.sh: $(head -n 3 "$T/const.sh")"
 python3 -B - "$LAB_ROOT" "$T/const.sh" "${LAB_BUILD:-}" <<'PY' >"$T/const.check" 2>&1 && ok "constants: shell, Python and lab_constants.h agree" || nok "constants: $(tail -n 3 "$T/const.check")"
 import os, re, sys
@@ -91,7 +92,7 @@ import lab_constants
 sh = dict(l.rstrip("\n").split("\t") for l in open(sys.argv[2]))
 py = {k: str(v) for k, v in lab_constants.CONSTANTS.items()}
 assert sh == py, (sh, py)
-assert lab_constants.LAB_PORT_DUT == 7777 and lab_constants.LAB_DUT_IF == "dut0"
+assert isinstance(lab_constants.LAB_PORT_DUT, int) and isinstance(lab_constants.LAB_DUT_IF, str)
 h = os.path.join(sys.argv[3], "common", "lab_constants.h")
 if sys.argv[3] and os.path.exists(h):
     c = {}
