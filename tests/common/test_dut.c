@@ -184,8 +184,8 @@ static void test_json(void **state)
 	assert_true(fread(buf, 1, sizeof(buf) - 1, f) > 0);
 	fclose(f);
 	unlink(path);
-	const char *keys[] = {"\"path\": \"kernel\"", "\"mode\": \"blocking\"", "\"iface\": \"" LAB_DUT_IF "\"",
-			      "\"port\": " LAB_PORT_DUT_STR, "\"cpu\": -1", "\"duration_s\": ", "\"received\": 3",
+	const char *keys[] = {"\"path\": \"kernel\"", "\"mode\": \"blocking\"", ("\"iface\": \"" LAB_DUT_IF "\""),
+			      ("\"port\": " LAB_PORT_DUT_STR), "\"cpu\": -1", "\"duration_s\": ", "\"received\": 3",
 			      "\"reflected\": 0", "\"not_lab\": 1", "\"malformed\": 0", "\"tx_errors\": 0",
 			      "\"not_lab_by\": {\n    \"already_reflected\": 1\n  }",
 			      "\"drops\": {\n    \"udp_rcvbuf_errors\": 0,\n    \"socket_rxq_ovfl\": 0\n  }",
