@@ -17,6 +17,7 @@
 
 #include "frame.h"
 #include "json_in.h"
+#include "lab_constants.h"
 #include "log.h"
 #include "pcap_in.h"
 #include "pcap_out.h"
@@ -295,15 +296,15 @@ static size_t burst_frame_template(struct lab_path *p, uint8_t *tmpl, size_t tmp
 				   const char *out, char *err, size_t errlen)
 {
 	struct lab_flow fl = {
-		.src_mac = {0x02, 0x4c, 0x42, 0, 0, 1},
-		.dst_mac = {0x02, 0x4c, 0x42, 0, 0, 2},
+		.src_mac = LAB_GEN_MAC_BYTES,
+		.dst_mac = LAB_DUT_MAC_BYTES,
 		.family = p->hdr.family == 6 ? AF_INET6 : AF_INET,
 		.sport = LAB_PORT_GEN,
 		.dport = LAB_PORT_DUT,
 		.vlan_id = -1,
 	};
-	const char *src = fl.family == AF_INET6 ? "2001:2::1" : "198.18.0.1";
-	const char *dst = p->hdr.dst[0] ? p->hdr.dst : fl.family == AF_INET6 ? "2001:2::2" : "198.18.0.2";
+	const char *src = fl.family == AF_INET6 ? LAB_GEN_V6 : LAB_GEN_V4;
+	const char *dst = p->hdr.dst[0] ? p->hdr.dst : fl.family == AF_INET6 ? LAB_DUT_V6 : LAB_DUT_V4;
 	bool stamp = p->stamped_run;
 	size_t flen = p->hdr.frame_size;
 	if (inet_pton(fl.family, src, &fl.src) != 1 || inet_pton(fl.family, dst, &fl.dst) != 1) {
@@ -364,7 +365,7 @@ static int rebuild_burst_frames(struct lab_path *p, const struct lab_rec *recs, 
 		lab_frame_set_times(fr, &ps, rc_->seq, rc_->sent_ns, rc_->intended_ns);
 		if (!dut && p->hdr.rx_iface[0]) {
 			/* the forward topology: as the DUT sent it on from dut1 to gen1 */
-			static const uint8_t dut1[6] = {0x02, 0x4c, 0x42, 0, 1, 2}, gen1[6] = {0x02, 0x4c, 0x42, 0, 1, 1};
+			static const uint8_t dut1[6] = LAB_DUT1_MAC_BYTES, gen1[6] = LAB_GEN1_MAC_BYTES;
 			lab_frame_forward(fr, &ps, dut1, gen1, rc_->dut_rx_ns, rc_->dut_tx_ns);
 		} else if (!dut) { /* back at the generator: the reflected frame */
 			lab_frame_reflect(fr, &ps, rc_->dut_rx_ns, rc_->dut_tx_ns);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "lab_config.h"
+#include "lab_constants.h"
 #include "outfile.h"
 #include "watchrep.h"
 
@@ -416,9 +417,10 @@ static void md_header(FILE *f, const struct lab_run *r, const struct lab_path *f
 		fprintf(f, "; (N×) is the multiple of the %s floor", floor->name);
 	fprintf(f, ".\n\n");
 	if (!strcmp(lab_run_topology(), "forward"))
-		fprintf(f, "Topology: forward (gen0 → dut0, the DUT forwards, dut1 → gen1; RFC 2544's "
-			   "setup): the round trip is one pass through the DUT, the one-way legs are gen0 → "
-			   "DUT, inside the DUT, DUT → gen1.\n\n");
+		fprintf(f, "Topology: forward (" LAB_GEN_IF " → " LAB_DUT_IF ", the DUT forwards, "
+			   LAB_DUT1_IF " → " LAB_GEN1_IF "; RFC 2544's setup): the round trip is one pass "
+			   "through the DUT, the one-way legs are " LAB_GEN_IF " → DUT, inside the DUT, DUT → "
+			   LAB_GEN1_IF ".\n\n");
 	md_tuning_line(f, run);
 	fprintf(f, "|  |");
 	for (size_t i = 0; i < r->npaths; i++)

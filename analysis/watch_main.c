@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lab_constants.h"
 #include "log.h"
 #include "netif.h"
 #include "opt_table.h"
@@ -15,7 +16,7 @@ static const struct lab_opt opts[] = {
 	{.name = "iface", .kind = LAB_OPT_STR, W(iface), .arg = "IF",
 	 .help = "the interface (or give it first, without the flag); \"any\" captures on all"},
 	{.name = "filter", .kind = LAB_OPT_STR, W(filter), .arg = "EXPR", .unset = "everything",
-	 .help = "capture filter in tcpdump's syntax, e.g. 'udp and dst port 7777'"},
+	 .help = "capture filter in tcpdump's syntax, e.g. 'udp and dst port " LAB_PORT_DUT_STR "'"},
 	{.name = "direction", .kind = LAB_OPT_ENUM, W(direction), .arg = "both|in|out",
 	 .names = (const char *const[]){"both", "in", "out", NULL},
 	 .help = "the packets the interface receives (in), sends (out) or both"},

@@ -1,7 +1,9 @@
 # bench/lib.sh — shell helpers shared by the benchmark scripts (sourced, not run): messages,
 # processes started in the lab's namespaces and stopped on any exit, lab-gen runs with their
-# stats JSON, and a rate search. The caller sets BENCH_NAME, P (lab prefix), BUILD and WORK.
+# stats JSON, and a rate search. The caller sets BENCH_NAME, P (lab prefix), BUILD and WORK, and
+# ROOT (the source tree: setup/constants.sh, the lab's addresses and interface names, is read here).
 
+LAB_ROOT=$ROOT . "$ROOT/setup/constants.sh"
 BENCH_PIDS=()
 
 bench_die() { echo "$BENCH_NAME: $*" >&2; exit "${EXIT:-1}"; }
@@ -79,7 +81,7 @@ bench_gen() {
   local json=$1 rc=0 pid; shift
   rm -f "$json"
   ip netns exec "$P-gen" timeout -s INT -k 5 "${BENCH_GEN_BOUND:-120}" "$BUILD/loadgen/lab-gen" \
-    --iface gen0 --dst 198.18.0.2 --quiet --stats-json "$json" "$@" 2>"$WORK/gen.log" &
+    --iface "$LAB_GEN_IF" --dst "$LAB_DUT_V4" --quiet --stats-json "$json" "$@" 2>"$WORK/gen.log" &
   pid=$!
   BENCH_PIDS+=("$pid")
   wait "$pid" || rc=$?

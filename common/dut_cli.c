@@ -7,6 +7,7 @@
 
 #include "caps.h"
 #include "dut.h"
+#include "lab_constants.h"
 #include "lab_wire.h"
 #include "log.h"
 
@@ -53,7 +54,7 @@ void lab_dut_init(struct lab_dut *d, const struct lab_dut_ops *ops, void *priv)
 	memset(d, 0, sizeof(*d));
 	d->ops = ops;
 	d->priv = priv;
-	d->cfg.iface = "dut0";
+	d->cfg.iface = LAB_DUT_IF;
 	d->cfg.port = LAB_PORT_DUT;
 	d->cfg.cpu = -1;
 	d->cfg.gap_threshold_us = 1;

@@ -24,11 +24,12 @@
 
 #include <linux/types.h>
 
+/* LAB_PORT_DUT (reflectors listen here) and LAB_PORT_GEN (the generator sends from here), with
+ * the lab's addresses, MACs and interface names: common/constants.tsv, generated (macros only) */
+#include "lab_constants.h"
+
 #define LAB_MAGIC 0x4C42u   /* "LB" */
 #define LAB_VERSION 1
-
-#define LAB_PORT_DUT 7777   /* reflectors listen here */
-#define LAB_PORT_GEN 7778   /* the generator sends from here */
 
 /* flags */
 #define LAB_F_STAMP     0x01 /* sender asks the reflector to fill the stamp area */

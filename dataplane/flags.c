@@ -7,6 +7,7 @@
 #include <rte_ethdev.h>
 
 #include "dp.h"
+#include "lab_constants.h"
 #include "log.h"
 
 const char *const dp_driver_names[] = {"auto", "af_xdp", "af_packet", NULL};
@@ -43,10 +44,10 @@ static const struct lab_opt dp_opts[] = {
 	 .help = "forward instead of reflect: lab frames received on --iface (port 0) go out of "
 		 "--out-iface (port 1) to the next hop, TTL / hop limit - 1, LAB_F_FORWARDED set; "
 		 "nothing is ever sent on --iface"},
-	{.name = "out-iface", .kind = LAB_OPT_STR, C(out_iface), .arg = "IF", .unset = "dut1",
+	{.name = "out-iface", .kind = LAB_OPT_STR, C(out_iface), .arg = "IF", .unset = LAB_DUT1_IF,
 	 .help = "--forward: the interface forwarded frames leave by (a second vdev, port 1)"},
 	{.name = "next-hop-mac", .kind = LAB_OPT_STR, C(next_hop), .arg = "MAC",
-	 .unset = "the MAC of 198.18.1.1 (else 2001:2:0:1::1) in --out-iface's neighbour table",
+	 .unset = "the MAC of " LAB_GEN1_V4 " (else " LAB_GEN1_V6 ") in --out-iface's neighbour table",
 	 .help = "--forward: the destination MAC of forwarded frames"},
 	{0},
 };
@@ -64,8 +65,8 @@ static void about(FILE *f)
 "(net_af_packet when af_xdp cannot start), or -a <pci> -m <MB> with --pci. EAL args before \"--\" "
 "(at most %d) are passed as they are; a port they create (-a, --vdev) is used, else the --iface "
 "vdev is added. --cpu is the polling lcore's CPU; --hw also covers an EAL vdev's iface=.\n"
-"With --forward it is an l2fwd/l3fwd-like router hop of the forward topology (gen0 -> dut0 -> "
-"dut1 -> gen1): a vdev on --iface (port 0) and one on --out-iface (port 1), each net_af_xdp or, "
+"With --forward it is an l2fwd/l3fwd-like router hop of the forward topology (" LAB_GEN_IF " -> "
+LAB_DUT_IF " -> " LAB_DUT1_IF " -> " LAB_GEN1_IF "): a vdev on --iface (port 0) and one on --out-iface (port 1), each net_af_xdp or, "
 "when that cannot start, net_af_packet; every lab frame received on port 0 is forwarded in place "
 "(Ethernet destination = the next hop, source = --out-iface's MAC, IPv4 TTL / IPv6 hop limit - 1 "
 "with the IPv4 header checksum updated, LAB_F_FORWARDED, the stamps as the reflector fills them, "
@@ -156,7 +157,7 @@ static void check(bool expert_eal)
 		lab_die(LAB_EXIT_USAGE, "--forward builds its own EAL command line: no EAL args before"
 			" \"--\"");
 	if (!c->out_iface)
-		c->out_iface = "dut1";
+		c->out_iface = LAB_DUT1_IF;
 	if (!*c->out_iface || !dp.dut.cfg.iface || !strcmp(c->out_iface, dp.dut.cfg.iface))
 		lab_die(LAB_EXIT_USAGE, "--out-iface '%s': must be another interface than --iface",
 			c->out_iface);

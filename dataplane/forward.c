@@ -6,11 +6,12 @@
 #include <string.h>
 
 #include "dp.h"
+#include "lab_constants.h"
 #include "log.h"
 #include "netif.h"
 
 /* The forward topology's next hop (gen1): its IPv4 address, else its IPv6 one. */
-static const char *const next_hop_addrs[] = {"198.18.1.1", "2001:2:0:1::1"};
+static const char *const next_hop_addrs[] = {LAB_GEN1_V4, LAB_GEN1_V6};
 
 void dp_forward_prepare(void)
 {

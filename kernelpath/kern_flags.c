@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "kern_run.h"
+#include "lab_constants.h"
 #include "log.h"
 
 const char *const kern_mode_names[] = {"blocking", "busy-poll", "epoll", NULL};
@@ -40,7 +41,7 @@ static const struct lab_opt kern_opts[] = {
 	 .help = "--forward: the interface the relayed datagrams leave by (SO_BINDTODEVICE, sent "
 		 "from its address and --port)"},
 	{.name = "to", .kind = LAB_OPT_STR, K(to), .arg = "ADDR",
-	 .unset = "198.18.1.1 for IPv4 datagrams, 2001:2:0:1::1 for IPv6",
+	 .unset = LAB_GEN1_V4 " for IPv4 datagrams, " LAB_GEN1_V6 " for IPv6",
 	 .help = "--forward: where datagrams of ADDR's family are relayed to (port --port); the "
 		 "other family keeps its default"},
 	{.name = "stamps", .kind = LAB_OPT_ENUM, K(st.opt), .arg = "S", .names = kern_stamps_names,
@@ -79,7 +80,7 @@ void kern_defaults(struct kern_run *r)
 	r->fifo_prio = -1;
 	r->batch = 32;
 	r->clock_interval_s = 1;
-	r->out_iface = "dut1";
+	r->out_iface = LAB_DUT1_IF;
 	r->out_fd4 = r->out_fd6 = -1;
 }
 
@@ -113,7 +114,8 @@ static void about(FILE *f)
 "into it. A payload already marked reflected is never echoed (counted as not_lab); a broken lab "
 "header is counted as malformed, by reason. Run it inside the DUT's network namespace.\n"
 "--iface is bound with SO_BINDTODEVICE ('' = any interface); --cpu pins the reflector.\n"
-"With --forward (the forward topology: gen0 -> dut0, dut1 -> gen1) it is a UDP relay instead: "
+"With --forward (the forward topology: " LAB_GEN_IF " -> " LAB_DUT_IF ", " LAB_DUT1_IF " -> " LAB_GEN1_IF ") "
+"it is a UDP relay instead: "
 "what arrives as above is sent on as a new datagram from a second socket bound to --out-iface "
 "(SO_BINDTODEVICE, its address, --port) to --to, one sendmmsg per family and batch, with the "
 "IPv4 TTL / IPv6 hop limit one lower than received (IP_RECVTTL / IPV6_RECVHOPLIMIT in, an "

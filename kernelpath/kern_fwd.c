@@ -16,11 +16,12 @@
 #include "clock.h"
 #include "frame.h"
 #include "kern_run.h"
+#include "lab_constants.h"
 #include "log.h"
 #include "netif.h"
 
-#define KERN_FWD_TO4 "198.18.1.1"
-#define KERN_FWD_TO6 "2001:2:0:1::1"
+#define KERN_FWD_TO4 LAB_GEN1_V4
+#define KERN_FWD_TO6 LAB_GEN1_V6
 
 /* --to and the defaults: the next hop of each family; exits 2 on a bad one. */
 void kern_fwd_setup(struct kern_run *r)
@@ -34,10 +35,10 @@ void kern_fwd_setup(struct kern_run *r)
 	if (r->to) {
 		if (inet_pton(AF_INET, r->to, &r->to4.sin_addr) == 1) {
 			if (!lab_addr_is_benchmark(AF_INET, &r->to4.sin_addr))
-				lab_die(LAB_EXIT_USAGE, "--to %s is outside 198.18.0.0/15", r->to);
+				lab_die(LAB_EXIT_USAGE, "--to %s is outside " LAB_NET4, r->to);
 		} else if (inet_pton(AF_INET6, r->to, &r->to6.sin6_addr) == 1) {
 			if (!lab_addr_is_benchmark(AF_INET6, &r->to6.sin6_addr))
-				lab_die(LAB_EXIT_USAGE, "--to %s is outside 2001:2::/48", r->to);
+				lab_die(LAB_EXIT_USAGE, "--to %s is outside " LAB_NET6, r->to);
 		} else {
 			lab_die(LAB_EXIT_USAGE, "--to: '%s' is not an IPv4 or IPv6 address", r->to);
 		}

@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "kfwd.h"
+#include "lab_constants.h"
 #include "log.h"
 
 #define KFWD_POLL_MS 20
@@ -30,7 +31,8 @@ static const struct lab_opt kfwd_opts[] = {
 static void about(FILE *f)
 {
 	lab_opts_wrap(f,
-"The kernel's own IP forwarding as a lab path (forward topology: gen0 -> dut0, dut1 -> gen1): "
+"The kernel's own IP forwarding as a lab path (forward topology: " LAB_GEN_IF " -> " LAB_DUT_IF ", "
+LAB_DUT1_IF " -> " LAB_GEN1_IF "): "
 "no process is in the packet path. At start lab-kfwd turns net.ipv4.ip_forward and "
 "net.ipv6.conf.all.forwarding on in its network namespace (run it inside the DUT's: ip netns "
 "exec <prefix>-dut), remembering the forwarding sysctls as found (the namespace's, the "
@@ -254,7 +256,7 @@ int main(int argc, char **argv)
 	int exit_code = LAB_EXIT_OK;
 
 	lab_dut_init(&k.dut, &kfwd_dut_ops, &k);
-	k.out_iface = "dut1";
+	k.out_iface = LAB_DUT1_IF;
 	k.poll_ms = KFWD_POLL_MS;
 	lab_dut_parse(&k.dut, argc, argv);
 	check_flags(&k);

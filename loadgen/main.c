@@ -23,6 +23,7 @@
 #include "hwts.h"
 #include "stp.h"
 #include "lab_config.h"
+#include "lab_constants.h"
 #include "log.h"
 #include "netif.h"
 #include "rec.h"
@@ -38,20 +39,20 @@ static void usage(FILE *f)
 "record per packet. A late packet is sent at once and its lateness recorded.\n"
 "\n"
 "Where:\n"
-"  --iface IF          interface to send on (default gen0; run inside the generator netns)\n"
-"  --dst ADDR          reflector address, IPv4 or IPv6 (default 198.18.0.2). Must be in\n"
-"                      198.18.0.0/15 or 2001:2::/48 unless --allow-dst and --hw are given\n"
+"  --iface IF          interface to send on (default " LAB_GEN_IF "; run inside the generator netns)\n"
+"  --dst ADDR          reflector address, IPv4 or IPv6 (default " LAB_DUT_V4 "). Must be in\n"
+"                      " LAB_NET4 " or " LAB_NET6 " unless --allow-dst and --hw are given\n"
 "  --src ADDR          source address (default: the interface's address of that family)\n"
 "  --dst-mac MAC       next hop's MAC (default: from the interface's neighbour table)\n"
-"  --port N            destination UDP port (default 7777); the source port is 7778\n"
+"  --port N            destination UDP port (default " LAB_PORT_DUT_STR "); the source port is " LAB_PORT_GEN_STR "\n"
 "  --allow-dst         allow a destination outside the benchmarking ranges (needs --hw)\n"
-"  --rx-iface IF       the forward topology (gen0 -> DUT -> gen1): receive what the DUT\n"
-"                      forwarded on IF (gen1), to IF's address and --port, instead of the\n"
+"  --rx-iface IF       the forward topology (" LAB_GEN_IF " -> DUT -> " LAB_GEN1_IF "): receive what the DUT\n"
+"                      forwarded on IF (" LAB_GEN1_IF "), to IF's address and --port, instead of the\n"
 "                      replies on --iface. Frames must carry the forwarded mark\n"
 "                      (LAB_F_FORWARDED) unless --accept-unmarked (the kernel's own IP\n"
 "                      forwarding marks nothing). --dst is then the address behind the DUT\n"
-"                      (gen1's, 198.18.1.1) or the DUT's own for a socket relay\n"
-"  --flows N           N flows: UDP source ports 7778 .. 7778+N-1, packet k on flow k mod N\n"
+"                      (" LAB_GEN1_IF "'s, " LAB_GEN1_V4 ") or the DUT's own for a socket relay\n"
+"  --flows N           N flows: UDP source ports " LAB_PORT_GEN_STR " .. " LAB_PORT_GEN_STR "+N-1, packet k on flow k mod N\n"
 "                      (so a record's flow is its sequence number mod N), for RSS on the DUT\n"
 "                      (default 1; xsk backend: up to 64)\n"
 "  --hw                --iface is a real NIC (checked): required by --allow-dst\n"
@@ -74,7 +75,7 @@ static void usage(FILE *f)
 "  --accept-unmarked   also take replies that lack the reflected mark (LAB_F_REFLECTED),\n"
 "                      for peer reflectors such as dpdk-testpmd --forward-mode=5tswap that\n"
 "                      swap the headers but do not mark or stamp (xsk: the XDP program on\n"
-"                      --iface then steers any lab frame to port 7778 to the socket)\n"
+"                      --iface then steers any lab frame to port " LAB_PORT_GEN_STR " to the socket)\n"
 "\n"
 "Backend:\n"
 "  --backend B         udp (a UDP socket: send times from software TX timestamps, receive\n"
@@ -212,8 +213,8 @@ static void cfg_defaults(struct gen_run *g, struct gen_cli *cli)
 	memset(cli, 0, sizeof(*cli));
 	cli->backend = GEN_HAVE_XSK ? "xsk" : "udp";
 	cli->duration_s = 10.0;
-	c->iface = "gen0";
-	c->dst_text = "198.18.0.2";
+	c->iface = LAB_GEN_IF;
+	c->dst_text = LAB_DUT_V4;
 	c->path = "unnamed";
 	c->flow.dport = LAB_PORT_DUT;
 	c->flow.sport = LAB_PORT_GEN;
@@ -372,8 +373,8 @@ static void check_destination(struct gen_cfg *c, const struct gen_cli *cli)
 		lab_die(LAB_EXIT_USAGE, "--dst: '%s' is not an IPv4 or IPv6 address", c->dst_text);
 	if (!lab_addr_is_benchmark(c->flow.family, &c->flow.dst)) {
 		if (!cli->allow_dst)
-			lab_die(LAB_EXIT_USAGE, "--dst %s is outside the lab's 198.18.0.0/15 and "
-				"2001:2::/48: refused (real hardware only: --hw --iface IF --allow-dst)",
+			lab_die(LAB_EXIT_USAGE, "--dst %s is outside the lab's " LAB_NET4 " and "
+				LAB_NET6 ": refused (real hardware only: --hw --iface IF --allow-dst)",
 				c->dst_text);
 		if (!cli->hw || !cli->iface_given)
 			lab_die(LAB_EXIT_USAGE, "--allow-dst needs --hw and a hardware interface named "
@@ -394,14 +395,14 @@ static void check_destination(struct gen_cfg *c, const struct gen_cli *cli)
 	if (c->rx_iface) {
 		if (!strcmp(c->rx_iface, c->iface))
 			lab_die(LAB_EXIT_USAGE, "--rx-iface %s is --iface: the forward topology receives on "
-				"the other port (gen1)", c->rx_iface);
+				"the other port (" LAB_GEN1_IF ")", c->rx_iface);
 		if (!cli->hw && lab_scope_check_iface(c->rx_iface, false, err, sizeof(err)) < 0)
 			lab_die(LAB_EXIT_USAGE, "%s", err);
 		if (cli->hw && !lab_if_is_hw(c->rx_iface))
 			lab_die(LAB_EXIT_USAGE, "--hw: %s is not a hardware interface", c->rx_iface);
 		if (!if_nametoindex(c->rx_iface))
 			lab_die(LAB_EXIT_USAGE, "no interface %s here (--rx-iface: 'setup/lab up --topology "
-				"forward' makes gen1)", c->rx_iface);
+				"forward' makes " LAB_GEN1_IF ")", c->rx_iface);
 		if (lab_if_addr(c->rx_iface, c->flow.family, &c->rx_addr) < 0)
 			lab_die(LAB_EXIT_USAGE, "--rx-iface %s has no %s address", c->rx_iface,
 				c->flow.family == AF_INET ? "IPv4" : "IPv6");

@@ -7,6 +7,7 @@
 # Whatever happens — a failing step, Ctrl-C — everything started is stopped and, when the lab
 # was not up before, it is brought down again.
 
+. "$LAB_ROOT/setup/constants.sh"
 . "$LAB_ROOT/setup/paths.sh"
 . "$LAB_ROOT/setup/scenario.sh"
 RUN_PATHS_ALL=$(lab_path_names)
@@ -19,8 +20,8 @@ usage: setup/lab run [options]
 Sends the same seeded, open-loop schedule through each path and compares them.
 
 options:
-  --topology T        reflect (default: gen0 <-> dut0, the DUT sends each packet back) or
-                      forward (gen0 -> dut0, dut1 -> gen1: the DUT forwards from one port to
+  --topology T        reflect (default: $GEN_IF <-> $DUT_IF, the DUT sends each packet back) or
+                      forward ($GEN_IF -> $DUT_IF, $DUT1_IF -> $GEN1_IF: the DUT forwards from one port to
                       the other as a router does, RFC 2544's setup; 'setup/lab up --topology
                       forward' makes the second link)
   --paths LIST        comma-separated (default: all of the topology; common/paths.tsv defines
@@ -56,7 +57,7 @@ options:
                       flag (user reads, but lab-kern's dut_rx: its socket's software RX
                       stamp). The bypass paths keep their user (xdptx: XDP) stamps;
                       summary.json paths.<p>.stamps says what each leg used
-  --flows N           lab-gen sends N flows (UDP source ports 7778..), for RSS on the DUT
+  --flows N           lab-gen sends N flows (UDP source ports $LAB_PORT_GEN..), for RSS on the DUT
                       (default 1; needs the xsk backend)
   --scenario LIST     also measure each path under load, comma-separated, from:
                       ${SCN_ALL// /,}: after each path's idle baseline the same schedule
@@ -71,7 +72,7 @@ options:
   --scn-irq-hz H      irq: timer interrupts per second on the DUT core (default $SCN_IRQ_HZ)
   --scn-burst-size N / --scn-burst-gap-us T
                       burst: the competing flow's bursts (default $SCN_BURST_SIZE every $SCN_BURST_GAP_US us)
-  --watch             record the run's microbursts live: lab-watch on the DUT port (dut0, or
+  --watch             record the run's microbursts live: lab-watch on the DUT port ($DUT_IF, or
                       the --dut-if port) for the whole run, into <run>/watch/ (events.jsonl,
                       bursts.pcap, report.html), the packets the DUT receives, with
                       lab-analyze's burst settings for the rate (window max(100 us, 20
@@ -85,9 +86,9 @@ options:
                       machine has more than one core; everything is put back afterwards)
   --gen-if IF --dut-if IF
                       hardware mode: two spare ports of this host, cabled back to back (or
-                      through the device under test), take the places of gen0 and dut0 for the
+                      through the device under test), take the places of $GEN_IF and $DUT_IF for the
                       run (see 'setup/lab help'); given back afterwards. The forward topology
-                      takes four: --gen-if A,B --dut-if C,D (gen0,gen1 and dut0,dut1)
+                      takes four: --gen-if A,B --dut-if C,D ($GEN_IF,$GEN1_IF and $DUT_IF,$DUT1_IF)
   -h, --help          this text
 
 Every run stops by itself: each step has a time bound. Ctrl-C stops the run, keeps what was
@@ -210,9 +211,9 @@ reflector_argv() {
   local path=$1 d=$RD
   lab_path_argv "$path" "$BUILD" "$P" || return 1
   reflector_stamps "$path"
-  REFL_ARGV=("${LAB_PATH_ARGV[@]}" --iface dut0 --cpu "$DUT_CPU" --ready-file "$d/tmp/$path.ready"
+  REFL_ARGV=("${LAB_PATH_ARGV[@]}" --iface "$DUT_IF" --cpu "$DUT_CPU" --ready-file "$d/tmp/$path.ready"
     --stats-json "$d/counters/$path.json" --duration "$REFL_BOUND" "${STAMP_ARGV[@]}")
-  [ "$RUN_TOPOLOGY" != forward ] || REFL_ARGV+=(--out-iface dut1)
+  [ "$RUN_TOPOLOGY" != forward ] || REFL_ARGV+=(--out-iface "$DUT1_IF")
   [ "$RUN_TRACE" != 1 ] || REFL_ARGV+=(--gap-log "$d/gaps/$path.dut.gap")
 }
 
@@ -312,7 +313,7 @@ run_one_path() {
     return 0
   fi
   say "run: $path: ready; sending $RUN_RATE pps $RUN_PATTERN for ${RUN_DURATION}s"
-  local gen_args=(--iface gen0 --rate "$RUN_RATE" --pattern "$RUN_PATTERN"
+  local gen_args=(--iface "$GEN_IF" --rate "$RUN_RATE" --pattern "$RUN_PATTERN"
                   --burst-size "$RUN_BURST_SIZE" --burst-gap-us "$RUN_BURST_GAP_US"
                   --duration "$RUN_DURATION" --size "$RUN_SIZE" --seed "$RUN_SEED" --stamp
                   --path "$path" --out "$RD/records/$path.rec"

@@ -1,6 +1,7 @@
 # setup/scenario.sh — `run --scenario LIST`: the loads a path is measured under, beside its idle
 # baseline. Sourced by setup/run.sh (uses its variables: DUT_CPU, GEN_CPU, NS_GEN, NS_DUT, BUILD,
-# RD, RUN_DIR; and iso_exec from setup/isolate.sh).
+# RD, RUN_DIR; setup/lab's GEN_IF and DUT_V4, setup/constants.sh's LAB_PORT_SCN; and iso_exec from
+# setup/isolate.sh).
 #
 # Each scenario is made with the field's own tools (stress-ng, iperf3, lab-gen), bounded in time
 # by the tool itself and by timeout(1), started after the path's warm-up and stopped before its
@@ -21,7 +22,7 @@
 # generator's core by necessity.
 #   irq      interrupt load on the DUT core: stress-ng --timer at HZ (hrtimer interrupts), pinned there
 #   burst    competing microbursts into the DUT port: a second, unmeasured lab-gen (udp) sending
-#            bursts of N back to back every T us from gen0 to dut0, UDP port 7790 (not lab
+#            bursts of N back to back every T us from gen0 to dut0, UDP port LAB_PORT_SCN (not lab
 #            traffic: the path counts or passes it, it shares the receive queue)
 
 SCN_ALL="cpu softirq memory disk irq burst"
@@ -54,7 +55,7 @@ scn_describe() {
     memory) echo "stress-ng --vm 1 --vm-bytes ${SCN_MEMORY_PCT}% --vm-method all --page-in --mmap 1 --mmap-bytes 5% --taskset $DUT_CPU --timeout ${s}s" ;;
     disk) echo "stress-ng --hdd 1 --hdd-bytes ${SCN_DISK_MB}M --temp-path <run>/tmp/disk --taskset $DUT_CPU --timeout ${s}s" ;;
     irq) echo "stress-ng --timer 1 --timer-freq $SCN_IRQ_HZ --taskset $DUT_CPU --timeout ${s}s" ;;
-    burst) echo "lab-gen --backend udp --iface gen0 --dst 198.18.0.2 --port 7790 --pattern burst --burst-size $SCN_BURST_SIZE --burst-gap-us $SCN_BURST_GAP_US --duration $s --cpu $GEN_CPU" ;;
+    burst) echo "lab-gen --backend udp --iface $GEN_IF --dst $DUT_V4 --port $LAB_PORT_SCN --pattern burst --burst-size $SCN_BURST_SIZE --burst-gap-us $SCN_BURST_GAP_US --duration $s --cpu $GEN_CPU" ;;
   esac
 }
 
@@ -89,7 +90,7 @@ scn_start() {
         --taskset "$DUT_CPU" --timeout "${s}s" --quiet ;;
     burst)
       scn_bg any timeout -k 2 "$bound" ip netns exec "$NS_GEN" "$BUILD/loadgen/lab-gen" --backend udp \
-        --iface gen0 --dst 198.18.0.2 --port 7790 --pattern burst --burst-size "$SCN_BURST_SIZE" \
+        --iface "$GEN_IF" --dst "$DUT_V4" --port "$LAB_PORT_SCN" --pattern burst --burst-size "$SCN_BURST_SIZE" \
         --burst-gap-us "$SCN_BURST_GAP_US" --duration "$s" --cpu "$GEN_CPU" --tail-ms 50 --quiet ;;
   esac
 }

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 
+import lab_constants as lc  # common/constants.tsv: addresses, interface names (setup/, beside us)
 
 def write_whole(path, text):
     """path holds text whole or keeps what it held: a temporary beside it (O_EXCL|O_NOFOLLOW:
@@ -105,7 +106,7 @@ reflector's drop points, the veths' drop counters, softnet drops), so a failing 
 which queue dropped.
 
 options:
-  --topology T        reflect (default) or forward (gen0 -> dut0, dut1 -> gen1: the DUT
+  --topology T        reflect (default) or forward ({lc.LAB_GEN_IF} -> {lc.LAB_DUT_IF}, {lc.LAB_DUT1_IF} -> {lc.LAB_GEN1_IF}: the DUT
                       forwards; 'setup/lab run --help' says more); the paths are the topology's
   --paths LIST        comma-separated, from: {",".join(names)} (default: all)
   --scenario NAME     the whole sweep under one of run's scenario loads (cpu, softirq, memory,
@@ -302,7 +303,7 @@ class Lab:
         self.forward = a.topology == "forward"
         self.dut_mac = ""
         if self.forward:
-            r = subprocess.run(["ip", "netns", "exec", self.ns_dut, "cat", "/sys/class/net/dut0/address"],
+            r = subprocess.run(["ip", "netns", "exec", self.ns_dut, "cat", f"/sys/class/net/{lc.LAB_DUT_IF}/address"],
                                capture_output=True, text=True)
             self.dut_mac = r.stdout.strip()
         self.child = None          # the lab-gen running now
@@ -323,9 +324,9 @@ class Lab:
     def nic_counters(self):
         """drop and error counters of both veths (ethtool -S and the link's own), by name"""
         out = {}
-        devs = [(self.ns_dut, "dut0"), (self.ns_gen, "gen0")]
+        devs = [(self.ns_dut, lc.LAB_DUT_IF), (self.ns_gen, lc.LAB_GEN_IF)]
         if self.forward:
-            devs += [(self.ns_dut, "dut1"), (self.ns_gen, "gen1")]
+            devs += [(self.ns_dut, lc.LAB_DUT1_IF), (self.ns_gen, lc.LAB_GEN1_IF)]
         for ns, dev in devs:
             r = subprocess.run(["ip", "-n", ns, "-s", "-j", "link", "show", "dev", dev],
                                capture_output=True, text=True)
@@ -360,7 +361,7 @@ class Lab:
         a = self.a
         argv = ["ip", "netns", "exec", self.ns_gen, "timeout", "-s", "INT", "-k", "5",
                 str(int(dur + 30)), os.path.join(self.build, "loadgen", "lab-gen"),
-                "--iface", "gen0", "--rate", str(int(rate)),
+                "--iface", lc.LAB_GEN_IF, "--rate", str(int(rate)),
                 "--duration", f"{dur:g}", "--size", str(size), "--pattern", a.pattern,
                 "--seed", str(a.seed), "--cpu", str(a.gen_cpu), "--quiet", "--tail-ms", "300",
                 "--path", path, "--stats-json", json_path]
@@ -369,10 +370,10 @@ class Lab:
         needs = self.reg[path][3].split() if path in self.reg else []
         if self.forward:
             # out of gen0 to the address behind the DUT (a socket relay's own), back on gen1
-            argv += ["--dst", "198.18.0.2" if "dst=dut" in needs else "198.18.1.1",
-                     "--rx-iface", "gen1", "--dst-mac", self.dut_mac]
+            argv += ["--dst", lc.LAB_DUT_V4 if "dst=dut" in needs else lc.LAB_GEN1_V4,
+                     "--rx-iface", lc.LAB_GEN1_IF, "--dst-mac", self.dut_mac]
         else:
-            argv += ["--dst", "198.18.0.2"]
+            argv += ["--dst", lc.LAB_DUT_V4]
         if "unmarked" in needs:
             accept_unmarked = True
         if rec_path:
@@ -425,7 +426,7 @@ class Reflector:
             except FileNotFoundError:
                 pass
         if self.name == "testpmd":
-            vdev = "net_af_xdp0,iface=dut0,start_queue=0,queue_count=1"
+            vdev = f"net_af_xdp0,iface={lc.LAB_DUT_IF},start_queue=0,queue_count=1"
             # two lcores on the one DUT core (testpmd needs a main and a forwarding lcore;
             # lab-dpdk on that core is one lcore doing both): the same core, the same vdev
             argv = ["stdbuf", "-oL", "dpdk-testpmd", "--lcores", f"0@{a.dut_cpu},1@{a.dut_cpu}",
@@ -436,10 +437,10 @@ class Reflector:
             r = lab.reg[self.name]
             args = [x for x in r[2].replace("{prefix}", lab.prefix).split() if x != "-"]
             argv = [os.path.join(lab.build, r[1])] + args + [
-                "--iface", "dut0", "--cpu", str(a.dut_cpu), "--ready-file", self.ready,
+                "--iface", lc.LAB_DUT_IF, "--cpu", str(a.dut_cpu), "--ready-file", self.ready,
                 "--stats-json", self.stats, "--duration", "14400"]
             if lab.forward:
-                argv += ["--out-iface", "dut1"]
+                argv += ["--out-iface", lc.LAB_DUT1_IF]
         argv = lab.in_dut_cpuset(["ip", "netns", "exec", lab.ns_dut] + argv)
         self.logf = open(self.log, "a")
         self.proc = subprocess.Popen(argv, stdout=self.logf, stderr=subprocess.STDOUT,
@@ -1170,7 +1171,8 @@ def table(doc):
                + (" INTERRUPTED: only the finished trials." if sw["interrupted"] else ""))
     if sw.get("topology", "reflect") != "reflect":
         out.append("")
-        out.append(f"Topology: {sw['topology']} (gen0 -> dut0, the DUT forwards, dut1 -> gen1).")
+        out.append(f"Topology: {sw['topology']} ({lc.LAB_GEN_IF} -> {lc.LAB_DUT_IF}, the DUT forwards, "
+                   f"{lc.LAB_DUT1_IF} -> {lc.LAB_GEN1_IF}).")
     if sw.get("scenario"):
         out.append("")
         out.append(f"Under the {sw['scenario']['name']} scenario for the whole sweep, generator limit "

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lab_constants.h"
 #include "log.h"
 #include "netif.h"
 #include "xsk_run.h"
@@ -20,10 +21,10 @@ static const struct lab_opt xsk_opts[] = {
 	{.name = "forward", .kind = LAB_OPT_SET, X(forward), .value = 1,
 	 .help = "xsk mode: the forward topology: forward lab traffic from --iface out of --out-iface "
 		 "through a second AF_XDP socket sharing the UMEM (no copy)"},
-	{.name = "out-iface", .kind = LAB_OPT_STR, X(out_iface), .arg = "IF", .unset = "dut1",
+	{.name = "out-iface", .kind = LAB_OPT_STR, X(out_iface), .arg = "IF", .unset = LAB_DUT1_IF,
 	 .help = "forward: the out port, in this network namespace, not --iface"},
 	{.name = "next-hop-mac", .kind = LAB_OPT_STR, X(next_hop_arg), .arg = "MAC",
-	 .unset = "the MAC of 198.18.1.1, else 2001:2:0:1::1, in --out-iface's neighbour table",
+	 .unset = "the MAC of " LAB_GEN1_V4 ", else " LAB_GEN1_V6 ", in --out-iface's neighbour table",
 	 .help = "forward: Ethernet destination of forwarded frames"},
 	{.name = "queue", .kind = LAB_OPT_UINT, X(po.queue), .arg = "N", .max = LAB_XDP_XSKMAP_MAX - 1,
 	 .help = "RX/TX queue to bind"},
@@ -70,7 +71,7 @@ static void forward_macs(struct xsk_run *r)
 	int rc = lab_if_mac(r->out_iface, r->out_mac);
 	if (rc < 0)
 		lab_die(LAB_EXIT_USAGE, "--out-iface %s: no MAC address: %s (is it in this network namespace? "
-			"setup/lab up --topology forward makes dut1)", r->out_iface, strerror(-rc));
+			"setup/lab up --topology forward makes " LAB_DUT1_IF ")", r->out_iface, strerror(-rc));
 	if (r->next_hop_arg) {
 		if (lab_parse_mac(r->next_hop_arg, r->next_hop) < 0)
 			lab_die(LAB_EXIT_USAGE, "--next-hop-mac '%s': not a MAC address (aa:bb:cc:dd:ee:ff)",
@@ -78,12 +79,12 @@ static void forward_macs(struct xsk_run *r)
 		return;
 	}
 	struct in6_addr a4 = {0}, a6;
-	inet_pton(AF_INET, "198.18.1.1", &a4);
-	inet_pton(AF_INET6, "2001:2:0:1::1", &a6);
+	inet_pton(AF_INET, LAB_GEN1_V4, &a4);
+	inet_pton(AF_INET6, LAB_GEN1_V6, &a6);
 	if (lab_neigh_mac(r->out_iface, AF_INET, &a4, r->next_hop) == 0 ||
 	    lab_neigh_mac(r->out_iface, AF_INET6, &a6, r->next_hop) == 0)
 		return;
-	lab_die(LAB_EXIT_USAGE, "%s: no neighbour entry for 198.18.1.1 or 2001:2:0:1::1 to forward to: "
+	lab_die(LAB_EXIT_USAGE, "%s: no neighbour entry for " LAB_GEN1_V4 " or " LAB_GEN1_V6 " to forward to: "
 		"give --next-hop-mac, or add one (setup/lab up --topology forward does)", r->out_iface);
 }
 
@@ -102,7 +103,7 @@ void xsk_check_flags(struct xsk_run *r)
 		lab_die(LAB_EXIT_USAGE, "--out-iface and --next-hop-mac are for forwarding (--forward or --mode xdpfwd)");
 	if (r->forward) {
 		if (!r->out_iface)
-			r->out_iface = "dut1";
+			r->out_iface = LAB_DUT1_IF;
 		if (!r->po.iface || !*r->po.iface || !strcmp(r->out_iface, r->po.iface))
 			lab_die(LAB_EXIT_USAGE, "--out-iface %s: forwarding needs two ports (never back out of --iface)",
 				r->out_iface);
@@ -131,7 +132,8 @@ static void about(FILE *f)
 "valid and sends it back. Everything else goes to the kernel (ARP, ND, other ports).\n"
 "With --mode xdptx the XDP program reflects in the driver (XDP_TX), the floor of the wire, "
 "and lab-xsk only holds it attached and reports its counters.\n"
-"The forward topology (gen0 -> dut0, dut1 -> gen1): --mode xsk --forward receives on --iface's "
+"The forward topology (" LAB_GEN_IF " -> " LAB_DUT_IF ", " LAB_DUT1_IF " -> " LAB_GEN1_IF "): --mode xsk --forward receives "
+"on --iface's "
 "socket and sends out of a second AF_XDP socket on --out-iface that shares the UMEM (the frame is "
 "rewritten in place, never copied in userspace; completions on --out-iface refill --iface's fill "
 "ring); --mode xdpfwd forwards in the driver with XDP_REDIRECT through a DEVMAP, the floor of the "
@@ -155,7 +157,7 @@ static void notes(FILE *f)
 "out port in the DEVMAP, and redirects the kernel failed: --iface's veth rx_queue_N_drops and "
 "--out-iface's tx_queue_N_xdp_xmit_errors) and ttl_expired; received = the frames the program "
 "classified as lab traffic, malformed or already marked; not_forwarded_by names ttl_expired, "
-"already_marked, malformed. A veth out port takes redirected frames only while its peer (gen1) "
+"already_marked, malformed. A veth out port takes redirected frames only while its peer (" LAB_GEN1_IF ") "
 "has GRO on or an XDP program of its own: setup/lab up does the former. Configuration errors (exit 2) include "
 "another XDP program on the interface, or another lab AF_XDP port running on it.", 0, 0);
 }

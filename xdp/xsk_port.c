@@ -26,6 +26,7 @@
 #include <sys/ioctl.h>
 #include <xdp/xsk.h>
 
+#include "lab_constants.h"
 #include "lab_wire.h"
 #include "log.h"
 #include "netif.h"
@@ -87,7 +88,7 @@ static void seterr(char *err, size_t len, const char *fmt, ...)
 void xsk_port_opts_default(struct xsk_port_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->iface = "dut0";
+	o->iface = LAB_DUT_IF;
 	o->queue = 0;
 	o->port = LAB_PORT_DUT;
 	o->mode = LAB_XDP_MODE_XSK;

@@ -1,5 +1,6 @@
 /* synth.c — see synth.h. */
 #include "synth.h"
+#include "lab_constants.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -25,8 +26,8 @@ void synth_fill(const struct synth_cfg *c, struct lab_rec_hdr *h, struct lab_rec
 	snprintf(h->path, sizeof(h->path), "%s", c->path ? c->path : "kernel");
 	snprintf(h->backend, sizeof(h->backend), "synthetic");
 	snprintf(h->pattern, sizeof(h->pattern), "const");
-	snprintf(h->iface, sizeof(h->iface), "gen0");
-	snprintf(h->dst, sizeof(h->dst), "198.18.0.2");
+	snprintf(h->iface, sizeof(h->iface), LAB_GEN_IF);
+	snprintf(h->dst, sizeof(h->dst), LAB_DUT_V4);
 	h->rate_pps = c->rate_pps;
 	h->duration_ns = c->n * gap;
 	h->seed = c->seed;

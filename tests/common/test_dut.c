@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "dut.h"
+#include "lab_constants.h"
 #include "log.h"
 
 struct own {
@@ -86,7 +87,7 @@ static void test_parse(void **state)
 	assert_int_equal(d.cfg.cpu, 3);
 	assert_true(d.cfg.hw);
 	assert_string_equal(d.cfg.stats_json, "/tmp/x.json");
-	assert_string_equal(d.cfg.iface, "dut0");
+	assert_string_equal(d.cfg.iface, LAB_DUT_IF);
 	assert_true(d.cfg.duration_s == 0.25);
 	assert_int_equal(own.batch, 256);
 	assert_int_equal(own.mode, 2);
@@ -119,8 +120,8 @@ static void test_help(void **state)
 	char *h = help_text(&d);
 	assert_non_null(strstr(h, "usage: lab-test [flags]\n"));
 	assert_non_null(strstr(h, "\n  --iface IF            "));
-	assert_non_null(strstr(h, "(default dut0)"));
-	assert_non_null(strstr(h, "(default 7777)"));
+	assert_non_null(strstr(h, "(default " LAB_DUT_IF ")"));
+	assert_non_null(strstr(h, "(default " LAB_PORT_DUT_STR ")"));
 	assert_non_null(strstr(h, "(default: the last one)"));
 	assert_non_null(strstr(h, "(default 1)\n")); /* --stats-interval */
 	assert_non_null(strstr(h, "how often (default 1.5)"));
@@ -183,8 +184,8 @@ static void test_json(void **state)
 	assert_true(fread(buf, 1, sizeof(buf) - 1, f) > 0);
 	fclose(f);
 	unlink(path);
-	const char *keys[] = {"\"path\": \"kernel\"", "\"mode\": \"blocking\"", "\"iface\": \"dut0\"",
-			      "\"port\": 7777", "\"cpu\": -1", "\"duration_s\": ", "\"received\": 3",
+	const char *keys[] = {"\"path\": \"kernel\"", "\"mode\": \"blocking\"", ("\"iface\": \"" LAB_DUT_IF "\""),
+			      ("\"port\": " LAB_PORT_DUT_STR), "\"cpu\": -1", "\"duration_s\": ", "\"received\": 3",
 			      "\"reflected\": 0", "\"not_lab\": 1", "\"malformed\": 0", "\"tx_errors\": 0",
 			      "\"not_lab_by\": {\n    \"already_reflected\": 1\n  }",
 			      "\"drops\": {\n    \"udp_rcvbuf_errors\": 0,\n    \"socket_rxq_ovfl\": 0\n  }",

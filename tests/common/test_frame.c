@@ -12,6 +12,7 @@
 
 #include "canned.h"
 #include "frame.h"
+#include "lab_constants.h"
 
 static struct canned corpus[64];
 static size_t ncorpus;
@@ -172,7 +173,7 @@ static void forward_one(int family, size_t len, uint8_t flags, uint8_t ttl, unsi
 	struct lab_flow f;
 	struct lab_parsed p;
 	uint8_t buf[2048], orig[2048];
-	const uint8_t smac[6] = {2, 0x4c, 0x42, 0, 1, 2}, dmac[6] = {2, 0x4c, 0x42, 0, 1, 1};
+	const uint8_t smac[6] = LAB_DUT1_MAC_BYTES, dmac[6] = LAB_GEN1_MAC_BYTES;
 
 	canned_flow(&f, family, -1);
 	assert_int_equal(lab_frame_build(buf, sizeof(buf), &f, len, salt, flags), len);
@@ -290,7 +291,7 @@ static void test_benchmark_ranges(void **state)
 	(void)state;
 	uint8_t a4[4];
 	uint8_t a6[16];
-	inet_pton(AF_INET, "198.18.0.2", a4);
+	inet_pton(AF_INET, LAB_DUT_V4, a4);
 	assert_true(lab_addr_is_benchmark(AF_INET, a4));
 	inet_pton(AF_INET, "198.19.255.255", a4);
 	assert_true(lab_addr_is_benchmark(AF_INET, a4));
@@ -300,7 +301,7 @@ static void test_benchmark_ranges(void **state)
 	assert_false(lab_addr_is_benchmark(AF_INET, a4));
 	inet_pton(AF_INET, "127.0.0.1", a4);
 	assert_false(lab_addr_is_benchmark(AF_INET, a4));
-	inet_pton(AF_INET6, "2001:2::2", a6);
+	inet_pton(AF_INET6, LAB_DUT_V6, a6);
 	assert_true(lab_addr_is_benchmark(AF_INET6, a6));
 	inet_pton(AF_INET6, "2001:2:0:ffff::1", a6);
 	assert_true(lab_addr_is_benchmark(AF_INET6, a6));

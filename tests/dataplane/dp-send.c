@@ -23,6 +23,7 @@
 
 #include "clock.h"
 #include "frame.h"
+#include "lab_constants.h"
 #include "lab_wire.h"
 #include "log.h"
 #include "netif.h"
@@ -46,9 +47,9 @@ static void usage(void)
 	printf(
 "usage: dp-send --dst ADDR [flags]\n"
 "Send numbered lab payloads from a UDP socket and check the reflections.\n"
-"  --dst ADDR         reflector address (198.18.0.0/15 or 2001:2::/48 only)\n"
-"  --port N           destination UDP port (default 7777)\n"
-"  --sport N          source UDP port (default 7778)\n"
+"  --dst ADDR         reflector address (" LAB_NET4 " or " LAB_NET6 " only)\n"
+"  --port N           destination UDP port (default " LAB_PORT_DUT_STR ")\n"
+"  --sport N          source UDP port (default " LAB_PORT_GEN_STR ")\n"
 "  --count N          packets to send (default 4096)\n"
 "  --size BYTES       Ethernet frame size the payload makes (IPv4: payload = size-42; IPv6: -62)\n"
 "  --stamp            ask the reflector to stamp (needs 78 B IPv4 / 98 B IPv6)\n"
@@ -362,12 +363,12 @@ static int raw_main(void)
 
 static int write_pcap(void)
 {
-	struct lab_flow f = {.src_mac = {2, 0x4c, 0x42, 0, 0, 1}, .dst_mac = {2, 0x4c, 0x42, 0, 0, 2},
+	struct lab_flow f = {.src_mac = LAB_GEN_MAC_BYTES, .dst_mac = LAB_DUT_MAC_BYTES,
 			     .family = AF_INET, .sport = o.sport, .dport = o.port, .vlan_id = -1};
 	struct lab_pcap_out po;
 	uint8_t buf[9100];
-	inet_pton(AF_INET, "198.18.0.1", &f.src);
-	inet_pton(AF_INET, "198.18.0.2", &f.dst);
+	inet_pton(AF_INET, LAB_GEN_V4, &f.src);
+	inet_pton(AF_INET, LAB_DUT_V4, &f.dst);
 	if (lab_pcap_out_open(&po, o.pcap, 65535) != 0)
 		lab_die(LAB_EXIT_RUNTIME, "cannot create %s: %s", o.pcap, strerror(errno));
 	for (uint64_t i = 0; i < o.count; i++) {
@@ -429,7 +430,7 @@ int main(int argc, char **argv)
 		slen = sizeof(*d4);
 		hdr_bytes = 42;
 		if (!lab_addr_is_benchmark(AF_INET, &d4->sin_addr))
-			lab_die(LAB_EXIT_USAGE, "--dst %s: not in the lab range 198.18.0.0/15", o.dst);
+			lab_die(LAB_EXIT_USAGE, "--dst %s: not in the lab range " LAB_NET4, o.dst);
 	} else if (inet_pton(AF_INET6, o.dst, &d6->sin6_addr) == 1) {
 		family = AF_INET6;
 		d6->sin6_family = s6->sin6_family = AF_INET6;
@@ -438,7 +439,7 @@ int main(int argc, char **argv)
 		slen = sizeof(*d6);
 		hdr_bytes = 62;
 		if (!lab_addr_is_benchmark(AF_INET6, &d6->sin6_addr))
-			lab_die(LAB_EXIT_USAGE, "--dst %s: not in the lab range 2001:2::/48", o.dst);
+			lab_die(LAB_EXIT_USAGE, "--dst %s: not in the lab range " LAB_NET6, o.dst);
 	} else {
 		lab_die(LAB_EXIT_USAGE, "--dst '%s' is not an IPv4 or IPv6 address", o.dst);
 	}

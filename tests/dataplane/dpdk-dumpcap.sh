@@ -9,7 +9,7 @@
 #
 #   netns ltNNNN-gen                          netns ltNNNN-dut
 #   +------------------------------+  veth  +---------------------------------------+
-#   | dp-send UDP 198.18.0.1:7778  |<------>| dut0 --af_xdp--> lab-dpdk (primary)    |
+#   | dp-send UDP LAB_GEN_V4:7778  |<------>| dut0 --af_xdp--> lab-dpdk (primary)    |
 #   |   (gen0)                     |        |        pdump --> dpdk-dumpcap (second.) |
 #   +------------------------------+        +---------------------------------------+
 #   dpdk-dumpcap -w WORK/NAME.pcapng, read back with tshark -Y udp.port==7777
@@ -44,7 +44,7 @@ capture() {
     nok "$name: dpdk-dumpcap did not start capturing: $(grep -E "Cause|failed|Error" "$log" | head -n 2 | tr '\n' ' ')"
     return 1
   fi
-  send --dst 198.18.0.2 --count "$COUNT" --size "$SIZE" --check >/dev/null &&
+  send --dst "$LAB_DUT_V4" --count "$COUNT" --size "$SIZE" --check >/dev/null &&
     ok "$name: $COUNT lab frames reflected while capturing" || nok "$name: reflection under capture"
   sleep 0.5 # the capture ring drains
   kill -TERM "$pid"; wait "$pid"; rc=$?
@@ -57,10 +57,10 @@ capture() {
 check_pcap() {
   local f="$WORK/$1.pcapng" all req rep
   [ -s "$f" ] || { nok "$1: no capture file"; return 1; }
-  all=$(tshark -r "$f" -Y "udp.port==7777" 2>/dev/null | wc -l)
-  req=$(tshark -r "$f" -Y "ip.src==198.18.0.1 && ip.dst==198.18.0.2 && udp.dstport==7777 && frame.len==$SIZE" 2>/dev/null | wc -l)
-  rep=$(tshark -r "$f" -Y "ip.src==198.18.0.2 && ip.dst==198.18.0.1 && udp.srcport==7777 && frame.len==$SIZE" 2>/dev/null | wc -l)
-  echo "$1: tshark -Y udp.port==7777: $all frames ($req requests, $rep replies; $COUNT sent)"
+  all=$(tshark -r "$f" -Y "udp.port==$LAB_PORT_DUT" 2>/dev/null | wc -l)
+  req=$(tshark -r "$f" -Y "ip.src==$LAB_GEN_V4 && ip.dst==$LAB_DUT_V4 && udp.dstport==$LAB_PORT_DUT && frame.len==$SIZE" 2>/dev/null | wc -l)
+  rep=$(tshark -r "$f" -Y "ip.src==$LAB_DUT_V4 && ip.dst==$LAB_GEN_V4 && udp.srcport==$LAB_PORT_DUT && frame.len==$SIZE" 2>/dev/null | wc -l)
+  echo "$1: tshark -Y udp.port==$LAB_PORT_DUT: $all frames ($req requests, $rep replies; $COUNT sent)"
   [ "$all" -gt 0 ] && ok "$1: lab frames in the pcapng" || nok "$1: no lab frame in the pcapng"
   [ "$req" -eq "$COUNT" ] && [ "$rep" -eq "$COUNT" ] && ok "$1: every request and reply captured" ||
     nok "$1: captured $req requests and $rep replies of $COUNT"
@@ -69,7 +69,7 @@ check_pcap() {
 capture host
 capture dut "$NS_DUT"
 
-send --dst 198.18.0.2 --count 256 --size 64 --check >/dev/null && ok "lab-dpdk still reflects after the captures" || nok "lab-dpdk broken after the captures"
+send --dst "$LAB_DUT_V4" --count 256 --size 64 --check >/dev/null && ok "lab-dpdk still reflects after the captures" || nok "lab-dpdk broken after the captures"
 dp_stop_int && ok "SIGINT: exit 0" || nok "SIGINT exit code"
 grep -E "EAL: .*(rror|fail)" "$WORK/cap.log" | head -n 3
 left=$(dpdk_leftovers)

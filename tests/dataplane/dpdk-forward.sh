@@ -22,7 +22,7 @@ dp_setup --topology forward
 TSHARK_PIDS=""
 trap 'for p in $TSHARK_PIDS; do kill "$p" 2>/dev/null; done; "$LAB" down >/dev/null 2>&1; rm -rf "$WORK"' EXIT
 
-DUT0_MAC=02:4c:42:00:00:02 DUT1_MAC=02:4c:42:00:01:02 GEN0_MAC=02:4c:42:00:00:01 GEN1_MAC=02:4c:42:00:01:01
+DUT0_MAC=$LAB_DUT_MAC DUT1_MAC=$LAB_DUT1_MAC GEN0_MAC=$LAB_GEN_MAC GEN1_MAC=$LAB_GEN1_MAC
 
 # usage errors before anything starts: one line, exit 2
 out=$(ip netns exec "$NS_DUT" "$DPDK" --prefix "$LLAB_PREFIX" --forward --cores 2 2>&1); rc=$?
@@ -34,31 +34,31 @@ out=$(ip netns exec "$NS_DUT" "$DPDK" --prefix "$LLAB_PREFIX" --forward --next-h
 [ $rc -eq 2 ] && ok "bad --next-hop-mac: exit 2" || nok "bad --next-hop-mac: rc $rc: $out"
 
 # captures first: every frame the test sends and every frame that comes out
-for ifc in gen0 gen1; do
+for ifc in "$LAB_GEN_IF" "$LAB_GEN1_IF"; do
   ip netns exec "$NS_GEN" tshark -q -i "$ifc" -w "$WORK/$ifc.pcapng" >"$WORK/tshark-$ifc.log" 2>&1 &
   TSHARK_PIDS="$TSHARK_PIDS $!"
 done
 for _ in $(seq 100); do
-  [ "$(grep -l "Capturing on" "$WORK"/tshark-gen*.log 2>/dev/null | wc -l)" -eq 2 ] && break
+  [ "$(grep -l "Capturing on" "$WORK/tshark-$LAB_GEN_IF.log" "$WORK/tshark-$LAB_GEN1_IF.log" 2>/dev/null | wc -l)" -eq 2 ] && break
   sleep 0.1
 done
 
-dp_start fwd --forward --iface dut0 --out-iface dut1 --cores 1 || { echo "not ok: start"; exit 1; }
+dp_start fwd --forward --iface "$LAB_DUT_IF" --out-iface "$LAB_DUT1_IF" --cores 1 || { echo "not ok: start"; exit 1; }
 grep -m1 "forwarding" "$WORK/fwd.log"
-grep -q "from dut0 via net_af_xdp0 (port 0) to dut1 via net_af_xdp1 (port 1), next hop $GEN1_MAC" "$WORK/fwd.log" \
+grep -q "from $LAB_DUT_IF via net_af_xdp0 (port 0) to $LAB_DUT1_IF via net_af_xdp1 (port 1), next hop $GEN1_MAC" "$WORK/fwd.log" \
   && ok "net_af_xdp on both ports, next hop gen1 from the neighbour table" || nok "start line"
-for d in dut0 dut1; do
+for d in "$LAB_DUT_IF" "$LAB_DUT1_IF"; do
   ip -n "$NS_DUT" link show "$d" | grep -q "prog/xdp" && ok "XDP program on $d while running" || nok "no XDP program on $d"
 done
 
 # good traffic: one UDP source port per batch (tshark tells the batches apart by it)
-S=(--iface gen0 --dst-mac "$DUT0_MAC" --recv-iface gen1)
+S=(--iface "$LAB_GEN_IF" --dst-mac "$DUT0_MAC" --recv-iface "$LAB_GEN1_IF")
 # sport count size ttl dst [flags]
 BATCHES=(
-  "7778 1000 64 64 198.18.1.1"
-  "7779 500 1500 9 198.18.1.1 --stamp"
-  "7780 500 98 64 2001:2:0:1::1 --stamp"
-  "7781 300 128 2 2001:2:0:1::1"
+  "7778 1000 64 64 $LAB_GEN1_V4"
+  "7779 500 1500 9 $LAB_GEN1_V4 --stamp"
+  "7780 500 98 64 $LAB_GEN1_V6 --stamp"
+  "7781 300 128 2 $LAB_GEN1_V6"
 )
 FWD=0
 for b in "${BATCHES[@]}"; do
@@ -74,13 +74,13 @@ done
 # traffic never to be forwarded (each batch its own source port; none may reach gen1)
 # sport count name dp-send-args
 BAD=(
-  "7790 20 ttl1-v4 --dst 198.18.1.1 --ttl 1"
-  "7791 21 ttl0-v6 --dst 2001:2:0:1::1 --ttl 0 --size 98"
-  "7792 22 hlim1-v6 --dst 2001:2:0:1::1 --ttl 1 --size 98"
-  "7793 23 bad-magic --dst 198.18.1.1 --kind bad-magic"
-  "7794 24 forwarded --dst 198.18.1.1 --kind forwarded"
-  "7795 25 reflected --dst 2001:2:0:1::1 --kind reflected --size 98"
-  "7796 26 wrong-port --dst 198.18.1.1 --port 7000"
+  "7790 20 ttl1-v4 --dst $LAB_GEN1_V4 --ttl 1"
+  "7791 21 ttl0-v6 --dst $LAB_GEN1_V6 --ttl 0 --size 98"
+  "7792 22 hlim1-v6 --dst $LAB_GEN1_V6 --ttl 1 --size 98"
+  "7793 23 bad-magic --dst $LAB_GEN1_V4 --kind bad-magic"
+  "7794 24 forwarded --dst $LAB_GEN1_V4 --kind forwarded"
+  "7795 25 reflected --dst $LAB_GEN1_V6 --kind reflected --size 98"
+  "7796 26 wrong-port --dst $LAB_GEN1_V4 --port 7000"
 )
 for b in "${BAD[@]}"; do
   set -- $b
@@ -126,14 +126,16 @@ PY
 then ok "stats JSON counters exact"; else nok "stats JSON"; fi
 
 # tshark's view of gen1: every forwarded frame, its own checksum verdicts
-tshark -r "$WORK/gen1.pcapng" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE \
+tshark -r "$WORK/$LAB_GEN1_IF.pcapng" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE \
   -Y "udp && eth.src == $DUT1_MAC" -T fields -E separator=/t -e udp.srcport -e udp.dstport \
   -e ip.ttl -e ipv6.hlim -e ip.checksum.status -e udp.checksum.status -e eth.dst -e udp.payload \
   -e ip.src -e ipv6.src -e ip.dst -e ipv6.dst >"$WORK/gen1.txt" 2>"$WORK/tshark-read.log"
-tshark -r "$WORK/gen0.pcapng" -T fields -E separator=/t -e eth.src -e udp.srcport -e udp.dstport \
+tshark -r "$WORK/$LAB_GEN_IF.pcapng" -T fields -E separator=/t -e eth.src -e udp.srcport -e udp.dstport \
   -Y udp >"$WORK/gen0.txt" 2>>"$WORK/tshark-read.log"
 if python3 - "$WORK/gen1.txt" "$WORK/gen0.txt" "$GEN1_MAC" "$GEN0_MAC" "${BATCHES[@]}" <<'PY'
-import sys
+import os, sys
+sys.path.insert(0, os.path.join(os.environ["LAB_ROOT"], "setup"))
+import lab_constants as lc
 gen1, gen0, gen1_mac, gen0_mac = sys.argv[1:5]
 batches = {}
 for b in sys.argv[5:]:
@@ -153,7 +155,7 @@ for line in open(gen1):
     # 1 = good (tshark's own computation); IPv6 has no header checksum
     if (ipck and ipck != "1") or udpck != "1":
         bad.append("port %d: checksum status ip %r udp %r" % (sp, ipck, udpck))
-    if edst != gen1_mac or int(dp) != 7777 or (d4 or d6) != b["dst"] or (s4 or s6) not in ("198.18.0.1", "2001:2::1"):
+    if edst != gen1_mac or int(dp) != lc.LAB_PORT_DUT or (d4 or d6) != b["dst"] or (s4 or s6) not in (lc.LAB_GEN_V4, lc.LAB_GEN_V6):
         bad.append("port %d: to %s %s:%s from %s" % (sp, edst, d4 or d6, dp, s4 or s6))
     p = bytes.fromhex(pay.replace(":", ""))
     flags, seq = p[3], int.from_bytes(p[4:8], "big")
@@ -180,20 +182,20 @@ else nok "tshark checks"; fi
 
 left=$(dpdk_leftovers)
 [ -z "$left" ] && ok "no hugepage file or runtime dir after SIGINT" || nok "left after SIGINT: $left"
-for d in dut0 dut1; do
+for d in "$LAB_DUT_IF" "$LAB_DUT1_IF"; do
   ip -n "$NS_DUT" link show "$d" | grep -q "prog/xdp" && nok "XDP program left on $d" || ok "no XDP program on $d"
 done
 [ ! -e "$WORK/fwd.ready" ] && ok "ready file removed" || nok "ready file left"
 
 # the fallback driver on both ports: net_af_packet forwards the same way and leaves nothing
 if dp_start pkt --forward --driver af_packet; then
-  grep -q "from dut0 via net_af_packet0 (port 0) to dut1 via net_af_packet1 (port 1)" "$WORK/pkt.log" \
+  grep -q "from $LAB_DUT_IF via net_af_packet0 (port 0) to $LAB_DUT1_IF via net_af_packet1 (port 1)" "$WORK/pkt.log" \
     && ok "--driver af_packet: net_af_packet on both ports" || nok "af_packet start line"
-  send "${S[@]}" --sport 7782 --count 300 --size 78 --stamp --ttl 17 --dst 198.18.1.1 --check \
+  send "${S[@]}" --sport 7782 --count 300 --size 78 --stamp --ttl 17 --dst "$LAB_GEN1_V4" --check \
     && ok "af_packet: 300 x 78 B stamped, TTL 16 on gen1, in order" || nok "af_packet IPv4"
-  send "${S[@]}" --sport 7783 --count 200 --size 82 --ttl 64 --dst 2001:2:0:1::1 --check \
+  send "${S[@]}" --sport 7783 --count 200 --size 82 --ttl 64 --dst "$LAB_GEN1_V6" --check \
     && ok "af_packet: 200 x 82 B IPv6 on gen1, in order" || nok "af_packet IPv6"
-  send "${S[@]}" --sport 7784 --count 10 --ttl 1 --dst 198.18.1.1 --expect-none --timeout-ms 300 >/dev/null \
+  send "${S[@]}" --sport 7784 --count 10 --ttl 1 --dst "$LAB_GEN1_V4" --expect-none --timeout-ms 300 >/dev/null \
     && ok "af_packet: TTL 1 not forwarded" || nok "af_packet: TTL 1 forwarded"
   dp_stop_int && ok "af_packet: SIGINT exit 0" || nok "af_packet: SIGINT exit code"
   python3 - "$WORK/pkt.json" <<'PY' && ok "af_packet: stats JSON exact" || nok "af_packet: stats JSON"

@@ -6,7 +6,7 @@
 #
 #   netns ltNNNN-gen                                  netns ltNNNN-dut
 #   +-------------------------------+    veth    +---------------------------------+
-#   | dp-send  UDP 198.18.0.1:7778  |<---------->| dut0 <-- lab-dpdk (1st)         |
+#   | dp-send  UDP LAB_GEN_V4:7778  |<---------->| dut0 <-- lab-dpdk (1st)         |
 #   |   (gen0)                      |            |      <-- lab-dpdk (2nd: refused)|
 #   +-------------------------------+            +---------------------------------+
 set -u
@@ -41,15 +41,15 @@ echo "second, same prefix: $msg"
   ok "same prefix refused, naming the holder" || nok "same prefix: rc $rc: $msg"
 msg=$(ip netns exec "$NS_DUT" "$DPDK" --prefix "${LLAB_PREFIX}b" --duration 1 2>&1 >/dev/null); rc=$?
 echo "second, same interface: $msg"
-[ $rc -eq 1 ] && echo "$msg" | grep -q "dut0 already has a lab-dpdk .*pid $FIRST" &&
+[ $rc -eq 1 ] && echo "$msg" | grep -q "$LAB_DUT_IF already has a lab-dpdk .*pid $FIRST" &&
   ok "same interface refused, naming the holder" || nok "same interface: rc $rc: $msg"
-send --dst 198.18.0.2 --count 256 --size 64 --check >/dev/null && ok "first instance still reflects" || nok "first instance broken by the second"
+send --dst "$LAB_DUT_V4" --count 256 --size 64 --check >/dev/null && ok "first instance still reflects" || nok "first instance broken by the second"
 dp_stop_int || true
 
 # the fallback driver, asked for explicitly
 dp_start pkt --driver af_packet || { nok "af_packet start"; }
 grep -q "via net_af_packet" "$WORK/pkt.log" && ok "net_af_packet port" || nok "not af_packet: $(grep reflecting "$WORK/pkt.log")"
-send --dst 198.18.0.2 --count 512 --size 128 --stamp --check >/dev/null && ok "af_packet: 512 stamped, in order" || nok "af_packet reflect"
+send --dst "$LAB_DUT_V4" --count 512 --size 128 --stamp --check >/dev/null && ok "af_packet: 512 stamped, in order" || nok "af_packet reflect"
 dp_stop_int || true
 [ "$(jget "$WORK/pkt.json" 'd["reflected"]')" = 512 ] && ok "af_packet: reflected 512" || nok "af_packet counters: $(jget "$WORK/pkt.json" 'd["reflected"]')"
 
@@ -66,7 +66,7 @@ grep -q "via net_af_xdp" "$WORK/killed.log" && ok "killed instance: net_af_xdp p
 kill -KILL "$DP_PID"; wait "$DP_PID" 2>/dev/null
 left=$(dpdk_leftovers)
 [ -n "$left" ] && ok "kill -9 leaves runtime files ($(echo "$left" | wc -l) lines)" || nok "kill -9 left nothing (test cannot see the cleanup)"
-xdp_id=$(ip -n "$NS_DUT" link show dut0 | sed -n 's/.*prog\/xdp[a-z]* id \([0-9]*\).*/\1/p')
+xdp_id=$(ip -n "$NS_DUT" link show "$LAB_DUT_IF" | sed -n 's/.*prog\/xdp[a-z]* id \([0-9]*\).*/\1/p')
 if [ -n "$xdp_id" ] && bpftool prog show id "$xdp_id" >/dev/null 2>&1; then
   ok "kill -9 leaves the XDP program (id $xdp_id, $(bpftool prog show id "$xdp_id" | sed -n 's/.* name \([^ ]*\).*/\1/p;q'))"
 else

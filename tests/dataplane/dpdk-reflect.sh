@@ -6,7 +6,7 @@
 #
 #   netns ltNNNN-gen                                  netns ltNNNN-dut
 #   +-------------------------------+    veth    +---------------------------------+
-#   | dp-send  UDP 198.18.0.1:7778  |<---------->| dut0 --af_xdp--> lab-dpdk       |
+#   | dp-send  UDP LAB_GEN_V4:7778  |<---------->| dut0 --af_xdp--> lab-dpdk       |
 #   |   (gen0)                      |            |   (prefix ltNNNN-dpdk)          |
 #   +-------------------------------+            +---------------------------------+
 set -u
@@ -14,16 +14,16 @@ set -u
 dp_setup
 dp_start reflect || { echo "not ok: start"; exit 1; }
 grep -q "via net_af_xdp" "$WORK/reflect.log" && ok "net_af_xdp port" || nok "not on net_af_xdp: $(grep reflecting "$WORK/reflect.log")"
-ip -n "$NS_DUT" link show dut0 | grep -q "prog/xdp" && ok "XDP program on dut0 while running" || nok "no XDP program on dut0"
+ip -n "$NS_DUT" link show "$LAB_DUT_IF" | grep -q "prog/xdp" && ok "XDP program on dut0 while running" || nok "no XDP program on dut0"
 
-send --dst 198.18.0.2 --count 4096 --size 64 --check && ok "4096 x 64 B in order, once" || nok "4096 x 64 B"
-send --dst 198.18.0.2 --count 4096 --size 1500 --stamp --check && ok "4096 x 1500 B stamped, in order" || nok "4096 x 1500 B"
-send --dst 2001:2::2 --count 256 --size 98 --stamp --check && ok "256 x 98 B IPv6 stamped" || nok "IPv6"
+send --dst "$LAB_DUT_V4" --count 4096 --size 64 --check && ok "4096 x 64 B in order, once" || nok "4096 x 64 B"
+send --dst "$LAB_DUT_V4" --count 4096 --size 1500 --stamp --check && ok "4096 x 1500 B stamped, in order" || nok "4096 x 1500 B"
+send --dst "$LAB_DUT_V6" --count 256 --size 98 --stamp --check && ok "256 x 98 B IPv6 stamped" || nok "IPv6"
 REFL=$((4096 + 4096 + 256))
 
-send --dst 198.18.0.2 --port 7779 --count 10 --expect-none --timeout-ms 300 >/dev/null && ok "wrong port: no reply" || nok "wrong port reflected"
-send --dst 198.18.0.2 --kind bad-magic --count 11 --expect-none --timeout-ms 300 >/dev/null && ok "bad magic: no reply" || nok "bad magic reflected"
-send --dst 198.18.0.2 --kind reflected --count 12 --expect-none --timeout-ms 300 >/dev/null && ok "already reflected: no reply" || nok "reflected twice"
+send --dst "$LAB_DUT_V4" --port 7779 --count 10 --expect-none --timeout-ms 300 >/dev/null && ok "wrong port: no reply" || nok "wrong port reflected"
+send --dst "$LAB_DUT_V4" --kind bad-magic --count 11 --expect-none --timeout-ms 300 >/dev/null && ok "bad magic: no reply" || nok "bad magic reflected"
+send --dst "$LAB_DUT_V4" --kind reflected --count 12 --expect-none --timeout-ms 300 >/dev/null && ok "already reflected: no reply" || nok "reflected twice"
 
 tel=$(echo /lab/stats | dpdk-telemetry.py -f "$LLAB_PREFIX-dpdk" 2>&1 | tail -n 1)
 echo "telemetry: $tel"
@@ -61,7 +61,7 @@ PY
 then ok "stats JSON counters exact"; else nok "stats JSON"; fi
 left=$(dpdk_leftovers)
 [ -z "$left" ] && ok "no hugepage file or runtime dir after SIGINT" || nok "left after SIGINT: $left"
-ip -n "$NS_DUT" link show dut0 | grep -q "prog/xdp" && nok "XDP program left on dut0" || ok "XDP program removed"
+ip -n "$NS_DUT" link show "$LAB_DUT_IF" | grep -q "prog/xdp" && nok "XDP program left on dut0" || ok "XDP program removed"
 
 [ $FAILS -eq 0 ] && echo "dpdk-reflect: all ok" || echo "dpdk-reflect: $FAILS failure(s)"
 [ $FAILS -eq 0 ]

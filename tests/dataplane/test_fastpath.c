@@ -15,6 +15,7 @@
 #include "canned.h"
 #include "fastpath.h"
 #include "frame.h"
+#include "lab_constants.h"
 
 static struct canned corpus[64];
 
@@ -78,8 +79,8 @@ static void test_fast_reflect_same_bytes(void **state)
 	assert_true(checked >= 40);
 }
 
-static const uint8_t out_mac[6] = {0x02, 0x4c, 0x42, 0x00, 0x01, 0x02};
-static const uint8_t hop_mac[6] = {0x02, 0x4c, 0x42, 0x00, 0x01, 0x01};
+static const uint8_t out_mac[6] = LAB_DUT1_MAC_BYTES;
+static const uint8_t hop_mac[6] = LAB_GEN1_MAC_BYTES;
 
 /* Set the IPv4 TTL / IPv6 hop limit of a built frame; the IPv4 header checksum recomputed from
  * scratch (RFC 1071), not by the code under test. */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "canned.h"
+#include "lab_constants.h"
 #include "log.h"
 #include "util.h"
 
@@ -27,7 +28,7 @@ static void usage(FILE *f)
 "Hostile frames on an AF_PACKET socket: the malformed and not-lab frames of the canned corpus\n"
 "and frames of random bytes, all to --dst-mac. Prints {\"sent\":N,\"malformed\":M,\"not_lab\":K,\n"
 "\"random\":R,\"kinds\":J (broken kinds in the corpus)} when done.\n"
-"  --iface IF      interface to send on (default gen0)\n"
+"  --iface IF      interface to send on (default " LAB_GEN_IF ")\n"
 "  --dst-mac MAC   destination MAC written into every frame (the DUT's)\n"
 "  --rounds N      times the corpus is sent (default 20)\n"
 "  --random N      random frames per round, 14 to 1514 bytes (default 10)\n"
@@ -50,7 +51,7 @@ int main(int argc, char **argv)
 		{"random", 1, 0, 'n'}, {"gap-us", 1, 0, 'g'}, {"seed", 1, 0, 's'},
 		{"help", 0, 0, 'h'}, {0, 0, 0, 0},
 	};
-	const char *iface = "gen0";
+	const char *iface = LAB_GEN_IF;
 	uint8_t dmac[6];
 	bool have_dmac = false;
 	uint64_t rounds = 20, nrand = 10, gap_us = 50000, seed = 1;

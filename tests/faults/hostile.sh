@@ -31,7 +31,7 @@ BLAST="$LAB_BUILD/tests/faults/lab-blast"
 paths=$(faults_paths)
 [ -n "$paths" ] || { echo "skip: no reflector built"; exit 77; }
 "$LAB" up >/dev/null || { echo "not ok: setup/lab up"; exit 1; }
-rx_packets() { ip -n "$NS_DUT" -s -j link show dut0 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])'; }
+rx_packets() { ip -n "$NS_DUT" -s -j link show "$LAB_DUT_IF" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])'; }
 
 # cap.py IFACE in|out OUT READY: every frame arriving on (in) or leaving (out) IFACE,
 # length-prefixed into OUT, until SIGTERM; then the frames kept and the socket's own drops
@@ -67,10 +67,12 @@ open(sys.argv[2] + ".stats", "w").write("%d %d\n" % (n, drops))
 PY
 
 # sockhostile.py ROUNDS: datagrams with a broken lab header (and one already reflected) from UDP
-# sockets on port 7779, checksummed by the kernel, to 198.18.0.2 and 2001:2::2 port 7777; prints
+# sockets on port 7779, checksummed by the kernel, to LAB_DUT_V4 and LAB_DUT_V6 port 7777; prints
 # how many of each kind it sent, as JSON
 cat >"$T/sockhostile.py" <<'PY'
-import json, socket, struct, sys, time
+import json, os, socket, struct, sys, time
+sys.path.insert(0, os.path.join(os.environ["LAB_ROOT"], "setup"))
+import lab_constants as lc
 def hdr(magic=0x4C42, version=1, flags=0):
     return struct.pack("!HBBIQI", magic, version, flags, 7, 0, 0)
 kinds = {  # name: (lab-kern's counter, payload)
@@ -82,8 +84,8 @@ kinds = {  # name: (lab-kern's counter, payload)
     "already_reflected": ("not_lab", hdr(flags=0x04) + bytes(16)),
 }
 sent = {k: 0 for k in kinds}
-socks = [(socket.socket(socket.AF_INET, socket.SOCK_DGRAM), ("198.18.0.2", 7777)),
-         (socket.socket(socket.AF_INET6, socket.SOCK_DGRAM), ("2001:2::2", 7777))]
+socks = [(socket.socket(socket.AF_INET, socket.SOCK_DGRAM), (lc.LAB_DUT_V4, lc.LAB_PORT_DUT)),
+         (socket.socket(socket.AF_INET6, socket.SOCK_DGRAM), (lc.LAB_DUT_V6, lc.LAB_PORT_DUT))]
 socks[1][0].setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
 for so, _ in socks:
     so.bind(("", 7779))
@@ -103,9 +105,9 @@ for path in $paths; do
   rx0=$(rx_packets)
   if [ "$path" = kernel ]; then
     rm -f "$T"/cap.*.ready
-    ip netns exec "$NS_DUT" python3 "$T/cap.py" dut0 in "$T/kernel.dut0.cap" "$T/cap.dut0.ready" 2>"$T/cap.dut0.log" &
+    ip netns exec "$NS_DUT" python3 "$T/cap.py" "$LAB_DUT_IF" in "$T/kernel.dut0.cap" "$T/cap.dut0.ready" 2>"$T/cap.dut0.log" &
     CAP_DUT=$!
-    ip netns exec "$NS_GEN" python3 "$T/cap.py" gen0 out "$T/kernel.gen0.cap" "$T/cap.gen0.ready" 2>"$T/cap.gen0.log" &
+    ip netns exec "$NS_GEN" python3 "$T/cap.py" "$LAB_GEN_IF" out "$T/kernel.gen0.cap" "$T/cap.gen0.ready" 2>"$T/cap.gen0.log" &
     CAP_GEN=$!
     for _ in $(seq 100); do
       [ -f "$T/cap.dut0.ready" ] && [ -f "$T/cap.gen0.ready" ] && break
@@ -117,7 +119,7 @@ for path in $paths; do
   fi
   gen_start "$path" --rate 2000 --duration 3
   sleep 0.5
-  ip netns exec "$NS_GEN" timeout -s KILL 30 "$BLAST" --iface gen0 --dst-mac 02:4c:42:00:00:02 \
+  ip netns exec "$NS_GEN" timeout -s KILL 30 "$BLAST" --iface "$LAB_GEN_IF" --dst-mac "$LAB_DUT_MAC" \
     --rounds 20 --random 10 --gap-us 50000 --seed "$RANDOM" >"$T/$path.blast.json" 2>"$T/$path.blast.log" ||
     fail "$path: lab-blast failed: $(cat "$T/$path.blast.log")"
   if [ "$path" = kernel ]; then
@@ -138,6 +140,8 @@ for path in $paths; do
   gen_check "$path" zero
   python3 - "$path" "$T/$path.blast.json" "$T/$path.refl.json" "$T/$path.json" "$rx0" "$rx1" "$T" <<'PY' || fail "$path: hostile frames not all counted"
 import ipaddress, json, os, struct, sys
+sys.path.insert(0, os.path.join(os.environ["LAB_ROOT"], "setup"))
+import lab_constants as lc
 path, blast, refl, gen = sys.argv[1], *[json.load(open(f)) for f in sys.argv[2:5]]
 drx = int(sys.argv[6]) - int(sys.argv[5])
 T = sys.argv[7]
@@ -168,8 +172,8 @@ elif path == "dpdk":
 else:
     # lab-kern sees only what the kernel delivers to UDP port 7777: the frames captured on dut0,
     # judged by the kernel's receive checks, then by the lab header
-    GEN_MAC = bytes.fromhex("024c42000001")
-    DUT4, DUT6 = ipaddress.ip_address("198.18.0.2").packed, ipaddress.ip_address("2001:2::2").packed
+    GEN_MAC = bytes.fromhex(lc.LAB_GEN_MAC.replace(":", ""))
+    DUT4, DUT6 = ipaddress.ip_address(lc.LAB_DUT_V4).packed, ipaddress.ip_address(lc.LAB_DUT_V6).packed
     def csum(b):
         if len(b) % 2:
             b += b"\0"
@@ -202,7 +206,7 @@ else:
         # the namespace's InCsumErrors: a bad checksum at any port, on arrival or when read
         if (ck == 0 and v6) or (ck != 0 and csum(pseudo + struct.pack("!HH", 17, ulen) + u) != 0xffff):
             csum_bad[0] += 1
-        if struct.unpack("!H", u[2:4])[0] != 7777:
+        if struct.unpack("!H", u[2:4])[0] != lc.LAB_PORT_DUT:
             return None
         if ck == 0 and v6:
             return None  # IPv6 requires the checksum

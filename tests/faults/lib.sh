@@ -38,8 +38,8 @@ faults_paths() {
 # without --cpu
 refl_cmd() {
   lab_path_argv "$1" "$LAB_BUILD" "$LLAB_PREFIX"
-  echo "${LAB_PATH_ARGV[@]}" --iface dut0 --ready-file "$T/$2.ready" --stats-json "$T/$2.refl.json" \
-    --stats-interval 0 --duration 60 $([ "$FAULTS_TOPOLOGY" = forward ] && echo --out-iface dut1)
+  echo "${LAB_PATH_ARGV[@]}" --iface "$LAB_DUT_IF" --ready-file "$T/$2.ready" --stats-json "$T/$2.refl.json" \
+    --stats-interval 0 --duration 60 $([ "$FAULTS_TOPOLOGY" = forward ] && echo --out-iface "$LAB_DUT1_IF")
 }
 
 # refl_start PATH NAME: start it in the DUT namespace and wait for its ready file (REFL_PID)
@@ -70,15 +70,15 @@ refl_stop() {
 # gen_start NAME ARGS...: lab-gen in the generator namespace, in the background (GEN_PID),
 # bounded by timeout (a hang shows as exit 137)
 gen_start() {
-  local name=$1 to=(--dst 198.18.0.2) needs; shift
+  local name=$1 to=(--dst "$LAB_DUT_V4") needs; shift
   if [ "$FAULTS_TOPOLOGY" = forward ]; then
     # the path is the name's first word (kernel.k, xsk.gen ...)
     needs=" $(lab_path_field "${name%%.*}" needs 2>/dev/null) "
-    to=(--rx-iface gen1 --dst-mac "$(ip netns exec "$NS_DUT" cat /sys/class/net/dut0/address)")
-    case $needs in *" dst=dut "*) to+=(--dst 198.18.0.2) ;; *) to+=(--dst 198.18.1.1) ;; esac
+    to=(--rx-iface "$LAB_GEN1_IF" --dst-mac "$(ip netns exec "$NS_DUT" cat "/sys/class/net/$LAB_DUT_IF/address")")
+    case $needs in *" dst=dut "*) to+=(--dst "$LAB_DUT_V4") ;; *) to+=(--dst "$LAB_GEN1_V4") ;; esac
     case $needs in *" unmarked "*) to+=(--accept-unmarked) ;; esac
   fi
-  ip netns exec "$NS_GEN" timeout -s KILL 60 "$GEN" --iface gen0 "${to[@]}" --stamp \
+  ip netns exec "$NS_GEN" timeout -s KILL 60 "$GEN" --iface "$LAB_GEN_IF" "${to[@]}" --stamp \
     --out "$T/$name.rec" --stats-json "$T/$name.json" "$@" >"$T/$name.gen.log" 2>&1 &
   GEN_PID=$!
 }

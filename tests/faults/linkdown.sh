@@ -24,7 +24,7 @@ for path in $paths; do
     refl_start "$path" "$n" || { fail "$n: reflector did not start"; "$LAB" down >/dev/null 2>&1; continue; }
     gen_start "$n" --rate 2000 --duration 3
     sleep 1
-    if [ $act = down ]; then ip -n "$NS_DUT" link set dut0 down; else ip -n "$NS_DUT" link del dut0; fi
+    if [ $act = down ]; then ip -n "$NS_DUT" link set "$LAB_DUT_IF" down; else ip -n "$NS_DUT" link del "$LAB_DUT_IF"; fi
     gen_wait
     if [ $act = down ]; then
       [ $GEN_RC -eq 0 ] || fail "$n: lab-gen exited $GEN_RC: $(tail -n 1 "$T/$n.gen.log")"
@@ -32,7 +32,7 @@ for path in $paths; do
     else
       # gen0 vanished with its peer: a runtime failure, said in one line naming the interface
       [ $GEN_RC -eq 0 ] || [ $GEN_RC -eq 1 ] || fail "$n: lab-gen exited $GEN_RC (hung or crashed): $(tail -n 1 "$T/$n.gen.log")"
-      [ $GEN_RC -eq 0 ] || grep -q "gen0" "$T/$n.gen.log" || fail "$n: lab-gen's error does not name gen0: $(cat "$T/$n.gen.log")"
+      [ $GEN_RC -eq 0 ] || grep -q "$LAB_GEN_IF" "$T/$n.gen.log" || fail "$n: lab-gen's error does not name $LAB_GEN_IF: $(cat "$T/$n.gen.log")"
       gen_check "$n" any
     fi
     refl_stop

@@ -46,7 +46,7 @@ for path in xsk dpdk; do
   done
   refl_stop
   [ $REFL_RC -eq 0 ] || fail "lab-$path: exited $REFL_RC with capabilities dropped: $(tail -n 2 "$T/p.$path.refl.log" | tr '\n' ' ')"
-  ip -n "$NS_DUT" link show dut0 | grep -q 'prog/xdp' && fail "lab-$path left its XDP program (detach needs the kept CAP_NET_ADMIN)"
+  ip -n "$NS_DUT" link show "$LAB_DUT_IF" | grep -q 'prog/xdp' && fail "lab-$path left its XDP program (detach needs the kept CAP_NET_ADMIN)"
 done
 
 # lab-kern: once its socket is set up it needs no capability at all (nothing to detach)
@@ -71,14 +71,14 @@ caps_of $spid 0000000000000000 "lab-analyze --sample-softnet"
 kill -INT $spid; wait $spid || fail "lab-analyze --sample-softnet failed: $(cat "$T/softnet.log")"
 
 # destinations outside the benchmarking ranges: refused (exit 2), nothing sent from gen0
-tx0=$(ip -n "$NS_GEN" -s -j link show gen0 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["tx"]["packets"])')
+tx0=$(ip -n "$NS_GEN" -s -j link show "$LAB_GEN_IF" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["tx"]["packets"])')
 for dst in 192.0.2.1 10.0.0.1 8.8.8.8 198.20.0.1 2001:db8::1 2001:3::1 ::1; do
   out=$(ip netns exec "$NS_GEN" "$GEN" --dst "$dst" --count 10 --backend udp 2>&1); rc=$?
   [ $rc -eq 2 ] && echo "$out" | grep -q "refused" || fail "lab-gen --dst $dst: exit $rc, not refused: $out"
   out=$(ip netns exec "$NS_GEN" "$GEN" --dst "$dst" --allow-dst --count 10 --backend udp 2>&1); rc=$?
   [ $rc -eq 2 ] || fail "lab-gen --dst $dst --allow-dst without --hw: exit $rc: $out"
 done
-tx1=$(ip -n "$NS_GEN" -s -j link show gen0 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["tx"]["packets"])')
+tx1=$(ip -n "$NS_GEN" -s -j link show "$LAB_GEN_IF" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["tx"]["packets"])')
 [ "$tx1" -le $((tx0 + 4)) ] || fail "gen0 sent $((tx1 - tx0)) frames while every destination was refused"
 echo "# 7 outside destinations refused, gen0 tx +$((tx1 - tx0)) (ND/ARP at most)"
 

@@ -18,15 +18,19 @@ reported: the kernel's time exceeded for kfwd). Prints one line per check, "ok: 
 """
 import argparse
 import ipaddress
+import os
 import struct
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "setup"))
+import lab_constants as lc  # noqa: E402 (common/constants.tsv)
 
 FIELDS = ["frame.number", "eth.src", "eth.dst", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
           "ip.ttl", "ipv6.hlim", "ip.proto", "ipv6.nxt", "ip.checksum.status",
           "udp.checksum.status", "udp.checksum", "udp.srcport", "udp.dstport", "udp.payload", "icmp.type",
           "icmpv6.type"]
-FWD_NETS = [ipaddress.ip_network("198.18.1.0/24"), ipaddress.ip_network("2001:2:0:1::/64")]
+FWD_NETS = [ipaddress.ip_network(lc.LAB_FWD_NET4), ipaddress.ip_network(lc.LAB_FWD_NET6)]
 LAB_MAGIC, F_STAMP, F_STAMPED, F_REFLECTED, F_FORWARDED = 0x4C42, 1, 2, 4, 8
 
 
@@ -81,13 +85,15 @@ def check_frame(a, s, r, why):
         why.append("seq %d: UDP checksum status %s" % (seq, r["udp.checksum.status"]))
     src, dst = (r["ipv6.src"], r["ipv6.dst"]) if v6 else (r["ip.src"], r["ip.dst"])
     if a.mode == "relay":  # a new datagram; kfwd: the kernel forwards it unchanged
-        want = ("2001:2:0:1::2", "2001:2:0:1::1", "7777") if v6 else ("198.18.1.2", "198.18.1.1", "7777")
+        want = (lc.LAB_DUT1_V6, lc.LAB_GEN1_V6, str(lc.LAB_PORT_DUT)) if v6 else \
+            (lc.LAB_DUT1_V4, lc.LAB_GEN1_V4, str(lc.LAB_PORT_DUT))
     else:
-        want = ("2001:2::1", str(s["dst"]), "7778") if v6 else ("198.18.0.1", str(s["dst"]), "7778")
+        want = (lc.LAB_GEN_V6, str(s["dst"]), str(lc.LAB_PORT_GEN)) if v6 else \
+            (lc.LAB_GEN_V4, str(s["dst"]), str(lc.LAB_PORT_GEN))
     if (ipaddress.ip_address(src), ipaddress.ip_address(dst), r["udp.srcport"], r["udp.dstport"]) != \
-            (ipaddress.ip_address(want[0]), ipaddress.ip_address(want[1]), want[2], "7777"):
-        why.append("seq %d: %s:%s -> %s:%s, want %s:%s -> %s:7777" % (
-            seq, src, r["udp.srcport"], dst, r["udp.dstport"], want[0], want[2], want[1]))
+            (ipaddress.ip_address(want[0]), ipaddress.ip_address(want[1]), want[2], str(lc.LAB_PORT_DUT)):
+        why.append("seq %d: %s:%s -> %s:%s, want %s:%s -> %s:%d" % (
+            seq, src, r["udp.srcport"], dst, r["udp.dstport"], want[0], want[2], want[1], lc.LAB_PORT_DUT))
     p = bytes.fromhex(r["udp.payload"].replace(":", ""))
     flags = p[3]
     body = 20 + (16 if s["stamp"] else 0)

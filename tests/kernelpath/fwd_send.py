@@ -3,21 +3,25 @@
 AF_PACKET socket (so that the generator namespace can send to addresses it holds itself, with
 any TTL, and broken IP headers), and a ground-truth log of what it sent.
 
-  fwd_send.py --iface gen0 --dst-mac MAC --src 198.18.0.1 --dst 198.18.1.1 --first 0 --count 200
+  fwd_send.py --iface gen0 --dst-mac MAC --src LAB_GEN_V4 --dst LAB_GEN1_V4 --first 0 --count 200
               [--ttl T | varied] [--stamp-every K] [--kind K] [--size BYTES] --log FILE
 
 Kinds: good; nocsum (good, IPv4 with a zero UDP checksum: none); ttl1 (TTL / hop limit 1 and 0 alternately); magic (wrong lab magic); trunc (lab
 header cut short); marked (LAB_F_FORWARDED already set); badcsum (IPv4 header checksum wrong);
 iptrunc (IP length longer than the frame). Without --ttl the TTL varies with the sequence number
 (2..255), so that "TTL = sent - 1" is checked on many values. The log gets one line per frame:
-"family seq ttl stamped kind dst". Exit 0, 2 on bad arguments.
+"family seq ttl stamped kind dst". Exit 0, 2 on bad arguments. (LAB_*: common/constants.tsv.)
 """
 import argparse
 import ipaddress
+import os
 import socket
 import struct
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "setup"))
+import lab_constants as lc  # noqa: E402 (common/constants.tsv)
 
 LAB_MAGIC, LAB_VERSION = 0x4C42, 1
 F_STAMP, F_FORWARDED = 0x01, 0x08
@@ -78,8 +82,8 @@ def main():
     p.add_argument("--dst-mac", required=True)
     p.add_argument("--src", required=True, type=ipaddress.ip_address)
     p.add_argument("--dst", required=True, type=ipaddress.ip_address)
-    p.add_argument("--sport", type=int, default=7778)
-    p.add_argument("--dport", type=int, default=7777)
+    p.add_argument("--sport", type=int, default=lc.LAB_PORT_GEN)
+    p.add_argument("--dport", type=int, default=lc.LAB_PORT_DUT)
     p.add_argument("--first", type=int, default=0)
     p.add_argument("--count", type=int, default=100)
     p.add_argument("--ttl", type=int)

@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "frame.h"
+#include "lab_constants.h"
 #include "lab_wire.h"
 #include "log.h"
 #include "util.h"
@@ -39,9 +40,9 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: kern_client [options]\n"
 "Sends numbered lab payloads over a UDP socket and checks the reflections (see the source).\n"
-"  --dst ADDR        reflector address (default 198.18.0.2; must be in 198.18.0.0/15 or 2001:2::/48)\n"
-"  --port N          reflector port (default 7777)\n"
-"  --sport N         our source port (default 7778; 0 = any)\n"
+"  --dst ADDR        reflector address (default " LAB_DUT_V4 "; must be in " LAB_NET4 " or " LAB_NET6 ")\n"
+"  --port N          reflector port (default " LAB_PORT_DUT_STR ")\n"
+"  --sport N         our source port (default " LAB_PORT_GEN_STR "; 0 = any)\n"
 "  --count N         packets (default 4096)\n"
 "  --size BYTES      frame size: UDP payload = size - 42 (IPv4) or - 62 (IPv6) (default 64)\n"
 "  --stamp           ask for DUT stamps (LAB_F_STAMP) and check them\n"
@@ -72,7 +73,7 @@ static void parse(struct opts *o, int argc, char **argv)
 		{"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
 	};
 	int c;
-	*o = (struct opts){.dst = "198.18.0.2", .port = LAB_PORT_DUT, .sport = LAB_PORT_GEN,
+	*o = (struct opts){.dst = LAB_DUT_V4, .port = LAB_PORT_DUT, .sport = LAB_PORT_GEN,
 			   .count = 4096, .window = 32, .timeout_ms = 2000, .frame = 64};
 	while ((c = getopt_long(argc, argv, "qh", lo, NULL)) != -1) {
 		switch (c) {
@@ -171,7 +172,7 @@ int main(int argc, char **argv)
 		lab_die(2, "--dst: '%s' is not an address", o.dst);
 	}
 	if (!lab_addr_is_benchmark(family, family == AF_INET ? (void *)&d4->sin_addr : (void *)&d6->sin6_addr))
-		lab_die(2, "--dst %s is outside 198.18.0.0/15 and 2001:2::/48", o.dst);
+		lab_die(2, "--dst %s is outside " LAB_NET4 " and " LAB_NET6, o.dst);
 	size_t over = family == AF_INET ? 42 : 62;
 	if (o.frame < over + LAB_HDR_LEN + (o.stamp ? LAB_STAMP_LEN : 0))
 		lab_die(2, "--size %zu: too small for the lab header%s over %s", o.frame,

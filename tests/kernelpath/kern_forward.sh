@@ -2,13 +2,13 @@
 # kern_forward.sh — the kernel's two forward paths end to end in the forward topology
 # (setup/lab up --topology forward), against what the test sent (fwd_send.py logs it) and what
 # tshark reads on gen1 and gen0 (fwd_check.py):
-#  - lab-kern --forward (the UDP relay): numbered datagrams to dut0's address 198.18.0.2:7777 and
-#    [2001:2::2]:7777 (TTLs 2..255, some stamped) come out of dut1 as new datagrams from
-#    198.18.1.2:7777 to gen1, in order, TTL = sent - 1, checksums good, marked forwarded and
+#  - lab-kern --forward (the UDP relay): numbered datagrams to dut0's address LAB_DUT_V4:7777 and
+#    [LAB_DUT_V6]:7777 (TTLs 2..255, some stamped) come out of dut1 as new datagrams from
+#    LAB_DUT1_V4:7777 to gen1, in order, TTL = sent - 1, checksums good, marked forwarded and
 #    stamped; TTL 1/0, broken lab headers and already-forwarded ones are counted by name and not
 #    sent; nothing comes back on gen0.
-#  - lab-kfwd (the kernel's IP forwarding): numbered datagrams to gen1's own 198.18.1.1 and
-#    2001:2:0:1::1 (sent as raw frames to dut0's MAC) pass the DUT's kernel: in order, TTL - 1,
+#  - lab-kfwd (the kernel's IP forwarding): numbered datagrams to gen1's own LAB_GEN1_V4 and
+#    LAB_GEN1_V6 (sent as raw frames to dut0's MAC) pass the DUT's kernel: in order, TTL - 1,
 #    marked forwarded and stamped by its tc programs (unmarked with --no-bpf); TTL 1/0 (ip_ttl_expired, ICMP time exceeded back on gen0), a bad IPv4 header
 #    checksum and IP lengths beyond the frame (ip_in_malformed), no route (ip_no_route) counted
 #    and not forwarded; ip_forward and IPv6 forwarding on while it runs and back as found after
@@ -18,8 +18,8 @@
 #  - usage errors: exit 2, one line; at the end nothing is left (processes, namespaces).
 #
 #   netns ltNNNN-gen                                  netns ltNNNN-dut
-#   fwd_send.py (AF_PACKET) -> gen0 198.18.0.1 ----- dut0 198.18.0.2   lab-kern --forward | lab-kfwd
-#   dumpcap                    gen1 198.18.1.1 ----- dut1 198.18.1.2
+#   fwd_send.py (AF_PACKET) -> gen0 LAB_GEN_V4 ----- dut0 LAB_DUT_V4   lab-kern --forward | lab-kfwd
+#   dumpcap                    gen1 LAB_GEN1_V4 ----- dut1 LAB_DUT1_V4
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 netns_require_root
@@ -44,7 +44,7 @@ fails=0
 ok() { echo "ok: $*"; }
 nok() { echo "not ok: $*"; fails=$((fails + 1)); }
 mac() { ip -n "$1" -j link show "$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])'; }
-DUT0_MAC=$(mac "$NS_DUT" dut0) DUT1_MAC=$(mac "$NS_DUT" dut1) GEN1_MAC=$(mac "$NS_GEN" gen1)
+DUT0_MAC=$(mac "$NS_DUT" "$LAB_DUT_IF") DUT1_MAC=$(mac "$NS_DUT" "$LAB_DUT1_IF") GEN1_MAC=$(mac "$NS_GEN" "$LAB_GEN1_IF")
 sysctls() { ip netns exec "$NS_DUT" sh -c 'echo $(cat /proc/sys/net/ipv4/ip_forward) $(cat /proc/sys/net/ipv6/conf/all/forwarding)'; }
 
 start_dut() { # name binary args...: in the DUT namespace, waited for until ready
@@ -96,7 +96,7 @@ capture_stop() {
 
 send() { # log args...: fwd_send.py on gen0 to dut0's MAC
   local log=$1; shift
-  ip netns exec "$NS_GEN" python3 "$SEND" --iface gen0 --dst-mac "$DUT0_MAC" --log "$log" "$@" \
+  ip netns exec "$NS_GEN" python3 "$SEND" --iface "$LAB_GEN_IF" --dst-mac "$DUT0_MAC" --log "$log" "$@" \
     || nok "fwd_send.py $*"
 }
 
@@ -108,7 +108,7 @@ check_json() { # name key=value...: the stats JSON holds exactly these (dotted k
 
 judge() { # label args...: fwd_check.py's lines, each counted
   local label=$1 out line; shift
-  out=$(python3 "$CHECK" --gen1 "$TMP/gen1.pcapng" --gen0 "$TMP/gen0.pcapng" --dut0-mac "$DUT0_MAC" \
+  out=$(python3 "$CHECK" --gen1 "$TMP/$LAB_GEN1_IF.pcapng" --gen0 "$TMP/$LAB_GEN_IF.pcapng" --dut0-mac "$DUT0_MAC" \
     --dut1-mac "$DUT1_MAC" --gen1-mac "$GEN1_MAC" "$@" 2>&1)
   while IFS= read -r line; do
     case $line in
@@ -122,26 +122,26 @@ N=300 BAD=8
 
 # --- the relay: lab-kern --mode busy-poll --forward -----------------------------------------
 LOG=$TMP/relay.log
-if start_dut relay "$KERN" --mode busy-poll --forward --iface dut0 --out-iface dut1; then
-  grep -q "forward: IPv4 from 198.18.1.2:7777 on dut1 to 198.18.1.1:7777" "$TMP/relay.err" \
+if start_dut relay "$KERN" --mode busy-poll --forward --iface "$LAB_DUT_IF" --out-iface "$LAB_DUT1_IF"; then
+  grep -q "forward: IPv4 from $LAB_DUT1_V4:$LAB_PORT_DUT on $LAB_DUT1_IF to $LAB_GEN1_V4:$LAB_PORT_DUT" "$TMP/relay.err" \
     && ok "relay: announced" || nok "relay: no forward line: $(cat "$TMP/relay.err")"
-  capture gen0 gen1
-  send "$LOG" --src 198.18.0.1 --dst 198.18.0.2 --first 0 --count $N --stamp-every 3
-  send "$LOG" --src 2001:2::1 --dst 2001:2::2 --first 10000 --count $N --stamp-every 4 --size 160
-  send "$LOG" --src 198.18.0.1 --dst 198.18.0.2 --first 500 --count $BAD --kind nocsum --stamp-every 2
-  send "$LOG" --src 198.18.0.1 --dst 198.18.0.2 --first 20000 --count $BAD --kind ttl1
-  send "$LOG" --src 2001:2::1 --dst 2001:2::2 --first 21000 --count $BAD --kind ttl1
-  send "$LOG" --src 198.18.0.1 --dst 198.18.0.2 --first 22000 --count $BAD --kind magic
-  send "$LOG" --src 2001:2::1 --dst 2001:2::2 --first 23000 --count $BAD --kind trunc
-  send "$LOG" --src 198.18.0.1 --dst 198.18.0.2 --first 24000 --count $BAD --kind marked --stamp-every 2
-  send "$LOG" --src 2001:2::1 --dst 2001:2::2 --first 25000 --count $BAD --kind marked
+  capture "$LAB_GEN_IF" "$LAB_GEN1_IF"
+  send "$LOG" --src "$LAB_GEN_V4" --dst "$LAB_DUT_V4" --first 0 --count $N --stamp-every 3
+  send "$LOG" --src "$LAB_GEN_V6" --dst "$LAB_DUT_V6" --first 10000 --count $N --stamp-every 4 --size 160
+  send "$LOG" --src "$LAB_GEN_V4" --dst "$LAB_DUT_V4" --first 500 --count $BAD --kind nocsum --stamp-every 2
+  send "$LOG" --src "$LAB_GEN_V4" --dst "$LAB_DUT_V4" --first 20000 --count $BAD --kind ttl1
+  send "$LOG" --src "$LAB_GEN_V6" --dst "$LAB_DUT_V6" --first 21000 --count $BAD --kind ttl1
+  send "$LOG" --src "$LAB_GEN_V4" --dst "$LAB_DUT_V4" --first 22000 --count $BAD --kind magic
+  send "$LOG" --src "$LAB_GEN_V6" --dst "$LAB_DUT_V6" --first 23000 --count $BAD --kind trunc
+  send "$LOG" --src "$LAB_GEN_V4" --dst "$LAB_DUT_V4" --first 24000 --count $BAD --kind marked --stamp-every 2
+  send "$LOG" --src "$LAB_GEN_V6" --dst "$LAB_DUT_V6" --first 25000 --count $BAD --kind marked
   capture_stop
   stop_dut relay TERM
   check_json relay path=kernel topology=forward received=$((2 * N + 7 * BAD)) forwarded=$((2 * N + BAD)) \
     not_lab=$((2 * BAD)) malformed=$((2 * BAD)) tx_errors=0 drops.ttl_expired=$((2 * BAD)) \
     drops.udp_rcvbuf_errors=0 drops.socket_rxq_ovfl=0 not_forwarded_by.ttl_expired=$((2 * BAD)) \
     not_forwarded_by.already_marked=$((2 * BAD)) not_forwarded_by.malformed=$((2 * BAD)) \
-    malformed_by.lab_magic=$BAD malformed_by.lab_truncated=$BAD forward.from4=198.18.1.2:7777\ on\ dut1
+    malformed_by.lab_magic=$BAD malformed_by.lab_truncated=$BAD forward.from4="$LAB_DUT1_V4:$LAB_PORT_DUT on $LAB_DUT1_IF"
   judge relay --mode relay --log "$LOG"
 fi
 
@@ -150,24 +150,24 @@ LOG=$TMP/kfwd.log
 before=$(sysctls)
 [ "$before" = "0 0" ] && ok "kfwd: forwarding off before (ip_forward, ipv6 all.forwarding: $before)" \
   || nok "kfwd: forwarding not off after up: $before"
-if start_dut kfwd "$KFWD" --iface dut0 --out-iface dut1; then
+if start_dut kfwd "$KFWD" --iface "$LAB_DUT_IF" --out-iface "$LAB_DUT1_IF"; then
   [ "$(sysctls)" = "1 1" ] && ok "kfwd: forwarding on while it runs" || nok "kfwd: forwarding $(sysctls) while it runs"
-  capture gen0 gen1
-  send "$LOG" --src 198.18.0.1 --dst 198.18.1.1 --first 0 --count $N --stamp-every 5
-  send "$LOG" --src 2001:2::1 --dst 2001:2:0:1::1 --first 10000 --count $N --size 200 --stamp-every 4
-  send "$LOG" --src 198.18.0.1 --dst 198.18.1.1 --first 500 --count $BAD --kind nocsum --stamp-every 2
-  send "$LOG" --src 198.18.0.1 --dst 198.18.1.1 --first 20000 --count $BAD --kind ttl1
-  send "$LOG" --src 2001:2::1 --dst 2001:2:0:1::1 --first 21000 --count $BAD --kind ttl1
-  send "$LOG" --src 198.18.0.1 --dst 198.18.1.1 --first 22000 --count $BAD --kind badcsum
-  send "$LOG" --src 198.18.0.1 --dst 198.18.1.1 --first 23000 --count $BAD --kind iptrunc
-  send "$LOG" --src 2001:2::1 --dst 2001:2:0:1::1 --first 24000 --count $BAD --kind iptrunc
-  send "$LOG" --src 198.18.0.1 --dst 198.19.9.9 --first 25000 --count 4
-  send "$LOG" --src 2001:2::1 --dst 2001:2:9::9 --first 26000 --count 4
-  send "$LOG" --src 198.18.0.1 --dst 198.18.1.1 --first 27000 --count $BAD --kind marked --stamp-every 2
-  send "$LOG" --src 2001:2::1 --dst 2001:2:0:1::1 --first 28000 --count $BAD --kind marked
+  capture "$LAB_GEN_IF" "$LAB_GEN1_IF"
+  send "$LOG" --src "$LAB_GEN_V4" --dst "$LAB_GEN1_V4" --first 0 --count $N --stamp-every 5
+  send "$LOG" --src "$LAB_GEN_V6" --dst "$LAB_GEN1_V6" --first 10000 --count $N --size 200 --stamp-every 4
+  send "$LOG" --src "$LAB_GEN_V4" --dst "$LAB_GEN1_V4" --first 500 --count $BAD --kind nocsum --stamp-every 2
+  send "$LOG" --src "$LAB_GEN_V4" --dst "$LAB_GEN1_V4" --first 20000 --count $BAD --kind ttl1
+  send "$LOG" --src "$LAB_GEN_V6" --dst "$LAB_GEN1_V6" --first 21000 --count $BAD --kind ttl1
+  send "$LOG" --src "$LAB_GEN_V4" --dst "$LAB_GEN1_V4" --first 22000 --count $BAD --kind badcsum
+  send "$LOG" --src "$LAB_GEN_V4" --dst "$LAB_GEN1_V4" --first 23000 --count $BAD --kind iptrunc
+  send "$LOG" --src "$LAB_GEN_V6" --dst "$LAB_GEN1_V6" --first 24000 --count $BAD --kind iptrunc
+  send "$LOG" --src "$LAB_GEN_V4" --dst 198.19.9.9 --first 25000 --count 4
+  send "$LOG" --src "$LAB_GEN_V6" --dst 2001:2:9::9 --first 26000 --count 4
+  send "$LOG" --src "$LAB_GEN_V4" --dst "$LAB_GEN1_V4" --first 27000 --count $BAD --kind marked --stamp-every 2
+  send "$LOG" --src "$LAB_GEN_V6" --dst "$LAB_GEN1_V6" --first 28000 --count $BAD --kind marked
   # routed back out of dut0 by the kernel (to gen0's own address): a forwarder never does
-  send "$LOG" --src 198.18.0.1 --dst 198.18.0.1 --first 29000 --count $BAD
-  send "$LOG" --src 2001:2::1 --dst 2001:2::1 --first 30000 --count $BAD
+  send "$LOG" --src "$LAB_GEN_V4" --dst "$LAB_GEN_V4" --first 29000 --count $BAD
+  send "$LOG" --src "$LAB_GEN_V6" --dst "$LAB_GEN_V6" --first 30000 --count $BAD
   capture_stop
   stop_dut kfwd INT
   check_json kfwd path=kfwd topology=forward received=">=$((2 * N + 10 * BAD + 8))" forwarded=$((2 * N + BAD)) \
@@ -190,10 +190,10 @@ fi
 
 tc_left() { # what tc holds on the DUT's ports
   local i
-  for i in dut0 dut1; do
-    tc -n "$NS_DUT" qdisc show dev $i | grep clsact
-    tc -n "$NS_DUT" filter show dev $i ingress
-    tc -n "$NS_DUT" filter show dev $i egress
+  for i in "$LAB_DUT_IF" "$LAB_DUT1_IF"; do
+    tc -n "$NS_DUT" qdisc show dev "$i" | grep clsact
+    tc -n "$NS_DUT" filter show dev "$i" ingress
+    tc -n "$NS_DUT" filter show dev "$i" egress
   done
 }
 [ -z "$(tc_left)" ] && ok "kfwd: no tc program or clsact qdisc left" || nok "kfwd: left on the ports: $(tc_left)"
@@ -201,9 +201,9 @@ tc_left() { # what tc holds on the DUT's ports
 # --no-bpf: the kernel alone, frames unmarked
 LOG=$TMP/plain.log
 if start_dut kfwd-plain "$KFWD" --no-bpf; then
-  capture gen0 gen1
-  send "$LOG" --src 198.18.0.1 --dst 198.18.1.1 --first 0 --count 50 --stamp-every 5
-  send "$LOG" --src 2001:2::1 --dst 2001:2:0:1::1 --first 10000 --count 50 --stamp-every 5
+  capture "$LAB_GEN_IF" "$LAB_GEN1_IF"
+  send "$LOG" --src "$LAB_GEN_V4" --dst "$LAB_GEN1_V4" --first 0 --count 50 --stamp-every 5
+  send "$LOG" --src "$LAB_GEN_V6" --dst "$LAB_GEN1_V6" --first 10000 --count 50 --stamp-every 5
   capture_stop
   stop_dut kfwd-plain TERM
   check_json kfwd-plain forwarded=100 tc.attached=False mode=ip-forward
@@ -220,14 +220,14 @@ fi
 ip netns exec "$NS_DUT" sysctl -q -w net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
 # --cpu N: dut0's receive processing steered to core N (RPS) while it runs, put back after; the
 # numbered datagrams still all arrive
-rps() { ip netns exec "$NS_DUT" cat /sys/class/net/dut0/queues/rx-0/rps_cpus; }
-ip netns exec "$NS_DUT" sh -c 'echo 0 >/sys/class/net/dut0/queues/rx-0/rps_cpus'
+rps() { ip netns exec "$NS_DUT" cat "/sys/class/net/$LAB_DUT_IF/queues/rx-0/rps_cpus"; }
+ip netns exec "$NS_DUT" sh -c "echo 0 >/sys/class/net/$LAB_DUT_IF/queues/rx-0/rps_cpus"
 RCPU=$(( $(nproc) - 1 )); RMASK=$(printf '%x' $((1 << RCPU)))
 if start_dut kfwd-rps "$KFWD" --cpu "$RCPU"; then
   during=$(rps)
   LOG=$TMP/rps.log
-  capture gen0 gen1
-  send "$LOG" --src 198.18.0.1 --dst 198.18.1.1 --first 0 --count 50 --stamp-every 5
+  capture "$LAB_GEN_IF" "$LAB_GEN1_IF"
+  send "$LOG" --src "$LAB_GEN_V4" --dst "$LAB_GEN1_V4" --first 0 --count 50 --stamp-every 5
   capture_stop
   stop_dut kfwd-rps INT
   [ "$((16#$during))" = "$((16#$RMASK))" ] && ok "kfwd --cpu $RCPU: dut0 rx-0 rps_cpus $during while it ran" ||
@@ -247,7 +247,7 @@ if start_dut kfwd-kill "$KFWD"; then
   [ "$(sysctls)" = "1 1" ] && ok "kfwd: kill -9 leaves forwarding on (as --help says)" \
     || nok "kfwd: after kill -9 forwarding is $(sysctls)"
   if start_dut kfwd-after "$KFWD"; then
-    m=$(tc -n "$NS_DUT" filter show dev dut0 ingress | grep -c "name kfwd_rx")
+    m=$(tc -n "$NS_DUT" filter show dev "$LAB_DUT_IF" ingress | grep -c "name kfwd_rx")
     stop_dut kfwd-after TERM
     [ "$m" = 1 ] && ok "kfwd: the next lab-kfwd replaced the programs left (one kfwd_rx on dut0 ingress)" \
       || nok "kfwd: $m kfwd_rx programs on dut0 ingress after a kill -9 and a new lab-kfwd"
@@ -262,12 +262,12 @@ expect2() { # label cmd...
   if [ $rc -eq 2 ] && [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ]; then ok "$label: exit 2: $err"
   else nok "$label: exit $rc, stderr: $err"; fi
 }
-expect2 "kfwd out-iface = iface" ip netns exec "$NS_DUT" "$KFWD" --out-iface dut0
+expect2 "kfwd out-iface = iface" ip netns exec "$NS_DUT" "$KFWD" --out-iface "$LAB_DUT_IF"
 expect2 "kfwd no such out-iface" ip netns exec "$NS_DUT" "$KFWD" --out-iface nosuch0
 expect2 "kfwd outside the lab" "$KFWD" --duration 1
-expect2 "kern --out-iface without --forward" ip netns exec "$NS_DUT" "$KERN" --out-iface dut1
+expect2 "kern --out-iface without --forward" ip netns exec "$NS_DUT" "$KERN" --out-iface "$LAB_DUT1_IF"
 expect2 "kern --to outside the lab's nets" ip netns exec "$NS_DUT" "$KERN" --forward --to 10.0.0.1
-expect2 "kern --forward out of its own port" ip netns exec "$NS_DUT" "$KERN" --forward --out-iface dut0
+expect2 "kern --forward out of its own port" ip netns exec "$NS_DUT" "$KERN" --forward --out-iface "$LAB_DUT_IF"
 [ "$(sysctls)" = "0 0" ] && ok "usage errors left forwarding off" || nok "forwarding $(sysctls) after the usage errors"
 "$KFWD" --help | tr '\n' ' ' | grep -q "kill -9 leaves forwarding on" && ok "kfwd --help" || nok "kfwd --help lacks the kill -9 note"
 "$KERN" --help | grep -q -- "--out-iface" && ok "kern --help" || nok "kern --help lacks --out-iface"

@@ -8,7 +8,7 @@
 #
 #   netns ltNNNN-gen                                 netns ltNNNN-dut
 #   kern_client (UDP :7778)                          lab-kern --mode M (UDP [::]:7777, dual-stack)
-#   [gen0 198.18.0.1, 2001:2::1] <------ veth ------> [dut0 198.18.0.2, 2001:2::2]
+#   [gen0 LAB_GEN_V4, LAB_GEN_V6] <------ veth ------> [dut0 LAB_DUT_V4, LAB_DUT_V6]
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 netns_require_root
@@ -67,8 +67,8 @@ for mode in blocking busy-poll epoll; do
   client "$mode 1500 B stamped" --count $N --size 1500 --stamp
   good=$((2 * N))
   if [ "$mode" = blocking ]; then
-    client "$mode IPv6 1500 B stamped" --dst 2001:2::2 --count $N --size 1500 --stamp
-    client "$mode IPv6 98 B stamped" --dst 2001:2::2 --count 64 --size 98 --stamp
+    client "$mode IPv6 1500 B stamped" --dst "$LAB_DUT_V6" --count $N --size 1500 --stamp
+    client "$mode IPv6 98 B stamped" --dst "$LAB_DUT_V6" --count 64 --size 98 --stamp
     good=$((good + N + 64))
   fi
   for kind in trunc magic version flags stamp-trunc reflected; do
@@ -88,7 +88,7 @@ done
 
 # receive-buffer overflow: a flood into a minimal buffer; every packet is received or counted at
 # exactly one drop point (veth drops, were there any, are added from the link counters)
-veth_drops() { ip -n "$NS_DUT" -s -j link show dut0 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["dropped"])'; }
+veth_drops() { ip -n "$NS_DUT" -s -j link show "$LAB_DUT_IF" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["dropped"])'; }
 if start_kern flood --mode epoll --rcvbuf 1; then
   v0=$(veth_drops)
   ip netns exec "$NS_GEN" "$CLIENT" --flood --count 3000 --size 1500 --timeout-ms 300 >/dev/null 2>&1
@@ -112,11 +112,11 @@ PY
   [ -z "$r" ] && ok "flood: every packet received or counted once ($(cat "$TMP/flood.out" | sed -n 's/.*| drops/drops/p' | cut -d'|' -f1))" || nok "flood: $r"
 fi
 
-# one address of one family: an AF_INET socket on 198.18.0.2
-if start_kern addr4 --addr 198.18.0.2; then
+# one address of one family: an AF_INET socket on LAB_DUT_V4
+if start_kern addr4 --addr "$LAB_DUT_V4"; then
   client "addr4 64 B" --count 256 --size 64
   stop_kern addr4
-  check_json addr4 bind=198.18.0.2:7777 received=256 reflected=256
+  check_json addr4 bind="$LAB_DUT_V4:$LAB_PORT_DUT" received=256 reflected=256
 fi
 
 # --duration ends the run by itself, with the JSON

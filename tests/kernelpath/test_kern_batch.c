@@ -10,6 +10,7 @@
 
 #include "kern_batch.h"
 #include "kern_sock.h"
+#include "lab_constants.h"
 
 static size_t lab_payload(uint8_t *b, size_t len, uint32_t seq, uint8_t flags)
 {
@@ -109,7 +110,7 @@ static void rx_meta_v6_mapped(void **state)
 	struct timespec ts[3] = {{.tv_sec = 1700000000, .tv_nsec = 123456789}, {0}, {0}};
 	uint32_t ovfl = 17;
 	struct in6_pktinfo pi = {.ipi6_ifindex = 5};
-	inet_pton(AF_INET6, "::ffff:198.18.0.2", &pi.ipi6_addr);
+	inet_pton(AF_INET6, "::ffff:" LAB_DUT_V4, &pi.ipi6_addr);
 	size_t off = put_cmsg(ctl, 0, SOL_SOCKET, SCM_TIMESTAMPING, ts, sizeof(ts));
 	off = put_cmsg(ctl, off, SOL_SOCKET, SO_RXQ_OVFL, &ovfl, sizeof(ovfl));
 	off = put_cmsg(ctl, off, IPPROTO_IPV6, IPV6_PKTINFO, &pi, sizeof(pi));
@@ -138,7 +139,7 @@ static void rx_meta_v4_and_empty(void **state)
 	(void)state;
 	uint8_t ctl[KERN_RX_CMSG_LEN] __attribute__((aligned(8))) = {0};
 	struct in_pktinfo pi = {.ipi_ifindex = 3};
-	inet_pton(AF_INET, "198.18.0.2", &pi.ipi_addr);
+	inet_pton(AF_INET, LAB_DUT_V4, &pi.ipi_addr);
 	inet_pton(AF_INET, "198.18.0.9", &pi.ipi_spec_dst);
 	/* an all-zero software stamp means the kernel took none */
 	struct timespec ts[3] = {{0}, {0}, {.tv_sec = 5}};

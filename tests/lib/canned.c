@@ -1,5 +1,6 @@
 /* canned.c — see canned.h. Every malformed frame starts from a good one and breaks one thing. */
 #include "canned.h"
+#include "lab_constants.h"
 
 #include <arpa/inet.h>
 #include <string.h>
@@ -14,11 +15,11 @@ void canned_flow(struct lab_flow *f, int family, int vlan_id)
 	memcpy(f->dst_mac, dut_mac, 6);
 	f->family = family;
 	if (family == AF_INET) {
-		inet_pton(AF_INET, "198.18.0.1", &f->src);
-		inet_pton(AF_INET, "198.18.0.2", &f->dst);
+		inet_pton(AF_INET, LAB_GEN_V4, &f->src);
+		inet_pton(AF_INET, LAB_DUT_V4, &f->dst);
 	} else {
-		inet_pton(AF_INET6, "2001:2::1", &f->src);
-		inet_pton(AF_INET6, "2001:2::2", &f->dst);
+		inet_pton(AF_INET6, LAB_GEN_V6, &f->src);
+		inet_pton(AF_INET6, LAB_DUT_V6, &f->dst);
 	}
 	f->sport = LAB_PORT_GEN;
 	f->dport = LAB_PORT_DUT;

@@ -17,7 +17,7 @@ struct canned {
 	enum lab_verdict expect;
 };
 
-/* The flow every canned frame is built on: gen (198.18.0.1 / 2001:2::1) -> dut (.2 / ::2). */
+/* The flow every canned frame is built on: gen (LAB_GEN_V4 / LAB_GEN_V6) -> dut (LAB_DUT_V4 / LAB_DUT_V6). */
 void canned_flow(struct lab_flow *f, int family, int vlan_id);
 
 /* Fill out[] (room for max) and return how many frames there are. */

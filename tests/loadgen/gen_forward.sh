@@ -24,12 +24,12 @@ jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
 for k in sys.argv[2].split("."): d=d[k]
 print(d)' "$1" "$2"; }
 "$LAB" up --topology forward || { echo "not ok: lab up --topology forward"; exit 1; }
-ip -n "$NS_GEN" link show gen1 >/dev/null 2>&1 && ip -n "$NS_DUT" link show dut1 >/dev/null 2>&1 &&
+ip -n "$NS_GEN" link show "$LAB_GEN1_IF" >/dev/null 2>&1 && ip -n "$NS_DUT" link show "$LAB_DUT1_IF" >/dev/null 2>&1 &&
   ok "gen1 and dut1 exist" || bad "the second link is missing"
 [ "$(ip netns exec "$NS_DUT" sysctl -n net.ipv4.ip_forward)" = 0 ] && ok "IP forwarding off in the DUT namespace after up" ||
   bad "ip_forward is on after up"
 ip netns exec "$NS_DUT" sysctl -q -w net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
-DMAC=$(ip netns exec "$NS_DUT" cat /sys/class/net/dut0/address)
+DMAC=$(ip netns exec "$NS_DUT" cat "/sys/class/net/$LAB_DUT_IF/address")
 
 cap_start() { # IF FILE [NS]
   ip netns exec "${3:-$NS_GEN}" tshark -q -i "$1" -w "$2" -f udp >/dev/null 2>&1 &
@@ -41,11 +41,11 @@ cap_stop() { sleep 0.5; kill -INT $cpid 2>/dev/null; wait $cpid 2>/dev/null; }
 
 N=3000
 for be in xsk udp; do
-  for dst in 198.18.1.1 2001:2:0:1::1; do
+  for dst in "$LAB_GEN1_V4" "$LAB_GEN1_V6"; do
     flows=1; [ $be = xsk ] && flows=4
-    cap_start gen0 "$T/g0.pcap"
-    ip netns exec "$NS_GEN" timeout -s INT -k 5 60 "$GEN" --backend $be --iface gen0 --rx-iface gen1 \
-      --dst $dst --dst-mac "$DMAC" --accept-unmarked --rate 5000 --count $N --flows $flows --tail-ms 500 \
+    cap_start "$LAB_GEN_IF" "$T/g0.pcap"
+    ip netns exec "$NS_GEN" timeout -s INT -k 5 60 "$GEN" --backend $be --iface "$LAB_GEN_IF" --rx-iface "$LAB_GEN1_IF" \
+      --dst "$dst" --dst-mac "$DMAC" --accept-unmarked --rate 5000 --count $N --flows $flows --tail-ms 500 \
       --stats-json "$T/s.json" --out "$T/r.rec" --quiet 2>"$T/gen.log"
     rc=$?
     cap_stop
@@ -53,7 +53,7 @@ for be in xsk udp; do
     got="sent=$(jget "$T/s.json" sent) received=$(jget "$T/s.json" received) lost=$(jget "$T/s.json" lost) malformed=$(jget "$T/s.json" malformed)"
     [ "$got" = "sent=$N received=$N lost=0 malformed=0" ] && ok "$be $dst: $got" || bad "$be $dst: $got"
     # on gen0 only what went out: nothing forwarded comes back there (frames to gen0's MAC)
-    back=$(tshark -r "$T/g0.pcap" -Y "eth.dst == $(ip netns exec "$NS_GEN" cat /sys/class/net/gen0/address)" 2>/dev/null | wc -l)
+    back=$(tshark -r "$T/g0.pcap" -Y "eth.dst == $(ip netns exec "$NS_GEN" cat "/sys/class/net/$LAB_GEN_IF/address")" 2>/dev/null | wc -l)
     [ "$back" = 0 ] && ok "$be $dst: nothing came back on gen0" || bad "$be $dst: $back frames came back on gen0"
   done
 done
@@ -61,14 +61,15 @@ done
 # flows: a capture of what the DUT sends to gen1 (on dut1: on gen1 the XDP program hands the frames
 # to lab-gen's socket before any packet tap), the lab header's seq (UDP payload bytes 4..7)
 # against the source port
-cap_start dut1 "$T/g1.pcap" "$NS_DUT"
-ip netns exec "$NS_GEN" timeout -s INT -k 5 60 "$GEN" --backend xsk --iface gen0 --rx-iface gen1 \
-  --dst 198.18.1.1 --dst-mac "$DMAC" --accept-unmarked --rate 5000 --count 1000 --flows 5 --tail-ms 500 \
+cap_start "$LAB_DUT1_IF" "$T/g1.pcap" "$NS_DUT"
+ip netns exec "$NS_GEN" timeout -s INT -k 5 60 "$GEN" --backend xsk --iface "$LAB_GEN_IF" --rx-iface "$LAB_GEN1_IF" \
+  --dst "$LAB_GEN1_V4" --dst-mac "$DMAC" --accept-unmarked --rate 5000 --count 1000 --flows 5 --tail-ms 500 \
   --quiet 2>"$T/gen.log"
 cap_stop
 tshark -r "$T/g1.pcap" -T fields -e udp.srcport -e udp.payload -e ip.ttl 2>/dev/null >"$T/f.txt"
-res=$(python3 - "$T/f.txt" <<'PY'
+res=$(python3 - "$T/f.txt" "$LAB_PORT_GEN" <<'PY'
 import sys
+gen_port = int(sys.argv[2])  # lab-gen's first source port (LAB_PORT_GEN)
 n = wrong = ttl = 0
 seen = set()
 for line in open(sys.argv[1]):
@@ -78,7 +79,7 @@ for line in open(sys.argv[1]):
     seq = int(f[1][8:16], 16)
     n += 1
     seen.add(int(f[0]))
-    if int(f[0]) != 7778 + seq % 5:
+    if int(f[0]) != gen_port + seq % 5:
         wrong += 1
     if int(f[2]) != 63:
         ttl += 1
@@ -89,19 +90,19 @@ PY
   bad "--flows 5: packets / wrong port / ports / wrong TTL = $res"
 
 # unmarked frames are not taken without --accept-unmarked (the kernel does not mark what it forwards)
-ip netns exec "$NS_GEN" timeout -s INT -k 5 60 "$GEN" --iface gen0 --rx-iface gen1 --dst 198.18.1.1 \
+ip netns exec "$NS_GEN" timeout -s INT -k 5 60 "$GEN" --iface "$LAB_GEN_IF" --rx-iface "$LAB_GEN1_IF" --dst "$LAB_GEN1_V4" \
   --dst-mac "$DMAC" --rate 5000 --count 500 --tail-ms 300 --stats-json "$T/u.json" --quiet 2>/dev/null
 [ "$(jget "$T/u.json" received)" = 0 ] && ok "without --accept-unmarked: 0 of 500 unmarked frames taken" ||
   bad "unmarked frames were taken: $(jget "$T/u.json" received)"
 
 # usage errors: exit 2 before anything is sent
-ip netns exec "$NS_GEN" "$GEN" --iface gen0 --rx-iface gen0 --dst 198.18.1.1 --count 1 2>"$T/e.txt"; rc=$?
+ip netns exec "$NS_GEN" "$GEN" --iface "$LAB_GEN_IF" --rx-iface "$LAB_GEN_IF" --dst "$LAB_GEN1_V4" --count 1 2>"$T/e.txt"; rc=$?
 [ $rc = 2 ] && grep -q "rx-iface" "$T/e.txt" && ok "--rx-iface = --iface: exit 2" || bad "--rx-iface = --iface: exit $rc: $(cat "$T/e.txt")"
-ip netns exec "$NS_GEN" "$GEN" --iface gen0 --rx-iface nosuch0 --dst 198.18.1.1 --count 1 2>"$T/e.txt"; rc=$?
+ip netns exec "$NS_GEN" "$GEN" --iface "$LAB_GEN_IF" --rx-iface nosuch0 --dst "$LAB_GEN1_V4" --count 1 2>"$T/e.txt"; rc=$?
 [ $rc = 2 ] && ok "--rx-iface nosuch0: exit 2 ($(cat "$T/e.txt"))" || bad "--rx-iface nosuch0: exit $rc"
-ip netns exec "$NS_GEN" "$GEN" --backend udp --flows 2 --dst 198.18.0.2 --count 1 2>"$T/e.txt"; rc=$?
+ip netns exec "$NS_GEN" "$GEN" --backend udp --flows 2 --dst "$LAB_DUT_V4" --count 1 2>"$T/e.txt"; rc=$?
 [ $rc = 2 ] && ok "--flows 2 with udp: exit 2" || bad "--flows 2 with udp: exit $rc"
-ip netns exec "$NS_GEN" "$GEN" --flows 65 --dst 198.18.0.2 --count 1 2>"$T/e.txt"; rc=$?
+ip netns exec "$NS_GEN" "$GEN" --flows 65 --dst "$LAB_DUT_V4" --count 1 2>"$T/e.txt"; rc=$?
 [ $rc = 2 ] && ok "--flows 65: exit 2" || bad "--flows 65: exit $rc"
 
 "$LAB" down >/dev/null 2>&1

@@ -56,7 +56,7 @@ ip netns exec "$NS_DUT" "$REFL" -r "$T/ready" >"$T/refl.txt" 2>&1 &
 rpid=$!
 for _ in $(seq 50); do [ -f "$T/ready" ] && break; sleep 0.1; done
 mkdir -p "$T/run/records"
-ip netns exec "$NS_GEN" "$GEN" --backend udp --dst 198.18.0.2 --rate 2000 --duration 10 \
+ip netns exec "$NS_GEN" "$GEN" --backend udp --dst "$LAB_DUT_V4" --rate 2000 --duration 10 \
   --path kernel --out "$T/run/records/kernel.rec" 2>"$T/gen.log" &
 gpid=$!
 sleep 5
@@ -98,9 +98,9 @@ fi
 mkdir -p "$T/small"
 if mount -t tmpfs -o size=64k tmpfs "$T/small"; then
   echo planted >"$T/small/old.rec"
-  ip netns exec "$NS_GEN" timeout 20 "$GEN" --backend udp --dst 198.18.0.2 --rate 2000 --count 4000 \
+  ip netns exec "$NS_GEN" timeout 20 "$GEN" --backend udp --dst "$LAB_DUT_V4" --rate 2000 --count 4000 \
     --path kernel --out "$T/small/new.rec" --quiet 2>"$T/full.err"; rc=$?
-  ip netns exec "$NS_GEN" timeout 20 "$GEN" --backend udp --dst 198.18.0.2 --rate 2000 --count 4000 \
+  ip netns exec "$NS_GEN" timeout 20 "$GEN" --backend udp --dst "$LAB_DUT_V4" --rate 2000 --count 4000 \
     --path kernel --out "$T/small/old.rec" --quiet 2>"$T/full2.err"; rc2=$?
   if [ $rc -eq 2 ] && [ $rc2 -eq 2 ] && [ "$(grep -c . "$T/full.err")" -eq 1 ] && grep -q "No space left" "$T/full.err"; then
     ok "a disk too small refused before the run: $(cat "$T/full.err")"
@@ -116,7 +116,7 @@ fi
 
 # 4. more records than memory: 10 Mpps for a week (300 TB of records)
 start=$(date +%s%N)
-ip netns exec "$NS_GEN" timeout 20 "$GEN" --backend udp --dst 198.18.0.2 --rate 10000000 \
+ip netns exec "$NS_GEN" timeout 20 "$GEN" --backend udp --dst "$LAB_DUT_V4" --rate 10000000 \
   --duration 604800 --out "$T/huge.rec" --quiet 2>"$T/huge.err"; rc=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 if [ $rc -eq 2 ] && [ "$(grep -c . "$T/huge.err")" -eq 1 ] && grep -q "more than the" "$T/huge.err" && [ ! -e "$T/huge.rec" ] && [ $ms -lt 5000 ]; then

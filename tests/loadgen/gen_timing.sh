@@ -11,7 +11,7 @@
 #
 #   netns ltNNNN-gen                               netns ltNNNN-dut
 #   [lab-gen --backend udp --timing kernel|user]   [lab-kern --mode blocking :7777]
-#   gen0 198.18.0.1 :7778 <-------- veth --------> dut0 198.18.0.2
+#   gen0 LAB_GEN_V4 :7778 <-------- veth --------> dut0 LAB_DUT_V4
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 netns_require_root
@@ -43,7 +43,7 @@ done
 "$GEN" --help | grep -q -- "--timing T" && ok "--help names --timing" || bad "--help does not name --timing"
 
 rm -f "$T/ready"
-ip netns exec "$NS_DUT" "$KERN" --mode blocking --iface dut0 --ready-file "$T/ready" --duration 120 \
+ip netns exec "$NS_DUT" "$KERN" --mode blocking --iface "$LAB_DUT_IF" --ready-file "$T/ready" --duration 120 \
   >"$T/kern.out" 2>"$T/kern.err" &
 KPID=$!
 for _ in $(seq 100); do [ -s "$T/ready" ] && break; sleep 0.05; done

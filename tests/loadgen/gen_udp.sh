@@ -5,7 +5,7 @@
 #
 #   netns ltNNNN-gen                          netns ltNNNN-dut
 #   [lab-gen --backend udp] gen0 <--veth--> dut0 [mini_reflect :7777]
-#        198.18.0.1 / 2001:2::1 :7778            198.18.0.2 / 2001:2::2
+#        LAB_GEN_V4 / LAB_GEN_V6 :7778            LAB_DUT_V4 / LAB_DUT_V6
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 netns_require_root
@@ -23,7 +23,7 @@ bad() { echo "not ok: $*"; fails=$((fails+1)); }
 jget() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 kv() { tr ' ' '\n' <"$1" | sed -n "s/^$2=//p"; }
 rcvbuf_errors() { ip netns exec "$1" awk '/^Udp:/ {n++} /^Udp:/ && n==2 {print $6}' /proc/net/snmp; }
-tx_packets() { ip netns exec "$NS_GEN" cat /sys/class/net/gen0/statistics/tx_packets; }
+tx_packets() { ip netns exec "$NS_GEN" cat "/sys/class/net/$LAB_GEN_IF/statistics/tx_packets"; }
 
 # rec_check FILE COUNT STATS: the record file is complete, holds COUNT records in order, and
 # its flags add up to the stats' received / duplicated
@@ -55,13 +55,13 @@ PY
 
 # 1. every packet accounted, IPv4 and IPv6
 for fam in 4 6; do
-  if [ $fam = 4 ]; then dst=198.18.0.2; ropt=""; else dst=2001:2::2; ropt="-6"; fi
+  if [ $fam = 4 ]; then dst=$LAB_DUT_V4; ropt=""; else dst=$LAB_DUT_V6; ropt="-6"; fi
   rm -f "$T/ready"
   ip netns exec "$NS_DUT" "$REFL" $ropt -x 100 -u 50 -d 30 -r "$T/ready" >"$T/refl$fam.txt" &
   rpid=$!
   for _ in $(seq 50); do [ -f "$T/ready" ] && break; sleep 0.1; done
   e0=$(rcvbuf_errors "$NS_GEN"); d0=$(rcvbuf_errors "$NS_DUT")
-  ip netns exec "$NS_GEN" timeout -s INT -k 5 30 "$GEN" --backend udp --dst $dst --rate 10000 \
+  ip netns exec "$NS_GEN" timeout -s INT -k 5 30 "$GEN" --backend udp --dst "$dst" --rate 10000 \
     --count 10000 --stamp --path kernel --out "$T/v$fam.rec" --stats-json "$T/v$fam.json" \
     2>"$T/gen$fam.log"
   rc=$?
@@ -119,7 +119,7 @@ after=$(tx_packets)
   || bad "guard: gen0 tx_packets $before -> $after"
 
 # 5. usage errors exit 2
-for args in "--size 70 --stamp" "--size 81 --dst 2001:2::2" "--pattern zigzag" "--count 5 --duration 1" "--rate 0"; do
+for args in "--size 70 --stamp" "--size 81 --dst $LAB_DUT_V6" "--pattern zigzag" "--count 5 --duration 1" "--rate 0"; do
   ip netns exec "$NS_GEN" "$GEN" --backend udp $args 2>/dev/null
   rc=$?; [ $rc -eq 2 ] && ok "usage: $args -> 2" || bad "usage: $args -> $rc"
 done

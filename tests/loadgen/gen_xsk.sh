@@ -6,7 +6,7 @@
 #   netns ltNNNN-gen                                   netns ltNNNN-dut
 #   [lab-gen --backend xsk]                            [mini_reflect :7777]
 #     AF_XDP socket <- XDP (reflected, :7778) gen0 <--veth--> dut0
-#        198.18.0.1 / 2001:2::1                           198.18.0.2 / 2001:2::2
+#        LAB_GEN_V4 / LAB_GEN_V6                           LAB_DUT_V4 / LAB_DUT_V6
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 netns_require_root
@@ -24,7 +24,7 @@ bad() { echo "not ok: $*"; fails=$((fails+1)); }
 jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
 for k in sys.argv[2].split("."): d=d[k]
 print(d)' "$1" "$2"; }
-no_xdp() { ! ip -n "$NS_GEN" link show gen0 | grep -q "prog/xdp"; }
+no_xdp() { ! ip -n "$NS_GEN" link show "$LAB_GEN_IF" | grep -q "prog/xdp"; }
 start_refl() { # args...
   rm -f "$T/ready"
   ip netns exec "$NS_DUT" "$REFL" -d 30 -r "$T/ready" "$@" >"$T/refl.txt" &
@@ -34,10 +34,10 @@ start_refl() { # args...
 stop_refl() { kill -INT $rpid 2>/dev/null; wait $rpid; }
 
 # 1. every packet accounted, IPv4 and IPv6
-for dst in 198.18.0.2 2001:2::2; do
-  ropt=""; [ "$dst" = 2001:2::2 ] && ropt="-6"
+for dst in "$LAB_DUT_V4" "$LAB_DUT_V6"; do
+  ropt=""; [ "$dst" = "$LAB_DUT_V6" ] && ropt="-6"
   start_refl $ropt -x 100 -u 50
-  ip netns exec "$NS_GEN" timeout -s INT -k 5 30 "$GEN" --backend xsk --dst $dst --rate 10000 \
+  ip netns exec "$NS_GEN" timeout -s INT -k 5 30 "$GEN" --backend xsk --dst "$dst" --rate 10000 \
     --count 10000 --stamp --tail-ms 500 --stats-json "$T/x.json" 2>"$T/gen.log"
   rc=$?
   stop_refl
@@ -56,7 +56,7 @@ start_refl
 ip netns exec "$NS_GEN" "$GEN" --backend xsk --rate 5000 --duration 20 --quiet --stats-json "$T/int.json" &
 gpid=$!
 sleep 1.5
-ip -n "$NS_GEN" link show gen0 | grep -q "prog/xdp" && ok "xsk: XDP program attached while running" \
+ip -n "$NS_GEN" link show "$LAB_GEN_IF" | grep -q "prog/xdp" && ok "xsk: XDP program attached while running" \
   || bad "xsk: no XDP program on gen0 while running"
 kill -INT $gpid; wait $gpid; rc=$?
 stop_refl
@@ -95,7 +95,7 @@ for be in xsk udp; do
     bad "capture $be: exit $rc, events '$ev', frames '$fr'"; continue
   fi
   if command -v tshark >/dev/null; then
-    n=$(tshark -r "$T/$be.pcap" -o udp.check_checksum:TRUE -Y "udp.srcport == 7777 && udp.dstport == 7778 && udp.checksum.status == 1" 2>/dev/null | wc -l)
+    n=$(tshark -r "$T/$be.pcap" -o udp.check_checksum:TRUE -Y "udp.srcport == $LAB_PORT_DUT && udp.dstport == $LAB_PORT_GEN && udp.checksum.status == 1" 2>/dev/null | wc -l)
     tot=$(tshark -r "$T/$be.pcap" 2>/dev/null | wc -l)
     [ "$tot" = "$fr" ] && [ "$n" = "$fr" ] && ok "capture $be: $ev events, $fr frames, all reflected lab frames with good UDP checksums" \
       || bad "capture $be: tshark reads $tot frames ($n good lab reflections), stats say $fr"

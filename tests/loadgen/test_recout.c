@@ -15,6 +15,7 @@
 
 #include "gen.h"
 #include "hist.h"
+#include "lab_constants.h"
 #include "rec.h"
 #include "run.h"
 
@@ -56,8 +57,8 @@ static void run_and_write(uint64_t count, uint64_t handed_out)
 {
 	struct gen_run g;
 	memset(&g, 0, sizeof(g));
-	g.cfg.iface = "gen0";
-	g.cfg.dst_text = "2001:2::2";
+	g.cfg.iface = LAB_GEN_IF;
+	g.cfg.dst_text = LAB_DUT_V6;
 	g.cfg.path = "xsk";
 	g.cfg.flow.family = AF_INET6;
 	g.cfg.frame_size = 98;
@@ -98,8 +99,8 @@ static void run_and_write(uint64_t count, uint64_t handed_out)
 	assert_string_equal(f.hdr.path, "xsk");
 	assert_string_equal(f.hdr.backend, "af_xdp copy busy-poll");
 	assert_string_equal(f.hdr.pattern, "poisson");
-	assert_string_equal(f.hdr.iface, "gen0");
-	assert_string_equal(f.hdr.dst, "2001:2::2");
+	assert_string_equal(f.hdr.iface, LAB_GEN_IF);
+	assert_string_equal(f.hdr.dst, LAB_DUT_V6);
 	assert_int_equal(f.hdr.family, 6);
 	assert_int_equal(f.hdr.seed, 77);
 	assert_int_equal(f.hdr.rate_pps, 100000);

@@ -18,10 +18,10 @@ check_clean() { # label
 
 # a full up/down
 "$LAB" up || { echo "not ok: up failed"; exit 1; }
-ip netns exec "$NS_DUT" ping -c1 -W2 198.18.0.1 >/dev/null || { echo "not ok: no IPv4 between gen and dut"; fails=$((fails+1)); }
-ip netns exec "$NS_GEN" ping -6 -c1 -W2 2001:2::2 >/dev/null || { echo "not ok: no IPv6 between gen and dut"; fails=$((fails+1)); }
+ip netns exec "$NS_DUT" ping -c1 -W2 "$LAB_GEN_V4" >/dev/null || { echo "not ok: no IPv4 between gen and dut"; fails=$((fails+1)); }
+ip netns exec "$NS_GEN" ping -6 -c1 -W2 "$LAB_DUT_V6" >/dev/null || { echo "not ok: no IPv6 between gen and dut"; fails=$((fails+1)); }
 if ip -n "$NS_GEN" route show default | grep -q . ; then echo "not ok: default route in $NS_GEN"; fails=$((fails+1)); fi
-ip netns exec "$NS_GEN" ethtool -k gen0 | grep -q '^tx-checksumming: off' || { echo "not ok: tx offload on"; fails=$((fails+1)); }
+ip netns exec "$NS_GEN" ethtool -k "$LAB_GEN_IF" | grep -q '^tx-checksumming: off' || { echo "not ok: tx offload on"; fails=$((fails+1)); }
 "$LAB" up || { echo "not ok: second up (idempotent) failed"; fails=$((fails+1)); }
 # a leftover as a crash would leave it: a DPDK runtime dir and a hugepage file of ours (named as
 # lab-dpdk names them: EAL file prefix "$P-dpdk"); and the same of prefix "${P}1", up at the same
@@ -59,14 +59,14 @@ done
 # the forward topology: the second pair, its routing, and down removing all of it; an up that
 # fails half-way in it (the second pair is made at the veth step too)
 "$LAB" up --topology forward || { echo "not ok: up --topology forward failed"; fails=$((fails+1)); }
-ip -n "$NS_GEN" link show gen1 >/dev/null 2>&1 && ip -n "$NS_DUT" link show dut1 >/dev/null 2>&1 ||
+ip -n "$NS_GEN" link show "$LAB_GEN1_IF" >/dev/null 2>&1 && ip -n "$NS_DUT" link show "$LAB_DUT1_IF" >/dev/null 2>&1 ||
   { echo "not ok: forward: gen1/dut1 missing"; fails=$((fails+1)); }
-ip netns exec "$NS_DUT" ping -c1 -W2 198.18.1.1 >/dev/null || { echo "not ok: forward: no IPv4 on the second link"; fails=$((fails+1)); }
-ip netns exec "$NS_DUT" ping -6 -c1 -W2 2001:2:0:1::1 >/dev/null || { echo "not ok: forward: no IPv6 on the second link"; fails=$((fails+1)); }
-[ "$(ip netns exec "$NS_GEN" ip route get 198.18.1.1 | awk '{for(i=1;i<NF;i++) if($i=="dev") print $(i+1); exit}')" = gen0 ] ||
-  { echo "not ok: forward: the generator does not route 198.18.1.1 out of gen0"; fails=$((fails+1)); }
+ip netns exec "$NS_DUT" ping -c1 -W2 "$LAB_GEN1_V4" >/dev/null || { echo "not ok: forward: no IPv4 on the second link"; fails=$((fails+1)); }
+ip netns exec "$NS_DUT" ping -6 -c1 -W2 "$LAB_GEN1_V6" >/dev/null || { echo "not ok: forward: no IPv6 on the second link"; fails=$((fails+1)); }
+[ "$(ip netns exec "$NS_GEN" ip route get "$LAB_GEN1_V4" | awk '{for(i=1;i<NF;i++) if($i=="dev") print $(i+1); exit}')" = "$LAB_GEN_IF" ] ||
+  { echo "not ok: forward: the generator does not route $LAB_GEN1_V4 out of $LAB_GEN_IF"; fails=$((fails+1)); }
 "$LAB" up || { echo "not ok: up (reflect) on a forward lab failed"; fails=$((fails+1)); }
-ip -n "$NS_GEN" link show gen1 >/dev/null 2>&1 || { echo "not ok: a plain up removed the second link"; fails=$((fails+1)); }
+ip -n "$NS_GEN" link show "$LAB_GEN1_IF" >/dev/null 2>&1 || { echo "not ok: a plain up removed the second link"; fails=$((fails+1)); }
 "$LAB" up --topology bogus 2>/dev/null; [ $? = 2 ] || { echo "not ok: --topology bogus is not a usage error"; fails=$((fails+1)); }
 "$LAB" down || { echo "not ok: down (forward) failed"; fails=$((fails+1)); }
 check_clean "up --topology forward, down"

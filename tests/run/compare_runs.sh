@@ -46,10 +46,10 @@ run3() { # NAME: a quick run, 3 repetitions, into OUT/NAME
 A=$(run3 a)
 B=$(run3 b)
 delayed_run() { # NAME: a run3 with the kernel path's replies delayed 50 us, its directory in C
-  if ip netns exec "$NS_DUT" tc qdisc add dev dut0 root netem delay 50us 2>"$OUT/netem.err"; then
-    echo "delay: tc netem delay 50us on dut0"
+  if ip netns exec "$NS_DUT" tc qdisc add dev "$LAB_DUT_IF" root netem delay 50us 2>"$OUT/netem.err"; then
+    echo "delay: tc netem delay 50us on $LAB_DUT_IF"
     C=$(run3 "$1")
-    ip netns exec "$NS_DUT" tc qdisc del dev dut0 root 2>/dev/null
+    ip netns exec "$NS_DUT" tc qdisc del dev "$LAB_DUT_IF" root 2>/dev/null
   else
     echo "delay: no sch_netem here ($(head -n 1 "$OUT/netem.err")): NFQUEUE + nfq-delay 50 us instead"
     ipt=$(command -v iptables-legacy || command -v iptables) ||
@@ -61,10 +61,10 @@ delayed_run() { # NAME: a run3 with the kernel path's replies delayed 50 us, its
     nfq=$!
     for _ in $(seq 50); do [ -s "$OUT/nfq.ready" ] && break; sleep 0.1; done
     [ -s "$OUT/nfq.ready" ] || { cat "$OUT/nfq.log"; echo "Bail out! nfq-delay did not start"; exit 1; }
-    ip netns exec "$NS_DUT" "$ipt" -A OUTPUT -p udp --sport 7777 -j NFQUEUE --queue-num 7 --queue-bypass ||
+    ip netns exec "$NS_DUT" "$ipt" -A OUTPUT -p udp --sport "$LAB_PORT_DUT" -j NFQUEUE --queue-num 7 --queue-bypass ||
       { kill "$nfq"; echo "Bail out! the NFQUEUE rule could not be added"; exit 1; }
     C=$(run3 "$1")
-    ip netns exec "$NS_DUT" "$ipt" -D OUTPUT -p udp --sport 7777 -j NFQUEUE --queue-num 7 --queue-bypass
+    ip netns exec "$NS_DUT" "$ipt" -D OUTPUT -p udp --sport "$LAB_PORT_DUT" -j NFQUEUE --queue-num 7 --queue-bypass
     kill "$nfq"; wait "$nfq" 2>/dev/null; nfq=""
     cat "$OUT/nfq.log"
   fi

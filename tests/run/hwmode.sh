@@ -68,9 +68,9 @@ PY
 
 # up in hardware mode by hand: the ports' own MACs are the neighbours; down gives them back
 LAB_HW_ALLOW_VIRTUAL=1 "$LAB" up --gen-if "$A" --dut-if "$B" >/dev/null 2>&1 || nok "up --gen-if --dut-if failed"
-ip -n "$NS_GEN" neigh show 198.18.0.2 | grep -qi "$mac_b" || nok "gen's neighbour for 198.18.0.2 is not $B's MAC: $(ip -n "$NS_GEN" neigh show 198.18.0.2)"
-ip -n "$NS_DUT" neigh show 198.18.0.1 | grep -qi "$mac_a" || nok "dut's neighbour for 198.18.0.1 is not $A's MAC"
-ip netns exec "$NS_GEN" ping -c 2 -i 0.2 -W 1 198.18.0.2 >/dev/null 2>&1 || nok "no ping across the ports"
+ip -n "$NS_GEN" neigh show "$LAB_DUT_V4" | grep -qi "$mac_b" || nok "gen's neighbour for $LAB_DUT_V4 is not $B's MAC: $(ip -n "$NS_GEN" neigh show "$LAB_DUT_V4")"
+ip -n "$NS_DUT" neigh show "$LAB_GEN_V4" | grep -qi "$mac_a" || nok "dut's neighbour for $LAB_GEN_V4 is not $A's MAC"
+ip netns exec "$NS_GEN" ping -c 2 -i 0.2 -W 1 "$LAB_DUT_V4" >/dev/null 2>&1 || nok "no ping across the ports"
 out=$("$LAB" up --gen-if "$A" --dut-if "$B" 2>&1) || nok "a second up in hardware mode: $out"
 # what a run (or a tool of the user's) leaves on the ports: XDP in generic mode, a clsact qdisc
 ip -n "$NS_GEN" link set dev gen0 xdpgeneric obj "$LAB_BUILD/xdp/bpfclock.bpf.o" sec xdp 2>/dev/null &&
@@ -99,10 +99,10 @@ mac_e=$(cat /sys/class/net/$E/address)
 LAB_HW_ALLOW_VIRTUAL=1 refused "forward with two ports" --topology forward --gen-if "$A" --dut-if "$B"
 LAB_HW_ALLOW_VIRTUAL=1 "$LAB" up --topology forward --gen-if "$A,$D" --dut-if "$B,$E" >/dev/null 2>&1 ||
   nok "up --topology forward with four ports failed"
-ip -n "$NS_GEN" neigh show 198.18.1.2 dev gen1 | grep -qi "$mac_e" || nok "gen1's neighbour 198.18.1.2 is not $E's MAC"
+ip -n "$NS_GEN" neigh show "$LAB_DUT1_V4" dev "$LAB_GEN1_IF" | grep -qi "$mac_e" || nok "gen1's neighbour $LAB_DUT1_V4 is not $E's MAC"
 ip netns exec "$NS_DUT" sysctl -q -w net.ipv4.ip_forward=1
-ip netns exec "$NS_GEN" "$LAB_BUILD/loadgen/lab-gen" --backend udp --iface gen0 --rx-iface gen1 \
-  --dst 198.18.1.1 --accept-unmarked --count 500 --rate 5000 --stats-json "$OUT/f.json" --quiet 2>"$OUT/f.log" ||
+ip netns exec "$NS_GEN" "$LAB_BUILD/loadgen/lab-gen" --backend udp --iface "$LAB_GEN_IF" --rx-iface "$LAB_GEN1_IF" \
+  --dst "$LAB_GEN1_V4" --accept-unmarked --count 500 --rate 5000 --stats-json "$OUT/f.json" --quiet 2>"$OUT/f.log" ||
   nok "lab-gen over four ports failed: $(tail -n 1 "$OUT/f.log")"
 got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["sent"], d["received"])' "$OUT/f.json" 2>/dev/null)
 [ "$got" = "500 500" ] && echo "# forward over four ports (kernel forwarding B -> E): sent/received $got" ||

@@ -37,16 +37,16 @@ nok() { echo "not ok: $*"; fails=$((fails + 1)); }
 ok() { echo "ok: $*"; }
 
 "$LAB" up >"$OUT/up.log" 2>&1 || { cat "$OUT/up.log"; echo "Bail out! setup/lab up failed"; exit 1; }
-ip netns exec "$NS_DUT" "$ipt" -A INPUT -p udp --dport 7777 -m limit --limit 5000/sec --limit-burst 200 -j ACCEPT &&
-  ip netns exec "$NS_DUT" "$ipt" -A INPUT -p udp --dport 7777 -j DROP ||
+ip netns exec "$NS_DUT" "$ipt" -A INPUT -p udp --dport "$LAB_PORT_DUT" -m limit --limit 5000/sec --limit-burst 200 -j ACCEPT &&
+  ip netns exec "$NS_DUT" "$ipt" -A INPUT -p udp --dport "$LAB_PORT_DUT" -j DROP ||
   { echo "Bail out! the limit rule could not be added"; exit 1; }
 
 # the bottleneck's real capacity, measured by the test: its own reflector, 3 s at 10 kpps
-ip netns exec "$NS_DUT" "$LAB_BUILD/kernelpath/lab-kern" --iface dut0 --duration 30 \
+ip netns exec "$NS_DUT" "$LAB_BUILD/kernelpath/lab-kern" --iface "$LAB_DUT_IF" --duration 30 \
   --ready-file "$OUT/k.ready" >"$OUT/k.log" 2>&1 &
 kp=$!
 for _ in $(seq 100); do [ -s "$OUT/k.ready" ] && break; sleep 0.1; done
-ip netns exec "$NS_GEN" timeout 30 "$LAB_BUILD/loadgen/lab-gen" --iface gen0 --rate 10000 --duration 3 \
+ip netns exec "$NS_GEN" timeout 30 "$LAB_BUILD/loadgen/lab-gen" --iface "$LAB_GEN_IF" --rate 10000 --duration 3 \
   --size 64 --quiet --stats-json "$OUT/cap.json" >/dev/null 2>&1
 kill "$kp"; wait "$kp" 2>/dev/null
 CAP=$(python3 -c 'import json,sys; d = json.load(open(sys.argv[1])); print(round(d["received"] * d["achieved_pps"] / d["sent"]))' "$OUT/cap.json") ||
@@ -68,6 +68,8 @@ echo "the rule dropped $DROPPED packets during the sweep"
 
 python3 - "$D" "$CAP" "$DROPPED" <<'PY'
 import json, math, os, struct, sys
+sys.path.insert(0, os.path.join(os.environ["LAB_ROOT"], "setup"))
+import lab_constants as lc
 d, cap, dropped = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
 j = json.load(open(os.path.join(d, "sweep.json")))
 fails = 0
@@ -97,7 +99,7 @@ for t in k["trials"] + k["points"] + [v["trial"] for v in k.get("validation", {}
         # also raises dut0.rx_dropped and softnet.dropped (measured here: 7734 drops raised all
         # three by 7734), and softnet.dropped is the host's, either direction (CI: a drop on the
         # way back made the sum one short)
-        own = sum(v for n, v in t["drops"].items() if "." not in n or n == "gen0.tx_dropped")
+        own = sum(v for n, v in t["drops"].items() if "." not in n or n == lc.LAB_GEN_IF + ".tx_dropped")
         before += t["sent"] - t["dut"]["received"] - own
 check(before == dropped, f"lost before the reflector, summed over the trials: {before} == the rule's DROP counter {dropped}")
 above = [t for t in k["trials"] if t["offered_pps"] > 1.05 * cap and t.get("lost")]

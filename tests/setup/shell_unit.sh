@@ -5,7 +5,8 @@
 #    match (`grep -q` exits there, the producer dies of SIGPIPE, the pipeline "fails");
 #  - next_run_id: runs started in the same second get distinct directories, also concurrently;
 #  - point_latest: `latest` goes to the newest run, not to whichever finished last;
-#  - values reach Python as data: bench/calc and run.json with quotes and code in the values.
+#  - values reach Python as data: bench/calc and run.json with quotes and code in the values;
+#  - the constants table (common/constants.tsv) reads the same in the shell, Python and C.
 set -euo pipefail
 LAB_ROOT=${LAB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$LAB_ROOT/setup/lib.sh"
@@ -58,7 +59,8 @@ set -e
 # ---- run.json: interface and driver names with quotes and code in them stay data
 (
   set +u
-  PROG=lab STATE="$T/state" GEN_IF=gen0 DUT_IF=dut0 NS_GEN=x NS_DUT=y ISO_CSTATE_FD=""
+  . "$LAB_ROOT/setup/constants.sh"
+  PROG=lab STATE="$T/state" GEN_IF=$LAB_GEN_IF DUT_IF=$LAB_DUT_IF NS_GEN=x NS_DUT=y ISO_CSTATE_FD=""
   . "$LAB_ROOT/setup/run.sh"
   ip() { [ "$1" = netns ] && [ "$2" = exec ] && { shift 3; "$@"; }; return 0; }
   ethtool() { echo "driver: ve\"th'); import os; os.system('touch $T/pwned2') #"; }
@@ -75,6 +77,33 @@ assert r["paths"] == ["kernel", "xsk"] and r["seed"] == 7 and r["rate_pps"] == 1
 assert r["topology"] == "reflect" and r["flows"] == 1, r  # the defaults when run.sh's are unset
 PY
 [ ! -e "$T/pwned2" ] || nok "run.json ran a driver name as code"
+
+# ---- the constants table: the shell's, Python's and the build's C header's values are the table's
+(
+  . "$LAB_ROOT/setup/constants.sh"
+  awk -F'\t' '!/^#/ && NF == 3 {print $1}' "$LAB_CONSTANTS_TSV" | while read -r n; do printf '%s\t%s\n' "$n" "${!n}"; done
+) >"$T/const.sh" 2>&1 || nok "setup/constants.sh: $(tail -n 1 "$T/const.sh")"
+[ "$(grep -c . "$T/const.sh")" -ge 20 ] && [ -n "$(awk -F'\t' '$1 == "LAB_GEN1_V4" {print $2}' "$T/const.sh")" ] &&
+  ok "constants.sh: $(grep -c . "$T/const.sh") constants" || nok "constants.sh: $(head -n 3 "$T/const.sh")"
+python3 -B - "$LAB_ROOT" "$T/const.sh" "${LAB_BUILD:-}" <<'PY' >"$T/const.check" 2>&1 && ok "constants: shell, Python and lab_constants.h agree" || nok "constants: $(tail -n 3 "$T/const.check")"
+import os, re, sys
+sys.path.insert(0, os.path.join(sys.argv[1], "setup"))
+import lab_constants
+sh = dict(l.rstrip("\n").split("\t") for l in open(sys.argv[2]))
+py = {k: str(v) for k, v in lab_constants.CONSTANTS.items()}
+assert sh == py, (sh, py)
+assert isinstance(lab_constants.LAB_PORT_DUT, int) and isinstance(lab_constants.LAB_DUT_IF, str)
+h = os.path.join(sys.argv[3], "common", "lab_constants.h")
+if sys.argv[3] and os.path.exists(h):
+    c = {}
+    for m in re.finditer(r'^#define (LAB_\w+) (?:"([^"]*)"|(\d+))$', open(h).read(), re.M):
+        c[m.group(1)] = m.group(2) if m.group(2) is not None else m.group(3)
+    for m in re.finditer(r'^#define (LAB_\w+)_BYTES \{(.*)\}$', open(h).read(), re.M):
+        c[m.group(1) + "_BYTES"] = ":".join(b.strip()[2:] for b in m.group(2).split(","))
+    want = dict(py, **{k + "_STR": v for k, v in py.items() if v.isdigit()},
+                **{k + "_BYTES": v for k, v in py.items() if k.endswith("_MAC")})
+    assert c == want, (c, want)
+PY
 
 [ $fails -eq 0 ] && echo "shell_unit: all ok" || echo "shell_unit: $fails failure(s)"
 [ $fails -eq 0 ]

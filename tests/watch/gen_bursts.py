@@ -2,7 +2,7 @@
 """gen_bursts.py — a nanosecond pcap of background traffic with known bursts, for lab-watch's
 tests, deterministic from a seed, and its ground truth (JSON).
 
-Frames: Ethernet / IPv4 / UDP with valid IP and UDP checksums, 198.18.0.1 -> 198.18.0.2, to the
+Frames: Ethernet / IPv4 / UDP with valid IP and UDP checksums, LAB_GEN_V4 -> LAB_DUT_V4, to the
 receiving veth's MAC. Every payload starts with 'LW', a kind byte ('G' background, 'B' burst), the
 burst number (0 for background) and a 32-bit sequence number unique in the file, so a capture can
 be matched packet by packet against what was sent; the IPv4 id is the same sequence number (a file
@@ -18,9 +18,13 @@ holds at most 65536 packets), the field a tshark reader takes.
 """
 import argparse
 import json
+import os
 import random
 import struct
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "setup"))
+import lab_constants as lc  # noqa: E402 (common/constants.tsv)
 
 T0_NS = 1_700_000_000 * 1_000_000_000  # the file's first timestamp (tcpreplay only uses deltas)
 
@@ -85,8 +89,8 @@ def main():
     ap.add_argument("--tail-ms", type=float, default=300.0)
     ap.add_argument("--src-mac", default="02:4c:57:00:00:01")
     ap.add_argument("--dst-mac", default="02:4c:57:00:00:02")
-    ap.add_argument("--src-ip", default="198.18.0.1")
-    ap.add_argument("--dst-ip", default="198.18.0.2")
+    ap.add_argument("--src-ip", default=lc.LAB_GEN_V4)
+    ap.add_argument("--dst-ip", default=lc.LAB_DUT_V4)
     a = ap.parse_args()
     if a.length[0] < 60 or a.length[1] > 1514:
         ap.error("--len: frames of 60..1514 bytes")

@@ -32,6 +32,9 @@ import subprocess
 import sys
 from fractions import Fraction
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "setup"))
+import lab_constants as lc  # noqa: E402 (common/constants.tsv)
+
 FIELDS = ["frame.time_epoch", "frame.len", "ip.id", "ip.src", "ip.dst", "udp.srcport", "udp.dstport"]
 fails = 0
 
@@ -390,8 +393,8 @@ def main():
     e.add_argument("--ref", required=True)
     e.add_argument("--truth", required=True)
     e.add_argument("--iface", default="rcv0")
-    e.add_argument("--src", default="198.18.0.1")
-    e.add_argument("--dst", default="198.18.0.2")
+    e.add_argument("--src", default=lc.LAB_GEN_V4)
+    e.add_argument("--dst", default=lc.LAB_DUT_V4)
     e.add_argument("--bursts", type=lambda s: [int(x) for x in s.split(",")], default=[],
                    help="only these bursts are expected (a filter)")
     e.add_argument("--only-dports", type=lambda s: [int(x) for x in s.split(",")], default=[],

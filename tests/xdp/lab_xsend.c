@@ -16,6 +16,7 @@
 
 #include "clock.h"
 #include "frame.h"
+#include "lab_constants.h"
 #include "log.h"
 #include "util.h"
 #include "xsk_port.h"
@@ -41,10 +42,10 @@ static void usage(FILE *f)
 "Prints one line of key=value results (RTTs from the actual send time, in ns).\n"
 "\n"
 "  -6                 IPv6 (default IPv4)\n"
-"  --src ADDR         local address (default 198.18.0.1 / 2001:2::1)\n"
-"  --dst ADDR         reflector address (default 198.18.0.2 / 2001:2::2)\n"
-"  --sport N          local UDP port (default 7778)\n"
-"  --dport N          reflector UDP port (default 7777)\n"
+"  --src ADDR         local address (default " LAB_GEN_V4 " / " LAB_GEN_V6 ")\n"
+"  --dst ADDR         reflector address (default " LAB_DUT_V4 " / " LAB_DUT_V6 ")\n"
+"  --sport N          local UDP port (default " LAB_PORT_GEN_STR ")\n"
+"  --dport N          reflector UDP port (default " LAB_PORT_DUT_STR ")\n"
 "  --count N          packets to send, 1-10000000 (default 4096)\n"
 "  --rate PPS         open-loop send rate; 0 = as fast as the window allows (default 0)\n"
 "  --window N         most packets in flight (default 32; 0 = no limit)\n"
@@ -52,9 +53,9 @@ static void usage(FILE *f)
 "  --stamp            ask the reflector to stamp (LAB_F_STAMP) and report the one-way split\n"
 "  --bad N            also send N payloads with a broken lab magic (the reflector must count\n"
 "                     them malformed and not answer)\n"
-"  --forward          the forward topology: send to gen1's address (default --dst 198.18.1.1 /\n"
-"                     2001:2:0:1::1) through the DUT, receive on a socket bound to --dst:--dport\n"
-"                     (gen1, in this namespace) and expect LAB_F_FORWARDED instead of REFLECTED\n"
+"  --forward          the forward topology: send to " LAB_GEN1_IF "'s address (default --dst " LAB_GEN1_V4 " /\n"
+"                     " LAB_GEN1_V6 ") through the DUT, receive on a socket bound to --dst:--dport\n"
+"                     (" LAB_GEN1_IF ", in this namespace) and expect LAB_F_FORWARDED instead of REFLECTED\n"
 "  --ttl N            IPv4 TTL / IPv6 hop limit of the numbered packets (default: the kernel's)\n"
 "  --expired N        also send N payloads with TTL / hop limit 1 (never to be forwarded)\n"
 "  --marked N         also send N payloads already marked (forwarded with --forward, else\n"
@@ -68,7 +69,7 @@ static void usage(FILE *f)
 "                     has no XDP program), and keeps the kernel out of the return path\n"
 "  -q                 only the result line\n"
 "  -h, --help         this text\n"
-"Addresses must be in 198.18.0.0/15 or 2001:2::/48. Exit 0 when every packet came back in\n"
+"Addresses must be in " LAB_NET4 " or " LAB_NET6 ". Exit 0 when every packet came back in\n"
 "order and well reflected, 1 otherwise, 2 on usage errors.\n");
 }
 
@@ -154,10 +155,10 @@ static void parse(struct opts *o, int argc, char **argv)
 	if (optind < argc)
 		lab_die(2, "unexpected argument '%s' (see --help)", argv[optind]);
 	if (!o->src)
-		o->src = o->family == AF_INET ? "198.18.0.1" : "2001:2::1";
+		o->src = o->family == AF_INET ? LAB_GEN_V4 : LAB_GEN_V6;
 	if (!o->dst)
-		o->dst = o->forward ? (o->family == AF_INET ? "198.18.1.1" : "2001:2:0:1::1")
-				    : (o->family == AF_INET ? "198.18.0.2" : "2001:2::2");
+		o->dst = o->forward ? (o->family == AF_INET ? LAB_GEN1_V4 : LAB_GEN1_V6)
+				    : (o->family == AF_INET ? LAB_DUT_V4 : LAB_DUT_V6);
 	if (o->forward && o->xsk_iface)
 		lab_die(2, "--forward receives on a socket bound to --dst: no --xsk");
 }
@@ -285,7 +286,7 @@ int main(int argc, char **argv)
 		lab_die(2, "--src/--dst: '%s' / '%s' are not IPv%d addresses", o.src, o.dst,
 			o.family == AF_INET ? 4 : 6);
 	if (!lab_addr_is_benchmark(o.family, &f.src) || !lab_addr_is_benchmark(o.family, &f.dst))
-		lab_die(2, "--src/--dst must be in 198.18.0.0/15 or 2001:2::/48");
+		lab_die(2, "--src/--dst must be in " LAB_NET4 " or " LAB_NET6);
 	if (o.frame_len < lab_frame_min_len(&f, o.stamp))
 		lab_die(2, "--size %" PRIu64 ": at least %zu bytes for this flow", o.frame_len,
 			lab_frame_min_len(&f, o.stamp));
@@ -321,7 +322,7 @@ int main(int argc, char **argv)
 			lab_die(1, "socket: %s", strerror(errno));
 		setsockopt(fwd_fd, SOL_SOCKET, SO_RCVBUF, &buf_bytes, sizeof(buf_bytes));
 		if (bind(fwd_fd, (struct sockaddr *)&da, slen) < 0)
-			lab_die(1, "bind %s:%u (gen1's address, up --topology forward): %s", o.dst, o.dport,
+			lab_die(1, "bind %s:%u (" LAB_GEN1_IF "'s address, up --topology forward): %s", o.dst, o.dport,
 				strerror(errno));
 	}
 	if (o.ttl >= 0 && set_ttl(fd, o.family, o.ttl) < 0)

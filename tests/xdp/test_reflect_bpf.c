@@ -20,6 +20,7 @@
 #include "canned.h"
 #include "clock.h"
 #include "frame.h"
+#include "lab_constants.h"
 #include "reflect.h"
 #include "reflect.skel.h"
 
@@ -40,8 +41,8 @@ static const char *const cnames[LAB_XDP_C_COUNT] = {"lab", "passed", "malformed"
 						     "tx", "errors", "marked", "ttl_expired"};
 
 /* xdpfwd's Ethernet addresses under test (the out port's, the next hop's) */
-static const uint8_t fwd_src[6] = {0x02, 0x4c, 0x42, 0x00, 0x01, 0x02};
-static const uint8_t fwd_dst[6] = {0x02, 0x4c, 0x42, 0x00, 0x01, 0x01};
+static const uint8_t fwd_src[6] = LAB_DUT1_MAC_BYTES;
+static const uint8_t fwd_dst[6] = LAB_GEN1_MAC_BYTES;
 
 static int quiet(enum libbpf_print_level l, const char *f, va_list ap)
 {

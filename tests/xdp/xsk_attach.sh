@@ -18,7 +18,7 @@ trap '"$LAB" down >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 "$LAB" up || { echo "not ok: setup/lab up failed"; exit 1; }
 fails=0 skipped=0
 fail() { echo "not ok: $*"; fails=$((fails+1)); }
-xdp_id() { ip -n "$NS_DUT" link show dut0 | sed -n 's/.*prog\/xdp[a-z]* id \([0-9]*\).*/\1/p'; }
+xdp_id() { ip -n "$NS_DUT" link show "$LAB_DUT_IF" | sed -n 's/.*prog\/xdp[a-z]* id \([0-9]*\).*/\1/p'; }
 
 start() { # mode [extra flags]: start lab-xsk in the background, wait until it is ready
   local mode=$1; shift
@@ -59,14 +59,14 @@ start xsk && {
   [ "$(xdp_id)" = "$id" ] || fail "second instance replaced the first's program"
 
   # ARP and ND through the attached program: flush the static neighbours so the kernel asks
-  ip -n "$NS_GEN" neigh del 198.18.0.2 dev gen0
-  ip -n "$NS_GEN" neigh del 2001:2::2 dev gen0
-  ip netns exec "$NS_GEN" ping -c1 -W2 198.18.0.2 >/dev/null || fail "IPv4 ping (ARP) with the program attached"
-  ip netns exec "$NS_GEN" ping -6 -c1 -W2 2001:2::2 >/dev/null || fail "IPv6 ping (ND) with the program attached"
-  ip -n "$NS_GEN" neigh show 198.18.0.2 dev gen0 | grep -q 02:4c:42:00:00:02 || fail "ARP did not resolve"
-  ip -n "$NS_GEN" neigh show 2001:2::2 dev gen0 | grep -q 02:4c:42:00:00:02 || fail "ND did not resolve"
-  ip -n "$NS_GEN" neigh replace 198.18.0.2 lladdr 02:4c:42:00:00:02 dev gen0 nud permanent
-  ip -n "$NS_GEN" neigh replace 2001:2::2 lladdr 02:4c:42:00:00:02 dev gen0 nud permanent
+  ip -n "$NS_GEN" neigh del "$LAB_DUT_V4" dev "$LAB_GEN_IF"
+  ip -n "$NS_GEN" neigh del "$LAB_DUT_V6" dev "$LAB_GEN_IF"
+  ip netns exec "$NS_GEN" ping -c1 -W2 "$LAB_DUT_V4" >/dev/null || fail "IPv4 ping (ARP) with the program attached"
+  ip netns exec "$NS_GEN" ping -6 -c1 -W2 "$LAB_DUT_V6" >/dev/null || fail "IPv6 ping (ND) with the program attached"
+  ip -n "$NS_GEN" neigh show "$LAB_DUT_V4" dev "$LAB_GEN_IF" | grep -q "$LAB_DUT_MAC" || fail "ARP did not resolve"
+  ip -n "$NS_GEN" neigh show "$LAB_DUT_V6" dev "$LAB_GEN_IF" | grep -q "$LAB_DUT_MAC" || fail "ND did not resolve"
+  ip -n "$NS_GEN" neigh replace "$LAB_DUT_V4" lladdr "$LAB_DUT_MAC" dev "$LAB_GEN_IF" nud permanent
+  ip -n "$NS_GEN" neigh replace "$LAB_DUT_V6" lladdr "$LAB_DUT_MAC" dev "$LAB_GEN_IF" nud permanent
   kill -INT $pid; wait $pid
   grep -Eq 'passed [1-9]' "$TMP/out" || fail "the program counted no passed frames: $(cat "$TMP/out")"
   echo "ok: second instance refused; ARP and ND reach the DUT kernel while attached"
@@ -96,7 +96,7 @@ multiarch=$(gcc -print-multiarch 2>/dev/null || true)
 foreign_load() { # object: attach it to dut0 (native mode), or say why not
   local out
   [ -f "$1" ] || { why+=" $1: missing;"; return 1; }
-  out=$(ip -n "$NS_DUT" link set dev dut0 xdpdrv obj "$1" sec xdp 2>&1) && return 0
+  out=$(ip -n "$NS_DUT" link set dev "$LAB_DUT_IF" xdpdrv obj "$1" sec xdp 2>&1) && return 0
   why+=" $1: $(echo "$out" | tail -n 1);"
   return 1
 }
@@ -125,7 +125,7 @@ if [ -n "$foreign" ]; then
   [ $rc -eq 2 ] || fail "foreign program: exit $rc, want 2: $(cat "$TMP/foreign")"
   grep -q "not the lab's" "$TMP/foreign" || fail "foreign program: unclear message: $(cat "$TMP/foreign")"
   [ "$(xdp_id)" = "$id" ] || fail "foreign program was replaced or removed"
-  ip -n "$NS_DUT" link set dev dut0 xdp off
+  ip -n "$NS_DUT" link set dev "$LAB_DUT_IF" xdp off
   echo "ok: a foreign XDP program ($foreign) is refused (exit 2) and left in place"
 else
   echo "skip: the foreign-program check: no foreign XDP program could be attached (multiarch '${multiarch:-unknown}'):$why"

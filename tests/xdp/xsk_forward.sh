@@ -11,7 +11,7 @@
 # come from what this test sent.
 #
 #   netns ltNNNN-gen                                   netns ltNNNN-dut
-#   lab-xsend --forward: 198.18.0.1:77xx -> 198.18.1.1:7777 (routed out of gen0)
+#   lab-xsend --forward: LAB_GEN_V4:77xx -> LAB_GEN1_V4:7777 (routed out of gen0)
 #   [gen0] ------------------- veth -------------------> [dut0]  lab-xsk (XDP program)
 #   [gen1] <------------------ veth -------------------- [dut1]  (devmap / AF_XDP TX)
 #   tshark on gen1 and gen0; lab-xsend receives on gen1's address
@@ -30,11 +30,11 @@ trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; "$LAB" down >/dev/null 2>&1
 fails=0
 fail() { echo "not ok: $*"; fails=$((fails+1)); }
 xdp_on() { ip -n "$NS_DUT" link show "$1" | grep -q 'prog/xdp'; }
-xdp_id() { ip -n "$NS_DUT" link show dut0 | sed -n 's/.*prog\/xdp[a-z]* id \([0-9]*\).*/\1/p'; }
+xdp_id() { ip -n "$NS_DUT" link show "$LAB_DUT_IF" | sed -n 's/.*prog\/xdp[a-z]* id \([0-9]*\).*/\1/p'; }
 
 # the runs: flow (source port), family, count, sent TTL, stamped; and the bad ones
 N4=2000 N6=500 N4B=300 BAD=3 MARKED=4 EXP4=5 EXP6=2
-DUT0_MAC=02:4c:42:00:00:02 DUT1_MAC=02:4c:42:00:01:02 GEN1_MAC=02:4c:42:00:01:01
+DUT0_MAC=$LAB_DUT_MAC DUT1_MAC=$LAB_DUT1_MAC GEN1_MAC=$LAB_GEN1_MAC
 
 capture() { # iface file: tshark in the gen namespace, until it says it captures
   ip netns exec "$NS_GEN" tshark -i "$1" -w "$2" -f udp >"$2.log" 2>&1 &
@@ -50,10 +50,10 @@ for mode in xdpfwd xsk; do
     xsk) args=(--mode xsk --busy-poll --forward) ;;
   esac
   rm -f "$TMP/ready"
-  t1=$(capture gen1 "$TMP/$mode.gen1.pcap")
-  t0=$(capture gen0 "$TMP/$mode.gen0.pcap")
+  t1=$(capture "$LAB_GEN1_IF" "$TMP/$mode.gen1.pcap")
+  t0=$(capture "$LAB_GEN_IF" "$TMP/$mode.gen0.pcap")
   # --duration bounds the run should the SIGINT below never come
-  ip netns exec "$NS_DUT" "$XSK" "${args[@]}" --iface dut0 --out-iface dut1 --ready-file "$TMP/ready" \
+  ip netns exec "$NS_DUT" "$XSK" "${args[@]}" --iface "$LAB_DUT_IF" --out-iface "$LAB_DUT1_IF" --ready-file "$TMP/ready" \
     --stats-json "$TMP/$mode.json" --duration 50 >"$TMP/$mode.out" 2>&1 &
   pid=$!
   for _ in $(seq 100); do [ -f "$TMP/ready" ] && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done
@@ -62,7 +62,7 @@ for mode in xdpfwd xsk; do
     kill -INT $pid $t0 $t1 2>/dev/null; wait
     continue
   fi
-  xdp_on dut0 || fail "$mode: no XDP program on dut0"
+  xdp_on "$LAB_DUT_IF" || fail "$mode: no XDP program on dut0"
   id=$(xdp_id)
 
   # IPv4 stamped, TTL 17, with the bad ones first; IPv6 stamped, hop limit 9; IPv4 unstamped,
@@ -86,8 +86,8 @@ for mode in xdpfwd xsk; do
   [ $dt_ms -le 2000 ] || fail "$mode: SIGINT took $dt_ms ms to stop lab-xsk"
   grep -q 'totals' "$TMP/$mode.out" || fail "$mode: no totals printed on SIGINT"
   grep -q 'warning' "$TMP/$mode.out" && fail "$mode: warnings: $(grep warning "$TMP/$mode.out")"
-  xdp_on dut0 && fail "$mode: XDP program left on dut0 after SIGINT"
-  xdp_on dut1 && fail "$mode: XDP program on dut1 after SIGINT"
+  xdp_on "$LAB_DUT_IF" && fail "$mode: XDP program left on dut0 after SIGINT"
+  xdp_on "$LAB_DUT1_IF" && fail "$mode: XDP program on dut1 after SIGINT"
   if [ -n "$id" ]; then
     for _ in $(seq 40); do bpftool prog show id "$id" >/dev/null 2>&1 || break; sleep 0.05; done
     bpftool prog show id "$id" >/dev/null 2>&1 && fail "$mode: program id $id still loaded"
@@ -110,7 +110,7 @@ seen = {sp: [] for sp in runs}
 nwrong = 0
 for line in open(gen1):
     f = line.rstrip("\n").split(",")
-    if len(f) < 9 or f[3] != "7777" or f[2] == "":
+    if len(f) < 9 or f[3] != "$LAB_PORT_DUT" or f[2] == "":
         continue
     src, dst, sport, ttl, hlim, ipck, udpck, pl = f[0], f[1], int(f[2]), f[4], f[5], f[6], f[7], f[8]
     if sport not in runs:
@@ -170,7 +170,7 @@ done
 # redirects the kernel refuses are counted: a veth out port takes redirected frames only while its
 # peer (gen1) has GRO on or an XDP program; with GRO off every one fails after the program
 NF=50
-ip netns exec "$NS_GEN" ethtool -K gen1 gro off >/dev/null
+ip netns exec "$NS_GEN" ethtool -K "$LAB_GEN1_IF" gro off >/dev/null
 rm -f "$TMP/ready"
 ip netns exec "$NS_DUT" "$XSK" --mode xdpfwd --ready-file "$TMP/ready" --stats-json "$TMP/refused.json" \
   --duration 30 >"$TMP/refused.out" 2>&1 &
@@ -178,7 +178,7 @@ pid=$!
 for _ in $(seq 100); do [ -f "$TMP/ready" ] && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done
 ip netns exec "$NS_GEN" "$SEND" --forward --count $NF --window 0 --timeout-ms 300 -q >/dev/null
 kill -INT $pid; wait $pid || fail "xdpfwd, gen1 without GRO: exit $?: $(cat "$TMP/refused.out")"
-ip netns exec "$NS_GEN" ethtool -K gen1 gro on >/dev/null
+ip netns exec "$NS_GEN" ethtool -K "$LAB_GEN1_IF" gro on >/dev/null
 python3 - "$TMP/refused.json" $NF <<'PY' || fail "xdpfwd: refused redirects not counted as xdp_errors"
 import json, sys
 s, n = json.load(open(sys.argv[1])), int(sys.argv[2])
@@ -196,16 +196,16 @@ cfg_err() { # want-text args...: exit 2 with want-text, no program on dut0
   [ $rc -eq 2 ] || fail "lab-xsk $*: exit $rc, want 2: $out"
   echo "$out" | grep -q -- "$want" || fail "lab-xsk $*: unclear message: $out"
   [ "$(echo "$out" | wc -l)" -eq 1 ] || fail "lab-xsk $*: more than one line: $out"
-  xdp_on dut0 && fail "lab-xsk $*: left a program on dut0"
+  xdp_on "$LAB_DUT_IF" && fail "lab-xsk $*: left a program on dut0"
 }
-cfg_err "never back out" --mode xdpfwd --out-iface dut0
-cfg_err "never back out" --mode xsk --forward --out-iface dut0
-ip -n "$NS_DUT" neigh del 198.18.1.1 dev dut1
-ip -n "$NS_DUT" neigh del 2001:2:0:1::1 dev dut1
+cfg_err "never back out" --mode xdpfwd --out-iface "$LAB_DUT_IF"
+cfg_err "never back out" --mode xsk --forward --out-iface "$LAB_DUT_IF"
+ip -n "$NS_DUT" neigh del "$LAB_GEN1_V4" dev "$LAB_DUT1_IF"
+ip -n "$NS_DUT" neigh del "$LAB_GEN1_V6" dev "$LAB_DUT1_IF"
 cfg_err "no neighbour entry" --mode xdpfwd
 cfg_err "no neighbour entry" --mode xsk --busy-poll --forward
-ip -n "$NS_DUT" neigh replace 198.18.1.1 lladdr $GEN1_MAC dev dut1 nud permanent
-ip -n "$NS_DUT" neigh replace 2001:2:0:1::1 lladdr $GEN1_MAC dev dut1 nud permanent
+ip -n "$NS_DUT" neigh replace "$LAB_GEN1_V4" lladdr "$GEN1_MAC" dev "$LAB_DUT1_IF" nud permanent
+ip -n "$NS_DUT" neigh replace "$LAB_GEN1_V6" lladdr "$GEN1_MAC" dev "$LAB_DUT1_IF" nud permanent
 [ $fails -eq 0 ] && echo "ok: forwarding back out of dut0, or without a next hop: one line, exit 2"
 
 # the lab comes down clean

@@ -4,7 +4,7 @@
 # reflected and stamped, and the counters of both sides are exact. Then the program is gone.
 #
 #   netns ltNNNN-gen                                 netns ltNNNN-dut
-#   lab-xsend: UDP socket 198.18.0.1:7778 -> .2:7777  lab-xsk --mode xsk|xdptx
+#   lab-xsend: UDP socket LAB_GEN_V4:7778 -> LAB_DUT_V4:7777  lab-xsk --mode xsk|xdptx
 #     replies via AF_XDP (xsk_port, reflected only)    reflect.bpf.c on dut0
 #   [gen0] <------------------- veth -------------------> [dut0]
 set -u
@@ -28,12 +28,12 @@ for mode in xsk xdptx; do
   pid=$!
   for _ in $(seq 100); do [ -f "$TMP/ready" ] && break; sleep 0.1; done
   [ -f "$TMP/ready" ] || { fail "$mode: lab-xsk not ready: $(cat "$TMP/$mode.out")"; kill -INT $pid; wait $pid; continue; }
-  ip -n "$NS_DUT" link show dut0 | grep -q 'prog/xdp' || fail "$mode: no XDP program on dut0"
+  ip -n "$NS_DUT" link show "$LAB_DUT_IF" | grep -q 'prog/xdp' || fail "$mode: no XDP program on dut0"
 
-  out4=$(ip netns exec "$NS_GEN" "$SEND" --xsk gen0 --count $N4 --stamp --window 64 --bad $BAD -q) ||
+  out4=$(ip netns exec "$NS_GEN" "$SEND" --xsk "$LAB_GEN_IF" --count $N4 --stamp --window 64 --bad $BAD -q) ||
     fail "$mode: IPv4: $out4"
   echo "# $mode v4: $out4"
-  out6=$(ip netns exec "$NS_GEN" "$SEND" -6 --xsk gen0 --count $N6 --size 160 --stamp --window 64 -q) ||
+  out6=$(ip netns exec "$NS_GEN" "$SEND" -6 --xsk "$LAB_GEN_IF" --count $N6 --size 160 --stamp --window 64 -q) ||
     fail "$mode: IPv6: $out6"
   echo "# $mode v6: $out6"
 
@@ -44,7 +44,7 @@ for mode in xsk xdptx; do
   [ $rc -eq 0 ] || fail "$mode: lab-xsk exited $rc: $(cat "$TMP/$mode.out")"
   [ $dt_ms -le 2000 ] || fail "$mode: SIGINT took $dt_ms ms to stop lab-xsk"
   grep -q 'totals' "$TMP/$mode.out" || fail "$mode: no totals printed on SIGINT"
-  ip -n "$NS_DUT" link show dut0 | grep -q 'prog/xdp' && fail "$mode: XDP program left on dut0"
+  ip -n "$NS_DUT" link show "$LAB_DUT_IF" | grep -q 'prog/xdp' && fail "$mode: XDP program left on dut0"
 
   # exact counters: every lab packet of ours, the broken ones counted malformed by the program
   python3 - "$TMP/$mode.json" "$mode" $((N4 + N6)) $BAD <<'PY' || fail "$mode: counters"
