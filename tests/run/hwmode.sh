@@ -73,9 +73,9 @@ ip -n "$NS_DUT" neigh show "$LAB_GEN_V4" | grep -qi "$mac_a" || nok "dut's neigh
 ip netns exec "$NS_GEN" ping -c 2 -i 0.2 -W 1 "$LAB_DUT_V4" >/dev/null 2>&1 || nok "no ping across the ports"
 out=$("$LAB" up --gen-if "$A" --dut-if "$B" 2>&1) || nok "a second up in hardware mode: $out"
 # what a run (or a tool of the user's) leaves on the ports: XDP in generic mode, a clsact qdisc
-ip -n "$NS_GEN" link set dev gen0 xdpgeneric obj "$LAB_BUILD/xdp/bpfclock.bpf.o" sec xdp 2>/dev/null &&
-  ip -n "$NS_GEN" -d link show dev gen0 | grep -q 'prog/xdp' || nok "could not attach a generic XDP program to gen0"
-ip netns exec "$NS_DUT" tc qdisc add dev dut0 clsact || nok "could not add a clsact qdisc to dut0"
+ip -n "$NS_GEN" link set dev "$LAB_GEN_IF" xdpgeneric obj "$LAB_BUILD/xdp/bpfclock.bpf.o" sec xdp 2>/dev/null &&
+  ip -n "$NS_GEN" -d link show dev "$LAB_GEN_IF" | grep -q 'prog/xdp' || nok "could not attach a generic XDP program to gen0"
+ip netns exec "$NS_DUT" tc qdisc add dev "$LAB_DUT_IF" clsact || nok "could not add a clsact qdisc to dut0"
 "$LAB" down >/dev/null 2>&1 || nok "down failed"
 for x in "$A" "$B"; do
   ip -d link show "$x" 2>/dev/null | grep -q 'prog/xdp' && nok "$x given back with an XDP program: $(ip -d link show "$x" | grep -o 'prog/xdp[a-z]* id [0-9]*')"
