@@ -54,9 +54,11 @@ int main(int argc, char **argv)
 	}
 	exit_code = lab_dut_finish(&r.dut, exit_code);
 	if (r.mode == XSK_RUN_XDPFWD && r.redirect_errors)
-		lab_warn("%s: the kernel failed %llu redirects to %s (a veth out port takes them only while its "
-			 "peer has GRO on or an XDP program)", r.po.iface, (unsigned long long)r.redirect_errors,
-			 r.out_iface);
+		lab_warn("%s: the kernel failed %llu redirects to %s (%s)", r.po.iface,
+			 (unsigned long long)r.redirect_errors, r.out_iface,
+			 strstr(xsk_port_mode_string(r.port), "generic")
+				 ? "generic XDP: the out port down, or a frame over its MTU"
+				 : "a veth out port takes them only while its peer has GRO on or an XDP program");
 	xsk_port_close(r.peer);
 	xsk_port_close(r.port);
 	return exit_code;

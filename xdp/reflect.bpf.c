@@ -269,4 +269,33 @@ int lab_reflect(struct xdp_md *ctx)
 	return XDP_TX;
 }
 
+/* XDPFWD in generic (SKB) mode: a redirect the kernel fails after the program returned (out port
+ * down, frame over its MTU) raises no driver counter, only the xdp_redirect_err tracepoint (and
+ * xdp_redirect_map_err on kernels that still fire it). Raw tracepoints (attached by name: no
+ * tracefs needed), loaded with the program in XDPFWD and attached by lab-xsk only when the XDP
+ * program went on in generic mode (in native mode the veth counts those failures itself). The
+ * event's arguments are TP_PROTO's (dev, xdp, tgt, err, map_type, map_id, index): a failure is
+ * ours when map_id is our DEVMAP's, lab_devmap_id, set after load. */
+__u32 lab_devmap_id;
+__u64 lab_redirect_err;
+
+static __always_inline int redirect_err(const struct bpf_raw_tracepoint_args *a)
+{
+	if (lab_devmap_id && (__u32)a->args[5] == lab_devmap_id)
+		__sync_fetch_and_add(&lab_redirect_err, 1);
+	return 0;
+}
+
+SEC("raw_tracepoint/xdp_redirect_err")
+int lab_redir_err(struct bpf_raw_tracepoint_args *a)
+{
+	return redirect_err(a);
+}
+
+SEC("raw_tracepoint/xdp_redirect_map_err")
+int lab_redir_map_err(struct bpf_raw_tracepoint_args *a)
+{
+	return redirect_err(a);
+}
+
 char LICENSE[] SEC("license") = "GPL";

@@ -47,6 +47,7 @@ struct xsk_port {
 	char iface[IF_NAMESIZE];
 	char out_iface[IF_NAMESIZE]; /* XDPFWD */
 	uint64_t redir_base;      /* XDPFWD: the kernel's redirect failure counters at open */
+	struct bpf_link *redir_tp[2]; /* XDPFWD, generic: the xdp_redirect(_map)_err counters */
 	int ifindex;
 	int lock_fd;              /* abstract unix socket: one live port per interface and netns */
 	struct reflect_bpf *skel;
@@ -435,6 +436,10 @@ static int ethtool_sum(const char *iface, const char *prefix, const char *suffix
 static int redirect_errors_now(struct xsk_port *p, uint64_t *v)
 {
 	uint64_t rx_drops, xmit_errors;
+	if (p->redir_tp[0]) { /* generic mode: the tracepoints' count, since load */
+		*v = p->skel->bss->lab_redirect_err;
+		return 0;
+	}
 	int rc = ethtool_sum(p->iface, "rx_queue_", "drops", &rx_drops);
 	if (!rc)
 		rc = ethtool_sum(p->out_iface, "tx_queue_", "xdp_xmit_errors", &xmit_errors);
@@ -452,6 +457,37 @@ int xsk_port_redirect_errors(struct xsk_port *p, uint64_t *errors)
 	if ((rc = redirect_errors_now(p, &now)))
 		return rc;
 	*errors = now >= p->redir_base ? now - p->redir_base : 0;
+	return 0;
+}
+
+/* XDPFWD in generic mode: the kernel's redirect failures after the program seen by the
+ * xdp_redirect(_map)_err raw tracepoints (no driver counts them), for our DEVMAP's id only;
+ * the count starts with the attach (the counters of native mode are read at open, as before). */
+static int redirect_tp_attach(struct xsk_port *p, char *err, size_t errlen)
+{
+	struct bpf_map_info info = {0};
+	__u32 len = sizeof(info);
+	struct bpf_program *progs[2] = {p->skel->progs.lab_redir_err, p->skel->progs.lab_redir_map_err};
+	if (bpf_obj_get_info_by_fd(bpf_map__fd(p->skel->maps.tx_port), &info, &len) < 0) {
+		int e = errno;
+		seterr(err, errlen, "the DEVMAP's id: %s", strerror(e));
+		return -e;
+	}
+	p->skel->bss->lab_devmap_id = info.id;
+	for (int i = 0; i < 2; i++) {
+		p->redir_tp[i] = bpf_program__attach(progs[i]);
+		if (!p->redir_tp[i] && i == 1 && errno == ENOENT)
+			break; /* a kernel without xdp_redirect_map_err fires xdp_redirect_err for maps too */
+		if (!p->redir_tp[i]) {
+			int e = errno;
+			bpf_link__destroy(p->redir_tp[0]); /* (NULL when i is 0) */
+			p->redir_tp[0] = p->redir_tp[1] = NULL;
+			seterr(err, errlen, "counting generic-XDP redirect failures (tracepoint xdp:%s): %s",
+			       i ? "xdp_redirect_map_err" : "xdp_redirect_err", strerror(e));
+			return -e;
+		}
+	}
+	p->redir_base = 0;
 	return 0;
 }
 
@@ -519,6 +555,8 @@ int xsk_port_open(struct xsk_port **out, const struct xsk_port_opts *o, char *er
 	p->skel->rodata->lab_reflected = o->reflected;
 	memcpy((void *)p->skel->rodata->lab_fwd_src, o->fwd_src, 6);
 	memcpy((void *)p->skel->rodata->lab_fwd_dst, o->fwd_dst, 6);
+	bpf_program__set_autoload(p->skel->progs.lab_redir_err, o->mode == LAB_XDP_MODE_XDPFWD);
+	bpf_program__set_autoload(p->skel->progs.lab_redir_map_err, o->mode == LAB_XDP_MODE_XDPFWD);
 	rc = reflect_bpf__load(p->skel);
 	if (rc) {
 		seterr(err, errlen, "loading the XDP program: %s (run as root; LAB_VERBOSE=1 shows the verifier)",
@@ -534,6 +572,9 @@ int xsk_port_open(struct xsk_port **out, const struct xsk_port_opts *o, char *er
 	if (o->mode == LAB_XDP_MODE_XSK && (rc = socket_open(p, err, errlen)))
 		goto fail;
 	if ((rc = attach_prog(p, err, errlen)))
+		goto fail;
+	if (o->mode == LAB_XDP_MODE_XDPFWD && (p->attach_flags & XDP_FLAGS_SKB_MODE) &&
+	    (rc = redirect_tp_attach(p, err, errlen)))
 		goto fail;
 
 	if (o->mode == LAB_XDP_MODE_XSK)
@@ -558,6 +599,8 @@ void xsk_port_close(struct xsk_port *p)
 	if (!p)
 		return;
 	detach_prog(p);
+	for (int i = 0; i < 2; i++)
+		bpf_link__destroy(p->redir_tp[i]);
 	if (p->xsk)
 		xsk_socket__delete(p->xsk);
 	if (p->umem && !p->owner)

@@ -30,8 +30,63 @@ netns_require_bin loadgen/lab-gen tests/faults/lab-blast
 BLAST="$LAB_BUILD/tests/faults/lab-blast"
 paths=$(faults_paths)
 [ -n "$paths" ] || { echo "skip: no reflector built"; exit 77; }
-"$LAB" up >/dev/null || { echo "not ok: setup/lab up"; exit 1; }
-rx_packets() { ip -n "$NS_DUT" -s -j link show "$LAB_DUT_IF" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])'; }
+faults_up >/dev/null || { echo "not ok: setup/lab up --topology $FAULTS_TOPOLOGY"; exit 1; }
+rx_of() { # NS IF: its received packets
+  ip -n "$1" -s -j link show "$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])'
+}
+rx_packets() { rx_of "$NS_DUT" "$LAB_DUT_IF"; }
+
+# FAULTS_TOPOLOGY=forward (meson: faults-hostile-forward): the same hostile frames at dut0 while
+# a run goes through each forwarder: it survives, the run loses nothing, none of the hostile
+# frames comes out of gen1 (what gen1 received beyond lab-gen's own packets: a router's ARP/ND
+# at most), and the forwarders that parse raw frames (xsk, dpdk, xdpfwd) count the corpus's
+# malformed frames exactly as lab-blast sent them
+if [ "$FAULTS_TOPOLOGY" = forward ]; then
+  for path in $paths; do
+    refl_start "$path" "$path" || { fail "$path: forwarder did not start"; continue; }
+    g0=$(rx_of "$NS_GEN" "$LAB_GEN1_IF")
+    gen_start "$path" --rate 2000 --duration 3
+    sleep 0.5
+    ip netns exec "$NS_GEN" timeout -s KILL 30 "$BLAST" --iface "$LAB_GEN_IF" --dst-mac "$LAB_DUT_MAC" \
+      --rounds 20 --random 10 --gap-us 50000 --seed "$RANDOM" >"$T/$path.blast.json" 2>"$T/$path.blast.log" ||
+      fail "$path: lab-blast failed: $(cat "$T/$path.blast.log")"
+    gen_wait
+    sleep 0.2
+    g1=$(rx_of "$NS_GEN" "$LAB_GEN1_IF")
+    kill -0 $REFL_PID 2>/dev/null || fail "$path: the forwarder died under hostile input: $(tail -n 3 "$T/$path.refl.log" | tr '\n' ' ')"
+    refl_stop
+    [ $REFL_RC -eq 0 ] || fail "$path: forwarder exited $REFL_RC: $(tail -n 2 "$T/$path.refl.log" | tr '\n' ' ')"
+    [ $GEN_RC -eq 0 ] || fail "$path: lab-gen exited $GEN_RC: $(tail -n 1 "$T/$path.gen.log")"
+    gen_check "$path" zero
+    python3 - "$path" "$T/$path.blast.json" "$T/$path.refl.json" "$T/$path.json" "$g0" "$g1" <<'PY' || fail "$path: hostile frames forwarded or not counted"
+import json, sys
+path, blast, refl, gen = sys.argv[1], *[json.load(open(f)) for f in sys.argv[2:5]]
+out = int(sys.argv[6]) - int(sys.argv[5])
+bad = []
+# gen1 received lab-gen's packets and at most a few of the router's own (ARP, ND)
+extra = out - gen["received"]
+if extra < 0 or extra > 10:
+    bad.append("gen1 received %d frames, lab-gen's own %d: %d more came out of the DUT" % (out, gen["received"], extra))
+mal = None
+if path in ("xsk", "xdpfwd"):
+    mal = refl.get("bpf", {}).get("malformed")
+elif path == "dpdk":
+    mal = refl.get("malformed")
+if mal is not None and mal != blast["malformed"]:
+    bad.append("the forwarder counted %s malformed, %d were sent" % (mal, blast["malformed"]))
+print("# %s (forward): hostile %d (%d malformed, %d not-lab, %d random); gen1 received %d (lab-gen's %d); "
+      "malformed counted %s; gen sent %d received %d lost %d%s" %
+      (path, blast["sent"], blast["malformed"], blast["not_lab"], blast["random"], out, gen["received"], mal,
+       gen["sent"], gen["received"], gen["lost"], "" if not bad else " -- " + "; ".join(bad)))
+sys.exit(1 if bad else 0)
+PY
+  done
+  "$LAB" down >/dev/null 2>&1 || fail "setup/lab down"
+  lab_residue_empty "hostile (forward)"
+  [ $fails -eq 0 ] && echo "ok: hostile frames at the forwarders $paths: no crash, none forwarded, lab packets all accounted for"
+  [ $fails -eq 0 ]
+  exit
+fi
 
 # cap.py IFACE in|out OUT READY: every frame arriving on (in) or leaving (out) IFACE,
 # length-prefixed into OUT, until SIGTERM; then the frames kept and the socket's own drops

@@ -28,9 +28,11 @@ for k in ("clock_read", "gen_tx_to_wire", "xdp_stamp_pair", "rx_ring_to_stamp", 
     v = eb.get(k)
     if not isinstance(v, dict) or not all(isinstance(v.get(q), int) for q in ("p50", "p99")):
         bad.append(f"{k}: missing"); continue
+    # xdp_vs_user is a difference of two distributions, percentile by percentile (xsk's less the
+    # floor's): it may be at or below 0, and its p50 above its p99 (CI: 817 and 626 ns)
+    if k == "xdp_vs_user": continue
     if v["p50"] > v["p99"]: bad.append(f"{k}: p50 {v['p50']} > p99 {v['p99']}")
-    # xdp_vs_user is a difference of two distributions: it may be at or below 0
-    if k != "xdp_vs_user" and v["p50"] <= 0: bad.append(f"{k}: p50 {v['p50']} <= 0")
+    if v["p50"] <= 0: bad.append(f"{k}: p50 {v['p50']} <= 0")
 c = eb.get("clock_read", {})
 if not 0 < c.get("p99", 0) < 1000: bad.append(f"clock_read p99 {c.get('p99')} not in (0, 1000) ns")
 # the resolution is the larger of the user-space and the BPF clock reads' p99 (a BPF read that

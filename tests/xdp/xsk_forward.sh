@@ -188,6 +188,26 @@ sys.exit(0 if got == (n, 0, n, 0) else 1)
 PY
 grep -q "failed $NF redirects" "$TMP/refused.out" || fail "xdpfwd: no warning about the refused redirects: $(cat "$TMP/refused.out")"
 
+# generic (SKB) mode: a redirect the kernel fails there raises no driver counter (only the
+# xdp_redirect_map_err tracepoint): the out port's MTU below the frames (128 B > 100 + 14 + 4)
+ip -n "$NS_DUT" link set dev "$LAB_DUT1_IF" mtu 100
+rm -f "$TMP/ready"
+ip netns exec "$NS_DUT" "$XSK" --mode xdpfwd --xdp-mode generic --ready-file "$TMP/ready" --stats-json "$TMP/generic.json" \
+  --duration 30 >"$TMP/generic.out" 2>&1 &
+pid=$!
+for _ in $(seq 100); do [ -f "$TMP/ready" ] && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+ip netns exec "$NS_GEN" "$SEND" --forward --count $NF --window 0 --timeout-ms 300 -q >/dev/null
+kill -INT $pid; wait $pid || fail "xdpfwd generic, out port MTU 100: exit $?: $(cat "$TMP/generic.out")"
+ip -n "$NS_DUT" link set dev "$LAB_DUT1_IF" mtu 1500
+python3 - "$TMP/generic.json" $NF <<'PY' || fail "xdpfwd generic: failed redirects not counted as xdp_errors"
+import json, sys
+s, n = json.load(open(sys.argv[1])), int(sys.argv[2])
+got = (s["received"], s["forwarded"], s["drops"]["xdp_errors"], s["drops"]["ttl_expired"])
+print("# xdpfwd generic, out port MTU 100: mode %s received %d forwarded %d xdp_errors %d ttl_expired %d" % ((s.get("mode"),) + got))
+sys.exit(0 if got == (n, 0, n, 0) else 1)
+PY
+grep -q "failed $NF redirects.*generic XDP" "$TMP/generic.out" || fail "xdpfwd generic: no warning about the failed redirects: $(cat "$TMP/generic.out")"
+
 # configuration errors: one line, exit 2, nothing attached. Back out of its own port; no next hop
 # in dut1's neighbour table (the entries put back after)
 cfg_err() { # want-text args...: exit 2 with want-text, no program on dut0
