@@ -16,24 +16,17 @@
 #include <unistd.h>
 
 #include "frame.h"
+#include "jitter.h"
 #include "json_in.h"
 #include "lab_constants.h"
+#include "lab_paths.h"
 #include "log.h"
+#include "path_ci.h"
 #include "pcap_in.h"
 #include "pcap_out.h"
 #include "run.h"
 #include "stamps.h"
 #include "tail.h"
-
-void lab_path_note(struct lab_path *p, const char *fmt, ...)
-{
-	va_list ap;
-	if (p->nnotes >= (int)(sizeof(p->notes) / sizeof(p->notes[0])))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(p->notes[p->nnotes++], sizeof(p->notes[0]), fmt, ap);
-	va_end(ap);
-}
 
 int lab_heat_row(int64_t v_ns)
 {
@@ -85,9 +78,10 @@ static int add_drop(struct lab_path *p, const char *name, uint64_t v, bool in_su
 
 /* A drop point the registry (common/paths.tsv) lists for this path but the reflector did not
  * report is a loss the lab could not place: said, never taken as 0. */
-static void note_missing_drop_points(struct lab_path *p, const char *name, const char *file)
+static void note_missing_drop_points(struct lab_path *p, const char *topology, const char *name,
+				     const char *file)
 {
-	const char *const *want = lab_path_drop_points(name);
+	const char *const *want = lab_path_drop_points(topology, name);
 	if (!p->have_counters || !want)
 		return;
 	for (; *want; want++) {
@@ -760,7 +754,8 @@ static void burst_latency_split(struct lab_path *p, const struct lab_rec *recs, 
 }
 
 /* drops: the reflector's drop points, lab-gen's own, the softnet deltas; then what is left */
-static int read_path_drops(const char *run_dir, const char *name, struct lab_path *p, char *err,
+static int read_path_drops(const char *run_dir, const char *topology, const char *name,
+			   struct lab_path *p, char *err,
 			   size_t errlen)
 {
 	char file[4200];
@@ -768,7 +763,7 @@ static int read_path_drops(const char *run_dir, const char *name, struct lab_pat
 	snprintf(file, sizeof(file), "%s/counters/%s.json", run_dir, name);
 	if (read_drops(p, file, "", true, err, errlen) < 0)
 		return -1;
-	note_missing_drop_points(p, name, file);
+	note_missing_drop_points(p, topology, name, file);
 	p->in_flight = -1;
 	snprintf(file, sizeof(file), "%s/gen/%s.json", run_dir, name);
 	if (read_drops(p, file, "gen_", false, err, errlen) < 0)
@@ -806,8 +801,12 @@ int lab_analyze_path(const char *run_dir, const char *name, const struct lab_ana
 	int64_t *buf = NULL;
 	int rc = -1;
 
+	const char *topo = o->topology ? o->topology : "reflect";
+	const struct lab_path_def *def = lab_path_def_of(topo, name);
+
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->floor = def && def->floor;
 	snprintf(file, sizeof(file), "%s/records/%s.rec", run_dir, name);
 	if (load_records(file, p, &f, err, errlen) < 0)
 		return -1;
@@ -830,7 +829,7 @@ int lab_analyze_path(const char *run_dir, const char *name, const struct lab_ana
 	burst_latency_split(p, recs, n, dut, buf);
 	if (o->write_pcap && write_burst_pcap(run_dir, p, recs, n, dut, err, errlen) < 0)
 		goto out;
-	if (read_path_drops(run_dir, name, p, err, errlen) < 0)
+	if (read_path_drops(run_dir, topo, name, p, err, errlen) < 0)
 		goto out;
 	lab_path_tail(run_dir, name, o, p, recs, n);
 
@@ -848,10 +847,3 @@ out:
 	return rc;
 }
 
-void lab_path_free(struct lab_path *p)
-{
-	free(p->bursts);
-	p->bursts = NULL;
-	lab_tail_free(&p->tail);
-	sn_series_free(&p->softnet);
-}

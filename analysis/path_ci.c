@@ -2,7 +2,7 @@
  * received packets in blocks of their intended send time, RTT from the intended and from the
  * actual send time. Fed inside analyze.c's second pass over the records (one pass fewer), with
  * the exact min and max of the first pass bounding the histograms. */
-#include "analyze.h"
+#include "path_ci.h"
 #include "bootci.h"
 
 /* fixed seeds: the same run always gets the same intervals */

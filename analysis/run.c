@@ -38,6 +38,7 @@ static bool valid_name(const char *s, size_t len)
 struct found {
 	char name[32];
 	bool rec, skipped, failed;
+	int rank; /* in the registry's order for the run's topology (set before the sort) */
 };
 
 static int add_found(struct found *f, size_t *nf, const char *name, size_t len, int kind)
@@ -92,48 +93,46 @@ static int scan(const char *dir, const char *prefix, const char *suffix, int kin
 	return 0;
 }
 
-/* The topology of the run being analysed (run.json run.topology; reflect when it does not
- * say): the registry's lines for it give the paths' order, drop points and floor. */
-static char topology[16] = "reflect";
-
-const char *lab_run_topology(void) { return topology; }
-
-void lab_run_set_topology(const char *t)
+/* The registry's lines for a topology (reflect|forward, the run's: run.json run.topology) give
+ * the paths' order, drop points and floor. */
+static bool in_topology(int i, const char *topology)
 {
-	snprintf(topology, sizeof(topology), "%s", t && !strcmp(t, "forward") ? "forward" : "reflect");
+	return strcmp(lab_path_defs[i].topology, topology) == 0;
 }
 
-static bool in_topology(int i) { return strcmp(lab_path_defs[i].topology, topology) == 0; }
-
-/* The registry's order (common/paths.tsv); paths it does not know come after, by name. */
-static int rank(const char *name)
+const struct lab_path_def *lab_path_def_of(const char *topology, const char *name)
 {
 	for (int i = 0; i < LAB_NPATH_DEFS; i++)
-		if (in_topology(i) && strcmp(name, lab_path_defs[i].name) == 0)
-			return i;
-	return LAB_NPATH_DEFS;
+		if (in_topology(i, topology) && strcmp(name, lab_path_defs[i].name) == 0)
+			return &lab_path_defs[i];
+	return NULL;
+}
+
+/* The registry's order (common/paths.tsv); paths it does not know come after, by name. */
+static int rank(const char *topology, const char *name)
+{
+	const struct lab_path_def *d = lab_path_def_of(topology, name);
+	return d ? (int)(d - lab_path_defs) : LAB_NPATH_DEFS;
 }
 
 const struct lab_path *lab_run_floor(const struct lab_run *r)
 {
 	for (int i = 0; i < LAB_NPATH_DEFS; i++)
-		if (in_topology(i) && lab_path_defs[i].floor)
+		if (in_topology(i, r->topology) && lab_path_defs[i].floor)
 			return lab_run_find(r, lab_path_defs[i].name);
 	return NULL;
 }
 
-const char *const *lab_path_drop_points(const char *name)
+const char *const *lab_path_drop_points(const char *topology, const char *name)
 {
-	for (int i = 0; i < LAB_NPATH_DEFS; i++)
-		if (in_topology(i) && strcmp(name, lab_path_defs[i].name) == 0)
-			return lab_path_defs[i].drops;
-	return NULL;
+	const struct lab_path_def *d = lab_path_def_of(topology, name);
+	return d ? d->drops : NULL;
 }
 
 static int cmp_found(const void *a, const void *b)
 {
 	const struct found *x = a, *y = b;
-	int d = rank(x->name) - rank(y->name);
+	int d = x->rank - y->rank;
 	return d ? d : strcmp(x->name, y->name);
 }
 
@@ -212,10 +211,12 @@ int lab_run_load(const char *dir, const struct lab_analyze_opts *o, struct lab_r
 	}
 
 	const struct jv *tv = r->run ? jv_get(r->run, "topology") : NULL;
-	lab_run_set_topology(tv && tv->type == JV_STR ? tv->s : "reflect");
+	snprintf(r->topology, sizeof(r->topology), "%s",
+		 tv && tv->type == JV_STR && !strcmp(tv->s, "forward") ? "forward" : "reflect");
 
 	struct lab_analyze_opts ao = *o; /* the cores of the run, for tail attribution */
 	run_cores(r, &ao);
+	ao.topology = r->topology;
 	o = &ao;
 
 	snprintf(p, sizeof(p), "%s/records", dir);
@@ -232,6 +233,8 @@ int lab_run_load(const char *dir, const struct lab_analyze_opts *o, struct lab_r
 		lab_run_free(r);
 		return -1;
 	}
+	for (size_t i = 0; i < nf; i++)
+		f[i].rank = rank(r->topology, f[i].name);
 	qsort(f, nf, sizeof(f[0]), cmp_found);
 
 	r->paths = calloc(nf, sizeof(*r->paths));
@@ -348,19 +351,15 @@ static int load_scenarios(const char *dir, const struct lab_analyze_opts *o, str
 		lab_run_free(r);
 		return -1;
 	}
-	char topo[16];
-	snprintf(topo, sizeof(topo), "%s", lab_run_topology());
 	for (size_t i = 0; i < n; i++) {
 		snprintf(p, sizeof(p), "%s/scenarios/%s", dir, names[i]);
 		if (lab_run_load(p, o, &r->scen[r->nscen], err, errlen) < 0) {
-			lab_run_set_topology(topo);
 			lab_run_free(r);
 			return -1;
 		}
 		memcpy(r->scen_name[r->nscen], names[i], 32);
 		r->nscen++;
 	}
-	lab_run_set_topology(topo);
 	return 0;
 }
 

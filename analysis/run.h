@@ -11,6 +11,7 @@
 
 struct lab_run {
 	char dir[4096];
+	char topology[16];    /* reflect | forward (run.json run.topology; reflect when unsaid) */
 	struct jv *doc;       /* run.json, NULL when missing */
 	const struct jv *run; /* its `run` object (or the document itself) */
 	struct lab_path *paths;
@@ -35,13 +36,13 @@ const struct lab_path *lab_run_find(const struct lab_run *r, const char *name);
 /* The floor path of the registry (common/paths.tsv, role floor) when the run has it, else NULL. */
 const struct lab_path *lab_run_floor(const struct lab_run *r);
 /* The drop points the registry lists for a path (NULL-terminated), NULL for a path it lacks. */
-const char *const *lab_path_drop_points(const char *name);
+const char *const *lab_path_drop_points(const char *topology, const char *name);
+/* The registry's line (common/paths.tsv) for path name in topology, NULL when it has none. */
+struct lab_path_def;
+const struct lab_path_def *lab_path_def_of(const char *topology, const char *name);
 /* A scenario run's window for path (scenarios/<name>/window/<path>.json, setup/scenario.sh):
  * [start, stop] CLOCK_MONOTONIC ns and its command; false when it has none. */
 bool lab_run_window(const struct lab_run *r, const char *path, int64_t w[2], char *cmd, size_t len);
-/* The topology the registry is read for (lab_run_load sets it from run.json): reflect|forward. */
-const char *lab_run_topology(void);
-void lab_run_set_topology(const char *t);
 
 /* Writers: each returns 0, or -1 with a reason naming the file. */
 int lab_write_summary_json(const struct lab_run *r, char *err, size_t errlen);

@@ -7,7 +7,6 @@
 
 #include "analyze.h"
 #include "json_in.h"
-#include "lab_paths.h"
 #include "run.h"
 
 static bool is_rx(int pt) { return pt == LAB_STP_DUT_RX || pt == LAB_STP_GEN_RX; }
@@ -42,14 +41,6 @@ static const char *src_name(const char *s)
 	return s && !strcmp(s, "xdp") ? "xdp" : NULL;
 }
 
-static bool is_floor(const char *name)
-{
-	for (size_t i = 0; i < sizeof(lab_path_defs) / sizeof(lab_path_defs[0]); i++)
-		if (!strcmp(lab_path_defs[i].name, name) && !strcmp(lab_path_defs[i].topology, lab_run_topology()))
-			return lab_path_defs[i].floor;
-	return false;
-}
-
 /* Without a side file: what the program's JSON says (lab-kern: counters' stamps; lab-gen's udp
  * backend: backend_counters.stamps), else the path's kind: the XDP program's clock reads on the
  * floor, user reads in every other reflector and in lab-gen's xsk backend. */
@@ -67,7 +58,7 @@ static void sources_from_json(const char *run_dir, const char *name, struct lab_
 			v = jv_get(st, lab_stp_point_names[pt]);
 			p->stamps.src[pt] = src_name(v && v->type == JV_STR ? v->s : NULL);
 			if (!p->stamps.src[pt] && side)
-				p->stamps.src[pt] = !p->stamped_run ? "none" : is_floor(name) ? "xdp" : "user";
+				p->stamps.src[pt] = !p->stamped_run ? "none" : p->floor ? "xdp" : "user";
 			if (!p->stamps.src[pt])
 				p->stamps.src[pt] = "user";
 		}

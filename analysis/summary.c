@@ -416,7 +416,7 @@ static void md_header(FILE *f, const struct lab_run *r, const struct lab_path *f
 	if (floor)
 		fprintf(f, "; (N×) is the multiple of the %s floor", floor->name);
 	fprintf(f, ".\n\n");
-	if (!strcmp(lab_run_topology(), "forward"))
+	if (!strcmp(r->topology, "forward"))
 		fprintf(f, "Topology: forward (" LAB_GEN_IF " → " LAB_DUT_IF ", the DUT forwards, "
 			   LAB_DUT1_IF " → " LAB_GEN1_IF "; RFC 2544's setup): the round trip is one pass "
 			   "through the DUT, the one-way legs are " LAB_GEN_IF " → DUT, inside the DUT, DUT → "

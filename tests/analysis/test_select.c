@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "analyze.h"
+#include "jitter.h"
 #include "select.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
