@@ -26,7 +26,8 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: lab-blast --dst-mac MAC [options]\n"
 "Hostile frames on an AF_PACKET socket: the malformed and not-lab frames of the canned corpus\n"
-"and frames of random bytes, all to --dst-mac. Prints {\"sent\":N,\"malformed\":M,\"not_lab\":K,\n"
+"and frames of random bytes (their ethertype never IPv4, IPv6 or VLAN), all to --dst-mac.\n"
+"Prints {\"sent\":N,\"malformed\":M,\"not_lab\":K,\n"
 "\"random\":R,\"kinds\":J (broken kinds in the corpus)} when done.\n"
 "  --iface IF      interface to send on (default " LAB_GEN_IF ")\n"
 "  --dst-mac MAC   destination MAC written into every frame (the DUT's)\n"
@@ -42,6 +43,17 @@ static int parse_mac(const char *s, uint8_t m[6])
 {
 	return sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) == 6
 		       ? 0 : -1;
+}
+
+/* A random frame's ethertype made one that claims no IP (not IPv4, IPv6, nor a VLAN tag that
+ * could carry them): about 1 in 13000 random frames would otherwise claim IP, be judged
+ * malformed and break the count the corpus alone decides (CI: lab-dpdk 321 malformed for 320
+ * sent). Broken IP headers are the corpus's and the fuzzers' (fuzz_frame) to test. */
+static void not_ip(uint8_t *f)
+{
+	unsigned et = (unsigned)f[12] << 8 | f[13];
+	if (et == 0x0800 || et == 0x86DD || et == 0x8100 || et == 0x88A8 || et == 0x9100)
+		f[12] ^= 0x40;
 }
 
 int main(int argc, char **argv)
@@ -112,6 +124,7 @@ int main(int argc, char **argv)
 			for (size_t b = 0; b < len; b++)
 				buf[b] = (uint8_t)random();
 			memcpy(buf, dmac, 6);
+			not_ip(buf);
 			if (sendto(fd, buf, len, 0, (struct sockaddr *)&sll, sizeof(sll)) != (ssize_t)len)
 				lab_die(LAB_EXIT_RUNTIME, "send random frame of %zu bytes: %s", len, strerror(errno));
 			sent++;
