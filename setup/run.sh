@@ -447,17 +447,9 @@ for k, key in (("RJ_REPEAT", "repeat"), ("RJ_REPETITION", "repetition")):
     if e.get(k):
         run[key] = int(e[k])
 # whole or not at all (ENOSPC raises; the temporary goes), no planted link followed
-tmp = f"{sys.argv[1]}.tmp-{os.getpid()}"
-fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-try:
-    with os.fdopen(fd, "w") as f:
-        json.dump({"run": run}, f, indent=2)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, sys.argv[1])
-except BaseException:
-    os.unlink(tmp)
-    raise
+sys.path.insert(0, os.path.dirname(e["RJ_TUNING"]))
+from lab_files import write_whole
+write_whole(sys.argv[1], json.dumps({"run": run}, indent=2))
 PY
 }
 
