@@ -1,9 +1,11 @@
 # bench/lib.sh — shell helpers shared by the benchmark scripts (sourced, not run): messages,
-# processes started in the lab's namespaces and stopped on any exit, lab-gen runs with their
-# stats JSON, and a rate search. The caller sets BENCH_NAME, P (lab prefix), BUILD and WORK, and
+# processes started in the lab's namespaces and stopped on any exit, generator runs (their
+# command line from labctl.gen) with their stats JSON, and a rate search. The caller sets BENCH_NAME, P (lab prefix), BUILD and WORK, and
 # ROOT (the source tree: setup/constants.sh, the lab's addresses and interface names, is read here).
 
-LAB_ROOT=$ROOT . "$ROOT/setup/constants.sh"
+LAB_ROOT=$ROOT # the orchestrator's verbs read it when they run (setup/labctl.sh)
+. "$ROOT/setup/constants.sh"
+. "$ROOT/setup/labctl.sh"
 BENCH_PIDS=()
 
 bench_die() { echo "$BENCH_NAME: $*" >&2; exit "${EXIT:-1}"; }
@@ -13,22 +15,7 @@ bench_note() { echo "$BENCH_NAME: $*" >&2; }
 bench_num() { [[ ${2:-} =~ ^[0-9]+$ ]] || EXIT=2 bench_die "$1: '${2:-}' is not a whole number"; }
 
 # bench_jget FILE KEY.PATH...: the values on one line, space-separated ("null" when missing)
-bench_jget() {
-  python3 - "$@" <<'PY'
-import json, sys
-try:
-    d = json.load(open(sys.argv[1]))
-except (OSError, ValueError):
-    d = {}
-out = []
-for k in sys.argv[2:]:
-    v = d
-    for p in k.split("."):
-        v = v.get(p) if isinstance(v, dict) else None
-    out.append("null" if v is None else str(v))
-print(" ".join(out))
-PY
-}
+bench_jget() { labctl jget "$@"; }
 
 # bench_start NAME NETNS CMD...: CMD in the background in NETNS, output to $WORK/NAME.log;
 # BENCH_PID is its pid (ip netns exec execs the command: the same process)
@@ -74,14 +61,15 @@ bench_stop_all() {
   BENCH_PIDS=()
 }
 
-# bench_gen JSON ARGS...: one lab-gen run in the generator namespace, bounded in time, in the
+# bench_gen JSON ARGS...: one generator run in the generator namespace, bounded in time, in the
 # background and waited for (a signal to the script is handled at once); stats to JSON.
 # Returns lab-gen's exit status; its stderr is in $WORK/gen.log.
 bench_gen() {
-  local json=$1 rc=0 pid; shift
+  local json=$1 rc=0 pid argv; shift
   rm -f "$json"
-  ip netns exec "$P-gen" timeout -s INT -k 5 "${BENCH_GEN_BOUND:-120}" "$BUILD/loadgen/lab-gen" \
-    --iface "$LAB_GEN_IF" --dst "$LAB_DUT_V4" --quiet --stats-json "$json" "$@" 2>"$WORK/gen.log" &
+  labctl_words argv gen-argv --build "$BUILD" --topology reflect --netns "$P-gen" \
+    --bound "${BENCH_GEN_BOUND:-120}" -- --quiet --stats-json "$json" "$@" 2>"$WORK/gen.log" || return 2
+  "${argv[@]}" 2>"$WORK/gen.log" &
   pid=$!
   BENCH_PIDS+=("$pid")
   wait "$pid" || rc=$?
@@ -95,18 +83,7 @@ bench_gen() {
 # bench_pass JSON MAX_LOSS: 0 when the run offered its rate (achieved within 0.1 %) and lost at
 # most MAX_LOSS (a fraction) of what it sent; sets BENCH_WHY to what failed
 bench_pass() {
-  BENCH_WHY=$(python3 - "$1" "$2" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-off, ach, sent, lost = d["offered_pps"], d["achieved_pps"], d["sent"], d["lost"]
-why = []
-if off <= 0 or abs(ach - off) / off > 0.001:
-    why.append("generator: achieved %.0f of %.0f pps" % (ach, off))
-if sent == 0 or lost / sent > float(sys.argv[2]):
-    why.append("loss: %d of %d" % (lost, sent))
-print("; ".join(why))
-PY
-)
+  BENCH_WHY=$(labctl step-why "$1" "$2")
   [ -z "$BENCH_WHY" ]
 }
 

@@ -194,27 +194,16 @@ forget_pid() {
   RUN_PIDS=("${n[@]}")
 }
 
-# --stamps for the reflector of a path: lab-kern stamps with either source and keeps both in the
-# side file; the bypass reflectors have user (xdptx: XDP) stamps only, and their legs say so.
-# STAMP_ARGV: lab-kern's flags (empty: --stamps not given, or not lab-kern)
-reflector_stamps() {
-  STAMP_ARGV=()
-  [ -n "$RUN_STAMPS" ] || return 0 # not given: lab-kern stamps as it always did
-  [ "$(basename "$(lab_path_field "$1" binary)")" = lab-kern ] || return 0
-  STAMP_ARGV=(--stamps "$RUN_STAMPS")
-  [ "$RUN_STAMPS" = user ] || STAMP_ARGV+=(--stamps-file "$RD/stamps/$1.dut.stp")
-}
-
 # The DUT command of a path: REFL_ARGV, the registry's (common/paths.tsv) with the shared
-# reflector flags; an array, so that a results dir with a space in its name stays one word.
+# reflector flags (labctl.registry: lab-kern's --stamps too; the bypass reflectors have user
+# (xdptx: XDP) stamps only, and their legs say so); an array, so that a results dir with a space
+# in its name stays one word.
 reflector_argv() {
-  local path=$1 d=$RD
-  lab_path_argv "$path" "$BUILD" "$P" || return 1
-  reflector_stamps "$path"
-  REFL_ARGV=("${LAB_PATH_ARGV[@]}" --iface "$DUT_IF" --cpu "$DUT_CPU" --ready-file "$d/tmp/$path.ready"
-    --stats-json "$d/counters/$path.json" --duration "$REFL_BOUND" "${STAMP_ARGV[@]}")
-  [ "$RUN_TOPOLOGY" != forward ] || REFL_ARGV+=(--out-iface "$DUT1_IF")
-  [ "$RUN_TRACE" != 1 ] || REFL_ARGV+=(--gap-log "$d/gaps/$path.dut.gap")
+  local path=$1 d=$RD extra=(--path "$path" --topology "${RUN_TOPOLOGY:-reflect}" --cpu "$DUT_CPU"
+    --ready-file "$d/tmp/$path.ready" --stats-json "$d/counters/$path.json" --duration "$REFL_BOUND")
+  [ -z "$RUN_STAMPS" ] || extra+=(--stamps "$RUN_STAMPS" --stamps-file "$d/stamps/$path.dut.stp")
+  [ "$RUN_TRACE" != 1 ] || extra+=(--gap-log "$d/gaps/$path.dut.gap")
+  labctl_words REFL_ARGV reflector-argv --build "$BUILD" --prefix "$P" "${extra[@]}"
 }
 
 # Nothing of the lab's own runs on the measured cores while the packets flow: its helpers
@@ -313,41 +302,29 @@ run_one_path() {
     return 0
   fi
   say "run: $path: ready; sending $RUN_RATE pps $RUN_PATTERN for ${RUN_DURATION}s"
-  local gen_args=(--iface "$GEN_IF" --rate "$RUN_RATE" --pattern "$RUN_PATTERN"
-                  --burst-size "$RUN_BURST_SIZE" --burst-gap-us "$RUN_BURST_GAP_US"
-                  --duration "$RUN_DURATION" --size "$RUN_SIZE" --seed "$RUN_SEED" --stamp
-                  --path "$path" --out "$RD/records/$path.rec"
-                  --stats-json "$RD/gen/$path.json" --cpu "$GEN_CPU"
-                  --stream-cpu "${HELPER_SPARE:-off}")
-  local backend=$RUN_GEN_BACKEND
-  [ -z "$backend" ] && [ -n "$RUN_STAMPS" ] && [ "$RUN_STAMPS" != user ] && [ "$RUN_FLOWS" = 1 ] &&
-    { reflector_stamps "$path"; [ ${#STAMP_ARGV[@]} -gt 0 ]; } && backend=udp
-  [ -n "$backend" ] && gen_args+=(--backend "$backend")
-  if [ "$backend" = udp ] && [ -n "$RUN_STAMPS" ]; then
-    gen_args+=(--stamps "$RUN_STAMPS")
-    [ "$RUN_STAMPS" = user ] || gen_args+=(--stamps-file "$RD/stamps/$path.gen.stp")
+  # the generator's command line: labctl.gen (the topology's destination, the path's needs,
+  # the backend kernel stamps need, the namespace, the core and the bound)
+  local flags=(--rate "$RUN_RATE" --pattern "$RUN_PATTERN"
+               --burst-size "$RUN_BURST_SIZE" --burst-gap-us "$RUN_BURST_GAP_US"
+               --duration "$RUN_DURATION" --size "$RUN_SIZE" --seed "$RUN_SEED" --stamp
+               --out "$RD/records/$path.rec"
+               --stats-json "$RD/gen/$path.json" --cpu "$GEN_CPU"
+               --stream-cpu "${HELPER_SPARE:-off}") own=() gen_argv
+  [ "$RUN_TRACE" = 1 ] && flags+=(--gap-log "$RD/gaps/$path.gen.gap")
+  [ -z "$RUN_STAMPS" ] || own+=(--stamps "$RUN_STAMPS" --stamps-file "$RD/stamps/$path.gen.stp")
+  if ! labctl_words gen_argv gen-argv --build "$BUILD" --topology "${RUN_TOPOLOGY:-reflect}" --path "$path" \
+       --netns "$NS_GEN" --dut-netns "$NS_DUT" --pin "$GEN_CPU" --bound "$GEN_BOUND" --kill-after 10 \
+       --backend "$RUN_GEN_BACKEND" --flows "$RUN_FLOWS" "${own[@]}" -- "${flags[@]}" 2>"$log/$path.gen.log"; then
+    stop_pid "$refl_pid" || true
+    stop_pid "$samp_pid" || true
+    echo "the generator's command line: $(tail -n 1 "$log/$path.gen.log")" >"$RD/failed-$path.txt"
+    echo "$PROG: run: $path: failed: $(cat "$RD/failed-$path.txt")" >&2
+    return 0
   fi
-  [ "$RUN_FLOWS" -gt 1 ] && gen_args+=(--flows "$RUN_FLOWS")
-  local needs; needs=" $(lab_path_field "$path" needs) "
-  if [ "${RUN_TOPOLOGY:-reflect}" = forward ]; then
-    # the forward topology: sent out of gen0 to the address behind the DUT (gen1's; a socket
-    # relay's own address on dut0 instead), next hop dut0; received on gen1
-    local dmac; dmac=$(ip netns exec "$NS_DUT" cat "/sys/class/net/$DUT_IF/address")
-    case $needs in
-      *" dst=dut "*) gen_args+=(--dst "$DUT_V4") ;;
-      *) gen_args+=(--dst "$GEN1_V4") ;;
-    esac
-    gen_args+=(--rx-iface "$GEN1_IF" --dst-mac "$dmac")
-  else
-    gen_args+=(--dst "$DUT_V4")
-  fi
-  case $needs in *" unmarked "*) gen_args+=(--accept-unmarked) ;; esac
-  [ "$RUN_TRACE" = 1 ] && gen_args+=(--gap-log "$RD/gaps/$path.gen.gap")
   trace_start "$path"
   # in the background and waited for: a signal to this script interrupts `wait` at once (a
   # foreground command would hold the trap until it ended)
-  taskset -c "$GEN_CPU" ip netns exec "$NS_GEN" timeout -s INT -k 10 "$GEN_BOUND" "$BUILD/loadgen/lab-gen" "${gen_args[@]}" \
-    2> >(taskset -c "$HELPER_CPU" tee "$log/$path.gen.log" >&2) &
+  "${gen_argv[@]}" 2> >(taskset -c "$HELPER_CPU" tee "$log/$path.gen.log" >&2) &
   local gen_pid=$! scn_pid=""
   RUN_PIDS+=("$gen_pid")
   if [ -n "${RUN_SCN:-}" ]; then
@@ -391,66 +368,21 @@ write_run_json() {
   fi
   gdrv=$(ip netns exec "$NS_GEN" ethtool -i "$GEN_IF" 2>/dev/null | awk '/^driver:/{print $2}')
   ddrv=$(ip netns exec "$NS_DUT" ethtool -i "$DUT_IF" 2>/dev/null | awk '/^driver:/{print $2}')
-  # values go in through the environment, never pasted into the Python source
-  RJ_SCENARIOS=${RUN_SCENARIOS:-} RJ_TOPOLOGY=${RUN_TOPOLOGY:-reflect} RJ_FLOWS=${RUN_FLOWS:-1} RJ_RATE=$RUN_RATE RJ_PATTERN=$RUN_PATTERN RJ_SIZE=$RUN_SIZE RJ_DURATION=$RUN_DURATION \
-  RJ_SEED=$RUN_SEED RJ_BURST_SIZE=$RUN_BURST_SIZE RJ_BURST_GAP_US=$RUN_BURST_GAP_US \
-  RJ_PATHS=$RUN_PATHS RJ_QUICK=$RUN_QUICK RJ_DUT_CPU=$DUT_CPU RJ_GEN_CPU=$GEN_CPU \
-  RJ_KIND=$kind RJ_GEN=$gname RJ_DUT=$dname RJ_GEN1=$g1name RJ_DUT1=$d1name RJ_GEN_DRIVER=$gdrv RJ_DUT_DRIVER=$ddrv \
-  RJ_ISOLATED=$(( RUN_ISOLATED || RUN_USER_ISO )) RJ_CSTATE=$([ -n "$ISO_CSTATE_FD" ] && echo 1 || echo 0) \
-  RJ_NOISE_DIR="$2" RJ_TUNING="$LAB_ROOT/setup/tuning.py" \
-  RJ_HELPER_CPU=${HELPER_CPU:-$GEN_CPU} RJ_HELPER_SPARE=${HELPER_SPARE:-} RJ_TRACE=${RUN_TRACE:-1} RJ_WATCH=${RUN_WATCH:-0} \
-  RJ_STAMPS=${RUN_STAMPS:-default} \
-  python3 - "$1/run.json" <<'PY'
-import json, os, sys, platform, subprocess
-e = os.environ
-run = {
-  "rate_pps": int(e["RJ_RATE"]), "pattern": e["RJ_PATTERN"], "frame_size": int(e["RJ_SIZE"]),
-  "duration_s": float(e["RJ_DURATION"]), "seed": int(e["RJ_SEED"]),
-  "burst_size": int(e["RJ_BURST_SIZE"]), "burst_gap_us": int(e["RJ_BURST_GAP_US"]),
-  "paths": e["RJ_PATHS"].split(), "quick": bool(int(e["RJ_QUICK"])),
-  "topology": e["RJ_TOPOLOGY"], "flows": int(e["RJ_FLOWS"]), "stamps": e["RJ_STAMPS"],
-  "kernel": platform.release(), "cpus": os.cpu_count(),
-  "cpu_model": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown"),
-  "dut_cpu": int(e["RJ_DUT_CPU"]), "gen_cpu": int(e["RJ_GEN_CPU"]),
-  "ports": {"kind": e["RJ_KIND"], "gen": e["RJ_GEN"], "dut": e["RJ_DUT"],
-            "gen_driver": e["RJ_GEN_DRIVER"], "dut_driver": e["RJ_DUT_DRIVER"]},
-  # one definition with bench/all: setup/tuning.py
-  "tuning": json.loads(subprocess.check_output([e["RJ_TUNING"], "--dut-cpu", e["RJ_DUT_CPU"],
-      "--isolated", e["RJ_ISOLATED"], "--cstate-held", e["RJ_CSTATE"], "--noise-dir", e["RJ_NOISE_DIR"]])),
-}
-# where each process of the lab ran, and when (what shares the measured cores)
-hc, spare = int(e["RJ_HELPER_CPU"]), e["RJ_HELPER_SPARE"] != ""
-when = "while the packets flow" if spare else "asleep while the packets flow"
-run["placement"] = {
-  "lab-gen": {"cpu": run["gen_cpu"], "when": "the packets"},
-  "reflector": {"cpu": run["dut_cpu"], "when": "the packets"},
-  "lab-noise": {"cpu": run["dut_cpu"], "when": "before each path's packets"},
-  "softnet sampler (lab-analyze --sample-softnet)": {"cpu": hc, "when": "every 100 ms" if spare else "before and after the packets"},
-  "tee (lab-gen's log)": {"cpu": hc, "when": "a line a second"},
-  "lab-gen's record writer (--stream-cpu)": {"cpu": hc, "when": "every 100 ms"} if spare else
-      {"cpu": None, "when": "not streamed: the records are written at the end (no core to spare)"},
-  "lab-analyze": {"cpu": None, "when": "after the last path"},
-  "spare_core": hc if spare else None,
-}
-if e["RJ_TRACE"] == "1":
-    run["placement"]["lab-trace"] = {"cpu": hc, "when": "drains every 1000 ms" if spare else "asleep while the packets flow; drains after each path"}
-if e["RJ_WATCH"] == "1":
-    run["placement"]["lab-watch"] = {"cpu": run["gen_cpu"], "when": "the whole run (it is a measurement)"}
-if e["RJ_GEN1"]:
-    # the forward topology's second link: the generator receives on gen1, the DUT sends on dut1
-    run["ports"].update({"gen_rx": e["RJ_GEN1"], "dut_tx": e["RJ_DUT1"]})
-if e.get("RJ_SCENARIOS"):
-    run["scenarios"] = e["RJ_SCENARIOS"].split()
-if e.get("RJ_SCENARIO"):
-    run["scenario"] = e["RJ_SCENARIO"]
-for k, key in (("RJ_REPEAT", "repeat"), ("RJ_REPETITION", "repetition")):
-    if e.get(k):
-        run[key] = int(e[k])
-# whole or not at all (ENOSPC raises; the temporary goes), no planted link followed
-sys.path.insert(0, os.path.dirname(e["RJ_TUNING"]))
-from lab_files import write_whole
-write_whole(sys.argv[1], json.dumps({"run": run}, indent=2))
-PY
+  # one word per value, never pasted into Python source (labctl.runjson)
+  local extra=()
+  [ -z "${RJ_REPEAT:-}" ] || extra+=(--repeat "$RJ_REPEAT")
+  [ -z "${RJ_REPETITION:-}" ] || extra+=(--repetition "$RJ_REPETITION")
+  [ -z "${RJ_SCENARIO:-}" ] || extra+=(--scenario "$RJ_SCENARIO")
+  [ -z "${RUN_SCENARIOS:-}" ] || extra+=(--scenarios "$RUN_SCENARIOS")
+  labctl run-json "$1/run.json" --topology "${RUN_TOPOLOGY:-reflect}" --flows "${RUN_FLOWS:-1}" \
+    --rate "$RUN_RATE" --pattern "$RUN_PATTERN" --size "$RUN_SIZE" --duration "$RUN_DURATION" \
+    --seed "$RUN_SEED" --burst-size "$RUN_BURST_SIZE" --burst-gap-us "$RUN_BURST_GAP_US" \
+    --paths "$RUN_PATHS" --quick "$RUN_QUICK" --dut-cpu "$DUT_CPU" --gen-cpu "$GEN_CPU" \
+    --kind "$kind" --gen-port "$gname" --dut-port "$dname" --gen-rx-port "$g1name" --dut-tx-port "$d1name" \
+    --gen-driver "$gdrv" --dut-driver "$ddrv" --isolated $(( RUN_ISOLATED || RUN_USER_ISO )) \
+    --cstate-held "$([ -n "$ISO_CSTATE_FD" ] && echo 1 || echo 0)" --noise-dir "$2" \
+    --helper-cpu "${HELPER_CPU:-$GEN_CPU}" --helper-spare "${HELPER_SPARE:-}" --trace "${RUN_TRACE:-1}" \
+    --watch "${RUN_WATCH:-0}" --stamps "${RUN_STAMPS:-default}" "${extra[@]}"
 }
 
 # --stamps, checked before anything is made or changed (exit 2, one line): kernel stamps need

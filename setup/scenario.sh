@@ -55,8 +55,19 @@ scn_describe() {
     memory) echo "stress-ng --vm 1 --vm-bytes ${SCN_MEMORY_PCT}% --vm-method all --page-in --mmap 1 --mmap-bytes 5% --taskset $DUT_CPU --timeout ${s}s" ;;
     disk) echo "stress-ng --hdd 1 --hdd-bytes ${SCN_DISK_MB}M --temp-path <run>/tmp/disk --taskset $DUT_CPU --timeout ${s}s" ;;
     irq) echo "stress-ng --timer 1 --timer-freq $SCN_IRQ_HZ --taskset $DUT_CPU --timeout ${s}s" ;;
-    burst) echo "lab-gen --backend udp --iface $GEN_IF --dst $DUT_V4 --port $LAB_PORT_SCN --pattern burst --burst-size $SCN_BURST_SIZE --burst-gap-us $SCN_BURST_GAP_US --duration $s --cpu $GEN_CPU" ;;
+    burst) local w; scn_burst_argv w "$s"; echo "${w[*]#"$BUILD/loadgen/"}" ;;
   esac
+}
+
+# scn_burst_argv ARRAY SECONDS [BOUND]: the burst scenario's second, unmeasured generator (udp, to
+# the DUT's own address on its own port), from labctl.gen; with BOUND, in the generator
+# namespace and bounded (SIGTERM, SIGKILL 2 s later)
+scn_burst_argv() {
+  local bound=()
+  [ -z "${3:-}" ] || bound=(--netns "$NS_GEN" --bound "$3" --bound-signal TERM --kill-after 2)
+  labctl_words "$1" gen-argv --build "$BUILD" --topology reflect --backend udp "${bound[@]}" -- \
+    --port "$LAB_PORT_SCN" --pattern burst --burst-size "$SCN_BURST_SIZE" \
+    --burst-gap-us "$SCN_BURST_GAP_US" --duration "$2" --cpu "$GEN_CPU"
 }
 
 # scn_start NAME SECONDS: the load on, for at most SECONDS (the tools stop by themselves then);
@@ -89,9 +100,7 @@ scn_start() {
       scn_bg dut timeout -k 2 "$bound" stress-ng --timer 1 --timer-freq "$SCN_IRQ_HZ" \
         --taskset "$DUT_CPU" --timeout "${s}s" --quiet ;;
     burst)
-      scn_bg any timeout -k 2 "$bound" ip netns exec "$NS_GEN" "$BUILD/loadgen/lab-gen" --backend udp \
-        --iface "$GEN_IF" --dst "$DUT_V4" --port "$LAB_PORT_SCN" --pattern burst --burst-size "$SCN_BURST_SIZE" \
-        --burst-gap-us "$SCN_BURST_GAP_US" --duration "$s" --cpu "$GEN_CPU" --tail-ms 50 --quiet ;;
+      local w; scn_burst_argv w "$s" "$bound" && scn_bg any "${w[@]}" --tail-ms 50 --quiet ;;
   esac
 }
 

@@ -1,9 +1,9 @@
 # setup/sweep.sh — `setup/lab sweep`: throughput (NDR/PDR) and latency-vs-load per path. Sourced
 # by setup/lab after setup/run.sh (uses run's cleanup, isolation and run-id helpers). The shell
-# part checks the command line (setup/sweep.py --check-args), brings the lab up, isolates the DUT
-# core as run does, and hands over to setup/sweep.py, which runs the trials; whatever happens —
-# a failure, Ctrl-C, the Python side killed — every process it started is stopped and the
-# machine is left as it was found.
+# part checks the command line (labctl sweep --check-args), brings the lab up, isolates the DUT
+# core as run does, and hands over to labctl.sweep (setup/labctl/sweep.py), which runs the
+# trials; whatever happens — a failure, Ctrl-C, the Python side killed — every process it
+# started is stopped and the machine is left as it was found.
 
 SWEEP_PID=""
 
@@ -54,14 +54,16 @@ sweep_cleanup() {
 }
 
 cmd_sweep() {
-  local py="$LAB_ROOT/setup/sweep.py" cfg a ncpu rc=0 id out
+  local cfg=() a ncpu rc=0 id out
   for a in "$@"; do
-    case $a in -h|--help) python3 "$py" --help; return 0 ;; esac
+    case $a in -h|--help) labctl sweep --help; return 0 ;; esac
   done
-  # the whole command line is checked before anything changes
-  cfg=$(python3 "$py" --check-args "$@") || exit 2
-  local SW_DUT_CPU SW_GEN_CPU SW_ISOLATE SW_OUT SW_PATHS SW_TOPOLOGY SW_SCENARIO
-  eval "$cfg"
+  # the whole command line is checked before anything changes; the settings come back as words
+  # in a fixed order (labctl.sweep.check_args_words)
+  labctl_words cfg sweep --check-args "$@" || exit 2
+  [ "${#cfg[@]}" -eq 7 ] || die "sweep: the orchestrator gave ${#cfg[@]} settings, not 7"
+  local SW_DUT_CPU=${cfg[0]} SW_GEN_CPU=${cfg[1]} SW_TOPOLOGY=${cfg[2]} SW_SCENARIO=${cfg[3]} \
+    SW_ISOLATE=${cfg[4]} SW_OUT=${cfg[5]} SW_PATHS=${cfg[6]}
   export LAB_TOPOLOGY=$SW_TOPOLOGY
   DUT_CPU=$SW_DUT_CPU GEN_CPU=$SW_GEN_CPU
   ncpu=$(getconf _NPROCESSORS_ONLN)
@@ -107,7 +109,7 @@ cmd_sweep() {
   fi
   echo "== sweep: $SW_PATHS -> $RUN_DIR"
   SWEEP_SCENARIO_CMD=${SCN_CMD:-} LLAB_SWEEP=$RUN_DIR SWEEP_BUILD=$BUILD SWEEP_PREFIX=$P SWEEP_NS_GEN=$NS_GEN SWEEP_NS_DUT=$NS_DUT \
-    SWEEP_ISO_PROCS=$(iso_procs) python3 "$py" "$@" --dir "$RUN_DIR" &
+    SWEEP_ISO_PROCS=$(iso_procs) python3 -B "$LAB_ROOT/setup/labctl" sweep "$@" --dir "$RUN_DIR" &
   SWEEP_PID=$!
   wait "$SWEEP_PID" || rc=$?
   SWEEP_PID=""

@@ -135,7 +135,7 @@ tshark -r "$WORK/$LAB_GEN_IF.pcapng" -T fields -E separator=/t -e eth.src -e udp
 if python3 - "$WORK/gen1.txt" "$WORK/gen0.txt" "$GEN1_MAC" "$GEN0_MAC" "${BATCHES[@]}" <<'PY'
 import os, sys
 sys.path.insert(0, os.path.join(os.environ["LAB_ROOT"], "setup"))
-import lab_constants as lc
+from labctl import constants as lc
 gen1, gen0, gen1_mac, gen0_mac = sys.argv[1:5]
 batches = {}
 for b in sys.argv[5:]:

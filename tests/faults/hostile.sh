@@ -127,7 +127,7 @@ PY
 cat >"$T/sockhostile.py" <<'PY'
 import json, os, socket, struct, sys, time
 sys.path.insert(0, os.path.join(os.environ["LAB_ROOT"], "setup"))
-import lab_constants as lc
+from labctl import constants as lc
 def hdr(magic=0x4C42, version=1, flags=0):
     return struct.pack("!HBBIQI", magic, version, flags, 7, 0, 0)
 kinds = {  # name: (lab-kern's counter, payload)
@@ -196,7 +196,7 @@ for path in $paths; do
   python3 - "$path" "$T/$path.blast.json" "$T/$path.refl.json" "$T/$path.json" "$rx0" "$rx1" "$T" <<'PY' || fail "$path: hostile frames not all counted"
 import ipaddress, json, os, struct, sys
 sys.path.insert(0, os.path.join(os.environ["LAB_ROOT"], "setup"))
-import lab_constants as lc
+from labctl import constants as lc
 path, blast, refl, gen = sys.argv[1], *[json.load(open(f)) for f in sys.argv[2:5]]
 drx = int(sys.argv[6]) - int(sys.argv[5])
 T = sys.argv[7]

@@ -24,7 +24,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "setup"))
-import lab_constants as lc  # noqa: E402 (common/constants.tsv)
+from labctl import constants as lc  # noqa: E402 (common/constants.tsv)
 
 FIELDS = ["frame.number", "eth.src", "eth.dst", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
           "ip.ttl", "ipv6.hlim", "ip.proto", "ipv6.nxt", "ip.checksum.status",

@@ -21,7 +21,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "setup"))
-import lab_constants as lc  # noqa: E402 (common/constants.tsv)
+from labctl import constants as lc  # noqa: E402 (common/constants.tsv)
 
 LAB_MAGIC, LAB_VERSION = 0x4C42, 1
 F_STAMP, F_FORWARDED = 0x01, 0x08

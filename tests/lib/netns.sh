@@ -1,7 +1,7 @@
 # netns.sh — sourced by the netns tests: a fresh random prefix, root check (exit 77 = skip),
 # and a trap that always brings the lab down; the lab's addresses, MACs, interface names and
 # ports (LAB_GEN_V4, LAB_DUT_IF, LAB_PORT_DUT, ...: setup/constants.sh, common/constants.tsv).
-# (exported: the tests' Python reads the table too, setup/lab_constants.py under $LAB_ROOT/setup)
+# (exported: the tests' Python reads the table too, setup/labctl/constants.py, labctl under $LAB_ROOT/setup)
 export LAB_ROOT=${LAB_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 . "$LAB_ROOT/setup/constants.sh"
 LAB_BUILD=${LAB_BUILD:-$LAB_ROOT/build}

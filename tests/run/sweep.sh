@@ -69,7 +69,7 @@ echo "the rule dropped $DROPPED packets during the sweep"
 python3 - "$D" "$CAP" "$DROPPED" <<'PY'
 import json, math, os, struct, sys
 sys.path.insert(0, os.path.join(os.environ["LAB_ROOT"], "setup"))
-import lab_constants as lc
+from labctl import constants as lc
 d, cap, dropped = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
 j = json.load(open(os.path.join(d, "sweep.json")))
 fails = 0

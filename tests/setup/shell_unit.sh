@@ -88,7 +88,7 @@ PY
 python3 -B - "$LAB_ROOT" "$T/const.sh" "${LAB_BUILD:-}" <<'PY' >"$T/const.check" 2>&1 && ok "constants: shell, Python and lab_constants.h agree" || nok "constants: $(tail -n 3 "$T/const.check")"
 import os, re, sys
 sys.path.insert(0, os.path.join(sys.argv[1], "setup"))
-import lab_constants
+from labctl import constants as lab_constants
 sh = dict(l.rstrip("\n").split("\t") for l in open(sys.argv[2]))
 py = {k: str(v) for k, v in lab_constants.CONSTANTS.items()}
 assert sh == py, (sh, py)

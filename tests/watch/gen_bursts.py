@@ -24,7 +24,7 @@ import struct
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "setup"))
-import lab_constants as lc  # noqa: E402 (common/constants.tsv)
+from labctl import constants as lc  # noqa: E402 (common/constants.tsv)
 
 T0_NS = 1_700_000_000 * 1_000_000_000  # the file's first timestamp (tcpreplay only uses deltas)
 

@@ -33,7 +33,7 @@ import sys
 from fractions import Fraction
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "setup"))
-import lab_constants as lc  # noqa: E402 (common/constants.tsv)
+from labctl import constants as lc  # noqa: E402 (common/constants.tsv)
 
 FIELDS = ["frame.time_epoch", "frame.len", "ip.id", "ip.src", "ip.dst", "udp.srcport", "udp.dstport"]
 fails = 0

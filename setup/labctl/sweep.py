@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""setup/sweep.py — the trials of `setup/lab sweep`: for each path and frame size a throughput
+"""labctl.sweep — the trials of `setup/lab sweep`: for each path and frame size a throughput
 search (NDR: no loss; PDR: loss at most --pdr-loss), then latency at fractions of the PDR and
 along a log-spaced curve of offered rates. setup/sweep.sh runs it after the lab is up (and the
 DUT core isolated); it keeps one reflector up per path while that path's trials run, reads the
@@ -7,8 +7,9 @@ reflector's counters around each trial (SIGUSR1: its --stats-json is rewritten, 
 and runs lab-gen alone per trial. Each latency point is analysed by lab-analyze (exact
 percentiles from the intended send time). Writes sweep.json, sweep.md and report.html.
 
-`sweep.py --check-args ARGS` validates the command line and prints the settings the shell
-needs, as shell assignments; nothing is started. Python's standard library only."""
+`python3 setup/labctl sweep --check-args ARGS` validates the command line and prints the
+settings the shell needs, one NUL-terminated word each in a fixed order (check_args_words); nothing
+is started and nothing is evaluated by the shell. Python's standard library only."""
 
 import argparse
 import contextlib
@@ -21,8 +22,11 @@ import subprocess
 import sys
 import time
 
-import lab_constants as lc  # common/constants.tsv: addresses, interface names (setup/, beside us)
-from lab_files import write_whole  # outputs whole or not at all
+from . import constants as lc  # common/constants.tsv: addresses, interface names
+from . import gen as genmod
+from . import registry as regmod
+from .files import write_whole  # outputs whole or not at all
+from .reflector import Reflector
 
 
 PROG = "lab: sweep"
@@ -48,18 +52,8 @@ class ReflectorGone(Exception):
 # the command line
 
 def registry(root, topology=None):
-    """common/paths.tsv, the lines of the topology (LAB_TOPOLOGY, default reflect):
-    [(name, binary, args, needs, drops, role, description)]"""
-    topology = topology or os.environ.get("LAB_TOPOLOGY", "reflect")
-    out = []
-    with open(os.path.join(root, "common", "paths.tsv")) as f:
-        for line in f:
-            if line.startswith("#") or not line.strip():
-                continue
-            fields = line.rstrip("\n").split("\t")
-            if len(fields) >= 8 and fields[1] == topology:
-                out.append(fields[:1] + fields[2:8])
-    return out
+    """the paths of the topology: [(name, binary, args, needs, drops, role, description)]"""
+    return [tuple(p) for p in regmod.paths(topology)]
 
 
 def usage_text(names):
@@ -285,12 +279,9 @@ class Lab:
         self.iso_procs = e.get("SWEEP_ISO_PROCS", "")
         self.dir = a.dir
         self.reg = {r[0]: r for r in registry(root, a.topology)}
+        self.topology, self.dut_cpu = a.topology, a.dut_cpu
         self.forward = a.topology == "forward"
-        self.dut_mac = ""
-        if self.forward:
-            r = subprocess.run(["ip", "netns", "exec", self.ns_dut, "cat", f"/sys/class/net/{lc.LAB_DUT_IF}/address"],
-                               capture_output=True, text=True)
-            self.dut_mac = r.stdout.strip()
+        self.dut_mac = genmod.dut_mac(self.ns_dut) if self.forward else None
         self.child = None          # the lab-gen running now
         self.stop = False
         self.refls = []            # every reflector started (stopped at the end, whatever happens)
@@ -344,27 +335,18 @@ class Lab:
     def gen(self, path, size, rate, dur, json_path, rec_path=None, accept_unmarked=False):
         """one lab-gen run in the generator namespace, bounded; its stats JSON (or None)"""
         a = self.a
-        argv = ["ip", "netns", "exec", self.ns_gen, "timeout", "-s", "INT", "-k", "5",
-                str(int(dur + 30)), os.path.join(self.build, "loadgen", "lab-gen"),
-                "--iface", lc.LAB_GEN_IF, "--rate", str(int(rate)),
-                "--duration", f"{dur:g}", "--size", str(size), "--pattern", a.pattern,
-                "--seed", str(a.seed), "--cpu", str(a.gen_cpu), "--quiet", "--tail-ms", "300",
-                "--path", path, "--stats-json", json_path]
-        if a.gen_backend:
-            argv += ["--backend", a.gen_backend]
-        needs = self.reg[path][3].split() if path in self.reg else []
-        if self.forward:
-            # out of gen0 to the address behind the DUT (a socket relay's own), back on gen1
-            argv += ["--dst", lc.LAB_DUT_V4 if "dst=dut" in needs else lc.LAB_GEN1_V4,
-                     "--rx-iface", lc.LAB_GEN1_IF, "--dst-mac", self.dut_mac]
-        else:
-            argv += ["--dst", lc.LAB_DUT_V4]
-        if "unmarked" in needs:
-            accept_unmarked = True
+        flags = ["--rate", str(int(rate)), "--duration", f"{dur:g}", "--size", str(size),
+                 "--pattern", a.pattern, "--seed", str(a.seed), "--cpu", str(a.gen_cpu), "--quiet",
+                 "--tail-ms", "300", "--stats-json", json_path]
         if rec_path:
-            argv += ["--out", rec_path]
+            flags += ["--out", rec_path]
         if accept_unmarked:
-            argv += ["--accept-unmarked"]
+            flags += ["--accept-unmarked"]
+        argv = genmod.argv(self.build, topology=a.topology, path=path if path in self.reg else None,
+                           netns=self.ns_gen, bound=int(dur + 30), kill_after=5,
+                           backend=a.gen_backend or None, mac=self.dut_mac, flags=flags)
+        if path not in self.reg:  # testpmd's trials: a path of no registry line
+            argv += ["--path", path]
         try:
             os.unlink(json_path)
         except FileNotFoundError:
@@ -389,101 +371,6 @@ class Lab:
                 self.child.send_signal(signal.SIGINT)
             except OSError:
                 pass
-
-
-class Reflector:
-    """A path's DUT process (or dpdk-testpmd), up for all of that path's trials."""
-
-    def __init__(self, lab, name):
-        self.lab, self.name = lab, name
-        d = lab.dir
-        self.stats = os.path.join(d, "tmp", f"{name}.stats.json")
-        self.ready = os.path.join(d, "tmp", f"{name}.ready")
-        self.log = os.path.join(d, "logs", f"{name}.reflector.log")
-        self.proc = None
-        self.snaps = 0
-
-    def start(self):
-        lab, a = self.lab, self.lab.a
-        for f in (self.stats, self.ready):
-            try:
-                os.unlink(f)
-            except FileNotFoundError:
-                pass
-        if self.name == "testpmd":
-            vdev = f"net_af_xdp0,iface={lc.LAB_DUT_IF},start_queue=0,queue_count=1"
-            # two lcores on the one DUT core (testpmd needs a main and a forwarding lcore;
-            # lab-dpdk on that core is one lcore doing both): the same core, the same vdev
-            argv = ["stdbuf", "-oL", "dpdk-testpmd", "--lcores", f"0@{a.dut_cpu},1@{a.dut_cpu}",
-                    "--main-lcore", "0", "--no-pci", "--iova-mode=va", "--vdev", vdev,
-                    "--file-prefix", f"{lab.prefix}-tp", "--", "--forward-mode=5tswap",
-                    "--total-num-mbufs=4096", "--stats-period", "3600"]
-        else:
-            r = lab.reg[self.name]
-            args = [x for x in r[2].replace("{prefix}", lab.prefix).split() if x != "-"]
-            argv = [os.path.join(lab.build, r[1])] + args + [
-                "--iface", lc.LAB_DUT_IF, "--cpu", str(a.dut_cpu), "--ready-file", self.ready,
-                "--stats-json", self.stats, "--duration", "14400"]
-            if lab.forward:
-                argv += ["--out-iface", lc.LAB_DUT1_IF]
-        argv = lab.in_dut_cpuset(["ip", "netns", "exec", lab.ns_dut] + argv)
-        self.logf = open(self.log, "a")
-        self.proc = subprocess.Popen(argv, stdout=self.logf, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        lab.refls.append(self)
-        t_end = now() + 40
-        while now() < t_end:
-            if self.proc.poll() is not None:
-                break
-            if self.name == "testpmd":
-                if "packet forwarding - ports=" in open(self.log, errors="replace").read():
-                    time.sleep(0.2)
-                    return None
-            elif os.path.exists(self.ready) and os.path.getsize(self.ready) > 0:
-                time.sleep(0.2)
-                return None
-            if lab.stop:
-                break
-            time.sleep(0.1)
-        self.stop_it()
-        lines = [l for l in open(self.log, errors="replace").read().splitlines() if l.strip()]
-        return "did not start: " + (lines[-1] if lines else "no output")
-
-    def counters(self):
-        """the reflector's counters now (SIGUSR1, then its --stats-json); {} for testpmd"""
-        if self.name == "testpmd" or self.proc is None or self.proc.poll() is not None:
-            return {}
-        self.snaps += 1
-        want = self.snaps
-        self.proc.send_signal(signal.SIGUSR1)
-        t_end = now() + 3
-        while now() < t_end:
-            try:
-                d = json.load(open(self.stats))
-                if d.get("snapshot", 0) >= want:
-                    self.snaps = d["snapshot"]
-                    return d
-            except (OSError, ValueError):
-                pass
-            time.sleep(0.005)
-        return {}
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop_it(self):
-        if self.proc is None:
-            return
-        try:
-            self.proc.send_signal(signal.SIGINT if self.name == "testpmd" else signal.SIGTERM)
-            self.proc.wait(timeout=8)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        except OSError:
-            pass
-        self.proc = None
-        self.logf.close()
 
 
 def counters_delta(before, after):
@@ -1344,8 +1231,15 @@ def machine_facts():
 
 # ---------------------------------------------------------------------------------------------
 
+def check_args_words(a):
+    """the settings setup/sweep.sh reads (mapfile -d ''), in this order: DUT core, generator
+    core, topology, scenario, isolate (0|1), the output directory, the paths"""
+    return [str(v) for v in (a.dut_cpu, a.gen_cpu, a.topology, a.scenario, 0 if a.no_isolate else 1,
+                             a.out, " ".join(a.path_list + (["testpmd"] if a.testpmd else [])))]
+
+
 def main(argv):
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = regmod.ROOT
     check = bool(argv) and argv[0] == "--check-args"
     if check:
         argv = argv[1:]
@@ -1358,11 +1252,7 @@ def main(argv):
         print(usage_text(names))
         return EXIT_OK
     if check:
-        for k, v in (("SW_DUT_CPU", a.dut_cpu), ("SW_GEN_CPU", a.gen_cpu), ("SW_TOPOLOGY", a.topology),
-                     ("SW_SCENARIO", a.scenario),
-                     ("SW_ISOLATE", 0 if a.no_isolate else 1), ("SW_OUT", a.out),
-                     ("SW_PATHS", " ".join(a.path_list + (["testpmd"] if a.testpmd else [])))):
-            print(f"{k}={shlex.quote(str(v))}")
+        sys.stdout.write("".join(f"{w}\0" for w in check_args_words(a)))
         return EXIT_OK
     if not a.dir:
         print(f"{PROG}: run it as 'setup/lab sweep' (it brings the lab up first)", file=sys.stderr)

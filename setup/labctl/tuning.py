@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""setup/tuning.py — the machine's tuning snapshot as JSON: the `tuning` object of run.json
+"""labctl.tuning — the machine's tuning snapshot as JSON: the `tuning` object of run.json
 (setup/run.sh) and of bench/all's bench.json, one definition for both. With --machine, prints
 {"machine": {cpu_model, cpus, kernel}, "tuning": {...}} instead of the tuning object alone.
 
-usage: setup/tuning.py [--dut-cpu N] [--isolated 0|1] [--cstate-held 0|1] [--noise-dir DIR] [--machine]
+usage: python3 setup/labctl tuning [--dut-cpu N] [--isolated 0|1] [--cstate-held 0|1] [--noise-dir DIR] [--machine]
   --dut-cpu N      the reflector's core (checked against IRQ affinities when --isolated 1)
   --isolated 0|1   the DUT core was isolated at run time (setup/lab isolate)
   --cstate-held 0|1  /dev/cpu_dma_latency was held at 0 during the run
@@ -53,24 +53,21 @@ def machine():
     return {"cpu_model": model, "cpus": os.cpu_count(), "kernel": platform.release()}
 
 
-def main():
-    ap = argparse.ArgumentParser(prog="setup/tuning.py", description="the machine's tuning snapshot as JSON")
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="labctl tuning", description="the machine's tuning snapshot as JSON")
     ap.add_argument("--dut-cpu", type=int, default=(os.cpu_count() or 1) - 1)
     ap.add_argument("--isolated", type=int, choices=(0, 1), default=0)
     ap.add_argument("--cstate-held", type=int, choices=(0, 1), default=0)
     ap.add_argument("--noise-dir", default="")
     ap.add_argument("--machine", action="store_true")
-    a = ap.parse_args()
+    a = ap.parse_args(argv)
     try:
         t = tuning(a.dut_cpu, a.isolated, a.cstate_held, a.noise_dir)
         out = {"machine": machine(), "tuning": t} if a.machine else t
     except (OSError, ValueError, KeyError) as e:
-        print(f"setup/tuning.py: cannot read the machine's state: {e}", file=sys.stderr)
+        print(f"labctl tuning: cannot read the machine's state: {e}", file=sys.stderr)
         return 1
     json.dump(out, sys.stdout, indent=2)
     print()
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

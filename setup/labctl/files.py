@@ -1,5 +1,5 @@
-"""setup/lab_files.py — an output of the setup scripts written whole or not at all (the Python
-side of common/afile.h): sweep.py and run.sh's run.json use it."""
+"""labctl.files — an output of the setup scripts written whole or not at all (the Python side of
+common/afile.h): the sweep's outputs and run.json."""
 import contextlib
 import os
 

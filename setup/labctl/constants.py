@@ -1,16 +1,16 @@
-"""setup/lab_constants.py — the lab's constants (common/constants.tsv: addresses, MACs, interface
+"""labctl.constants — the lab's constants (common/constants.tsv: addresses, MACs, interface
 names, ports) for Python, standard library only. Each line of the table is an attribute of this
-module under the table's name (lab_constants.LAB_GEN_V4, a str); a value that is a decimal number
-is an int (lab_constants.LAB_PORT_DUT), as in C. CONSTANTS holds them all; load() reads the table
+module under the table's name (constants.LAB_GEN_V4, a str); a value that is a decimal number
+is an int (constants.LAB_PORT_DUT), as in C. CONSTANTS holds them all; load() reads the table
 again (another file with LAB_CONSTANTS_TSV or its argument).
 
-From setup/ (sweep.py): `import lab_constants`. From elsewhere in the tree:
-    sys.path.insert(0, os.path.join(ROOT, "setup")); import lab_constants
+From the package: `from . import constants as lc`. From elsewhere in the tree:
+    sys.path.insert(0, os.path.join(ROOT, "setup")); from labctl import constants
 """
 import os
 import re
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TSV = os.environ.get("LAB_CONSTANTS_TSV") or os.path.join(ROOT, "common", "constants.tsv")
 _NAME = re.compile(r"LAB_[A-Z0-9_]+\Z")
 _VALUE = re.compile(r"[A-Za-z0-9:./_-]+\Z")
