@@ -3,7 +3,6 @@
  * a result), 1 on a runtime failure, 2 on a usage or configuration error (nothing sent). */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
 #include <net/if.h>
@@ -26,166 +25,10 @@
 #include "lab_constants.h"
 #include "log.h"
 #include "netif.h"
+#include "opt_table.h"
 #include "rec.h"
 #include "run.h"
 #include "util.h"
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-"Usage: lab-gen [options]\n"
-"The lab's open-loop load generator: sends a timestamped UDP schedule (fixed in advance\n"
-"from --seed) to a reflector, matches the reflections by sequence number and writes one\n"
-"record per packet. A late packet is sent at once and its lateness recorded.\n"
-"\n"
-"Where:\n"
-"  --iface IF          interface to send on (default " LAB_GEN_IF "; run inside the generator netns)\n"
-"  --dst ADDR          reflector address, IPv4 or IPv6 (default " LAB_DUT_V4 "). Must be in\n"
-"                      " LAB_NET4 " or " LAB_NET6 " unless --allow-dst and --hw are given\n"
-"  --src ADDR          source address (default: the interface's address of that family)\n"
-"  --dst-mac MAC       next hop's MAC (default: from the interface's neighbour table)\n"
-"  --port N            destination UDP port (default " LAB_PORT_DUT_STR "); the source port is " LAB_PORT_GEN_STR "\n"
-"  --allow-dst         allow a destination outside the benchmarking ranges (needs --hw)\n"
-"  --rx-iface IF       the forward topology (" LAB_GEN_IF " -> DUT -> " LAB_GEN1_IF "): receive what the DUT\n"
-"                      forwarded on IF (" LAB_GEN1_IF "), to IF's address and --port, instead of the\n"
-"                      replies on --iface. Frames must carry the forwarded mark\n"
-"                      (LAB_F_FORWARDED) unless --accept-unmarked (the kernel's own IP\n"
-"                      forwarding marks nothing). --dst is then the address behind the DUT\n"
-"                      (" LAB_GEN1_IF "'s, " LAB_GEN1_V4 ") or the DUT's own for a socket relay\n"
-"  --flows N           N flows: UDP source ports " LAB_PORT_GEN_STR " .. " LAB_PORT_GEN_STR "+N-1, packet k on flow k mod N\n"
-"                      (so a record's flow is its sequence number mod N), for RSS on the DUT\n"
-"                      (default 1; xsk backend: up to 64)\n"
-"  --hw                --iface is a real NIC (checked): required by --allow-dst\n"
-"\n"
-"Schedule:\n"
-"  --rate PPS          mean rate for const and poisson (default 10000)\n"
-"  --pattern P         const (one packet every 1/rate), poisson (exponential gaps of mean\n"
-"                      1/rate) or burst (--burst-size packets back to back, i.e. at the same\n"
-"                      intended time, every --burst-gap-us) (default const)\n"
-"  --burst-size N      packets per burst (default 32)\n"
-"  --burst-gap-us T    period of the bursts in us (default: burst-size/rate, so the mean\n"
-"                      rate is --rate; given explicitly, the mean rate is N/T and --rate is\n"
-"                      not used)\n"
-"  --duration S        schedule length in seconds, decimals allowed (default 10)\n"
-"  --count N           send exactly N packets instead (not with --duration)\n"
-"  --seed N            schedule seed (default 1): same seed, same intended times\n"
-"  --size BYTES        frame size on the wire without FCS (default 128; from 64, or the\n"
-"                      smallest that holds the headers, to MTU+14)\n"
-"  --stamp             ask the reflector to stamp its receive and transmit times\n"
-"  --accept-unmarked   also take replies that lack the reflected mark (LAB_F_REFLECTED),\n"
-"                      for peer reflectors such as dpdk-testpmd --forward-mode=5tswap that\n"
-"                      swap the headers but do not mark or stamp (xsk: the XDP program on\n"
-"                      --iface then steers any lab frame to port " LAB_PORT_GEN_STR " to the socket)\n"
-"\n"
-"Backend:\n"
-"  --backend B         udp (a UDP socket: send times from software TX timestamps, receive\n"
-"                      times from software RX timestamps) or xsk (AF_XDP on --iface: whole\n"
-"                      frames, send time read at the TX kick; needs an XDP build) (default\n"
-"                      %s)\n"
-"  --no-tx-timestamp   udp: take the send time from the clock just before sendmmsg instead\n"
-"                      of software TX timestamps (cheaper per packet, further from the wire)\n"
-"  --timing T          kernel or user (default kernel). kernel: the times above (udp: from\n"
-"                      the kernel's software TX stamp to its RX stamp, no syscall or wakeup\n"
-"                      in the RTT). user (udp only): as sockperf, the send time is a clock\n"
-"                      read just before each sendto, the receive time one just after the\n"
-"                      receive call returns, and while a reply is awaited the generator\n"
-"                      sleeps in the receive, so the RTT holds both ends' syscalls and the\n"
-"                      generator's wakeup (while the gap to the next send leaves room to\n"
-"                      sleep: at 10 kpps it does). Still open loop: sends keep the schedule\n"
-"                      and RTT from the intended send time is kept\n"
-"  --stamps S          user, kernel or hw: the source of the record's send and receive\n"
-"                      times (default: kernel with --backend udp and --timing kernel, else\n"
-"                      user). user: CLOCK_MONOTONIC read just before sendmmsg and just after\n"
-"                      recvmmsg returns (the loop stays as --timing kernel's: no sleeping in\n"
-"                      the receive); kernel: udp's software TX/RX stamps (SO_TIMESTAMPING);\n"
-"                      hw: the NIC's hardware stamps, refused (exit 2) on a port without a\n"
-"                      PTP hardware clock (ethtool -T; veth has none), and for now on one\n"
-"                      with it too (PHC time is not converted to CLOCK_MONOTONIC yet)\n"
-"  --stamps-file FILE  udp, --timing kernel: both sources of every packet's send and receive\n"
-"                      time (common/stp.h), whatever --stamps says: the stack's own cost\n"
-"  --cpu N             pin the generator to core N (default: not pinned)\n"
-"  --batch N           most packets handed to the backend at once when several are due\n"
-"                      (default 32)\n"
-"  --spin-us US        busy-wait instead of sleeping when the next send is this close\n"
-"                      (default 100; the run uses a whole core at rates above 1e6/US pps)\n"
-"                      (--timing user: while the last reply is awaited, only the last 20 us)\n"
-"  --queue N           xsk: the interface queue (default 0)\n"
-"  --copy | --zero-copy  xsk: force copy or zero-copy mode (default: zero-copy if possible)\n"
-"  --xdp-mode M        xsk: native | generic | auto (default auto)\n"
-"  --no-busy-poll      xsk: do not use SO_PREFER_BUSY_POLL on the socket\n"
-"\n"
-"Receive and output:\n"
-"  --tail-ms MS        wait this long after the last send for reflections (default 200;\n"
-"                      at most 1.5 s after SIGINT/SIGTERM)\n"
-"  --out FILE          per-packet record file (format: common/rec.h), streamed during the run\n"
-"                      (a killed lab-gen leaves what it had measured, read as a cut file)\n"
-"  --stream-cpu N|off  the core of the thread streaming --out (default: lab-gen's own, below\n"
-"                      the send loop: SCHED_IDLE); off: written at the end only (a core that\n"
-"                      measures and has no other to spare: the writer's stays delay sends)\n"
-"  --stats-json FILE   the run's counters and figures as JSON\n"
-"  --path NAME         path name stored in the record header and stats (default unnamed)\n"
-"  --gap-log FILE      the send loop's gaps (it did not run for longer than the threshold\n"
-"                      between two iterations: an IRQ, another task, the hypervisor) as an\n"
-"                      event file (common/lab_events.h) for lab-analyze's tail attribution;\n"
-"                      waits the loop chose (a sleep in the receive) are not gaps\n"
-"  --gap-threshold-us N  a gap is longer than N us (default 1). Only idle iterations are\n"
-"                      timed: one that sent or received did work (a send's syscall also\n"
-"                      runs the veth's softirq)\n"
-"  --quiet             no progress lines and no summary line (errors still go to stderr)\n"
-"\n"
-"Burst-triggered capture (a ring of the last received frames; on a trigger the ring and the\n"
-"frames that follow go to a pcap with nanosecond wall-clock timestamps; the udp backend has\n"
-"no frames: it rebuilds each from the payload and the reversed flow's headers, checksums\n"
-"recomputed):\n"
-"  --capture FILE      write the windows around triggers to this pcap\n"
-"  --capture-rate-pps R  trigger when arrivals within --capture-window-us exceed this rate\n"
-"                      (default: twice the mean rate; 0 = off)\n"
-"  --capture-window-us W  sliding window of the rate trigger (default 100)\n"
-"  --capture-latency-us L  trigger on a round trip above L us (default 0 = off)\n"
-"  --capture-before N  frames kept before a trigger (default 256)\n"
-"  --capture-after N   frames written after the last trigger of an event (default 256)\n"
-"  --capture-snaplen B bytes kept per frame (default 128)\n"
-"  --capture-max-events N  at most N events per run (default 64)\n"
-"\n"
-"  -h, --help          this help;  --version  the version\n"
-"\n"
-"Once a second, when stderr is a terminal, a progress line (rate, sent, received, lost, rtt\n"
-"p99); at the end one summary line. SIGINT/SIGTERM stop sending, wait the (shortened) tail and\n"
-"write everything; a second signal exits at once.\n"
-"Exit: 0 the run took place (loss is a result, not a failure), 1 runtime failure, 2 usage or\n"
-"configuration error (nothing was sent).\n",
-		GEN_HAVE_XSK ? "xsk" : "udp");
-}
-
-enum {
-	O_IFACE = 256, O_DST, O_SRC, O_DSTMAC, O_PORT, O_ALLOW, O_HW, O_RATE, O_PATTERN, O_BSIZE,
-	O_BGAP, O_DUR, O_COUNT, O_SEED, O_SIZE, O_STAMP, O_BACKEND, O_CPU, O_BATCH, O_SPIN,
-	O_STREAMCPU, O_QUEUE, O_COPY, O_ZC, O_XDPMODE, O_NOBP, O_TAIL, O_OUT, O_STATS, O_PATH, O_QUIET,
-	O_CAP, O_CAPRATE, O_CAPWIN, O_CAPLAT, O_CAPBEF, O_CAPAFT, O_CAPSNAP, O_CAPMAX, O_VERSION, O_NOTXTS,
-	O_UNMARKED, O_GAPLOG, O_GAPTHR, O_TIMING, O_RXIF, O_FLOWS, O_STAMPS, O_STPFILE,
-};
-
-static const struct option opts[] = {
-	{"iface", 1, 0, O_IFACE}, {"dst", 1, 0, O_DST}, {"src", 1, 0, O_SRC},
-	{"dst-mac", 1, 0, O_DSTMAC}, {"port", 1, 0, O_PORT}, {"allow-dst", 0, 0, O_ALLOW},
-	{"hw", 0, 0, O_HW}, {"rate", 1, 0, O_RATE}, {"pattern", 1, 0, O_PATTERN},
-	{"burst-size", 1, 0, O_BSIZE}, {"burst-gap-us", 1, 0, O_BGAP}, {"duration", 1, 0, O_DUR},
-	{"count", 1, 0, O_COUNT}, {"seed", 1, 0, O_SEED}, {"size", 1, 0, O_SIZE},
-	{"stamp", 0, 0, O_STAMP}, {"backend", 1, 0, O_BACKEND}, {"cpu", 1, 0, O_CPU},
-	{"batch", 1, 0, O_BATCH}, {"spin-us", 1, 0, O_SPIN}, {"queue", 1, 0, O_QUEUE},
-	{"copy", 0, 0, O_COPY}, {"zero-copy", 0, 0, O_ZC}, {"xdp-mode", 1, 0, O_XDPMODE},
-	{"no-busy-poll", 0, 0, O_NOBP}, {"tail-ms", 1, 0, O_TAIL}, {"out", 1, 0, O_OUT}, {"stream-cpu", 1, 0, O_STREAMCPU},
-	{"stats-json", 1, 0, O_STATS}, {"path", 1, 0, O_PATH}, {"quiet", 0, 0, O_QUIET},
-	{"capture", 1, 0, O_CAP}, {"capture-rate-pps", 1, 0, O_CAPRATE},
-	{"capture-window-us", 1, 0, O_CAPWIN}, {"capture-latency-us", 1, 0, O_CAPLAT},
-	{"capture-before", 1, 0, O_CAPBEF}, {"capture-after", 1, 0, O_CAPAFT},
-	{"capture-snaplen", 1, 0, O_CAPSNAP}, {"capture-max-events", 1, 0, O_CAPMAX},
-	{"no-tx-timestamp", 0, 0, O_NOTXTS}, {"accept-unmarked", 0, 0, O_UNMARKED},
-	{"gap-log", 1, 0, O_GAPLOG}, {"gap-threshold-us", 1, 0, O_GAPTHR}, {"timing", 1, 0, O_TIMING},
-	{"rx-iface", 1, 0, O_RXIF}, {"flows", 1, 0, O_FLOWS},
-	{"stamps", 1, 0, O_STAMPS}, {"stamps-file", 1, 0, O_STPFILE},
-	{"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0},
-};
 
 static int parse_addr(const char *text, struct in6_addr *a)
 {
@@ -197,22 +40,250 @@ static int parse_addr(const char *text, struct in6_addr *a)
 	return -1;
 }
 
-/* What the command line says beyond gen_cfg: the choices checked once every flag is read. */
+/* What the command line says beyond gen_cfg: the choices checked once every flag is read, and
+ * the values given in other units than gen_cfg keeps (us, ms: converted by convert_cli). */
 struct gen_cli {
-	const char *src_text, *dst_mac_text, *backend;
-	bool allow_dst, hw, iface_given, have_dur, have_count, have_gap, have_rate, have_cap_rate;
+	const char *src_text, *dst_mac_text, *backend, *stamps_text, *stream_cpu_text;
+	bool allow_dst, hw, version;
+	bool iface_given, have_dur, have_count, have_gap, have_rate, have_cap_rate;
 	double duration_s;
-	uint64_t cap_rate;
+	int64_t count, burst_gap_us, cap_rate; /* -1: not given */
+	uint64_t spin_us, tail_ms, gap_threshold_us, cap_window_us, cap_latency_us;
 };
 
-static void cfg_defaults(struct gen_run *g, struct gen_cli *cli)
-{
-	struct gen_cfg *c = &g->cfg;
+/* The flag tables' base: every flag sets a field of one or the other. */
+struct gen_args {
+	struct gen_cfg cfg;
+	struct gen_cli cli;
+};
 
-	memset(g, 0, sizeof(*g));
-	memset(cli, 0, sizeof(*cli));
+#define C(field) LAB_FIELD(struct gen_args, cfg.field)
+#define L(field) LAB_FIELD(struct gen_args, cli.field)
+
+static const struct lab_opt where_opts[] = {
+	{.name = "iface", .kind = LAB_OPT_STR, C(iface), .arg = "IF",
+	 .help = "interface to send on; run inside the generator netns"},
+	{.name = "dst", .kind = LAB_OPT_STR, C(dst_text), .arg = "ADDR",
+	 .help = "reflector address, IPv4 or IPv6. Must be in " LAB_NET4 " or " LAB_NET6 " unless "
+	 "--allow-dst and --hw are given"},
+	{.name = "src", .kind = LAB_OPT_STR, L(src_text), .arg = "ADDR",
+	 .unset = "the interface's address of that family", .help = "source address"},
+	{.name = "dst-mac", .kind = LAB_OPT_STR, L(dst_mac_text), .arg = "MAC",
+	 .unset = "from the interface's neighbour table", .help = "next hop's MAC"},
+	{.name = "port", .kind = LAB_OPT_UINT, C(flow.dport), .arg = "N", .min = 1, .max = 65535,
+	 .help = "destination UDP port; the source port is " LAB_PORT_GEN_STR},
+	{.name = "allow-dst", .kind = LAB_OPT_SET, L(allow_dst), .value = 1,
+	 .help = "allow a destination outside the benchmarking ranges (needs --hw)"},
+	{.name = "rx-iface", .kind = LAB_OPT_STR, C(rx_iface), .arg = "IF",
+	 .help = "the forward topology (" LAB_GEN_IF " -> DUT -> " LAB_GEN1_IF "): receive what the "
+	 "DUT forwarded on IF (" LAB_GEN1_IF "), to IF's address and --port, instead of the replies "
+	 "on --iface. Frames must carry the forwarded mark (LAB_F_FORWARDED) unless "
+	 "--accept-unmarked (the kernel's own IP forwarding marks nothing). --dst is then the "
+	 "address behind the DUT (" LAB_GEN1_IF "'s, " LAB_GEN1_V4 ") or the DUT's own for a "
+	 "socket relay"},
+	{.name = "flows", .kind = LAB_OPT_UINT, C(flows), .arg = "N", .min = 1, .max = 64,
+	 .help = "N flows: UDP source ports " LAB_PORT_GEN_STR " .. " LAB_PORT_GEN_STR "+N-1, packet "
+	 "k on flow k mod N (so a record's flow is its sequence number mod N), for RSS on the DUT "
+	 "(xsk backend: up to 64)"},
+	{.name = "hw", .kind = LAB_OPT_SET, L(hw), .value = 1,
+	 .help = "--iface is a real NIC (checked): required by --allow-dst"},
+	{0},
+};
+
+static const struct lab_opt schedule_opts[] = {
+	{.name = "rate", .kind = LAB_OPT_UINT, C(sched.rate_pps), .arg = "PPS", .min = 1,
+	 .max = 100000000, .help = "mean rate for const and poisson"},
+	{.name = "pattern", .kind = LAB_OPT_ENUM, C(sched.pattern), .arg = "P",
+	 .names = (const char *const[]){"const", "poisson", "burst", NULL},
+	 .help = "const (one packet every 1/rate), poisson (exponential gaps of mean 1/rate) or "
+	 "burst (--burst-size packets back to back, i.e. at the same intended time, every "
+	 "--burst-gap-us)"},
+	{.name = "burst-size", .kind = LAB_OPT_UINT, C(sched.burst_size), .arg = "N", .min = 1,
+	 .max = 1000000, .help = "packets per burst"},
+	{.name = "burst-gap-us", .kind = LAB_OPT_INT, L(burst_gap_us), .arg = "T", .min = 1,
+	 .max = 3600000000ull, .unset = "burst-size/rate, so the mean rate is --rate",
+	 .help = "period of the bursts in us; given explicitly, the mean rate is N/T and --rate is "
+	 "not used"},
+	{.name = "duration", .kind = LAB_OPT_DBL, L(duration_s), .arg = "S", .dmin = 0.000001,
+	 .dmax = 86400 * 7, .help = "schedule length in seconds, decimals allowed"},
+	{.name = "count", .kind = LAB_OPT_INT, L(count), .arg = "N", .min = 1, .max = 1ull << 36,
+	 .help = "send exactly N packets instead (not with --duration)"},
+	{.name = "seed", .kind = LAB_OPT_UINT, C(sched.seed), .arg = "N", .max = UINT64_MAX,
+	 .help = "schedule seed: same seed, same intended times"},
+	{.name = "size", .kind = LAB_OPT_UINT, C(frame_size), .arg = "BYTES", .min = 1, .max = 65535,
+	 .help = "frame size on the wire without FCS (from 64, or the smallest that holds the "
+	 "headers, to MTU+14)"},
+	{.name = "stamp", .kind = LAB_OPT_SET, C(stamp), .value = 1,
+	 .help = "ask the reflector to stamp its receive and transmit times"},
+	{.name = "accept-unmarked", .kind = LAB_OPT_SET, C(accept_unmarked), .value = 1,
+	 .help = "also take replies that lack the reflected mark (LAB_F_REFLECTED), for peer "
+	 "reflectors such as dpdk-testpmd --forward-mode=5tswap that swap the headers but do not "
+	 "mark or stamp (xsk: the XDP program on --iface then steers any lab frame to port "
+	 LAB_PORT_GEN_STR " to the socket)"},
+	{0},
+};
+
+static const struct lab_opt backend_opts[] = {
+	{.name = "backend", .kind = LAB_OPT_STR, L(backend), .arg = "B",
+	 .help = "udp (a UDP socket: send times from software TX timestamps, receive times from "
+	 "software RX timestamps) or xsk (AF_XDP on --iface: whole frames, send time read at the "
+	 "TX kick; needs an XDP build)"},
+	{.name = "no-tx-timestamp", .kind = LAB_OPT_SET, C(no_tx_tstamp), .value = 1,
+	 .help = "udp: take the send time from the clock just before sendmmsg instead of software "
+	 "TX timestamps (cheaper per packet, further from the wire)"},
+	{.name = "timing", .kind = LAB_OPT_ENUM, C(timing), .arg = "T",
+	 .names = (const char *const[]){"kernel", "user", NULL},
+	 .help = "kernel or user. kernel: the times above (udp: from the kernel's software TX stamp "
+	 "to its RX stamp, no syscall or wakeup in the RTT). user (udp only): as sockperf, the send "
+	 "time is a clock read just before each sendto, the receive time one just after the "
+	 "receive call returns, and while a reply is awaited the generator sleeps in the receive, "
+	 "so the RTT holds both ends' syscalls and the generator's wakeup (while the gap to the "
+	 "next send leaves room to sleep: at 10 kpps it does). Still open loop: sends keep the "
+	 "schedule and RTT from the intended send time is kept"},
+	{.name = "stamps", .kind = LAB_OPT_STR, L(stamps_text), .arg = "S",
+	 .unset = "kernel with --backend udp and --timing kernel, else user",
+	 .help = "user, kernel or hw: the source of the record's send and receive times. user: "
+	 "CLOCK_MONOTONIC read just before sendmmsg and just after recvmmsg returns (the loop "
+	 "stays as --timing kernel's: no sleeping in the receive); kernel: udp's software TX/RX "
+	 "stamps (SO_TIMESTAMPING); hw: the NIC's hardware stamps, refused (exit 2) on a port "
+	 "without a PTP hardware clock (ethtool -T; veth has none), and for now on one with it too "
+	 "(PHC time is not converted to CLOCK_MONOTONIC yet)"},
+	{.name = "stamps-file", .kind = LAB_OPT_STR, C(stamps_file), .arg = "FILE",
+	 .help = "udp, --timing kernel: both sources of every packet's send and receive time "
+	 "(common/stp.h), whatever --stamps says: the stack's own cost"},
+	{.name = "cpu", .kind = LAB_OPT_INT, C(cpu), .arg = "N", .max = 1023, .unset = "not pinned",
+	 .help = "pin the generator to core N"},
+	{.name = "batch", .kind = LAB_OPT_UINT, C(batch), .arg = "N", .min = 1, .max = 256,
+	 .help = "most packets handed to the backend at once when several are due"},
+	{.name = "spin-us", .kind = LAB_OPT_UINT, L(spin_us), .arg = "US", .max = 1000000,
+	 .help = "busy-wait instead of sleeping when the next send is this close (the run uses a "
+	 "whole core at rates above 1e6/US pps; --timing user: while the last reply is awaited, "
+	 "only the last 20 us)"},
+	{.name = "queue", .kind = LAB_OPT_UINT, C(queue), .arg = "N", .max = 63,
+	 .help = "xsk: the interface queue"},
+	{.name = "copy", .kind = LAB_OPT_SET, C(copy_mode), .value = 1,
+	 .help = "xsk: force copy mode (default: zero-copy if possible)"},
+	{.name = "zero-copy", .kind = LAB_OPT_SET, C(copy_mode), .value = 2,
+	 .help = "xsk: force zero-copy mode"},
+	{.name = "xdp-mode", .kind = LAB_OPT_ENUM, C(attach_mode), .arg = "M",
+	 .names = (const char *const[]){"auto", "native", "generic", NULL},
+	 .help = "xsk: native, generic or auto"},
+	{.name = "no-busy-poll", .kind = LAB_OPT_SET, C(busy_poll), .value = 0,
+	 .help = "xsk: do not use SO_PREFER_BUSY_POLL on the socket"},
+	{0},
+};
+
+static const struct lab_opt output_opts[] = {
+	{.name = "tail-ms", .kind = LAB_OPT_UINT, L(tail_ms), .arg = "MS", .max = 600000,
+	 .help = "wait this long after the last send for reflections (at most 1.5 s after "
+	 "SIGINT/SIGTERM)"},
+	{.name = "out", .kind = LAB_OPT_STR, C(out), .arg = "FILE",
+	 .help = "per-packet record file (format: common/rec.h), streamed during the run (a killed "
+	 "lab-gen leaves what it had measured, read as a cut file)"},
+	{.name = "stream-cpu", .kind = LAB_OPT_STR, L(stream_cpu_text), .arg = "N|off",
+	 .unset = "lab-gen's own, below the send loop: SCHED_IDLE",
+	 .help = "the core of the thread streaming --out; off: written at the end only (a core "
+	 "that measures and has no other to spare: the writer's stays delay sends)"},
+	{.name = "stats-json", .kind = LAB_OPT_STR, C(stats_json), .arg = "FILE",
+	 .help = "the run's counters and figures as JSON"},
+	{.name = "path", .kind = LAB_OPT_STR, C(path), .arg = "NAME",
+	 .help = "path name stored in the record header and stats, 1 to 15 characters"},
+	{.name = "gap-log", .kind = LAB_OPT_STR, C(gap_log), .arg = "FILE",
+	 .help = "the send loop's gaps (it did not run for longer than the threshold between two "
+	 "iterations: an IRQ, another task, the hypervisor) as an event file (common/lab_events.h) "
+	 "for lab-analyze's tail attribution; waits the loop chose (a sleep in the receive) are "
+	 "not gaps"},
+	{.name = "gap-threshold-us", .kind = LAB_OPT_UINT, L(gap_threshold_us), .arg = "N", .min = 1,
+	 .max = 1000000, .help = "a gap is longer than N us. Only idle iterations are timed: one "
+	 "that sent or received did work (a send's syscall also runs the veth's softirq)"},
+	{.name = "quiet", .kind = LAB_OPT_SET, C(quiet), .value = 1,
+	 .help = "no progress lines and no summary line (errors still go to stderr)"},
+	{0},
+};
+
+static const struct lab_opt capture_opts[] = {
+	{.name = "capture", .kind = LAB_OPT_STR, C(capture), .arg = "FILE",
+	 .help = "write the windows around triggers to this pcap"},
+	{.name = "capture-rate-pps", .kind = LAB_OPT_INT, L(cap_rate), .arg = "R", .max = 1000000000,
+	 .unset = "twice the mean rate", .help = "trigger when arrivals within --capture-window-us "
+	 "exceed this rate (0: off)"},
+	{.name = "capture-window-us", .kind = LAB_OPT_UINT, L(cap_window_us), .arg = "W", .min = 1,
+	 .max = 10000000, .help = "sliding window of the rate trigger"},
+	{.name = "capture-latency-us", .kind = LAB_OPT_UINT, L(cap_latency_us), .arg = "L",
+	 .max = 100000000, .help = "trigger on a round trip above L us (0: off)"},
+	{.name = "capture-before", .kind = LAB_OPT_UINT, C(cap_ring), .arg = "N", .min = 1,
+	 .max = 1000000, .help = "frames kept before a trigger"},
+	{.name = "capture-after", .kind = LAB_OPT_UINT, C(cap_after), .arg = "N", .max = 1000000,
+	 .help = "frames written after the last trigger of an event"},
+	{.name = "capture-snaplen", .kind = LAB_OPT_UINT, C(cap_snaplen), .arg = "B", .min = 64,
+	 .max = 65535, .help = "bytes kept per frame"},
+	{.name = "capture-max-events", .kind = LAB_OPT_UINT, C(cap_max_events), .arg = "N", .min = 1,
+	 .max = 1000000, .help = "at most N events per run"},
+	{0},
+};
+
+static const struct lab_opt other_opts[] = {
+	{.name = "help", .short_name = 'h', .kind = LAB_OPT_HELP, .help = "this help"},
+	/* not LAB_OPT_VERSION: the line names the backends this build has */
+	{.name = "version", .kind = LAB_OPT_SET, L(version), .value = 1,
+	 .help = "the version and the backends of this build"},
+	{0},
+};
+
+#undef C
+#undef L
+
+#define GEN_GROUPS 6
+
+static void groups_init(struct lab_opt_group *g, struct gen_args *a)
+{
+	g[0] = (struct lab_opt_group){"Where:", where_opts, a, 0};
+	g[1] = (struct lab_opt_group){"Schedule:", schedule_opts, a, 0};
+	g[2] = (struct lab_opt_group){"Backend:", backend_opts, a, 0};
+	g[3] = (struct lab_opt_group){"Receive and output:", output_opts, a, 0};
+	g[4] = (struct lab_opt_group){
+		"Burst-triggered capture (a ring of the last received frames; on a trigger the ring "
+		"and the\nframes that follow go to a pcap with nanosecond wall-clock timestamps; the "
+		"udp backend has\nno frames: it rebuilds each from the payload and the reversed "
+		"flow's headers, checksums\nrecomputed):", capture_opts, a, 0};
+	g[5] = (struct lab_opt_group){"Other:", other_opts, a, 0};
+}
+
+static void help(FILE *f, void *arg)
+{
+	const struct lab_opt_group *g = arg;
+
+	fputs("Usage: lab-gen [options]\n", f);
+	lab_opts_wrap(f, "The lab's open-loop load generator: sends a timestamped UDP schedule "
+		      "(fixed in advance from --seed) to a reflector, matches the reflections by "
+		      "sequence number and writes one record per packet. A late packet is sent at "
+		      "once and its lateness recorded.", 0, 0);
+	for (size_t i = 0; i < GEN_GROUPS; i++) {
+		fputc('\n', f);
+		lab_opts_print(f, &g[i]);
+	}
+	fputc('\n', f);
+	lab_opts_wrap(f, "Once a second, when stderr is a terminal, a progress line (rate, sent, "
+		      "received, lost, rtt p99); at the end one summary line. SIGINT/SIGTERM stop "
+		      "sending, wait the (shortened) tail and write everything; a second signal "
+		      "exits at once.", 0, 0);
+	lab_opts_wrap(f, "Exit: 0 the run took place (loss is a result, not a failure), 1 runtime "
+		      "failure, 2 usage or configuration error (nothing was sent).", 0, 0);
+}
+
+static void cfg_defaults(struct gen_args *a)
+{
+	struct gen_cfg *c = &a->cfg;
+	struct gen_cli *cli = &a->cli;
+
+	memset(a, 0, sizeof(*a));
 	cli->backend = GEN_HAVE_XSK ? "xsk" : "udp";
 	cli->duration_s = 10.0;
+	cli->count = cli->burst_gap_us = cli->cap_rate = -1;
+	cli->spin_us = 100;
+	cli->tail_ms = 200;
+	cli->gap_threshold_us = 1;
+	cli->cap_window_us = 100;
 	c->iface = LAB_GEN_IF;
 	c->dst_text = LAB_DUT_V4;
 	c->path = "unnamed";
@@ -222,134 +293,62 @@ static void cfg_defaults(struct gen_run *g, struct gen_cli *cli)
 	c->flows = 1;
 	c->frame_size = 128;
 	c->cpu = -1;
-	c->tail_ns = 200000000ull;
 	c->stream_cpu = -1;
 	c->sched.pattern = GEN_PAT_CONST;
 	c->sched.rate_pps = 10000;
 	c->sched.burst_size = 32;
 	c->sched.seed = 1;
 	c->batch = 32;
-	c->spin_ns = 100000;
 	c->busy_poll = true;
 	c->cap_ring = 256;
 	c->cap_after = 256;
 	c->cap_snaplen = 128;
-	c->cap_window_ns = 100000;
 	c->cap_max_events = 64;
 }
 
-static int parse_xdp_mode(const char *text)
+/* The values the tables keep in the flags' own units or words, into gen_cfg's. */
+static void convert_cli(struct gen_args *a, const struct lab_opt_group *g)
 {
-	if (!strcmp(text, "auto"))
-		return 0;
-	if (!strcmp(text, "native"))
-		return 1;
-	if (!strcmp(text, "generic"))
-		return 2;
-	lab_die(LAB_EXIT_USAGE, "--xdp-mode: '%s' is not native, generic or auto", text);
+	struct gen_cfg *c = &a->cfg;
+	struct gen_cli *cli = &a->cli;
+
+	cli->iface_given = lab_opts_seen(&g[0], "iface");
+	cli->have_rate = lab_opts_seen(&g[1], "rate");
+	cli->have_dur = lab_opts_seen(&g[1], "duration");
+	if ((cli->have_count = cli->count >= 0))
+		c->count = (uint64_t)cli->count;
+	if ((cli->have_gap = cli->burst_gap_us >= 0))
+		c->sched.burst_gap_ns = (uint64_t)cli->burst_gap_us * 1000;
+	cli->have_cap_rate = cli->cap_rate >= 0;
+	c->spin_ns = (uint32_t)cli->spin_us * 1000;
+	c->tail_ns = cli->tail_ms * 1000000ull;
+	c->gap_threshold_ns = cli->gap_threshold_us * 1000;
+	c->cap_window_ns = cli->cap_window_us * 1000;
+	c->cap_latency_ns = cli->cap_latency_us * 1000;
+	if (cli->stamps_text && (c->stamps = lab_stp_src_parse(cli->stamps_text)) < 0)
+		lab_die(LAB_EXIT_USAGE, "--stamps: '%s' is not user, kernel or hw", cli->stamps_text);
+	if (cli->stream_cpu_text)
+		c->stream_cpu = strcmp(cli->stream_cpu_text, "off") == 0 ? -2 :
+			(int)lab_parse_u64("stream-cpu (a cpu, or 'off')", cli->stream_cpu_text, 0, 1023);
 }
 
-/* The flags into c and cli. Returns -1 to go on, or the exit code when the command is done
- * (--help, --version, an unknown flag). Bad values end the process with exit 2. */
-static int parse_cli(int argc, char **argv, struct gen_cfg *c, struct gen_cli *cli)
+/* The flags into a (bad values end the process with exit 2; -h/--help and --version exit 0),
+ * then what only all of them together tell. */
+static void parse_cli(int argc, char **argv, struct gen_args *a)
 {
-	int opt;
+	struct lab_opt_group groups[GEN_GROUPS];
+	struct gen_cfg *c = &a->cfg;
+	struct gen_cli *cli = &a->cli;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (opt) {
-		case O_IFACE: c->iface = optarg; cli->iface_given = true; break;
-		case O_RXIF: c->rx_iface = optarg; break;
-		case O_FLOWS: c->flows = (uint32_t)lab_parse_u64("flows", optarg, 1, 64); break;
-		case O_DST: c->dst_text = optarg; break;
-		case O_SRC: cli->src_text = optarg; break;
-		case O_DSTMAC: cli->dst_mac_text = optarg; break;
-		case O_PORT: c->flow.dport = (uint16_t)lab_parse_u64("port", optarg, 1, 65535); break;
-		case O_ALLOW: cli->allow_dst = true; break;
-		case O_HW: cli->hw = true; break;
-		case O_RATE:
-			c->sched.rate_pps = lab_parse_u64("rate", optarg, 1, 100000000);
-			cli->have_rate = true;
-			break;
-		case O_PATTERN:
-			if (gen_pattern_parse(optarg, &c->sched.pattern) < 0)
-				lab_die(LAB_EXIT_USAGE, "--pattern: '%s' is not const, poisson or burst",
-					optarg);
-			break;
-		case O_BSIZE: c->sched.burst_size = (uint32_t)lab_parse_u64("burst-size", optarg, 1, 1000000); break;
-		case O_BGAP:
-			c->sched.burst_gap_ns = lab_parse_u64("burst-gap-us", optarg, 1, 3600000000ull) * 1000;
-			cli->have_gap = true;
-			break;
-		case O_DUR:
-			cli->duration_s = lab_parse_double("duration", optarg, 0.000001, 86400 * 7);
-			cli->have_dur = true;
-			break;
-		case O_COUNT:
-			c->count = lab_parse_u64("count", optarg, 1, 1ull << 36);
-			cli->have_count = true;
-			break;
-		case O_SEED: c->sched.seed = lab_parse_u64("seed", optarg, 0, UINT64_MAX); break;
-		case O_SIZE: c->frame_size = (uint32_t)lab_parse_u64("size", optarg, 1, 65535); break;
-		case O_STAMP: c->stamp = true; break;
-		case O_BACKEND: cli->backend = optarg; break;
-		case O_CPU: c->cpu = (int)lab_parse_u64("cpu", optarg, 0, 1023); break;
-		case O_BATCH: c->batch = (uint32_t)lab_parse_u64("batch", optarg, 1, 256); break;
-		case O_SPIN: c->spin_ns = (uint32_t)lab_parse_u64("spin-us", optarg, 0, 1000000) * 1000; break;
-		case O_QUEUE: c->queue = (uint32_t)lab_parse_u64("queue", optarg, 0, 63); break;
-		case O_COPY: c->copy_mode = 1; break;
-		case O_ZC: c->copy_mode = 2; break;
-		case O_XDPMODE: c->attach_mode = parse_xdp_mode(optarg); break;
-		case O_NOBP: c->busy_poll = false; break;
-		case O_GAPLOG: c->gap_log = optarg; break;
-		case O_GAPTHR: c->gap_threshold_ns = lab_parse_u64("gap-threshold-us", optarg, 1, 1000000) * 1000; break;
-		case O_NOTXTS: c->no_tx_tstamp = true; break;
-		case O_TIMING:
-			if (!strcmp(optarg, "kernel"))
-				c->timing = GEN_TIMING_KERNEL;
-			else if (!strcmp(optarg, "user"))
-				c->timing = GEN_TIMING_USER;
-			else
-				lab_die(LAB_EXIT_USAGE, "--timing: '%s' is not kernel or user", optarg);
-			break;
-		case O_STAMPS:
-			if ((c->stamps = lab_stp_src_parse(optarg)) < 0)
-				lab_die(LAB_EXIT_USAGE, "--stamps: '%s' is not user, kernel or hw", optarg);
-			break;
-		case O_STPFILE: c->stamps_file = optarg; break;
-		case O_UNMARKED: c->accept_unmarked = true; break;
-		case O_STREAMCPU:
-			c->stream_cpu = strcmp(optarg, "off") == 0 ? -2 :
-				(int)lab_parse_u64("stream-cpu (a cpu, or 'off')", optarg, 0, 1023);
-			break;
-		case O_TAIL: c->tail_ns = lab_parse_u64("tail-ms", optarg, 0, 600000) * 1000000ull; break;
-		case O_OUT: c->out = optarg; break;
-		case O_STATS: c->stats_json = optarg; break;
-		case O_PATH:
-			if (!*optarg || strlen(optarg) >= 16)
-				lab_die(LAB_EXIT_USAGE, "--path: '%s' must be 1 to 15 characters", optarg);
-			c->path = optarg;
-			break;
-		case O_QUIET: c->quiet = true; break;
-		case O_CAP: c->capture = optarg; break;
-		case O_CAPRATE: cli->cap_rate = lab_parse_u64("capture-rate-pps", optarg, 0, 1000000000); cli->have_cap_rate = true; break;
-		case O_CAPWIN: c->cap_window_ns = lab_parse_u64("capture-window-us", optarg, 1, 10000000) * 1000; break;
-		case O_CAPLAT: c->cap_latency_ns = lab_parse_u64("capture-latency-us", optarg, 0, 100000000) * 1000; break;
-		case O_CAPBEF: c->cap_ring = (uint32_t)lab_parse_u64("capture-before", optarg, 1, 1000000); break;
-		case O_CAPAFT: c->cap_after = (uint32_t)lab_parse_u64("capture-after", optarg, 0, 1000000); break;
-		case O_CAPSNAP: c->cap_snaplen = (uint32_t)lab_parse_u64("capture-snaplen", optarg, 64, 65535); break;
-		case O_CAPMAX: c->cap_max_events = (uint32_t)lab_parse_u64("capture-max-events", optarg, 1, 1000000); break;
-		case 'h': usage(stdout); return LAB_EXIT_OK;
-		case O_VERSION:
-			printf("lab-gen %s (backends: udp%s)\n", LAB_VERSION_STRING,
-			       GEN_HAVE_XSK ? ", xsk" : "");
-			return LAB_EXIT_OK;
-		default:
-			fprintf(stderr, "%s: see --help\n", lab_prog());
-			return LAB_EXIT_USAGE;
-		}
+	groups_init(groups, a);
+	lab_opts_parse(argc, argv, groups, GEN_GROUPS, help, groups);
+	if (cli->version) {
+		printf("lab-gen %s (backends: udp%s)\n", LAB_VERSION_STRING, GEN_HAVE_XSK ? ", xsk" : "");
+		exit(LAB_EXIT_OK);
 	}
-	if (optind < argc)
-		lab_die(LAB_EXIT_USAGE, "unexpected argument '%s' (see --help)", argv[optind]);
+	if (!*c->path || strlen(c->path) >= 16)
+		lab_die(LAB_EXIT_USAGE, "--path: '%s' must be 1 to 15 characters", c->path);
+	convert_cli(a, groups);
 	if (cli->have_dur && cli->have_count)
 		lab_die(LAB_EXIT_USAGE, "--duration and --count: give one of them");
 	/* user timing reads the clock around socket calls: a backend without them has nothing
@@ -359,7 +358,6 @@ static int parse_cli(int argc, char **argv, struct gen_cfg *c, struct gen_cli *c
 	if (c->flows > 1 && strcmp(cli->backend, "xsk"))
 		lab_die(LAB_EXIT_USAGE, "--flows %u needs --backend xsk (the udp backend sends from one "
 			"socket, one source port)", c->flows);
-	return -1;
 }
 
 /* The guard: the destination is in the benchmarking ranges, or real hardware was named and the
@@ -604,13 +602,16 @@ int main(int argc, char **argv)
 {
 	struct gen_run g;
 	struct gen_cfg *c = &g.cfg;
+	struct gen_args a;
 	struct gen_cli cli;
 	int rc;
 
 	lab_log_init(argv[0]);
-	cfg_defaults(&g, &cli);
-	if ((rc = parse_cli(argc, argv, c, &cli)) >= 0)
-		return rc;
+	cfg_defaults(&a);
+	parse_cli(argc, argv, &a);
+	memset(&g, 0, sizeof(g));
+	g.cfg = a.cfg;
+	cli = a.cli;
 	/* the guard comes first: nothing is opened, let alone sent, for a refused destination */
 	check_destination(c, &cli);
 	check_stamps(c, &cli);
@@ -619,8 +620,8 @@ int main(int argc, char **argv)
 	plan_schedule(c, &cli);
 	g.be = pick_backend(cli.backend);
 	if (c->capture && !cli.have_cap_rate)
-		cli.cap_rate = (uint64_t)llround(2 * gen_sched_mean_pps(&c->sched));
-	c->cap_rate_pps = cli.cap_rate;
+		cli.cap_rate = llround(2 * gen_sched_mean_pps(&c->sched));
+	c->cap_rate_pps = cli.cap_rate > 0 ? (uint64_t)cli.cap_rate : 0; /* -1: not given */
 	c->progress = !c->quiet && isatty(STDERR_FILENO);
 
 	int rec_fd = open_run(&g);

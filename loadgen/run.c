@@ -49,18 +49,23 @@ static void fmt_ns(char *buf, size_t len, uint64_t ns)
 		snprintf(buf, len, "%.1f ms", (double)ns / 1e6);
 }
 
-static void progress(struct gen_run *g, uint64_t now, uint64_t *last_ns, uint64_t *last_sent)
+/* the previous progress line's time and sent count, for the rate since */
+struct progress_mark {
+	uint64_t ns, sent;
+};
+
+static void progress(struct gen_run *g, uint64_t now, struct progress_mark *last)
 {
 	const struct gen_track *t = &g->track;
-	double dt = (double)(now - *last_ns) / 1e9;
+	double dt = (double)(now - last->ns) / 1e9;
 	char p99[32];
 	fmt_ns(p99, sizeof(p99), gen_hist_quantile(&g->rtt, 0.99));
 	fprintf(stderr, "%s: %5.1f s  %9.0f pps  sent %" PRIu64 "  received %" PRIu64
 			"  lost %" PRIu64 "  rtt p99 %s\n",
-		lab_prog(), (double)(now - g->start_ns) / 1e9, dt > 0 ? (double)(t->sent - *last_sent) / dt : 0.0,
+		lab_prog(), (double)(now - g->start_ns) / 1e9, dt > 0 ? (double)(t->sent - last->sent) / dt : 0.0,
 		t->sent, t->received, gen_track_lost(t), p99);
-	*last_ns = now;
-	*last_sent = t->sent;
+	last->ns = now;
+	last->sent = t->sent;
 }
 
 /* How long before the next send the loop stops waiting in the receive and spins. User timing
@@ -102,10 +107,132 @@ static void stream_end(struct gen_run *g)
 			 "written again at the end)", g->cfg.out, n, strerror(e));
 }
 
+/* Everything the backend handed back so far: the gap log counts it as work. */
+static inline uint64_t rx_seen(const struct gen_track *t)
+{
+	return t->received + t->duplicated + t->foreign + t->malformed;
+}
+
+/* Nothing due within the guard: wait in the receive until the spin window before the next
+ * send. *now is the time after it. Returns the backend's error, or 0. */
+static inline int wait_for_due(struct gen_run *g, uint64_t *now, uint64_t due)
+{
+	uint64_t spin = spin_window(g);
+	uint64_t wait = due - *now > spin ? due - *now - spin : 0;
+	uint64_t got = rx_seen(&g->track);
+	int rc;
+	if (wait)
+		lab_gap_pause(&g->gaps);
+	if ((rc = g->be->poll(g, wait)) < 0)
+		return rc;
+	*now = lab_now_ns();
+	got = rx_seen(&g->track) - got;
+	if (got)
+		lab_gap_work(&g->gaps, *now, (unsigned)got);
+	return 0;
+}
+
+/* Spin to the next send's time; *now is then at or past it. */
+static inline void spin_to(struct gen_run *g, uint64_t *now, uint64_t due)
+{
+	while (*now < due) {
+		*now = lab_now_ns();
+		lab_gap_tick(&g->gaps, *now);
+	}
+}
+
+/* The packets due by now, at most batch of them, into intended[]; *planned and *due move on
+ * along the schedule. Returns how many. */
+static inline unsigned take_due(const struct gen_run *g, struct gen_sched *s, uint64_t now,
+				uint64_t *planned, uint64_t *due, uint64_t *intended, uint32_t batch)
+{
+	uint64_t count = g->cfg.count;
+	unsigned n = 0;
+	while (n < batch && *planned < count && *due <= now) {
+		intended[n++] = *due;
+		if (++*planned < count)
+			*due = g->start_ns + gen_sched_next(s);
+	}
+	return n;
+}
+
+/* Hand n packets to the backend, publish them to the stream, then drain the receive once.
+ * Returns the backend's error, or 0. */
+static inline int send_batch(struct gen_run *g, const uint64_t *intended, unsigned n)
+{
+	g->be->send(g, intended, n);
+	/* what the stream may read (stream.h): one store, no call */
+	__atomic_store_n(&g->published, g->track.next, __ATOMIC_RELEASE);
+	/* drain once after every batch: when the gaps are shorter than the guard, or the sender
+	 * is behind, this is the only receive, and without it the receive ring overflows */
+	uint64_t got = rx_seen(&g->track);
+	int rc;
+	if ((rc = g->be->poll(g, 0)) < 0)
+		return rc;
+	got = rx_seen(&g->track) - got;
+	lab_gap_work(&g->gaps, lab_now_ns(), n + (unsigned)got);
+	return 0;
+}
+
+/* Once a second: the progress line, and whether the schedule fell so far behind that the
+ * run stops sending (true). */
+static bool each_second(struct gen_run *g, uint64_t now, struct progress_mark *last,
+			uint64_t deadline, uint64_t grace, uint64_t planned)
+{
+	if (g->cfg.progress)
+		progress(g, now, last);
+	if (now <= deadline)
+		return false;
+	lab_warn("the schedule fell more than %.1f s behind: stopped sending with %" PRIu64
+		 " of %" PRIu64 " packets handed out", (double)grace / 1e9, planned, g->cfg.count);
+	return true;
+}
+
+/* The backend failed mid-run (e.g. the interface was deleted under us): the counts so far
+ * still go out, and what was never handed out is counted as unsent, not silently dropped. */
+static int run_failed(struct gen_run *g, int rc)
+{
+	const struct gen_cfg *c = &g->cfg;
+	lab_err("receive on %s failed: %s (stopped with %" PRIu64 " of %" PRIu64 " sent)",
+		c->iface, strerror(-rc), g->track.next, c->count);
+	g->end_ns = lab_now_ns();
+	g->in_flight = gen_track_in_flight(&g->track, g->end_ns);
+	g->unsent = c->count - g->track.next;
+	stream_end(g);
+	return rc;
+}
+
+/* The tail: wait for what is still in flight; after a signal, short enough to end in 2 s. */
+static int tail_wait(struct gen_run *g, struct progress_mark *last, uint64_t next_progress)
+{
+	const struct gen_cfg *c = &g->cfg;
+	uint64_t tail = c->tail_ns;
+	int rc = 0;
+	if (lab_stop && tail > 1500000000ull)
+		tail = 1500000000ull;
+	uint64_t from = g->last_send_ns > g->start_ns ? g->last_send_ns : lab_now_ns();
+	uint64_t end = from + tail;
+	for (uint64_t now = lab_now_ns(); now < end; now = lab_now_ns()) {
+		uint64_t wait = end - now < 10000000ull ? end - now : 10000000ull;
+		if ((rc = g->be->poll(g, wait)) < 0) {
+			lab_err("receive on %s failed: %s", c->iface, strerror(-rc));
+			break;
+		}
+		if (c->progress && now >= next_progress) {
+			progress(g, now, last);
+			next_progress += 1000000000ull;
+		}
+	}
+	g->end_ns = lab_now_ns();
+	g->in_flight = gen_track_in_flight(&g->track, g->end_ns > tail ? g->end_ns - tail : 0);
+	g->unsent = c->count - g->track.next;
+	stream_end(g);
+	return rc < 0 ? rc : 0;
+}
+
 int gen_run_loop(struct gen_run *g)
 {
 	const struct gen_cfg *c = &g->cfg;
-	struct gen_track *t = &g->track;
 	struct gen_sched s;
 	uint64_t intended[256];
 	uint32_t batch = c->batch ? c->batch : 1;
@@ -118,7 +245,8 @@ int gen_run_loop(struct gen_run *g)
 	uint64_t grace = c->duration_ns / 10 > 1000000000ull ? c->duration_ns / 10 : 1000000000ull;
 	uint64_t deadline = g->start_ns + c->duration_ns + grace;
 	uint64_t planned = 0, due = c->count ? g->start_ns + gen_sched_next(&s) : 0;
-	uint64_t next_progress = g->start_ns + 1000000000ull, last_p_ns = g->start_ns, last_p_sent = 0;
+	uint64_t next_progress = g->start_ns + 1000000000ull;
+	struct progress_mark last = {g->start_ns, 0};
 	int rc = 0;
 	stream_begin(g);
 
@@ -129,85 +257,23 @@ int gen_run_loop(struct gen_run *g)
 		 * (gaplog.h); a wait we chose is no gap */
 		lab_gap_tick(&g->gaps, now);
 		if (now + POLL_GUARD_NS < due) {
-			uint64_t spin = spin_window(g);
-			uint64_t wait = due - now > spin ? due - now - spin : 0;
-			uint64_t got = t->received + t->duplicated + t->foreign + t->malformed;
-			if (wait)
-				lab_gap_pause(&g->gaps);
-			if ((rc = g->be->poll(g, wait)) < 0)
+			if ((rc = wait_for_due(g, &now, due)) < 0)
 				break;
-			now = lab_now_ns();
-			got = t->received + t->duplicated + t->foreign + t->malformed - got;
-			if (got)
-				lab_gap_work(&g->gaps, now, (unsigned)got);
 		} else {
-			while (now < due) {
-				now = lab_now_ns();
-				lab_gap_tick(&g->gaps, now);
-			}
-			unsigned n = 0;
-			while (n < batch && planned < c->count && due <= now) {
-				intended[n++] = due;
-				if (++planned < c->count)
-					due = g->start_ns + gen_sched_next(&s);
-			}
-			g->be->send(g, intended, n);
-			/* what the stream may read (stream.h): one store, no call */
-			__atomic_store_n(&g->published, t->next, __ATOMIC_RELEASE);
-			/* drain once after every batch: when the gaps are shorter than the guard, or
-			 * the sender is behind, this is the only receive, and without it the receive
-			 * ring overflows */
-			uint64_t got = t->received + t->duplicated + t->foreign + t->malformed;
-			if ((rc = g->be->poll(g, 0)) < 0)
+			spin_to(g, &now, due);
+			unsigned n = take_due(g, &s, now, &planned, &due, intended, batch);
+			if ((rc = send_batch(g, intended, n)) < 0)
 				break;
-			got = t->received + t->duplicated + t->foreign + t->malformed - got;
-			lab_gap_work(&g->gaps, lab_now_ns(), n + (unsigned)got);
 		}
 		if (now >= next_progress) {
-			if (c->progress)
-				progress(g, now, &last_p_ns, &last_p_sent);
 			next_progress += 1000000000ull;
-			if (now > deadline) {
-				lab_warn("the schedule fell more than %.1f s behind: stopped sending with %" PRIu64
-					 " of %" PRIu64 " packets handed out",
-					 (double)grace / 1e9, planned, c->count);
+			if (each_second(g, now, &last, deadline, grace, planned))
 				break;
-			}
 		}
 	}
-	if (rc < 0) {
-		/* e.g. the interface was deleted under us: the counts so far still go out, and what
-		 * was never handed out is counted as unsent, not silently dropped */
-		lab_err("receive on %s failed: %s (stopped with %" PRIu64 " of %" PRIu64 " sent)",
-			c->iface, strerror(-rc), t->next, c->count);
-		g->end_ns = lab_now_ns();
-		g->in_flight = gen_track_in_flight(t, g->end_ns);
-		g->unsent = c->count - t->next;
-		stream_end(g);
-		return rc;
-	}
-	/* the tail: wait for what is still in flight; after a signal, short enough to end in 2 s */
-	uint64_t tail = c->tail_ns;
-	if (lab_stop && tail > 1500000000ull)
-		tail = 1500000000ull;
-	uint64_t from = g->last_send_ns > g->start_ns ? g->last_send_ns : lab_now_ns();
-	uint64_t end = from + tail;
-	for (uint64_t now = lab_now_ns(); now < end; now = lab_now_ns()) {
-		uint64_t wait = end - now < 10000000ull ? end - now : 10000000ull;
-		if ((rc = g->be->poll(g, wait)) < 0) {
-			lab_err("receive on %s failed: %s", c->iface, strerror(-rc));
-			break;
-		}
-		if (c->progress && now >= next_progress) {
-			progress(g, now, &last_p_ns, &last_p_sent);
-			next_progress += 1000000000ull;
-		}
-	}
-	g->end_ns = lab_now_ns();
-	g->in_flight = gen_track_in_flight(t, g->end_ns > tail ? g->end_ns - tail : 0);
-	g->unsent = c->count - t->next;
-	stream_end(g);
-	return rc < 0 ? rc : 0;
+	if (rc < 0)
+		return run_failed(g, rc);
+	return tail_wait(g, &last, next_progress);
 }
 
 /* Send lateness (actual - intended) and the achieved rate, from the records. */
