@@ -9,6 +9,7 @@
 
 . "$LAB_ROOT/setup/constants.sh"
 . "$LAB_ROOT/setup/paths.sh"
+. "$LAB_ROOT/setup/labctl.sh"
 . "$LAB_ROOT/setup/scenario.sh"
 RUN_PATHS_ALL=$(lab_path_names)
 RUN_PATHS_FWD=$(LAB_TOPOLOGY=forward lab_path_names)
@@ -199,7 +200,8 @@ forget_pid() {
 # (xdptx: XDP) stamps only, and their legs say so); an array, so that a results dir with a space
 # in its name stays one word.
 reflector_argv() {
-  local path=$1 d=$RD extra=(--path "$path" --topology "${RUN_TOPOLOGY:-reflect}" --cpu "$DUT_CPU"
+  local path=$1 d=$RD
+  local extra=(--path "$path" --topology "${RUN_TOPOLOGY:-reflect}" --cpu "$DUT_CPU"
     --ready-file "$d/tmp/$path.ready" --stats-json "$d/counters/$path.json" --duration "$REFL_BOUND")
   [ -z "$RUN_STAMPS" ] || extra+=(--stamps "$RUN_STAMPS" --stamps-file "$d/stamps/$path.dut.stp")
   [ "$RUN_TRACE" != 1 ] || extra+=(--gap-log "$d/gaps/$path.dut.gap")
