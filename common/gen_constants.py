@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """gen_constants.py CONSTANTS_TSV OUT_H: the lab's constants (common/constants.tsv) as C macros,
-lab_constants.h. The build runs it; nothing is written by hand. A malformed line stops the build
+lab_constants.h; `gen_constants.py --markdown CONSTANTS_TSV OUT_MD`: the same table for the docs
+(docs/constants.md, checked in; the unit test docs-constants fails when it is stale). The build runs it; nothing is written by hand. A malformed line stops the build
 with its number. A value that is a decimal number is a number (#define NAME 7777) and also a
 string (#define NAME_STR "7777", for help texts); any other value is a string (#define NAME "gen0");
 a MAC is also its bytes (#define NAME_BYTES {0x02, ...}, an initializer).
@@ -43,7 +44,7 @@ def check(name, value):
     return None if ok else f"{value} is not what {name}'s name says it is"
 
 
-def main(src, out):
+def read(src):
     rows, defined = [], set()
     for n, line in enumerate(open(src, encoding="utf-8"), 1):
         line = line.rstrip("\n")
@@ -70,6 +71,21 @@ def main(src, out):
         rows.append((name, value, comment))
     if not rows:
         sys.exit(f"{src}: no constants")
+    return rows
+
+
+def markdown(rows):
+    o = ["# The lab's constants", "",
+         "Generated from `common/constants.tsv` by `python3 common/gen_constants.py --markdown "
+         "common/constants.tsv docs/constants.md`: do not edit. The same table is C's "
+         "`lab_constants.h`, the shell's `setup/constants.sh` and Python's `labctl.constants`.", "",
+         "| name | value | what it is |", "|---|---|---|"]
+    o += [f"| `{n}` | `{v}` | {c.replace('|', '/')} |" for n, v, c in rows]
+    return "\n".join(o) + "\n"
+
+
+def main(src, out):
+    rows = read(src)
     o = ["/* lab_constants.h — generated from common/constants.tsv by common/gen_constants.py: do not edit. */",
          "#ifndef LAB_CONSTANTS_H", "#define LAB_CONSTANTS_H", ""]
     for name, value, comment in rows:
@@ -86,6 +102,9 @@ def main(src, out):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        sys.exit("usage: gen_constants.py CONSTANTS_TSV OUT_H")
-    main(sys.argv[1], sys.argv[2])
+    if len(sys.argv) == 4 and sys.argv[1] == "--markdown":
+        open(sys.argv[3], "w", encoding="utf-8").write(markdown(read(sys.argv[2])))
+    elif len(sys.argv) == 3:
+        main(sys.argv[1], sys.argv[2])
+    else:
+        sys.exit("usage: gen_constants.py CONSTANTS_TSV OUT_H | --markdown CONSTANTS_TSV OUT_MD")

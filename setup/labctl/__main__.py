@@ -46,6 +46,7 @@ def cmd_gen_argv(argv):
     p.add_argument("--build", required=True)
     p.add_argument("--topology", default=registry.default_topology(), choices=registry.TOPOLOGIES)
     p.add_argument("--path", help="a registry path: its needs, and --path for the records")
+    p.add_argument("--needs-of", help="a registry path whose needs apply (no --path given)")
     p.add_argument("--netns", help="the generator namespace")
     p.add_argument("--dut-netns", help="the DUT namespace (forward: dut0's MAC is read there)")
     p.add_argument("--pin", type=int, help="taskset -c CPU around it all")
@@ -59,11 +60,14 @@ def cmd_gen_argv(argv):
     p.add_argument("--dst", help="the destination address instead of the topology's")
     o = p.parse_args(own)
     try:
-        return words(gen.argv(o.build, topology=o.topology, path=o.path, netns=o.netns,
+        if o.path and o.needs_of:
+            raise RuntimeError("--path and --needs-of: one or the other")
+        return words(gen.argv(o.build, topology=o.topology, path=o.path or o.needs_of, netns=o.netns,
                               dut_netns=o.dut_netns, pin=o.pin, bound=o.bound,
                               kill_after=o.kill_after, bound_signal=o.bound_signal,
                               backend=o.backend or None, stamps=o.stamps or None,
-                              stamps_file=o.stamps_file, flows=o.flows, dst=o.dst, flags=flags))
+                              stamps_file=o.stamps_file, flows=o.flows, dst=o.dst,
+                              name_path=not o.needs_of, flags=flags))
     except (KeyError, RuntimeError) as e:
         print(f"{PROG} gen-argv: {e.args[0]}", file=sys.stderr)
         return 2

@@ -46,12 +46,13 @@ def destination(topology, path=None, mac=None):
 
 def argv(build, *, topology="reflect", path=None, netns=None, dut_netns=None, pin=None,
          bound=None, kill_after=5, bound_signal="INT", backend=None, stamps=None,
-         stamps_file=None, flows=1, dst=None, mac=None, flags=()):
+         stamps_file=None, flows=1, dst=None, mac=None, name_path=True, flags=()):
     """the whole command: [taskset -c PIN] [ip netns exec NETNS] [timeout -s SIG -k K BOUND]
     build/loadgen/lab-gen --iface gen0 <destination> [--path NAME] <backend, stamps, flows>
     <needs> FLAGS. path is a registry name or None (a bench's own run); dst overrides the
     topology's destination address (a scenario's own port stays in FLAGS); mac is dut0's MAC
-    when the caller knows it (forward; else read in dut_netns)."""
+    when the caller knows it (forward; else read in dut_netns); name_path False leaves --path
+    out (the path's needs still apply: a test's records keep their own name)."""
     p = registry.path(path, topology) if path else None
     out = []
     if pin is not None:
@@ -69,7 +70,7 @@ def argv(build, *, topology="reflect", path=None, netns=None, dut_netns=None, pi
         if topology == "forward" and not mac:
             raise RuntimeError("the forward topology needs the DUT namespace (--dut-netns) for dut0's MAC")
         out += destination(topology, p, mac)
-    if path:
+    if path and name_path:
         out += ["--path", path]
     be = backend_for(p, backend, stamps, flows)
     if be:

@@ -26,6 +26,7 @@ faults_up() { "$LAB" up --topology "$FAULTS_TOPOLOGY"; }
 
 # The paths of the registry (common/paths.tsv) whose DUT binary this build has.
 . "$LAB_ROOT/setup/paths.sh"
+. "$LAB_ROOT/setup/labctl.sh"
 faults_paths() {
   local p out=()
   for p in $(lab_path_names); do
@@ -34,18 +35,18 @@ faults_paths() {
   echo "${out[@]}"
 }
 
-# refl_cmd PATH NAME: the reflector's command line as setup/run.sh starts it (the registry's),
-# without --cpu
+# refl_cmd PATH NAME: the reflector's command line as setup/run.sh starts it (labctl.registry:
+# the registry's and the shared flags), without --cpu; NUL-terminated words
 refl_cmd() {
-  lab_path_argv "$1" "$LAB_BUILD" "$LLAB_PREFIX"
-  echo "${LAB_PATH_ARGV[@]}" --iface "$LAB_DUT_IF" --ready-file "$T/$2.ready" --stats-json "$T/$2.refl.json" \
-    --stats-interval 0 --duration 60 $([ "$FAULTS_TOPOLOGY" = forward ] && echo --out-iface "$LAB_DUT1_IF")
+  labctl reflector-argv --build "$LAB_BUILD" --prefix "$LLAB_PREFIX" --path "$1" --topology "$FAULTS_TOPOLOGY" \
+    --ready-file "$T/$2.ready" --stats-json "$T/$2.refl.json" --duration 60 -- --stats-interval 0
 }
 
 # refl_start PATH NAME: start it in the DUT namespace and wait for its ready file (REFL_PID)
 refl_start() {
   rm -f "$T/$2.ready"
-  ip netns exec "$NS_DUT" $(refl_cmd "$1" "$2") >"$T/$2.refl.log" 2>&1 &
+  local argv; mapfile -d '' -t argv < <(refl_cmd "$1" "$2")
+  ip netns exec "$NS_DUT" "${argv[@]}" >"$T/$2.refl.log" 2>&1 &
   REFL_PID=$!
   for _ in $(seq 150); do
     [ -f "$T/$2.ready" ] && return 0
@@ -68,18 +69,16 @@ refl_stop() {
 }
 
 # gen_start NAME ARGS...: lab-gen in the generator namespace, in the background (GEN_PID),
-# bounded by timeout (a hang shows as exit 137)
+# bounded by timeout (a hang shows as exit 137); its command line from the orchestrator
+# (labctl.gen: the topology's destination and, forward, the path's needs; the path is the
+# name's first word: kernel.k, xsk.gen ...)
 gen_start() {
-  local name=$1 to=(--dst "$LAB_DUT_V4") needs; shift
-  if [ "$FAULTS_TOPOLOGY" = forward ]; then
-    # the path is the name's first word (kernel.k, xsk.gen ...)
-    needs=" $(lab_path_field "${name%%.*}" needs 2>/dev/null) "
-    to=(--rx-iface "$LAB_GEN1_IF" --dst-mac "$(ip netns exec "$NS_DUT" cat "/sys/class/net/$LAB_DUT_IF/address")")
-    case $needs in *" dst=dut "*) to+=(--dst "$LAB_DUT_V4") ;; *) to+=(--dst "$LAB_GEN1_V4") ;; esac
-    case $needs in *" unmarked "*) to+=(--accept-unmarked) ;; esac
-  fi
-  ip netns exec "$NS_GEN" timeout -s KILL 60 "$GEN" --iface "$LAB_GEN_IF" "${to[@]}" --stamp \
-    --out "$T/$name.rec" --stats-json "$T/$name.json" "$@" >"$T/$name.gen.log" 2>&1 &
+  local name=$1 own=() argv; shift
+  [ "$FAULTS_TOPOLOGY" != forward ] || own=(--needs-of "${name%%.*}" --dut-netns "$NS_DUT")
+  labctl_words argv gen-argv --build "$LAB_BUILD" --topology "$FAULTS_TOPOLOGY" --netns "$NS_GEN" \
+    --bound 60 --bound-signal KILL "${own[@]}" -- --stamp --out "$T/$name.rec" \
+    --stats-json "$T/$name.json" "$@" 2>"$T/$name.gen.log"
+  "${argv[@]}" >"$T/$name.gen.log" 2>&1 &
   GEN_PID=$!
 }
 gen_wait() { wait $GEN_PID; GEN_RC=$?; }
