@@ -3,7 +3,6 @@
  * when lab-bpfclock measured it, and the floor's stamping points from a short run of the floor
  * and xsk paths. Writes calibration.json, which later runs' lab-analyze read (budget.c). */
 #include <errno.h>
-#include <getopt.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include "budget.h"
 #include "lab_config.h"
 #include "log.h"
+#include "opt_table.h"
 #include "run.h"
 
 #define MAX_CPUS 256
@@ -29,7 +29,7 @@ struct cli {
 	int cpus[MAX_CPUS];
 	int ncpus;
 	size_t reads;
-	const char *run_dir, *out, *bpf_file;
+	const char *run_dir, *out, *bpf_file, *cpus_arg;
 	bool check; /* only check the options */
 };
 
@@ -43,17 +43,38 @@ struct calib {
 	char when[32];
 };
 
-static void usage(FILE *f)
+#define F(field) LAB_FIELD(struct cli, field)
+
+static const struct lab_opt opts[] = {
+	{.name = "out", .kind = LAB_OPT_STR, F(out), .arg = "FILE", .help = "calibration.json to write"},
+	{.name = "cpus", .kind = LAB_OPT_STR, F(cpus_arg), .arg = "LIST", .unset = "every core we may use",
+	 .help = "cores to measure the clock read on (e.g. 0,1 or 0-3)"},
+	{.name = "reads", .kind = LAB_OPT_UINT, F(reads), .arg = "N", .min = 1000, .max = 100000000,
+	 .help = "back-to-back clock reads per core"},
+	{.name = "run", .kind = LAB_OPT_STR, F(run_dir), .arg = "DIR",
+	 .help = "a run of the floor (xdptx) and xsk paths: their stamping points"},
+	{.name = "bpf", .kind = LAB_OPT_STR, F(bpf_file), .arg = "FILE",
+	 .help = "lab-bpfclock's JSON: the bpf_ktime_get_ns() read"},
+	{.name = "check", .kind = LAB_OPT_SET, F(check), .value = 1,
+	 .help = "check the options (the cores above all) and exit"},
+	{.name = "help", .short_name = 'h', .kind = LAB_OPT_HELP, .help = "this text"},
+	{.name = "version", .kind = LAB_OPT_VERSION, .help = "the version"},
+	{0},
+};
+
+static void help(FILE *f, void *arg)
 {
-	fprintf(f, "usage: lab-calib --out FILE [--cpus LIST] [--reads N] [--run DIR] [--bpf FILE]\n"
-		   "The lab's own error budget: what each stamping point adds and how much it spreads.\n"
-		   "  --out FILE   calibration.json to write\n"
-		   "  --cpus LIST  cores to measure the clock read on (default: every core we may use)\n"
-		   "  --reads N    back-to-back clock reads per core (default 1000000)\n"
-		   "  --run DIR    a run of the floor (xdptx) and xsk paths: their stamping points\n"
-		   "  --bpf FILE   lab-bpfclock's JSON: the bpf_ktime_get_ns() read\n"
-		   "  --check      check the options (the cores above all) and exit\n"
-		   "exit 0 ok, 1 runtime failure, 2 usage\n");
+	fputs("usage: lab-calib --out FILE [--cpus LIST] [--reads N] [--run DIR] [--bpf FILE]\n", f);
+	lab_opts_wrap(f, "The lab's own error budget: what each stamping point adds and how much it "
+		      "spreads.", 0, 0);
+	lab_opts_print(f, arg);
+	fputs("exit 0 ok, 1 runtime failure, 2 usage\n", f);
+}
+
+static void bad_flag(const char *flag, bool missing)
+{
+	(void)missing;
+	lab_die(LAB_EXIT_USAGE, "bad option '%s' (unknown, or its value is missing; see --help)", flag);
 }
 
 static const char *ours(const cpu_set_t *s)
@@ -103,30 +124,15 @@ static void all_cpus(struct cli *c)
 
 static void parse(int argc, char **argv, struct cli *c)
 {
-	static const struct option o[] = {
-		{"out", 1, 0, 'o'}, {"cpus", 1, 0, 'c'}, {"reads", 1, 0, 'n'}, {"run", 1, 0, 'r'},
-		{"bpf", 1, 0, 'b'}, {"check", 0, 0, 'k'}, {"help", 0, 0, 'h'}, {"version", 0, 0, 'V'}, {0, 0, 0, 0}};
-	int ch;
 	*c = (struct cli){.reads = 1000000};
-	opterr = 0; /* one line of ours, not getopt's and ours */
-	while ((ch = getopt_long(argc, argv, "h", o, NULL)) != -1) {
-		switch (ch) {
-		case 'o': c->out = optarg; break;
-		case 'c': parse_cpus(optarg, c); break;
-		case 'n': c->reads = (size_t)lab_parse_u64("reads", optarg, 1000, 100000000); break;
-		case 'r': c->run_dir = optarg; break;
-		case 'b': c->bpf_file = optarg; break;
-		case 'k': c->check = true; break;
-		case 'h': usage(stdout); exit(LAB_EXIT_OK);
-		case 'V': printf("lab-calib %s\n", LAB_VERSION_STRING); exit(LAB_EXIT_OK);
-		default: lab_die(LAB_EXIT_USAGE, "bad option '%s' (unknown, or its value is missing; "
-						 "see --help)", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		lab_die(LAB_EXIT_USAGE, "unexpected argument '%s' (see --help)", argv[optind]);
+	struct lab_opt_group g = {"Flags:", opts, c, 0};
+	int first = lab_opts_parse_args(argc, argv, &g, 1, help, &g, bad_flag);
+	if (first < argc)
+		lab_die(LAB_EXIT_USAGE, "unexpected argument '%s' (see --help)", argv[first]);
 	if (!c->out)
 		lab_die(LAB_EXIT_USAGE, "--out FILE is required (see --help)");
+	if (c->cpus_arg)
+		parse_cpus(c->cpus_arg, c);
 	if (!c->ncpus)
 		all_cpus(c);
 }

@@ -1,11 +1,10 @@
-/* compare.c — lab-analyze --compare A B: the command line, the checks that the two runs can be
+/* compare.c — lab-analyze compare A B (or --compare A B; main.c parses the flags): the checks that the two runs can be
  * compared (same rate, pattern, frame size and paths, unless --force), the tuning snapshot's
  * differences, and per path and percentile the ratio B/A, its interval and the verdict. Runs
  * with repetitions (repeat.h) compare their medians over repetitions. */
 #include "compare.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
 #include <math.h>
@@ -26,29 +25,6 @@ const char *lab_cmp_verdict(double ratio, bool have_ci, double lo, double hi, do
 	if (!have_ci || (lo <= 1.0 && hi >= 1.0) || fabs(ratio - 1.0) < threshold)
 		return "same";
 	return ratio > 1.0 ? "slower" : "faster";
-}
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-"usage: lab-analyze --compare A B [--threshold PCT] [--force] [--out DIR]\n"
-"\n"
-"A, B: results directories (A the baseline), of single runs or of `setup/lab run --repeat N`.\n"
-"For every path in both and every percentile of the RTT from the intended send (p50 ...\n"
-"p99.99): A, B, the ratio B/A with a 95 %% interval and a verdict: slower or faster when the\n"
-"interval excludes 1 and the ratio is at least the threshold away from 1, else same.\n"
-"With repetitions on both sides, A and B are medians over repetitions and the interval a\n"
-"two-stage bootstrap (repetitions drawn with replacement, then each one's 100 ms blocks):\n"
-"it holds the variation between runs, which on a noisy machine dominates. With a single\n"
-"run on either side the interval holds only the variation within runs, and the output says\n"
-"so: repeat both (--repeat 3 or more) before acting on a verdict.\n"
-"Writes compare.json and compare.html into DIR, never into A or B.\n"
-"  --threshold PCT   practical threshold in percent (default 5)\n"
-"  --force           compare runs whose rate, pattern, frame size or paths differ\n"
-"  --out DIR         where to write (default: compare-<A>-<B> beside B, created)\n"
-"\n"
-"Exit: 0 nothing significantly slower, 3 something is, 1 a corrupt or unreadable file,\n"
-"2 bad arguments (missing or non-results directory, A == B, runs that differ).\n");
 }
 
 /* A results directory, resolved: dies with 2 when it is missing or not one. */
@@ -233,45 +209,15 @@ static void compare_path(struct lab_cmp *c, struct lab_cmp_path *cp)
 	}
 }
 
-static void parse(int argc, char **argv, struct lab_cmp *c, const char **out)
-{
-	static const struct option opts[] = {
-		{"compare", no_argument, NULL, 'c'},
-		{"threshold", required_argument, NULL, 't'},
-		{"force", no_argument, NULL, 'f'},
-		{"out", required_argument, NULL, 'o'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	int ch;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c': break;
-		case 't': c->threshold = lab_parse_double("threshold", optarg, 0, 1000) / 100; break;
-		case 'f': c->forced = true; break;
-		case 'o': *out = optarg; break;
-		case 'v': lab_set_verbose(true); break;
-		case 'h': usage(stdout); exit(LAB_EXIT_OK);
-		case ':': lab_die(LAB_EXIT_USAGE, "%s needs a value (see --compare --help)", argv[optind - 1]);
-		default: lab_die(LAB_EXIT_USAGE, "'%s' is not an option of --compare (see --compare --help)",
-				 argv[optind - 1]);
-		}
-	}
-	if (optind != argc - 2)
-		lab_die(LAB_EXIT_USAGE, "--compare takes two results directories, A and B");
-}
-
-int lab_compare_main(int argc, char **argv)
+int lab_compare(const struct lab_cmp_cli *cli, const char *a, const char *b)
 {
 	static struct lab_cmp c; /* large: not on the stack */
-	const char *out = NULL;
+	const char *out = cli->out;
 	char err[1024];
-	c.threshold = 0.05;
-	parse(argc, argv, &c, &out);
-	resolve_run(argv[optind], c.a_dir);
-	resolve_run(argv[optind + 1], c.b_dir);
+	c.threshold = cli->threshold_pct / 100;
+	c.forced = cli->force;
+	resolve_run(a, c.a_dir);
+	resolve_run(b, c.b_dir);
 	if (strcmp(c.a_dir, c.b_dir) == 0)
 		lab_die(LAB_EXIT_USAGE, "A and B are the same run (%s)", c.a_dir);
 	load_run(c.a_dir, &c.ra);

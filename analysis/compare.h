@@ -53,8 +53,16 @@ struct lab_cmp {
 	int nslower, nfaster;
 };
 
-/* The whole mode: argv as given to lab-analyze. Returns the exit code (0, 3) or dies (1, 2). */
-int lab_compare_main(int argc, char **argv);
+/* The flags of `lab-analyze compare` (main.c's table sets them). */
+struct lab_cmp_cli {
+	double threshold_pct; /* practical threshold, percent (5) */
+	bool force;           /* compare runs whose configuration differs */
+	const char *out;      /* the output directory, or NULL: compare-<A>-<B> beside B */
+};
+
+/* The whole command: run A (the baseline) against run B. Returns the exit code (0, 3 when
+ * something is slower) or dies (1, 2). */
+int lab_compare(const struct lab_cmp_cli *cli, const char *a, const char *b);
 
 /* The verdict of one row from its ratio and interval. */
 const char *lab_cmp_verdict(double ratio, bool have_ci, double lo, double hi, double threshold);

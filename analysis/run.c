@@ -168,24 +168,12 @@ static void run_cores(const struct lab_run *r, struct lab_analyze_opts *o)
 static int load_scenarios(const char *dir, const struct lab_analyze_opts *o, struct lab_run *r,
 			  char *err, size_t errlen);
 
-int lab_run_load(const char *dir, const struct lab_analyze_opts *o, struct lab_run *r, char *err,
-		 size_t errlen)
+/* run.json (its "run" object, or the whole document of an older run) and the topology it names.
+ * 0, or -1 with the reason in err. */
+static int load_run_json(const char *dir, struct lab_run *r, char *err, size_t errlen)
 {
-	struct found f[LAB_MAX_PATHS];
-	size_t nf = 0;
 	char p[4200];
 	struct stat st;
-
-	memset(r, 0, sizeof(*r));
-	if (stat(dir, &st) < 0) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a directory (give a results directory)", dir);
-		return -1;
-	}
-	snprintf(r->dir, sizeof(r->dir), "%s", dir);
 
 	snprintf(p, sizeof(p), "%s/run.json", dir);
 	if (stat(p, &st) == 0) {
@@ -213,30 +201,97 @@ int lab_run_load(const char *dir, const struct lab_analyze_opts *o, struct lab_r
 	const struct jv *tv = r->run ? jv_get(r->run, "topology") : NULL;
 	snprintf(r->topology, sizeof(r->topology), "%s",
 		 tv && tv->type == JV_STR && !strcmp(tv->s, "forward") ? "forward" : "reflect");
+	return 0;
+}
+
+/* The run's paths: records/<p>.rec, skipped/<p>.txt and failed-<p>.txt, in the registry's order.
+ * 0, or -1 with the reason in err (none at all: not a results directory). */
+static int find_paths(const char *dir, struct lab_run *r, struct found *f, size_t *nf, char *err,
+		      size_t errlen)
+{
+	char p[4200];
+
+	snprintf(p, sizeof(p), "%s/records", dir);
+	if (scan(p, "", ".rec", 0, f, nf, err, errlen) < 0)
+		return -1;
+	snprintf(p, sizeof(p), "%s/skipped", dir);
+	if (scan(p, "", ".txt", 1, f, nf, err, errlen) < 0)
+		return -1;
+	if (scan(dir, "failed-", ".txt", 2, f, nf, err, errlen) < 0)
+		return -1;
+	if (*nf == 0) {
+		snprintf(err, errlen, "%s: no records/<path>.rec and no skipped/<path>.txt: not a "
+				      "results directory of the lab", dir);
+		lab_run_free(r);
+		return -1;
+	}
+	for (size_t i = 0; i < *nf; i++)
+		f[i].rank = rank(r->topology, f[i].name);
+	qsort(f, *nf, sizeof(f[0]), cmp_found);
+	return 0;
+}
+
+/* One path: analyzed from its records, or a skipped one with its reason (skipped/<p>.txt, or
+ * why its run failed). 0, or -1 with the reason in err. */
+static int load_path(const char *dir, const struct found *f, const struct lab_analyze_opts *o,
+		     struct lab_path *lp, char *err, size_t errlen)
+{
+	char p[4200], why[400] = "";
+
+	if (f->failed) {
+		snprintf(p, sizeof(p), "%s/failed-%s.txt", dir, f->name);
+		first_line(p, why, sizeof(why));
+	}
+	if (f->rec) {
+		if (lab_analyze_path(dir, f->name, o, lp, err, errlen) < 0)
+			return -1;
+		if (f->failed)
+			lab_path_note(lp, "this path's run failed: %s", why[0] ? why : "(no reason given)");
+		if (f->skipped)
+			lab_path_note(lp, "skipped/%s.txt exists, but so do its records: analyzed", f->name);
+		return 0;
+	}
+	memcpy(lp->name, f->name, sizeof(lp->name));
+	lp->skipped = true;
+	if (f->skipped) {
+		snprintf(p, sizeof(p), "%s/skipped/%s.txt", dir, f->name);
+		first_line(p, lp->reason, sizeof(lp->reason));
+		if (!lp->reason[0])
+			snprintf(lp->reason, sizeof(lp->reason), "no reason given");
+	} else {
+		snprintf(lp->reason, sizeof(lp->reason), "failed: %s",
+			 why[0] ? why : "no records were written");
+	}
+	return 0;
+}
+
+int lab_run_load(const char *dir, const struct lab_analyze_opts *o, struct lab_run *r, char *err,
+		 size_t errlen)
+{
+	struct found f[LAB_MAX_PATHS];
+	size_t nf = 0;
+	struct stat st;
+
+	memset(r, 0, sizeof(*r));
+	if (stat(dir, &st) < 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a directory (give a results directory)", dir);
+		return -1;
+	}
+	snprintf(r->dir, sizeof(r->dir), "%s", dir);
+	if (load_run_json(dir, r, err, errlen) < 0)
+		return -1;
 
 	struct lab_analyze_opts ao = *o; /* the cores of the run, for tail attribution */
 	run_cores(r, &ao);
 	ao.topology = r->topology;
 	o = &ao;
 
-	snprintf(p, sizeof(p), "%s/records", dir);
-	if (scan(p, "", ".rec", 0, f, &nf, err, errlen) < 0)
+	if (find_paths(dir, r, f, &nf, err, errlen) < 0)
 		return -1;
-	snprintf(p, sizeof(p), "%s/skipped", dir);
-	if (scan(p, "", ".txt", 1, f, &nf, err, errlen) < 0)
-		return -1;
-	if (scan(dir, "failed-", ".txt", 2, f, &nf, err, errlen) < 0)
-		return -1;
-	if (nf == 0) {
-		snprintf(err, errlen, "%s: no records/<path>.rec and no skipped/<path>.txt: not a "
-				      "results directory of the lab", dir);
-		lab_run_free(r);
-		return -1;
-	}
-	for (size_t i = 0; i < nf; i++)
-		f[i].rank = rank(r->topology, f[i].name);
-	qsort(f, nf, sizeof(f[0]), cmp_found);
-
 	r->paths = calloc(nf, sizeof(*r->paths));
 	if (!r->paths) {
 		snprintf(err, errlen, "out of memory");
@@ -244,35 +299,10 @@ int lab_run_load(const char *dir, const struct lab_analyze_opts *o, struct lab_r
 		return -1;
 	}
 	for (size_t i = 0; i < nf; i++) {
-		struct lab_path *lp = &r->paths[i];
-		char why[400] = "";
-		if (f[i].failed) {
-			snprintf(p, sizeof(p), "%s/failed-%s.txt", dir, f[i].name);
-			first_line(p, why, sizeof(why));
-		}
 		r->npaths = i + 1; /* so a failure below frees what this path holds */
-		if (f[i].rec) {
-			if (lab_analyze_path(dir, f[i].name, o, lp, err, errlen) < 0) {
-				lab_run_free(r);
-				return -1;
-			}
-			if (f[i].failed)
-				lab_path_note(lp, "this path's run failed: %s", why[0] ? why : "(no reason given)");
-			if (f[i].skipped)
-				lab_path_note(lp, "skipped/%s.txt exists, but so do its records: analyzed",
-					      f[i].name);
-			continue;
-		}
-		memcpy(lp->name, f[i].name, sizeof(lp->name));
-		lp->skipped = true;
-		if (f[i].skipped) {
-			snprintf(p, sizeof(p), "%s/skipped/%s.txt", dir, f[i].name);
-			first_line(p, lp->reason, sizeof(lp->reason));
-			if (!lp->reason[0])
-				snprintf(lp->reason, sizeof(lp->reason), "no reason given");
-		} else {
-			snprintf(lp->reason, sizeof(lp->reason), "failed: %s",
-				 why[0] ? why : "no records were written");
+		if (load_path(dir, &f[i], o, &r->paths[i], err, errlen) < 0) {
+			lab_run_free(r);
+			return -1;
 		}
 	}
 	return load_scenarios(dir, o, r, err, errlen);

@@ -171,26 +171,42 @@ static struct found find_short(struct lab_opt_group *groups, size_t ng, int c)
 	return (struct found){NULL, 0};
 }
 
-void lab_opts_parse(int argc, char **argv, struct lab_opt_group *groups, size_t ng,
-		    void (*help)(FILE *f, void *arg), void *arg)
+int lab_opts_parse_args(int argc, char **argv, struct lab_opt_group *groups, size_t ng,
+			void (*help)(FILE *f, void *arg), void *arg,
+			void (*bad_flag)(const char *flag, bool missing))
 {
 	char shorts[32];
-	struct option *lo = build_options(groups, ng, shorts, sizeof(shorts));
+	/* a leading ':' has getopt_long tell a missing value (':') from an unknown flag ('?') */
+	struct option *lo = build_options(groups, ng, shorts + 1, sizeof(shorts) - 1);
+	const char *optstring = shorts + 1;
 	int c;
 
+	if (bad_flag) {
+		shorts[0] = ':';
+		optstring = shorts;
+	}
 	optind = 1;
 	opterr = 0; /* one line of our own instead of getopt's */
-	while ((c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, optstring, lo, NULL)) != -1) {
 		struct found f = c >= 256 ? (struct found){&groups[(c - 256) >> 6], (size_t)(c - 256) & 63}
 					  : find_short(groups, ng, c);
+		if (!f.g && bad_flag)
+			bad_flag(argv[optind - 1], c == ':');
 		if (!f.g)
 			lab_die(LAB_EXIT_USAGE, "%s: unknown flag or missing value; see --help",
 				argv[optind - 1]);
 		apply(groups, ng, f, optarg, help, arg);
 	}
 	free(lo);
-	if (optind < argc)
-		lab_die(LAB_EXIT_USAGE, "unexpected argument '%s'; see --help", argv[optind]);
+	return optind;
+}
+
+void lab_opts_parse(int argc, char **argv, struct lab_opt_group *groups, size_t ng,
+		    void (*help)(FILE *f, void *arg), void *arg)
+{
+	int first = lab_opts_parse_args(argc, argv, groups, ng, help, arg, NULL);
+	if (first < argc)
+		lab_die(LAB_EXIT_USAGE, "unexpected argument '%s'; see --help", argv[first]);
 }
 
 bool lab_opts_seen(const struct lab_opt_group *g, const char *name)
@@ -241,13 +257,18 @@ static void default_text(const struct lab_opt *o, const void *base, char *out, s
 		snprintf(v, sizeof(v), "%s", s ? (*s ? s : "''") : "");
 		break;
 	case LAB_OPT_UINT:
-		snprintf(v, sizeof(v), "%" PRIu64, (uint64_t)get_int(field, o->size, false));
+		if (!o->zero_unset || get_int(field, o->size, false))
+			snprintf(v, sizeof(v), "%" PRIu64, (uint64_t)get_int(field, o->size, false));
 		break;
 	case LAB_OPT_INT:
 		if ((i = get_int(field, o->size, true)) >= 0)
 			snprintf(v, sizeof(v), "%" PRId64, i);
 		break;
-	case LAB_OPT_DBL: memcpy(&d, field, sizeof(d)); snprintf(v, sizeof(v), "%g", d); break;
+	case LAB_OPT_DBL:
+		memcpy(&d, field, sizeof(d));
+		if (!o->zero_unset || d != 0)
+			snprintf(v, sizeof(v), "%g", d);
+		break;
 	case LAB_OPT_ENUM: snprintf(v, sizeof(v), "%s", o->names[get_int(field, o->size, false)]); break;
 	default: break;
 	}

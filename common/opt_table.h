@@ -38,6 +38,7 @@ struct lab_opt {
 	const char *alias;         /* ALIAS: the flag it stands for */
 	const char *unset;         /* the default when the field holds none (NULL, negative) */
 	bool range;                /* --help names the range: "(1-256, default 32)" */
+	bool zero_unset;           /* UINT, DBL: 0 in the field means `unset` (chosen later) */
 	const char *help;
 };
 
@@ -55,6 +56,15 @@ struct lab_opt_group {
  * a word that is not a flag: one line, exit 2. */
 void lab_opts_parse(int argc, char **argv, struct lab_opt_group *groups, size_t n_groups,
 		    void (*help)(FILE *f, void *arg), void *arg);
+
+/* lab_opts_parse for a command that takes words besides its flags (directories, files):
+ * getopt_long moves them after the flags, and the index of the first in argv is returned (argc
+ * when there is none). bad_flag, when not NULL, reports an unknown flag (missing false) or one
+ * without its value (missing true) in the command's own words and does not return; NULL: the
+ * line of lab_opts_parse. */
+int lab_opts_parse_args(int argc, char **argv, struct lab_opt_group *groups, size_t n_groups,
+			void (*help)(FILE *f, void *arg), void *arg,
+			void (*bad_flag)(const char *flag, bool missing));
 
 /* The --help section of a group: its title, then each flag, wrapped, with its default as the
  * base struct holds it now (call before parsing). */

@@ -1,11 +1,14 @@
 #!/bin/bash
 # cli.sh — lab-analyze as a command: exit codes (0 ok, 1 runtime, 2 usage), one line on stderr
 # for every failure, and a results directory analyzed end to end from the synthetic tool.
-# Also checks that the written burst pcap is readable by tshark when it is installed.
+# Also checks that the written burst pcap is readable by tshark when it is installed, and that
+# the commands (run, pcap, watch, compare, sample-softnet) write what the older forms do, byte
+# for byte.
 set -u
 B=${LAB_BUILD:?LAB_BUILD not set}
 A="$B/analysis/lab-analyze"
 S="$B/tests/analysis/lab-synth-run"
+FX="$(cd "$(dirname "$0")" && pwd)/fixtures"
 T=$(mktemp -d /tmp/lab-cli-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 fail=0
@@ -77,4 +80,100 @@ expect 1 "sampler on a missing source" -- "$A" --sample-softnet "$T/sn.txt" --so
 expect 0 "sampler for 0.2 s" -- "$A" --sample-softnet "$T/sn.txt" --interval-ms 50 --duration 0.2
 n=$((n + 1))
 if [ "$(grep -c '^t ' "$T/sn.txt")" -ge 2 ]; then echo "ok $n - sampler wrote snapshots"; else echo "not ok $n - sampler"; fail=1; fi
+
+# ---- the commands: each one's --help, its refusals, and the same files as the older form ----
+# check DESCRIPTION CMD...: a condition
+check() { n=$((n + 1)); if "${@:2}" >/dev/null 2>&1; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi; }
+# the clock figures from a file, not measured: two analyses of one run give the same bytes
+printf '{"time": "2026-01-01T00:00:00Z", "instrument": {"error_budget_ns": {"clock_read": {"p50": 20, "p99": 25}}}}\n' >"$T/calibration.json"
+export LAB_CALIBRATION="$T/calibration.json"
+
+expect 0 "--help lists the commands" -- "$A" --help
+for c in run pcap watch compare sample-softnet; do
+  check "--help: $c" grep -q "^  $c " "$T/out"
+done
+check "--help: the older forms" grep -q -- "--sample-softnet FILE" "$T/out"
+for c in "run --tail-min-cover" "pcap --margin-us" "watch WATCH_DIR" "compare --force" "sample-softnet --interval-ms"; do
+  expect 0 "${c%% *} --help" -- "$A" ${c%% *} --help
+  check "${c%% *} --help: usage and ${c#* }" grep -q -- "${c#* }" "$T/out"
+  check "${c%% *} --help: its usage line" grep -q "^usage: lab-analyze ${c%% *} " "$T/out"
+done
+expect 0 "--version after a command" -- "$A" run --version
+expect 2 "run without a directory" -- "$A" run
+expect 2 "run with two directories" -- "$A" run "$T/run" "$T/run"
+expect 2 "run --json (a flag of pcap)" -- "$A" run --json "$T/run"
+expect 2 "run --bogus" -- "$A" run --bogus "$T/run"
+expect 2 "run --window-us without its value" -- "$A" run "$T/run" --window-us
+expect 2 "run --window-us abc" -- "$A" run --window-us abc "$T/run"
+check "the range in the line" grep -q "is not a number from 1 to 60000000" "$T/err"
+expect 1 "run on a missing directory" -- "$A" run "$T/nope"
+expect 2 "pcap --no-pcap (a flag of run)" -- "$A" pcap "$T/run/bursts/kernel.pcap" --no-pcap
+expect 2 "pcap --margin-us without --write" -- "$A" pcap "$T/run/bursts/kernel.pcap" --margin-us 5
+expect 2 "pcap without a file" -- "$A" pcap
+expect 1 "pcap of junk" -- "$A" pcap "$T/junk.pcap"
+expect 2 "sample-softnet --json" -- "$A" sample-softnet "$T/sn2.txt" --json
+expect 2 "compare with one run" -- "$A" compare "$T/run"
+expect 2 "compare A A" -- "$A" compare "$T/run" "$T/run"
+cp -r "$FX/watch-basic" "$T/w"
+expect 2 "watch --window-us (no analysis flags)" -- "$A" watch "$T/w" --window-us 5
+expect 2 "watch of a results directory" -- "$A" watch "$T/run"
+expect 2 "run of a lab-watch directory" -- "$A" run "$T/w"
+# a directory named like a command: the command, with a line that says so (./run: the directory)
+mkdir -p "$T/cwd/run"
+expect 2 "a directory named run: the command" -- env -C "$T/cwd" "$A" run
+check "the line says ./run" grep -q "give ./run" "$T/err"
+
+# same_files DESCRIPTION A B: every file below A and B, the same bytes
+same_files() {
+  n=$((n + 1))
+  if diff -r "$2" "$3" >"$T/diff" 2>&1; then echo "ok $n - $1: the same files, the same bytes"
+  else echo "not ok $n - $1: $(head -c 300 "$T/diff")"; fail=1; fi
+}
+"$S" "$T/r2" 20000 >/dev/null 2>&1
+expect 0 "RESULTS_DIR (the older form)" -- "$A" --window-us 200 "$T/r2"
+cp -r "$T/r2" "$T/r2.old"
+expect 0 "run RESULTS_DIR" -- "$A" run "$T/r2" --window-us 200
+same_files "run DIR = DIR" "$T/r2.old" "$T/r2"
+expect 0 "RESULTS_DIR --no-pcap --tail-min-cover 0.7" -- "$A" --no-pcap --tail-min-cover 0.7 "$T/r2"
+cp -r "$T/r2" "$T/r2.old2"
+expect 0 "run --no-pcap --tail-min-cover 0.7" -- "$A" run --no-pcap --tail-min-cover 0.7 "$T/r2"
+same_files "run --no-pcap = --no-pcap DIR" "$T/r2.old2" "$T/r2"
+
+K="$T/run/bursts/kernel.pcap"
+for f in "--json" "--window-us 300" "--threshold-bps 1e6 --json"; do
+  expect 0 "--pcap FILE $f" -- "$A" --pcap "$K" $f
+  cp "$T/out" "$T/pcap.old"
+  expect 0 "pcap FILE $f" -- "$A" pcap "$K" $f
+  check "pcap FILE $f: the same output" cmp "$T/pcap.old" "$T/out"
+done
+expect 0 "--pcap FILE --write" -- "$A" --pcap "$K" --write "$T/w-old.pcap" --margin-us 10 --json
+sed 's/w-old.pcap/w-new.pcap/' "$T/out" >"$T/pcap.old"
+expect 0 "pcap FILE --write" -- "$A" pcap "$K" --write "$T/w-new.pcap" --margin-us 10 --json
+check "pcap --write: the same packets" cmp "$T/w-old.pcap" "$T/w-new.pcap"
+check "pcap --write: the same output" cmp "$T/pcap.old" "$T/out"
+
+expect 0 "WATCH_DIR (the older form)" -- "$A" "$T/w"
+cp "$T/out" "$T/watch.old" && cp -r "$T/w" "$T/w.old"
+expect 0 "watch WATCH_DIR" -- "$A" watch "$T/w"
+check "watch: the same line" cmp "$T/watch.old" "$T/out"
+same_files "watch DIR = DIR" "$T/w.old" "$T/w"
+
+"$S" "$T/r3" 20000 >/dev/null 2>&1
+expect 0 "--compare A B" -- "$A" --compare "$T/run" "$T/r3" --out "$T/cmp" --threshold 1
+cp "$T/out" "$T/cmp.out" && mv "$T/cmp" "$T/cmp.old"
+expect 0 "compare A B" -- "$A" compare "$T/run" "$T/r3" --out "$T/cmp" --threshold 1
+check "compare: the same table" cmp "$T/cmp.out" "$T/out"
+same_files "compare A B = --compare A B" "$T/cmp.old" "$T/cmp"
+cp -r "$T/run" "$T/rate" && sed -i 's/"rate_pps": 100000/"rate_pps": 200000/' "$T/rate/run.json"
+expect 2 "--compare of runs that differ" -- "$A" --compare "$T/run" "$T/rate" --out "$T/cmp2"
+cp "$T/err" "$T/cmp.err"
+expect 2 "compare of runs that differ" -- "$A" compare "$T/run" "$T/rate" --out "$T/cmp2"
+check "compare: the same refusal" cmp "$T/cmp.err" "$T/err"
+
+SRC="$FX/softnet_stat-6.1.txt"
+expect 0 "--sample-softnet FILE" -- "$A" --sample-softnet "$T/sn-old.txt" --source "$SRC" --interval-ms 0 --duration 0.05
+expect 0 "sample-softnet FILE" -- "$A" sample-softnet "$T/sn-new.txt" --source "$SRC" --interval-ms 0 --duration 0.05
+check "sample-softnet: the same snapshots (times aside)" \
+  cmp <(grep -v '^t ' "$T/sn-old.txt") <(grep -v '^t ' "$T/sn-new.txt")
+check "sample-softnet: two snapshots" test "$(grep -c '^t ' "$T/sn-new.txt")" -eq 2
 exit $fail

@@ -1,7 +1,7 @@
 /* test_dut.c — the DUT driver's pure parts: flag tables (values, enums, set flags, aliases,
  * what was given), the --help lines with defaults read from the struct, the interval and totals
  * lines, the stats JSON's common members, drop points against the path registry, and the
- * errno -> exit code mapping. */
+ * errno -> exit code mapping; lab_opts_parse_args (words besides the flags) and zero_unset. */
 #include <errno.h>
 #include <signal.h>
 #include <setjmp.h>
@@ -99,6 +99,76 @@ static void test_parse(void **state)
 	assert_true(lab_opts_seen(&d.groups[1], "batch"));
 	assert_false(lab_opts_seen(&d.groups[0], "iface"));
 	assert_false(lab_opts_seen(&d.groups[1], "prio"));
+}
+
+static jmp_buf bad_jmp;
+static char bad_seen[64];
+static bool bad_missing;
+
+static void bad_flag(const char *flag, bool missing)
+{
+	snprintf(bad_seen, sizeof(bad_seen), "%s", flag);
+	bad_missing = missing;
+	longjmp(bad_jmp, 1);
+}
+
+static void no_help(FILE *f, void *arg) { (void)f; (void)arg; }
+
+/* words besides the flags: moved after them, their index returned; bad flags said by the caller */
+static void test_parse_args(void **state)
+{
+	(void)state;
+	static const struct lab_opt o[] = {
+		{.name = "batch", .kind = LAB_OPT_UINT, O(batch), .arg = "N", .min = 1, .max = 256},
+		{.name = "flag", .kind = LAB_OPT_SET, O(flag), .value = 1},
+		{0},
+	};
+	struct lab_opt_group g = {"Own:", o, &own, 0};
+	char *argv[] = {"lab-test", "DIR", "--batch", "8", "FILE", "--flag", NULL};
+	char *unknown[] = {"lab-test", "--nope", NULL}, *missing[] = {"lab-test", "x", "--batch", NULL};
+	memset(&own, 0, sizeof(own));
+	int first = lab_opts_parse_args(6, argv, &g, 1, no_help, NULL, NULL);
+	assert_int_equal(first, 4);
+	assert_string_equal(argv[4], "DIR");
+	assert_string_equal(argv[5], "FILE");
+	assert_int_equal(own.batch, 8);
+	assert_true(own.flag);
+	if (!setjmp(bad_jmp))
+		lab_opts_parse_args(2, unknown, &g, 1, no_help, NULL, bad_flag);
+	assert_string_equal(bad_seen, "--nope");
+	assert_false(bad_missing);
+	if (!setjmp(bad_jmp))
+		lab_opts_parse_args(3, missing, &g, 1, no_help, NULL, bad_flag);
+	assert_string_equal(bad_seen, "--batch");
+	assert_true(bad_missing);
+}
+
+/* zero_unset: 0 in the field reads as the unset text, any other value as itself */
+static void test_zero_unset(void **state)
+{
+	(void)state;
+	static const struct lab_opt z[] = {
+		{.name = "window", .kind = LAB_OPT_UINT, O(batch), .arg = "N", .zero_unset = true,
+		 .unset = "from the rate", .help = "w"},
+		{.name = "every", .kind = LAB_OPT_DBL, O(every_s), .arg = "S", .zero_unset = true,
+		 .unset = "off", .help = "e"},
+		{0},
+	};
+	struct lab_opt_group g = {"Z:", z, &own, 0};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	memset(&own, 0, sizeof(own));
+	lab_opts_print(f, &g);
+	own.batch = 5;
+	own.every_s = 0.5;
+	lab_opts_print(f, &g);
+	fclose(f);
+	assert_non_null(strstr(buf, "w (default: from the rate)\n"));
+	assert_non_null(strstr(buf, "e (default: off)\n"));
+	assert_non_null(strstr(buf, "w (default 5)\n"));
+	assert_non_null(strstr(buf, "e (default 0.5)\n"));
+	free(buf);
 }
 
 static char *help_text(struct lab_dut *d)
@@ -296,6 +366,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_parse_args),
+		cmocka_unit_test(test_zero_unset),
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_deadline),

@@ -1,5 +1,5 @@
 /* fuzz_run.c — libFuzzer harness for a whole results directory, read the way `lab-analyze DIR`
- * reads one (main.c analyze_run: lab_run_load or, with rep1/, lab_reps_load, then every
+ * reads one (main.c cmd_run: lab_run_load or, with rep1/, lab_reps_load, then every
  * writer). The input is a container of files (fuzz_dir.h): run.json, each path's records,
  * counters, generator counters, softnet samples, capture, lab-trace's events and the loops'
  * gap logs, skipped/failed notes, a scenario, two repetitions and a `run --watch` directory. */

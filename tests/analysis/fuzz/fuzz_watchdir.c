@@ -1,5 +1,5 @@
 /* fuzz_watchdir.c — libFuzzer harness for a lab-watch directory read back (watchrep.c), the way
- * `lab-analyze DIR` does it (main.c analyze_watch): lab_watch_load, then its report.html. The
+ * `lab-analyze DIR` does it (main.c cmd_watch): lab_watch_load, then its report.html. The
  * input is a container of files (fuzz_dir.h): events.jsonl and watch.json. */
 #include <stdint.h>
 #include <stdio.h>
