@@ -288,7 +288,7 @@ run_one_path() {
     say "run: $path: core noise on cpu $DUT_CPU:$(cut -d: -f2- "$log/$path.noise.log")"
   fi
   say "run: $path: starting reflector"
-  taskset -c "$HELPER_CPU" "$BUILD/analysis/lab-analyze" --sample-softnet "$RD/softnet/$path.txt" \
+  taskset -c "$HELPER_CPU" "$BUILD/analysis/lab-analyze" sample-softnet "$RD/softnet/$path.txt" \
     --interval-ms "$([ -n "$HELPER_SPARE" ] && echo 100 || echo 0)" \
     --duration "$REFL_BOUND" >"$log/$path.softnet.log" 2>&1 &
   samp_pid=$!; RUN_PIDS+=("$samp_pid")
@@ -655,7 +655,7 @@ cmd_run() {
   echo "== analysis"
   # under sudo the results are the user's, and parsed as the user, not as root
   hand_over "$RUN_DIR"
-  as_user "$BUILD/analysis/lab-analyze" "$RUN_DIR" || die "run: lab-analyze failed; the raw results are in $RUN_DIR"
+  as_user "$BUILD/analysis/lab-analyze" run "$RUN_DIR" || die "run: lab-analyze failed; the raw results are in $RUN_DIR"
   # latest: only a run whose analysis holds
   point_latest "$out" "$id"
   hand_over "$out/latest"

@@ -678,7 +678,7 @@ class Sweep:
                                "duration_s": a.point_s, "seed": a.seed, "paths": [path],
                                "dut_cpu": a.dut_cpu, "gen_cpu": a.gen_cpu, "sweep_point": True,
                                "topology": a.topology}}))
-            r = subprocess.run([os.path.join(lab.build, "analysis", "lab-analyze"), "--no-pcap", pd],
+            r = subprocess.run([os.path.join(lab.build, "analysis", "lab-analyze"), "run", "--no-pcap", pd],
                                capture_output=True, text=True)
             try:
                 s = json.load(open(os.path.join(pd, "summary.json")))["paths"][path]
