@@ -190,11 +190,13 @@ int lab_opts_parse_args(int argc, char **argv, struct lab_opt_group *groups, siz
 	while ((c = getopt_long(argc, argv, optstring, lo, NULL)) != -1) {
 		struct found f = c >= 256 ? (struct found){&groups[(c - 256) >> 6], (size_t)(c - 256) & 63}
 					  : find_short(groups, ng, c);
-		if (!f.g && bad_flag)
-			bad_flag(argv[optind - 1], c == ':');
-		if (!f.g)
+		if (!f.g) {
+			free(lo); /* bad_flag and lab_die do not return */
+			if (bad_flag)
+				bad_flag(argv[optind - 1], c == ':');
 			lab_die(LAB_EXIT_USAGE, "%s: unknown flag or missing value; see --help",
 				argv[optind - 1]);
+		}
 		apply(groups, ng, f, optarg, help, arg);
 	}
 	free(lo);
