@@ -86,10 +86,9 @@ struct noise_cli {
 };
 
 #define N(field) LAB_FIELD(struct noise_cli, field)
-enum { OPT_CPU = 0 }; /* its range is the machine's */
-
-static struct lab_opt opts[] = {
-	[OPT_CPU] = {.name = "cpu", .kind = LAB_OPT_INT, N(cpu), .arg = "N", .unset = "the last core",
+static const struct lab_opt opts[] = {
+	{.name = "cpu", .kind = LAB_OPT_INT, N(cpu), .arg = "N", .max = 4095,
+	 .unset = "the last core",
 	 .help = "core to measure"},
 	{.name = "duration-ms", .kind = LAB_OPT_UINT, N(dur_ms), .arg = "MS", .min = 1, .max = 600000,
 	 .help = "how long to spin, at most 600000"},
@@ -123,8 +122,12 @@ int main(int argc, char **argv)
 	struct result r = {0};
 
 	lab_log_init(argv[0]);
-	opts[OPT_CPU].max = ncpu > 0 ? (uint64_t)ncpu - 1 : 0;
 	lab_opts_parse(argc, argv, &g, 1, help, &g);
+	/* the machine's cores, checked here so that --help (and docs/flags.md) says the same
+	 * everywhere; the message is lab_parse_u64's */
+	if (cli.cpu >= 0 && cli.cpu > ncpu - 1)
+		lab_die(LAB_EXIT_USAGE, "--cpu: '%d' is not a number from 0 to %ld", cli.cpu,
+			ncpu > 0 ? ncpu - 1 : 0);
 	r.cpu = cli.cpu >= 0 ? cli.cpu : (int)(ncpu > 0 ? ncpu - 1 : 0);
 	uint64_t dur_ms = cli.dur_ms;
 	int fifo = cli.fifo > 0 ? cli.fifo : 0;
