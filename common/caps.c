@@ -133,14 +133,11 @@ static bool caps_seen(const pid_t *done, size_t n, pid_t tid)
 	return false;
 }
 
-int lab_caps_keep(const int *keep, size_t n, char *err, size_t errlen)
+/* The sets every thread is to keep, from the caller's list: caps_keep_mask, caps_want and
+ * caps_bounding for the handler; the answer counters reset. */
+static int caps_prepare(const int *keep, size_t n, char *err, size_t errlen)
 {
-	static pid_t done[CAPS_MAX_THREADS];
-	size_t ndone = 0;
-	int sent = 0, sig = SIGRTMIN + 3;
-	struct sigaction sa = {0}, old;
 	FILE *f;
-	pid_t self = (pid_t)syscall(SYS_gettid), pid = getpid();
 
 	caps_last = 40;
 	if ((f = fopen("/proc/sys/kernel/cap_last_cap", "re"))) {
@@ -162,64 +159,74 @@ int lab_caps_keep(const int *keep, size_t n, char *err, size_t errlen)
 	caps_bounding = lab_caps_effective() >> CAP_SETPCAP & 1;
 	atomic_store(&caps_acks, 0);
 	atomic_store(&caps_fails, 0);
+	return 0;
+}
 
-	/* SA_RESTART: a library thread blocked in accept() or recvmsg() must not see EINTR (DPDK's
-	 * telemetry thread quits on it); epoll_wait returns EINTR regardless and DPDK retries it */
-	sa.sa_handler = caps_handler;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(sig, &sa, &old) != 0) {
-		snprintf(err, errlen, "sigaction: %s", strerror(errno));
+/* One listing of the threads: signal each not asked yet (but the caller). Returns how many
+ * were signalled, or -1 with err. */
+static int caps_signal_new(pid_t *done, size_t *ndone, int sig, char *err, size_t errlen)
+{
+	pid_t self = (pid_t)syscall(SYS_gettid), pid = getpid();
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int sent = 0;
+
+	if (!d) {
+		snprintf(err, errlen, "/proc/self/task: %s", strerror(errno));
 		return -1;
 	}
-	/* rounds until a listing of the threads shows none that was not asked: a thread created
-	 * meanwhile by one already dropped inherits the dropped set, but it is asked anyway */
+	while ((e = readdir(d))) {
+		pid_t tid = (pid_t)atoi(e->d_name);
+		if (tid <= 0 || tid == self || caps_seen(done, *ndone, tid))
+			continue;
+		if (*ndone == CAPS_MAX_THREADS) {
+			closedir(d);
+			snprintf(err, errlen, "more than %d threads", CAPS_MAX_THREADS);
+			return -1;
+		}
+		done[(*ndone)++] = tid;
+		/* ESRCH: the thread ended between the listing and now, nothing to drop */
+		if (syscall(SYS_tgkill, pid, tid, sig) == 0)
+			sent++;
+	}
+	closedir(d);
+	return sent;
+}
+
+/* Every other thread drops to the sets in its handler: rounds until a listing of the threads
+ * shows none that was not asked (a thread created meanwhile by one already dropped inherits
+ * the dropped set, but it is asked anyway), each waiting for the answers. */
+static int caps_drop_others(int sig, char *err, size_t errlen)
+{
+	static pid_t done[CAPS_MAX_THREADS];
+	size_t ndone = 0;
+	int sent = 0;
+
 	for (int round = 0; round < 8; round++) {
-		DIR *d = opendir("/proc/self/task");
-		struct dirent *e;
-		int new_threads = 0;
-		if (!d) {
-			snprintf(err, errlen, "/proc/self/task: %s", strerror(errno));
-			goto fail;
-		}
-		while ((e = readdir(d))) {
-			pid_t tid = (pid_t)atoi(e->d_name);
-			if (tid <= 0 || tid == self || caps_seen(done, ndone, tid))
-				continue;
-			if (ndone == CAPS_MAX_THREADS) {
-				closedir(d);
-				snprintf(err, errlen, "more than %d threads", CAPS_MAX_THREADS);
-				goto fail;
-			}
-			done[ndone++] = tid;
-			/* ESRCH: the thread ended between the listing and now, nothing to drop */
-			if (syscall(SYS_tgkill, pid, tid, sig) == 0) {
-				sent++;
-				new_threads++;
-			}
-		}
-		closedir(d);
+		int new_threads = caps_signal_new(done, &ndone, sig, err, errlen);
+		if (new_threads < 0)
+			return -1;
 		if (!new_threads)
 			break;
+		sent += new_threads;
 		/* a thread that blocks the signal never answers: give up after 2 s and say so */
 		for (int i = 0; i < 2000 && atomic_load(&caps_acks) < sent; i++)
 			nanosleep(&(struct timespec){0, 1000000}, NULL);
 		if (atomic_load(&caps_acks) < sent) {
 			snprintf(err, errlen, "%d of %d threads did not answer the capability drop signal",
 				 sent - atomic_load(&caps_acks), sent);
-			goto fail;
+			return -1;
 		}
 	}
-	if (caps_apply_self() != 0 || atomic_load(&caps_fails)) {
-		snprintf(err, errlen, "capset/PR_CAPBSET_DROP failed: %s (needs CAP_SETPCAP to start with)",
-			 strerror(errno));
-		goto fail;
-	}
-	sigaction(sig, &old, NULL);
+	return 0;
+}
 
-	/* proof: every thread's effective set as the kernel reports it */
+/* The proof: every thread's effective set as the kernel reports it. */
+static int caps_verify(char *err, size_t errlen)
+{
 	DIR *d = opendir("/proc/self/task");
 	struct dirent *e;
+
 	if (!d) {
 		snprintf(err, errlen, "/proc/self/task: %s", strerror(errno));
 		return -1;
@@ -241,6 +248,33 @@ int lab_caps_keep(const int *keep, size_t n, char *err, size_t errlen)
 	}
 	closedir(d);
 	return 0;
+}
+
+int lab_caps_keep(const int *keep, size_t n, char *err, size_t errlen)
+{
+	int sig = SIGRTMIN + 3;
+	struct sigaction sa = {0}, old;
+
+	if (caps_prepare(keep, n, err, errlen) < 0)
+		return -1;
+	/* SA_RESTART: a library thread blocked in accept() or recvmsg() must not see EINTR (DPDK's
+	 * telemetry thread quits on it); epoll_wait returns EINTR regardless and DPDK retries it */
+	sa.sa_handler = caps_handler;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(sig, &sa, &old) != 0) {
+		snprintf(err, errlen, "sigaction: %s", strerror(errno));
+		return -1;
+	}
+	if (caps_drop_others(sig, err, errlen) < 0)
+		goto fail;
+	if (caps_apply_self() != 0 || atomic_load(&caps_fails)) {
+		snprintf(err, errlen, "capset/PR_CAPBSET_DROP failed: %s (needs CAP_SETPCAP to start with)",
+			 strerror(errno));
+		goto fail;
+	}
+	sigaction(sig, &old, NULL);
+	return caps_verify(err, errlen);
 fail:
 	sigaction(sig, &old, NULL);
 	return -1;

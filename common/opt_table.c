@@ -104,6 +104,13 @@ static struct found find_name(struct lab_opt_group *groups, size_t ng, const cha
 	return (struct found){NULL, 0};
 }
 
+/* LAB_OPT_DUMP=markdown: --help prints the tables for docs/gen_flags.py instead of the text. */
+static bool dump_wanted(void)
+{
+	const char *d = getenv("LAB_OPT_DUMP");
+	return d && !strcmp(d, "markdown");
+}
+
 /* What a flag does: an alias acts as its target (and marks the target seen). */
 static void apply(struct lab_opt_group *groups, size_t ng, struct found f, const char *text,
 		  void (*help)(FILE *f, void *arg), void *arg)
@@ -117,7 +124,14 @@ static void apply(struct lab_opt_group *groups, size_t ng, struct found f, const
 	}
 	f.g->seen |= 1ull << f.i;
 	switch (o->kind) {
-	case LAB_OPT_HELP: help(stdout, arg); exit(LAB_EXIT_OK);
+	case LAB_OPT_HELP:
+		if (dump_wanted()) {
+			for (size_t k = 0; k < ng; k++)
+				lab_opts_markdown(stdout, &groups[k]);
+			exit(LAB_EXIT_OK);
+		}
+		help(stdout, arg);
+		exit(LAB_EXIT_OK);
 	case LAB_OPT_VERSION: printf("%s %s\n", lab_prog(), LAB_VERSION_STRING); exit(LAB_EXIT_OK);
 	case LAB_OPT_VERBOSE: lab_set_verbose(true); break;
 	default: set_value(o, f.g->base, text); break;
@@ -326,4 +340,81 @@ void lab_opts_print(FILE *f, const struct lab_opt_group *g)
 			fprintf(f, "%*s", (int)(HELP_COLUMN - col), "");
 		lab_opts_wrap(f, text, HELP_COLUMN, HELP_COLUMN);
 	}
+}
+
+/* A table cell: '|' escaped, '<' and '>' as entities (else <prefix> reads as a tag), a line
+ * break a space. */
+static void md_cell(FILE *f, const char *text)
+{
+	fputc(' ', f);
+	for (const char *p = text; *p; p++) {
+		if (*p == '|')
+			fputs("\\|", f);
+		else if (*p == '<' || *p == '>')
+			fputs(*p == '<' ? "&lt;" : "&gt;", f);
+		else
+			fputc(*p == '\n' ? ' ' : *p, f);
+	}
+	fputs(" |", f);
+}
+
+/* The value column: its name, and the range of a number. */
+static void md_value(const struct lab_opt *o, char *out, size_t len)
+{
+	char words[128];
+	const char *arg = arg_name(o, words, sizeof(words));
+	if (!arg) {
+		out[0] = '\0';
+		return;
+	}
+	if (o->kind == LAB_OPT_UINT || o->kind == LAB_OPT_INT)
+		snprintf(out, len, "`%s` (%" PRIu64 "-%" PRIu64 ")", arg, o->min, o->max);
+	else if (o->kind == LAB_OPT_DBL)
+		snprintf(out, len, "`%s` (%.15g-%.15g)", arg, o->dmin, o->dmax);
+	else
+		snprintf(out, len, "`%s`", arg);
+}
+
+/* The default column: default_text's value without its parentheses and range. */
+static void md_default(const struct lab_opt *o, const void *base, char *out, size_t len)
+{
+	struct lab_opt bare = *o;
+	char text[160];
+	const char *p;
+
+	bare.range = false;
+	default_text(&bare, base, text, sizeof(text));
+	p = !strncmp(text, "(default: ", 10) ? text + 10 : !strncmp(text, "(default ", 9) ? text + 9 : "";
+	snprintf(out, len, "%.*s", *p ? (int)strlen(p) - 1 : 0, p);
+}
+
+void lab_opts_markdown(FILE *f, const struct lab_opt_group *g)
+{
+	size_t tl = strlen(g->title);
+	fprintf(f, "### %.*s\n\n", (int)(tl && g->title[tl - 1] == ':' ? tl - 1 : tl), g->title);
+	fputs("| flag | value | default | meaning |\n| --- | --- | --- | --- |\n", f);
+	for (size_t i = 0; g->opts[i].kind != LAB_OPT_END; i++) {
+		const struct lab_opt *o = &g->opts[i];
+		char flag[96], value[192], dflt[160], text[1024];
+		if (o->short_name)
+			snprintf(flag, sizeof(flag), "`-%c`, `--%s`", o->short_name, o->name);
+		else
+			snprintf(flag, sizeof(flag), "`--%s`", o->name);
+		if (o->kind == LAB_OPT_ALIAS) {
+			snprintf(value, sizeof(value), o->arg ? "`%s`" : "", o->arg);
+			dflt[0] = '\0';
+			snprintf(text, sizeof(text), "the same as `--%s`", o->alias);
+		} else {
+			md_value(o, value, sizeof(value));
+			md_default(o, g->base, dflt, sizeof(dflt));
+			snprintf(text, sizeof(text), "%s", o->help ? o->help : "");
+		}
+		fputc('|', f);
+		md_cell(f, flag);
+		md_cell(f, value);
+		md_cell(f, dflt);
+		md_cell(f, text);
+		fputc('\n', f);
+	}
+	fputc('\n', f);
 }

@@ -51,7 +51,8 @@ struct lab_opt_group {
 	uint64_t seen;              /* bit i: opts[i] (or an alias of it) was given */
 };
 
-/* Parse argv[1..] against the groups. -h/--help call help(stdout, arg) and exit 0; --version
+/* Parse argv[1..] against the groups. -h/--help call help(stdout, arg) (with LAB_OPT_DUMP=markdown:
+ * lab_opts_markdown of every group) and exit 0; --version
  * prints "<prog> <LAB_VERSION_STRING>" and exits 0. An unknown flag, a missing or bad value or
  * a word that is not a flag: one line, exit 2. */
 void lab_opts_parse(int argc, char **argv, struct lab_opt_group *groups, size_t n_groups,
@@ -69,6 +70,11 @@ int lab_opts_parse_args(int argc, char **argv, struct lab_opt_group *groups, siz
 /* The --help section of a group: its title, then each flag, wrapped, with its default as the
  * base struct holds it now (call before parsing). */
 void lab_opts_print(FILE *f, const struct lab_opt_group *g);
+
+/* A group as a Markdown table, `| flag | value | default | meaning |`, under a "### title"
+ * heading: what -h/--help prints, for every group, when LAB_OPT_DUMP=markdown is set in the
+ * environment (docs/gen_flags.py writes docs/flags.md from it). */
+void lab_opts_markdown(FILE *f, const struct lab_opt_group *g);
 
 /* Was the flag given (by this name or an alias)? */
 bool lab_opts_seen(const struct lab_opt_group *g, const char *name);

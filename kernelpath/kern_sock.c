@@ -54,20 +54,19 @@ static void opt_int(int fd, int level, int name, int v, struct kern_opt_state *s
 	st->took = got == v;
 }
 
-int kern_sock_open(struct kern_sock *s, const struct kern_sock_opts *o, char *err, size_t errlen)
+/* The address to bind from --addr (none: [::], both families) and --port, into ss; the family,
+ * dual-stack, pktinfo (needed on a wildcard to answer from the address asked) and desc of s. */
+static int sock_addr(struct kern_sock *s, const struct kern_sock_opts *o,
+		     struct sockaddr_storage *ss, socklen_t *sl, char *err, size_t errlen)
 {
-	struct sockaddr_storage ss = {0};
-	socklen_t sl;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
 	char host[INET6_ADDRSTRLEN] = "::";
 	bool wildcard = true;
-	int one = 1, zero = 0, rc;
 
-	memset(s, 0, sizeof(*s));
-	s->fd = -1;
+	memset(ss, 0, sizeof(*ss));
 	s->family = AF_INET6;
 	if (o->addr) {
-		struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
-		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
 		if (inet_pton(AF_INET, o->addr, &a4->sin_addr) == 1) {
 			s->family = AF_INET;
 			wildcard = a4->sin_addr.s_addr == htonl(INADDR_ANY);
@@ -80,46 +79,43 @@ int kern_sock_open(struct kern_sock *s, const struct kern_sock_opts *o, char *er
 		snprintf(host, sizeof(host), "%s", o->addr);
 	}
 	if (s->family == AF_INET) {
-		struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
 		a4->sin_family = AF_INET;
 		a4->sin_port = htons(o->port);
-		sl = sizeof(*a4);
+		*sl = sizeof(*a4);
 	} else {
-		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
 		a6->sin6_family = AF_INET6;
 		a6->sin6_port = htons(o->port);
-		sl = sizeof(*a6);
+		*sl = sizeof(*a6);
 		/* [::] takes both families; an explicit IPv6 address only its own */
 		s->dual = !o->addr || wildcard;
 	}
 	s->pktinfo = wildcard;
 	snprintf(s->desc, sizeof(s->desc), "%s%s%s:%u%s", s->family == AF_INET6 ? "[" : "", host,
 		 s->family == AF_INET6 ? "]" : "", o->port, s->dual ? " dual-stack" : "");
+	return 0;
+}
 
-	s->fd = socket(s->family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
-	if (s->fd < 0) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -errno;
+/* --iface: the socket takes only what arrives on it. */
+static int bind_device(struct kern_sock *s, const struct kern_sock_opts *o, char *err, size_t errlen)
+{
+	if (!o->iface || !*o->iface)
+		return 0;
+	if (!if_nametoindex(o->iface)) {
+		snprintf(err, errlen, "--iface %s: no such interface in this network namespace "
+			 "(run inside the DUT namespace: ip netns exec <prefix>-dut ...)", o->iface);
+		return -ENODEV;
 	}
-	if (s->family == AF_INET6 &&
-	    setsockopt(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, s->dual ? &zero : &one, sizeof(int)) < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "IPV6_V6ONLY: %s", strerror(errno));
-		goto fail;
+	if (setsockopt(s->fd, SOL_SOCKET, SO_BINDTODEVICE, o->iface, (socklen_t)strlen(o->iface)) < 0) {
+		int rc = -errno;
+		snprintf(err, errlen, "SO_BINDTODEVICE %s: %s", o->iface, strerror(errno));
+		return rc;
 	}
-	if (o->iface && *o->iface) {
-		if (!if_nametoindex(o->iface)) {
-			snprintf(err, errlen, "--iface %s: no such interface in this network namespace "
-				 "(run inside the DUT namespace: ip netns exec <prefix>-dut ...)", o->iface);
-			rc = -ENODEV;
-			goto fail;
-		}
-		if (setsockopt(s->fd, SOL_SOCKET, SO_BINDTODEVICE, o->iface, (socklen_t)strlen(o->iface)) < 0) {
-			rc = -errno;
-			snprintf(err, errlen, "SO_BINDTODEVICE %s: %s", o->iface, strerror(errno));
-			goto fail;
-		}
-	}
+	return 0;
+}
+
+/* The buffer sizes and time-outs asked for; best effort, as before. */
+static void set_buffers(struct kern_sock *s, const struct kern_sock_opts *o)
+{
 	/* FORCE variants pass the rmem_max/wmem_max caps (we run as root); fall back otherwise */
 	if (o->rcvbuf_bytes &&
 	    setsockopt(s->fd, SOL_SOCKET, SO_RCVBUFFORCE, &o->rcvbuf_bytes, sizeof(int)) < 0)
@@ -134,6 +130,27 @@ int kern_sock_open(struct kern_sock *s, const struct kern_sock_opts *o, char *er
 		/* a full send buffer must not hold us past a stop signal either */
 		setsockopt(s->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	}
+}
+
+/* An int option lab-kern cannot do without: 0, or -errno with err naming it. */
+static int must_set(int fd, int level, int name, const char *what, char *err, size_t errlen)
+{
+	int one = 1;
+	if (setsockopt(fd, level, name, &one, sizeof(one)) < 0) {
+		int rc = -errno;
+		snprintf(err, errlen, "%s: %s", what, strerror(errno));
+		return rc;
+	}
+	return 0;
+}
+
+/* What every datagram brings along: stamps, drops, the address it came to, its TTL; and the
+ * busy-poll knobs. The stamps and the knobs are recorded in s as they took (kern_opt_state). */
+static int set_ancillary(struct kern_sock *s, const struct kern_sock_opts *o, char *err,
+			 size_t errlen)
+{
+	int rc = 0;
+
 	/* TX stamps only on timestamp-only error-queue messages (OPT_TSONLY: no copy of the
 	 * payload), each keyed by the id its sendmmsg cmsg gives (OPT_ID + SCM_TS_OPT_ID) */
 	opt_int(s->fd, SOL_SOCKET, SO_TIMESTAMPING,
@@ -141,47 +158,71 @@ int kern_sock_open(struct kern_sock *s, const struct kern_sock_opts *o, char *er
 		(o->tx_stamps ? SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_OPT_ID |
 				SOF_TIMESTAMPING_OPT_TSONLY : 0), &s->timestamping);
 	opt_int(s->fd, SOL_SOCKET, SO_RXQ_OVFL, 1, &s->rxq_ovfl);
-	if (s->pktinfo) {
-		int r = s->family == AF_INET
-			? setsockopt(s->fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one))
-			: setsockopt(s->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
-		if (r < 0) {
-			rc = -errno;
-			snprintf(err, errlen, "%s: %s", s->family == AF_INET ? "IP_PKTINFO" : "IPV6_RECVPKTINFO",
-				 strerror(errno));
-			goto fail;
-		}
-	}
-	if (o->recv_ttl && (s->family == AF_INET || s->dual) &&
-	    setsockopt(s->fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one)) < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "IP_RECVTTL: %s", strerror(errno));
-		goto fail;
-	}
-	if (o->recv_ttl && s->family == AF_INET6 &&
-	    setsockopt(s->fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one)) < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "IPV6_RECVHOPLIMIT: %s", strerror(errno));
-		goto fail;
-	}
+	if (s->pktinfo)
+		rc = s->family == AF_INET
+			? must_set(s->fd, IPPROTO_IP, IP_PKTINFO, "IP_PKTINFO", err, errlen)
+			: must_set(s->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, "IPV6_RECVPKTINFO", err, errlen);
+	if (!rc && o->recv_ttl && (s->family == AF_INET || s->dual))
+		rc = must_set(s->fd, IPPROTO_IP, IP_RECVTTL, "IP_RECVTTL", err, errlen);
+	if (!rc && o->recv_ttl && s->family == AF_INET6)
+		rc = must_set(s->fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, "IPV6_RECVHOPLIMIT", err, errlen);
+	if (rc)
+		return rc;
 	if (o->busy_poll) {
 		opt_int(s->fd, SOL_SOCKET, SO_BUSY_POLL, (int)o->busy_poll_us, &s->busy_poll);
 		opt_int(s->fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, 1, &s->prefer_busy_poll);
 		opt_int(s->fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET, (int)o->busy_poll_budget,
 			&s->busy_poll_budget);
 	}
-	if (bind(s->fd, (struct sockaddr *)&ss, sl) < 0) {
+	return 0;
+}
+
+/* The socket, its options, then the bind: every option is set before the first datagram. */
+static int open_and_set(struct kern_sock *s, const struct kern_sock_opts *o,
+			const struct sockaddr_storage *ss, socklen_t sl, char *err, size_t errlen)
+{
+	int one = 1, zero = 0, rc;
+
+	if (s->family == AF_INET6 &&
+	    setsockopt(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, s->dual ? &zero : &one, sizeof(int)) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "IPV6_V6ONLY: %s", strerror(errno));
+		return rc;
+	}
+	if ((rc = bind_device(s, o, err, errlen)) < 0)
+		return rc;
+	set_buffers(s, o);
+	if ((rc = set_ancillary(s, o, err, errlen)) < 0)
+		return rc;
+	if (bind(s->fd, (const struct sockaddr *)ss, sl) < 0) {
 		int e = errno;
 		snprintf(err, errlen, "bind %s: %s%s", s->desc, strerror(e),
 			 e == EADDRINUSE ? " (another reflector on this port? stop it first)"
 			 : e == EADDRNOTAVAIL ? " (--addr is not an address of this namespace)" : "");
-		rc = -e;
-		goto fail;
+		return -e;
 	}
 	return 0;
-fail:
-	close(s->fd);
+}
+
+int kern_sock_open(struct kern_sock *s, const struct kern_sock_opts *o, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = 0;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
 	s->fd = -1;
+	if ((rc = sock_addr(s, o, &ss, &sl, err, errlen)) < 0)
+		return rc;
+	s->fd = socket(s->family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
+	if (s->fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -errno;
+	}
+	if ((rc = open_and_set(s, o, &ss, sl, err, errlen)) < 0) {
+		close(s->fd);
+		s->fd = -1;
+	}
 	return rc;
 }
 

@@ -2,7 +2,6 @@
  * clock back to back; every gap between consecutive reads beyond the loop's own cost is time the
  * core was taken away (interrupts, other tasks, SMIs, the hypervisor). Reports the gap
  * distribution's p99, p99.9 and max and how many gaps exceeded 1, 5 and 10 µs. */
-#include <getopt.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "opt_table.h"
 #include "util.h"
 
 /* Gaps are binned: 1 ns bins below 4096 ns, then 64 bins per power of two up to 2^40 ns. */
@@ -53,25 +53,6 @@ static uint64_t pct(uint64_t n, double p)
 	return 0;
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: lab-noise [--cpu N] [--duration-ms MS] [--fifo PRIO] [--json FILE]\n"
-		"\n"
-		"Measures the noise of one core: spins reading CLOCK_MONOTONIC back to back and\n"
-		"records every gap between consecutive reads. A quiet, isolated core shows gaps of a\n"
-		"few tens of ns only; interrupts, other tasks and the hypervisor show as gaps of µs.\n"
-		"\n"
-		"  --cpu N            core to measure (default: the last core)\n"
-		"  --duration-ms MS   how long to spin (default 1000, at most 600000)\n"
-		"  --fifo PRIO        run SCHED_FIFO at PRIO (1-99) while measuring (needs root)\n"
-		"  --json FILE        also write the figures as JSON\n"
-		"  -h, --help         this text\n"
-		"\n"
-		"Output: reads, p50/p99/p99.9/max gap in ns, and the count of gaps over 1, 5 and 10 µs.\n"
-		"Exit: 0 ok, 1 the measurement failed, 2 bad flags.\n");
-}
-
 struct result {
 	int cpu;
 	uint64_t reads, duration_ns, p50, p99, p999, max, over_1us, over_5us, over_10us;
@@ -96,32 +77,61 @@ static void json_fill(struct lab_json *j, void *arg)
 	lab_json_bool(j, "sched_fifo", r->fifo);
 }
 
+/* What the flags fill. */
+struct noise_cli {
+	int cpu;         /* -1: the last core */
+	uint64_t dur_ms;
+	int fifo;        /* SCHED_FIFO priority; -1: not */
+	const char *json;
+};
+
+#define N(field) LAB_FIELD(struct noise_cli, field)
+static const struct lab_opt opts[] = {
+	{.name = "cpu", .kind = LAB_OPT_INT, N(cpu), .arg = "N", .max = 4095,
+	 .unset = "the last core",
+	 .help = "core to measure"},
+	{.name = "duration-ms", .kind = LAB_OPT_UINT, N(dur_ms), .arg = "MS", .min = 1, .max = 600000,
+	 .help = "how long to spin, at most 600000"},
+	{.name = "fifo", .kind = LAB_OPT_INT, N(fifo), .arg = "PRIO", .min = 1, .max = 99,
+	 .unset = "the normal policy", .help = "run SCHED_FIFO at PRIO (1-99) while measuring (needs root)"},
+	{.name = "json", .kind = LAB_OPT_STR, N(json), .arg = "FILE",
+	 .help = "also write the figures as JSON"},
+	{.name = "help", .short_name = 'h', .kind = LAB_OPT_HELP, .help = "this text"},
+	{0},
+};
+
+static void help(FILE *f, void *arg)
+{
+	fputs("usage: lab-noise [--cpu N] [--duration-ms MS] [--fifo PRIO] [--json FILE]\n"
+	      "\n"
+	      "Measures the noise of one core: spins reading CLOCK_MONOTONIC back to back and\n"
+	      "records every gap between consecutive reads. A quiet, isolated core shows gaps of a\n"
+	      "few tens of ns only; interrupts, other tasks and the hypervisor show as gaps of µs.\n"
+	      "\n", f);
+	lab_opts_print(f, arg);
+	fputs("\n"
+	      "Output: reads, p50/p99/p99.9/max gap in ns, and the count of gaps over 1, 5 and 10 µs.\n"
+	      "Exit: 0 ok, 1 the measurement failed, 2 bad flags.\n", f);
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"cpu", required_argument, NULL, 'c'},     {"duration-ms", required_argument, NULL, 'd'},
-		{"fifo", required_argument, NULL, 'f'},    {"json", required_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},          {0},
-	};
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	struct result r = {.cpu = (int)(ncpu > 0 ? ncpu - 1 : 0)};
-	uint64_t dur_ms = 1000;
-	int fifo = 0, c;
-	const char *json = NULL;
+	struct noise_cli cli = {.cpu = -1, .dur_ms = 1000, .fifo = -1};
+	struct lab_opt_group g = {"Flags:", opts, &cli, 0};
+	struct result r = {0};
 
 	lab_log_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c': r.cpu = (int)lab_parse_u64("cpu", optarg, 0, (uint64_t)ncpu - 1); break;
-		case 'd': dur_ms = lab_parse_u64("duration-ms", optarg, 1, 600000); break;
-		case 'f': fifo = (int)lab_parse_u64("fifo", optarg, 1, 99); break;
-		case 'j': json = optarg; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return LAB_EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		lab_die(LAB_EXIT_USAGE, "unexpected argument '%s' (see --help)", argv[optind]);
+	lab_opts_parse(argc, argv, &g, 1, help, &g);
+	/* the machine's cores, checked here so that --help (and docs/flags.md) says the same
+	 * everywhere; the message is lab_parse_u64's */
+	if (cli.cpu >= 0 && cli.cpu > ncpu - 1)
+		lab_die(LAB_EXIT_USAGE, "--cpu: '%d' is not a number from 0 to %ld", cli.cpu,
+			ncpu > 0 ? ncpu - 1 : 0);
+	r.cpu = cli.cpu >= 0 ? cli.cpu : (int)(ncpu > 0 ? ncpu - 1 : 0);
+	uint64_t dur_ms = cli.dur_ms;
+	int fifo = cli.fifo > 0 ? cli.fifo : 0;
+	const char *json = cli.json;
 	int rc = lab_pin_cpu(r.cpu);
 	if (rc)
 		lab_die(LAB_EXIT_RUNTIME, "cannot pin to cpu %d: %s (is it offline or outside our cpuset?)",

@@ -5,7 +5,6 @@
  * Exit 0 recorded, 1 runtime failure, 2 usage, 3 no attribution possible here (no BPF, no
  * tracepoints: the run goes on without it). */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include "clock.h"
 #include "lab_config.h"
 #include "log.h"
+#include "opt_table.h"
 #include "trace.h"
 #include "trace_bpf.h"
 #include "util.h"
@@ -25,9 +25,69 @@
 #define LT_DRAIN_MS_DEFAULT 1000 /* the reader's period when not told */
 #define LT_SETTLE_NS 2000000ull /* after the stop is published: programs in flight finish */
 
-static void usage(FILE *f)
+/* What the flags fill: the configuration, and the two values checked once all are read. */
+struct trace_cli {
+	struct trace_cfg cfg;
+	const char *cpus;  /* NULL: every online CPU */
+	const char *drain; /* N ms, or "after" */
+};
+
+#define T(field) LAB_FIELD(struct trace_cli, field)
+
+static const struct lab_opt opts[] = {
+	{.name = "out", .kind = LAB_OPT_STR, T(cfg.out), .arg = "PATH", .help = "the event file (required)"},
+	{.name = "cpus", .kind = LAB_OPT_STR, T(cpus), .arg = "LIST", .unset = "all online",
+	 .help = "CPUs to record, like 0,1 or 0-3 (cpus 0-63)"},
+	{.name = "duration", .kind = LAB_OPT_DBL, T(cfg.duration_s), .arg = "S", .dmax = 86400 * 365,
+	 .help = "stop after S seconds, decimals allowed; 0: at SIGINT/SIGTERM, within 1 s"},
+	{.name = "ready-file", .kind = LAB_OPT_STR, T(cfg.ready_file), .arg = "PATH",
+	 .help = "write our pid there once every program is attached and recording"},
+	{.name = "stats-json", .kind = LAB_OPT_STR, T(cfg.stats_json), .arg = "PATH",
+	 .help = "events per kind, events/s, lost, duration, the sources attached and those skipped "
+		 "with the reason"},
+	{.name = "ring-mb", .kind = LAB_OPT_UINT, T(cfg.ring_mb), .arg = "N", .min = 1, .max = 1024,
+	 .help = "the record buffers, MiB, a power of two from 1 to 1024, shared out among the CPUs "
+		 "recorded (one lock-free buffer each, mapped by the reader); records they have no "
+		 "room for are counted as lost"},
+	{.name = "min-event-ns", .kind = LAB_OPT_UINT, T(cfg.min_event_ns), .arg = "N", .max = 1000000000,
+	 .help = "events shorter than N ns are counted per CPU and kind in the kernel (the stats' "
+		 "\"filtered\") and never sent: attribution looks for what took microseconds, and "
+		 "most events are far shorter (0: record every event)"},
+	{.name = "keep-idle", .kind = LAB_OPT_SET, T(cfg.keep_idle), .value = 1,
+	 .help = "record the idle task's stays too (default: counted, not recorded; the idle task "
+		 "is no cause of anything)"},
+	{.name = "drain", .kind = LAB_OPT_STR, T(drain), .arg = "MODE",
+	 .help = "when the reader empties the buffers: every N ms (1-60000), or 'after': only at "
+		 "the stop, asleep while the packets flow (size --ring-mb for the whole recording; "
+		 "the programs wake the reader early only when a CPU's buffer is three quarters full "
+		 "(half, on a timer), counted as early drains)"},
+	{.name = "reader-cpu", .kind = LAB_OPT_INT, T(cfg.reader_cpu), .arg = "N", .max = 63,
+	 .unset = "not pinned",
+	 .help = "pin lab-trace's own thread (its reading and writing) to cpu N: a core that is "
+		 "neither the generator's nor the DUT's"},
+	{.name = "prog-stats", .kind = LAB_OPT_SET, T(cfg.prog_stats), .value = 1,
+	 .help = "the kernel times each program (BPF_ENABLE_STATS, while lab-trace runs; two clock "
+		 "reads per run, so for benchmarks): the stats' \"programs\" give runs and ns per run "
+		 "of each, the tracer's own cost per event"},
+	{.name = "no-sched", .kind = LAB_OPT_SET, T(cfg.no_sched), .value = 1,
+	 .help = "leave the tasks (sched_switch) out"},
+	{.name = "no-irq", .kind = LAB_OPT_SET, T(cfg.no_irq), .value = 1,
+	 .help = "leave the hard IRQs out, and the system vectors too"},
+	{.name = "no-softirq", .kind = LAB_OPT_SET, T(cfg.no_softirq), .value = 1,
+	 .help = "leave the softirqs out"},
+	{.name = "no-nmi", .kind = LAB_OPT_SET, T(cfg.no_nmi), .value = 1, .help = "leave the NMIs out"},
+	{.name = "no-vectors", .kind = LAB_OPT_SET, T(cfg.no_vectors), .value = 1,
+	 .help = "leave the x86 system vectors out"},
+	{.name = "verbose", .short_name = 'v', .kind = LAB_OPT_VERBOSE,
+	 .help = "libbpf's messages and the sources skipped"},
+	{.name = "help", .short_name = 'h', .kind = LAB_OPT_HELP, .help = "this help"},
+	{.name = "version", .kind = LAB_OPT_VERSION, .help = "the version"},
+	{0},
+};
+
+static void help(FILE *f, void *arg)
 {
-	fprintf(f,
+	fputs(
 "Usage: lab-trace --out PATH [options]\n"
 "Records what took time on a set of CPUs, with CLOCK_MONOTONIC nanosecond start and end times\n"
 "(the clock of every lab timestamp), for the tail attribution of lab-analyze:\n"
@@ -44,38 +104,9 @@ static void usage(FILE *f)
 "Intervals nest as the CPU ran them (an IRQ inside a softirq inside a task); those still open\n"
 "at the stop are recorded up to it, flagged open. Raw tracepoints through BPF: no tracefs, no\n"
 "kernel BTF; nothing is pinned, and the kernel removes everything when the process ends, even\n"
-"on kill -9.\n"
-"\n"
-"  --out PATH          the event file (required)\n"
-"  --cpus LIST         CPUs to record, like 0,1 or 0-3 (cpus 0-63; default: all online)\n"
-"  --duration S        stop after S seconds, decimals allowed (default 0: at SIGINT/SIGTERM,\n"
-"                      within 1 s)\n"
-"  --ready-file PATH   write our pid there once every program is attached and recording\n"
-"  --stats-json PATH   events per kind, events/s, lost, duration, the sources attached and\n"
-"                      those skipped with the reason\n"
-"  --ring-mb N         the record buffers, MiB, a power of two from 1 to 1024 (default 8),\n"
-"                      shared out among the CPUs recorded (one lock-free buffer each, mapped\n"
-"                      by the reader); records they have no room for are counted as lost\n"
-"  --min-event-ns N    events shorter than N ns (default 1000) are counted per CPU and kind\n"
-"                      in the kernel (the stats' \"filtered\") and never sent: attribution\n"
-"                      looks for what took microseconds, and most events are far shorter\n"
-"                      (0: record every event)\n"
-"  --keep-idle         record the idle task's stays too (default: counted, not recorded;\n"
-"                      the idle task is no cause of anything)\n"
-"  --drain MODE        when the reader empties the buffers: every N ms (default 1000), or\n"
-"                      'after': only at the stop, asleep while the packets flow (size\n"
-"                      --ring-mb for the whole recording; the programs wake the reader early\n"
-"                      only when a CPU's buffer is three quarters full (half, on a timer),\n"
-"                      counted as early drains)\n"
-"  --reader-cpu N      pin lab-trace's own thread (its reading and writing) to cpu N: a core\n"
-"                      that is neither the generator's nor the DUT's (default: not pinned)\n"
-"  --prog-stats        the kernel times each program (BPF_ENABLE_STATS, while lab-trace\n"
-"                      runs; two clock reads per run, so for benchmarks): the stats' \"programs\"\n"
-"                      give runs and ns per run of each, the tracer's own cost per event\n"
-"  --no-sched, --no-irq, --no-softirq, --no-nmi, --no-vectors\n"
-"                      leave that source out (--no-irq: the system vectors too)\n"
-"  -v, --verbose       libbpf's messages and the sources skipped\n"
-"  -h, --help          this help;  --version  the version\n"
+"on kill -9.\n\n", f);
+	lab_opts_print(f, arg);
+	fputs(
 "\n"
 "The file (common/lab_events.h, little-endian): a 64-byte header (magic \"LABEVT\\r\\n\",\n"
 "version 1, hdr_len 64, rec_len 48, flags: 1 = complete (the writer closed it), sources:\n"
@@ -86,23 +117,8 @@ static void usage(FILE *f)
 "4 open), id (u32), tgid (u32), name (16 bytes, NUL-padded). A writer killed half-way leaves\n"
 "a readable file without the complete flag.\n"
 "Exit: 0 recorded, 1 runtime failure, 2 usage, 3 no attribution possible here (no BPF or\n"
-"no tracepoints; one line says why, and the run goes on without it).\n");
+"no tracepoints; one line says why, and the run goes on without it).\n", f);
 }
-
-enum {
-	O_OUT = 256, O_CPUS, O_DUR, O_READY, O_STATS, O_RING, O_NOSCHED, O_NOIRQ, O_NOSOFTIRQ,
-	O_NONMI, O_NOVEC, O_VERSION, O_MINEV, O_KEEPIDLE, O_DRAIN, O_READERCPU, O_PROGSTATS,
-};
-
-static const struct option opts[] = {
-	{"out", 1, 0, O_OUT}, {"cpus", 1, 0, O_CPUS}, {"duration", 1, 0, O_DUR},
-	{"ready-file", 1, 0, O_READY}, {"stats-json", 1, 0, O_STATS}, {"ring-mb", 1, 0, O_RING},
-	{"no-sched", 0, 0, O_NOSCHED}, {"no-irq", 0, 0, O_NOIRQ}, {"no-softirq", 0, 0, O_NOSOFTIRQ},
-	{"no-nmi", 0, 0, O_NONMI}, {"no-vectors", 0, 0, O_NOVEC}, {"verbose", 0, 0, 'v'},
-	{"min-event-ns", 1, 0, O_MINEV}, {"keep-idle", 0, 0, O_KEEPIDLE}, {"drain", 1, 0, O_DRAIN},
-	{"reader-cpu", 1, 0, O_READERCPU}, {"prog-stats", 0, 0, O_PROGSTATS},
-	{"help", 0, 0, 'h'}, {"version", 0, 0, O_VERSION}, {0, 0, 0, 0},
-};
 
 /* The CPUs to record: --cpus, checked against the online ones, or every online CPU. */
 static uint64_t pick_cpus(const char *list)
@@ -128,62 +144,38 @@ static uint64_t pick_cpus(const char *list)
 	return mask;
 }
 
-/* The flags into cfg. Returns -1 to go on, or the exit code when the command is done. */
-static int parse_cli(int argc, char **argv, struct trace_cfg *cfg)
+/* --drain: N ms, or 0 for "after". */
+static uint32_t drain_ms(const char *text)
 {
-	const char *cpus = NULL;
-	int opt;
+	if (!strcmp(text, "after"))
+		return 0;
+	return (uint32_t)lab_parse_u64("drain (ms, or 'after')", text, 1, 60000);
+}
 
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->ring_mb = 8;
-	cfg->min_event_ns = 1000;
-	cfg->drain_ms = LT_DRAIN_MS_DEFAULT;
-	cfg->reader_cpu = -1;
-	while ((opt = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
-		switch (opt) {
-		case O_OUT: cfg->out = optarg; break;
-		case O_CPUS: cpus = optarg; break;
-		case O_DUR: cfg->duration_s = lab_parse_double("duration", optarg, 0, 86400 * 365); break;
-		case O_READY: cfg->ready_file = optarg; break;
-		case O_STATS: cfg->stats_json = optarg; break;
-		case O_RING:
-			cfg->ring_mb = (uint32_t)lab_parse_u64("ring-mb", optarg, 1, 1024);
-			if (cfg->ring_mb & (cfg->ring_mb - 1))
-				lab_die(LAB_EXIT_USAGE, "--ring-mb: %u is not a power of two", cfg->ring_mb);
-			break;
-		case O_MINEV: cfg->min_event_ns = lab_parse_u64("min-event-ns", optarg, 0, 1000000000); break;
-		case O_KEEPIDLE: cfg->keep_idle = true; break;
-		case O_DRAIN:
-			cfg->drain_ms = strcmp(optarg, "after") == 0 ? 0 :
-				(uint32_t)lab_parse_u64("drain (ms, or 'after')", optarg, 1, 60000);
-			break;
-		case O_READERCPU: cfg->reader_cpu = (int)lab_parse_u64("reader-cpu", optarg, 0, 63); break;
-		case O_PROGSTATS: cfg->prog_stats = true; break;
-		case O_NOSCHED: cfg->no_sched = true; break;
-		case O_NOIRQ: cfg->no_irq = true; break;
-		case O_NOSOFTIRQ: cfg->no_softirq = true; break;
-		case O_NONMI: cfg->no_nmi = true; break;
-		case O_NOVEC: cfg->no_vectors = true; break;
-		case 'v': cfg->verbose = true; lab_set_verbose(true); break;
-		case 'h': usage(stdout); return LAB_EXIT_OK;
-		case O_VERSION: printf("lab-trace %s\n", LAB_VERSION_STRING); return LAB_EXIT_OK;
-		default:
-			fprintf(stderr, "%s: see --help\n", lab_prog());
-			return LAB_EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		lab_die(LAB_EXIT_USAGE, "unexpected argument '%s' (see --help)", argv[optind]);
+/* The flags into cfg; a usage error ends the process (exit 2), --help and --version too. */
+static void parse_cli(int argc, char **argv, struct trace_cfg *cfg)
+{
+	static char drain_default[16];
+	struct trace_cli cli = {.cfg = {.ring_mb = 8, .min_event_ns = 1000, .reader_cpu = -1}};
+	struct lab_opt_group g = {"Options:", opts, &cli, 0};
+
+	snprintf(drain_default, sizeof(drain_default), "%u", LT_DRAIN_MS_DEFAULT);
+	cli.drain = drain_default;
+	lab_opts_parse(argc, argv, &g, 1, help, &g);
+	*cfg = cli.cfg;
+	cfg->verbose = lab_opts_seen(&g, "verbose");
+	if (cfg->ring_mb & (cfg->ring_mb - 1))
+		lab_die(LAB_EXIT_USAGE, "--ring-mb: %u is not a power of two", cfg->ring_mb);
+	cfg->drain_ms = drain_ms(cli.drain);
 	if (!cfg->out)
 		lab_die(LAB_EXIT_USAGE, "--out PATH is required (see --help)");
 	if (cfg->no_sched && cfg->no_irq && cfg->no_softirq)
 		lab_die(LAB_EXIT_USAGE, "--no-sched, --no-irq and --no-softirq leave nothing to record");
-	cfg->cpu_mask = pick_cpus(cpus);
+	cfg->cpu_mask = pick_cpus(cli.cpus);
 	if (!cfg->cpu_mask)
 		lab_die(LAB_EXIT_USAGE, "no CPU to record");
 	if (cfg->reader_cpu >= 0 && !(pick_cpus(NULL) & (1ull << cfg->reader_cpu)))
 		lab_die(LAB_EXIT_USAGE, "--reader-cpu %d: not an online cpu", cfg->reader_cpu);
-	return -1;
 }
 
 /* What is recorded and what is not, on one line. */
@@ -331,8 +323,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	lab_log_init(argv[0]);
-	if ((rc = parse_cli(argc, argv, &cfg)) >= 0)
-		return rc;
+	parse_cli(argc, argv, &cfg);
 	lab_install_stop_signals();
 	memset(&k, 0, sizeof(k));
 	if (trace_bpf_load(&b, &cfg, why, sizeof(why)) < 0 || trace_bpf_attach(&b, why, sizeof(why)) == 0) {

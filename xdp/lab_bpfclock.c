@@ -4,7 +4,6 @@
  * dummy frame, pinned to --cpu. Writes {"runs", "p50", "p99", "max", "cpu"} (ns) to --out.
  * Nothing is attached: the program and its map go with the process. Exit 0, 1 runtime, 2 usage. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,22 +14,8 @@
 #include "bpfclock.h"
 #include "bpfclock.skel.h"
 #include "log.h"
+#include "opt_table.h"
 #include "util.h"
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-"usage: lab-bpfclock --out FILE [--cpu N] [--runs N]\n"
-"What one bpf_ktime_get_ns() costs in a BPF program on this machine: a program that reads it\n"
-"twice back to back, run N times through BPF_PROG_TEST_RUN (nothing attached), the difference\n"
-"of each pair in a 1 ns histogram. Writes {\"runs\", \"p50\", \"p99\", \"max\", \"cpu\"} in ns\n"
-"(max: 4095 means that or more).\n"
-"  --out FILE   the JSON (required)\n"
-"  --cpu N      the core to measure on (default 0)\n"
-"  --runs N     runs of the program (default 200000)\n"
-"  -h, --help   this text\n"
-"Exit: 0 measured, 1 runtime failure (no BPF here), 2 usage.\n");
-}
 
 /* The nearest-rank percentile q of the histogram of total counts. */
 static unsigned hist_pct(const uint64_t *h, uint64_t total, double q)
@@ -92,28 +77,51 @@ static int measure(struct bpfclock_bpf *sk, uint32_t runs, struct clk_out *out, 
 	return 0;
 }
 
+/* What the flags fill. */
+struct clk_cli {
+	const char *out;
+	int cpu;
+	uint32_t runs;
+};
+
+#define C(field) LAB_FIELD(struct clk_cli, field)
+
+static const struct lab_opt opts[] = {
+	{.name = "out", .kind = LAB_OPT_STR, C(out), .arg = "FILE", .help = "the JSON (required)"},
+	{.name = "cpu", .kind = LAB_OPT_INT, C(cpu), .arg = "N", .max = 1023,
+	 .help = "the core to measure on"},
+	{.name = "runs", .kind = LAB_OPT_UINT, C(runs), .arg = "N", .min = 1, .max = 100000000,
+	 .help = "runs of the program"},
+	{.name = "help", .short_name = 'h', .kind = LAB_OPT_HELP, .help = "this text"},
+	{0},
+};
+
+static void help(FILE *f, void *arg)
+{
+	fputs("usage: lab-bpfclock --out FILE [--cpu N] [--runs N]\n"
+	      "What one bpf_ktime_get_ns() costs in a BPF program on this machine: a program that reads it\n"
+	      "twice back to back, run N times through BPF_PROG_TEST_RUN (nothing attached), the difference\n"
+	      "of each pair in a 1 ns histogram. Writes {\"runs\", \"p50\", \"p99\", \"max\", \"cpu\"} in ns\n"
+	      "(max: 4095 means that or more).\n", f);
+	lab_opts_print(f, arg);
+	fputs("Exit: 0 measured, 1 runtime failure (no BPF here), 2 usage.\n", f);
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {{"out", 1, 0, 'o'}, {"cpu", 1, 0, 'c'}, {"runs", 1, 0, 'r'},
-					     {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-	const char *out = NULL;
+	struct clk_cli cli = {.runs = 200000};
+	struct lab_opt_group g = {"Flags:", opts, &cli, 0};
 	struct clk_out o = {0};
-	uint32_t runs = 200000;
 	char why[256];
-	int opt, rc;
+	int rc;
 
 	lab_log_init(argv[0]);
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'o': out = optarg; break;
-		case 'c': o.cpu = (int)lab_parse_u64("cpu", optarg, 0, 1023); break;
-		case 'r': runs = (uint32_t)lab_parse_u64("runs", optarg, 1, 100000000); break;
-		case 'h': usage(stdout); return LAB_EXIT_OK;
-		default: fprintf(stderr, "%s: see --help\n", lab_prog()); return LAB_EXIT_USAGE;
-		}
-	}
-	if (!out || optind < argc)
+	lab_opts_parse(argc, argv, &g, 1, help, &g);
+	if (!cli.out)
 		lab_die(LAB_EXIT_USAGE, "--out FILE is required, and nothing else (see --help)");
+	const char *out = cli.out;
+	uint32_t runs = cli.runs;
+	o.cpu = cli.cpu;
 	if ((rc = lab_pin_cpu(o.cpu)) < 0)
 		lab_die(LAB_EXIT_USAGE, "--cpu %d: %s", o.cpu, strerror(-rc));
 	struct bpfclock_bpf *sk = bpfclock_bpf__open_and_load();

@@ -5,7 +5,6 @@
  * implemented without (0 or -ENODATA: no hardware stamp on these frames), or not implemented
  * (-EOPNOTSUPP). Exit 0 when frames were seen, 1 when none came or loading failed, 2 on usage. */
 #include <errno.h>
-#include <getopt.h>
 #include <linux/if_link.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -17,20 +16,13 @@
 #include <bpf/libbpf.h>
 
 #include "log.h"
+#include "opt_table.h"
 #include "util.h"
 #include "xdpmeta.skel.h"
 
 #ifndef BPF_F_XDP_DEV_BOUND_ONLY
 #define BPF_F_XDP_DEV_BOUND_ONLY (1U << 6) /* Linux 6.3; Debian 12's headers predate it */
 #endif
-
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: lab-xdpmeta --iface IF [--wait-ms MS] [--json]\n"
-		   "Attach a device-bound XDP program to IF for MS milliseconds (default 1000) and say\n"
-		   "what bpf_xdp_metadata_rx_timestamp() returned on the frames that arrived (send\n"
-		   "some meanwhile). Frames pass on untouched; the program is detached before exit.\n");
-}
 
 static const char *verdict(const struct xdpmeta_bpf *s)
 {
@@ -44,26 +36,48 @@ static const char *verdict(const struct xdpmeta_bpf *s)
 	return "implemented, but no stamp on these frames (0 or -ENODATA: no hardware stamp)";
 }
 
+/* What the flags fill. */
+struct meta_cli {
+	const char *iface;
+	unsigned wait_ms;
+	bool json;
+};
+
+#define M(field) LAB_FIELD(struct meta_cli, field)
+
+static const struct lab_opt opts[] = {
+	{.name = "iface", .kind = LAB_OPT_STR, M(iface), .arg = "IF",
+	 .help = "the port to probe (required)"},
+	{.name = "wait-ms", .kind = LAB_OPT_UINT, M(wait_ms), .arg = "MS", .min = 1, .max = 600000,
+	 .help = "how long the program stays attached"},
+	{.name = "json", .kind = LAB_OPT_SET, M(json), .value = 1, .help = "the counts as one JSON line"},
+	{.name = "help", .short_name = 'h', .kind = LAB_OPT_HELP, .help = "this text"},
+	{0},
+};
+
+static void help(FILE *f, void *arg)
+{
+	fputs("usage: lab-xdpmeta --iface IF [--wait-ms MS] [--json]\n"
+	      "Attach a device-bound XDP program to IF for MS milliseconds and say what\n"
+	      "bpf_xdp_metadata_rx_timestamp() returned on the frames that arrived (send\n"
+	      "some meanwhile). Frames pass on untouched; the program is detached before exit.\n", f);
+	lab_opts_print(f, arg);
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {{"iface", 1, 0, 'i'}, {"wait-ms", 1, 0, 'w'},
-					     {"json", 0, 0, 'j'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-	const char *iface = NULL;
-	unsigned wait_ms = 1000, ifindex;
-	bool json = false;
-	int c, rc = LAB_EXIT_RUNTIME;
+	struct meta_cli cli = {.wait_ms = 1000};
+	struct lab_opt_group g = {"Flags:", opts, &cli, 0};
+	unsigned ifindex;
+	int rc = LAB_EXIT_RUNTIME;
+
 	lab_log_init("lab-xdpmeta");
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'i': iface = optarg; break;
-		case 'w': wait_ms = (unsigned)lab_parse_u64("wait-ms", optarg, 1, 600000); break;
-		case 'j': json = true; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return LAB_EXIT_USAGE;
-		}
-	}
-	if (!iface || optind < argc)
+	lab_opts_parse(argc, argv, &g, 1, help, &g);
+	if (!cli.iface)
 		lab_die(LAB_EXIT_USAGE, "give --iface IF (see --help)");
+	const char *iface = cli.iface;
+	unsigned wait_ms = cli.wait_ms;
+	bool json = cli.json;
 	if (!(ifindex = if_nametoindex(iface)))
 		lab_die(LAB_EXIT_USAGE, "--iface %s: no such interface here", iface);
 	struct xdpmeta_bpf *s = xdpmeta_bpf__open();

@@ -9,7 +9,6 @@
 #include <arpa/inet.h>
 #include <endian.h>
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
@@ -27,12 +26,13 @@
 #include "lab_wire.h"
 #include "log.h"
 #include "netif.h"
+#include "opt_table.h"
 #include "pcap_out.h"
 #include "util.h"
 
 enum kind { K_LAB, K_BAD_MAGIC, K_REFLECTED, K_FORWARDED };
 
-static struct {
+static struct dp_opts {
 	const char *dst, *json, *pcap;
 	const char *iface, *recv_iface, *dst_mac, *src; /* raw mode */
 	uint16_t port, sport;
@@ -42,90 +42,81 @@ static struct {
 } o = {.port = LAB_PORT_DUT, .sport = LAB_PORT_GEN, .count = 4096, .size = 64, .window = 32,
        .timeout_ms = 1000, .ttl = 64};
 
-static void usage(void)
+#define O(field) LAB_FIELD(struct dp_opts, field)
+
+static const struct lab_opt flags[] = {
+	{.name = "dst", .kind = LAB_OPT_STR, O(dst), .arg = "ADDR",
+	 .help = "reflector address (" LAB_NET4 " or " LAB_NET6 " only)"},
+	{.name = "port", .kind = LAB_OPT_UINT, O(port), .arg = "N", .min = 1, .max = 65535,
+	 .help = "destination UDP port"},
+	{.name = "sport", .kind = LAB_OPT_UINT, O(sport), .arg = "N", .min = 1, .max = 65535,
+	 .help = "source UDP port"},
+	{.name = "count", .kind = LAB_OPT_UINT, O(count), .arg = "N", .min = 1, .max = 100000000,
+	 .help = "packets to send"},
+	{.name = "size", .kind = LAB_OPT_UINT, O(size), .arg = "BYTES", .min = 62, .max = 9000,
+	 .help = "Ethernet frame size the payload makes (IPv4: payload = size-42; IPv6: -62)"},
+	{.name = "stamp", .kind = LAB_OPT_SET, O(stamp), .value = 1,
+	 .help = "ask the reflector to stamp (needs 78 B IPv4 / 98 B IPv6)"},
+	{.name = "rate", .kind = LAB_OPT_UINT, O(rate_pps), .arg = "PPS", .max = 100000000,
+	 .help = "open loop at PPS; 0: closed loop, at most --window in flight"},
+	{.name = "window", .kind = LAB_OPT_UINT, O(window), .arg = "N", .min = 1, .max = 65536,
+	 .help = "closed loop: packets in flight"},
+	{.name = "timeout-ms", .kind = LAB_OPT_UINT, O(timeout_ms), .arg = "MS", .min = 1, .max = 600000,
+	 .help = "how long to wait for stragglers"},
+	{.name = "kind", .kind = LAB_OPT_ENUM, O(kind), .arg = "K",
+	 .names = (const char *const[]){"lab", "bad-magic", "reflected", "forwarded", NULL},
+	 .help = "lab, bad-magic (malformed), reflected (LAB_F_REFLECTED already set), forwarded "
+		 "(LAB_F_FORWARDED already set; raw mode)"},
+	{.name = "expect-none", .kind = LAB_OPT_SET, O(expect_none), .value = 1,
+	 .help = "success means no reply at all (for traffic a reflector must drop)"},
+	{.name = "allow-unmarked", .kind = LAB_OPT_SET, O(allow_unmarked), .value = 1,
+	 .help = "accept replies without LAB_F_REFLECTED (dpdk-testpmd 5tswap)"},
+	{.name = "check", .kind = LAB_OPT_SET, O(check), .value = 1,
+	 .help = "exit 1 unless every packet came back once, in order, marked and stamped sanely"},
+	{.name = "json", .kind = LAB_OPT_STR, O(json), .arg = "PATH", .help = "results as JSON"},
+	{.name = "pcap", .kind = LAB_OPT_STR, O(pcap), .arg = "PATH",
+	 .help = "write --count frames (gen -> dut, --size, seq 0..) to PATH and send nothing"},
+	{.name = "help", .short_name = 'h', .kind = LAB_OPT_HELP, .help = "this text"},
+	{0},
+};
+
+static const struct lab_opt raw_flags[] = {
+	{.name = "iface", .kind = LAB_OPT_STR, O(iface), .arg = "IF",
+	 .help = "send Ethernet frames from IF (AF_PACKET), not from a UDP socket"},
+	{.name = "dst-mac", .kind = LAB_OPT_STR, O(dst_mac), .arg = "MAC",
+	 .help = "their destination MAC (the forwarder's port); required with --iface"},
+	{.name = "src", .kind = LAB_OPT_STR, O(src), .arg = "ADDR", .unset = "IF's first of --dst's family",
+	 .help = "their source address"},
+	{.name = "ttl", .kind = LAB_OPT_UINT, O(ttl), .arg = "N", .max = 255,
+	 .help = "IPv4 TTL / IPv6 hop limit"},
+	{.name = "first-seq", .kind = LAB_OPT_UINT, O(first_seq), .arg = "N", .max = 0xffffffffu,
+	 .help = "the first sequence number"},
+	{.name = "recv-iface", .kind = LAB_OPT_STR, O(recv_iface), .arg = "IF",
+	 .help = "take the forwarded frames on IF (AF_PACKET) and check them: closed loop of "
+		 "--window; --check: each once, in order, TTL / hop limit = --ttl - 1, "
+		 "LAB_F_FORWARDED, destination MAC = IF's, checksums valid, stamps sane; "
+		 "--expect-none: none of them arrives. Without it: open loop at --rate (default then "
+		 "20000 pps)"},
+	{0},
+};
+
+static void usage(FILE *f, void *arg)
 {
-	printf(
-"usage: dp-send --dst ADDR [flags]\n"
-"Send numbered lab payloads from a UDP socket and check the reflections.\n"
-"  --dst ADDR         reflector address (" LAB_NET4 " or " LAB_NET6 " only)\n"
-"  --port N           destination UDP port (default " LAB_PORT_DUT_STR ")\n"
-"  --sport N          source UDP port (default " LAB_PORT_GEN_STR ")\n"
-"  --count N          packets to send (default 4096)\n"
-"  --size BYTES       Ethernet frame size the payload makes (IPv4: payload = size-42; IPv6: -62)\n"
-"  --stamp            ask the reflector to stamp (needs 78 B IPv4 / 98 B IPv6)\n"
-"  --rate PPS         open loop at PPS (default 0: closed loop, at most --window in flight)\n"
-"  --window N         closed loop: packets in flight (default 32)\n"
-"  --timeout-ms MS    how long to wait for stragglers (default 1000)\n"
-"  --kind K           lab (default), bad-magic (malformed), reflected (LAB_F_REFLECTED already set),\n"
-"                     forwarded (LAB_F_FORWARDED already set; raw mode)\n"
-"  --expect-none      success means no reply at all (for traffic a reflector must drop)\n"
-"  --allow-unmarked   accept replies without LAB_F_REFLECTED (dpdk-testpmd 5tswap)\n"
-"  --check            exit 1 unless every packet came back once, in order, marked and stamped sanely\n"
-"  --json PATH        results as JSON\n"
-"  --pcap PATH        write --count frames (gen -> dut, --size, seq 0..) to PATH and send nothing\n"
-"Raw mode (the forward topology: a frame to --dst through a forwarder):\n"
-"  --iface IF         send Ethernet frames from IF (AF_PACKET), not from a UDP socket\n"
-"  --dst-mac MAC      their destination MAC (the forwarder's port); required with --iface\n"
-"  --src ADDR         their source address (default: IF's first of --dst's family)\n"
-"  --ttl N            IPv4 TTL / IPv6 hop limit (default 64)\n"
-"  --first-seq N      the first sequence number (default 0)\n"
-"  --recv-iface IF    take the forwarded frames on IF (AF_PACKET) and check them: closed loop of\n"
-"                     --window; --check: each once, in order, TTL / hop limit = --ttl - 1,\n"
-"                     LAB_F_FORWARDED, destination MAC = IF's, checksums valid, stamps sane;\n"
-"                     --expect-none: none of them arrives. Without it: open loop at --rate\n"
-"                     (default then 20000 pps)\n"
-"Exit: 0 ok, 1 failed check or runtime failure, 2 usage error.\n");
+	struct lab_opt_group *g = arg;
+	fputs("usage: dp-send --dst ADDR [flags]\n"
+	      "Send numbered lab payloads from a UDP socket and check the reflections.\n", f);
+	lab_opts_print(f, &g[0]);
+	lab_opts_print(f, &g[1]);
+	fputs("Exit: 0 ok, 1 failed check or runtime failure, 2 usage error.\n", f);
 }
 
 static void parse(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"dst", 1, NULL, 'd'}, {"port", 1, NULL, 'p'}, {"sport", 1, NULL, 'P'},
-		{"count", 1, NULL, 'c'}, {"size", 1, NULL, 's'}, {"stamp", 0, NULL, 'S'},
-		{"rate", 1, NULL, 'r'}, {"window", 1, NULL, 'w'}, {"timeout-ms", 1, NULL, 't'},
-		{"kind", 1, NULL, 'k'}, {"expect-none", 0, NULL, 'n'}, {"allow-unmarked", 0, NULL, 'u'},
-		{"check", 0, NULL, 'C'}, {"json", 1, NULL, 'j'}, {"pcap", 1, NULL, 'W'},
-		{"iface", 1, NULL, 'i'}, {"recv-iface", 1, NULL, 'R'}, {"dst-mac", 1, NULL, 'M'},
-		{"src", 1, NULL, 'a'}, {"ttl", 1, NULL, 'T'}, {"first-seq", 1, NULL, 'F'},
-		{"help", 0, NULL, 'h'}, {0}};
-	int c;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': o.dst = optarg; break;
-		case 'p': o.port = (uint16_t)lab_parse_u64("port", optarg, 1, 65535); break;
-		case 'P': o.sport = (uint16_t)lab_parse_u64("sport", optarg, 1, 65535); break;
-		case 'c': o.count = lab_parse_u64("count", optarg, 1, 100000000); break;
-		case 's': o.size = lab_parse_u64("size", optarg, 62, 9000); break;
-		case 'S': o.stamp = true; break;
-		case 'r': o.rate_pps = lab_parse_u64("rate", optarg, 0, 100000000); break;
-		case 'w': o.window = lab_parse_u64("window", optarg, 1, 65536); break;
-		case 't': o.timeout_ms = lab_parse_u64("timeout-ms", optarg, 1, 600000); break;
-		case 'k':
-			if (!strcmp(optarg, "lab")) o.kind = K_LAB;
-			else if (!strcmp(optarg, "bad-magic")) o.kind = K_BAD_MAGIC;
-			else if (!strcmp(optarg, "reflected")) o.kind = K_REFLECTED;
-			else if (!strcmp(optarg, "forwarded")) o.kind = K_FORWARDED;
-			else lab_die(LAB_EXIT_USAGE, "--kind: '%s' is not lab, bad-magic, reflected or forwarded",
-				     optarg);
-			break;
-		case 'n': o.expect_none = true; break;
-		case 'u': o.allow_unmarked = true; break;
-		case 'C': o.check = true; break;
-		case 'j': o.json = optarg; break;
-		case 'W': o.pcap = optarg; break;
-		case 'i': o.iface = optarg; break;
-		case 'R': o.recv_iface = optarg; break;
-		case 'M': o.dst_mac = optarg; break;
-		case 'a': o.src = optarg; break;
-		case 'T': o.ttl = lab_parse_u64("ttl", optarg, 0, 255); break;
-		case 'F': o.first_seq = lab_parse_u64("first-seq", optarg, 0, 0xffffffffu); break;
-		case 'h': usage(); exit(0);
-		default: lab_die(LAB_EXIT_USAGE, "%s: unknown flag or missing value; see --help", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		lab_die(LAB_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
+	struct lab_opt_group g[] = {
+		{"Flags:", flags, &o, 0},
+		{"Raw mode (the forward topology: a frame to --dst through a forwarder):", raw_flags, &o, 0},
+	};
+	lab_opts_parse(argc, argv, g, 2, usage, g);
 	if (!o.pcap && !o.dst)
 		lab_die(LAB_EXIT_USAGE, "--dst is required (or --pcap)");
 	if ((o.recv_iface || o.dst_mac || o.src) && !o.iface)

@@ -5,7 +5,6 @@
  * class, as one JSON line. Bounded: at most rounds x (corpus + random) frames. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -19,25 +18,8 @@
 #include "canned.h"
 #include "lab_constants.h"
 #include "log.h"
+#include "opt_table.h"
 #include "util.h"
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-"usage: lab-blast --dst-mac MAC [options]\n"
-"Hostile frames on an AF_PACKET socket: the malformed and not-lab frames of the canned corpus\n"
-"and frames of random bytes (their ethertype never IPv4, IPv6 or VLAN), all to --dst-mac.\n"
-"Prints {\"sent\":N,\"malformed\":M,\"not_lab\":K,\n"
-"\"random\":R,\"kinds\":J (broken kinds in the corpus)} when done.\n"
-"  --iface IF      interface to send on (default " LAB_GEN_IF ")\n"
-"  --dst-mac MAC   destination MAC written into every frame (the DUT's)\n"
-"  --rounds N      times the corpus is sent (default 20)\n"
-"  --random N      random frames per round, 14 to 1514 bytes (default 10)\n"
-"  --gap-us US     pause between rounds (default 50000)\n"
-"  --seed N        random seed (default 1)\n"
-"  -h, --help      this text\n"
-"Exit: 0 sent, 1 a send failed, 2 usage.\n");
-}
 
 static int parse_mac(const char *s, uint8_t m[6])
 {
@@ -56,37 +38,56 @@ static void not_ip(uint8_t *f)
 		f[12] ^= 0x40;
 }
 
+/* What the flags fill. */
+struct blast_cli {
+	const char *iface, *dst_mac;
+	uint64_t rounds, nrand, gap_us, seed;
+};
+
+#define B(field) LAB_FIELD(struct blast_cli, field)
+
+static const struct lab_opt opts[] = {
+	{.name = "iface", .kind = LAB_OPT_STR, B(iface), .arg = "IF", .help = "interface to send on"},
+	{.name = "dst-mac", .kind = LAB_OPT_STR, B(dst_mac), .arg = "MAC",
+	 .help = "destination MAC written into every frame (the DUT's)"},
+	{.name = "rounds", .kind = LAB_OPT_UINT, B(rounds), .arg = "N", .min = 1, .max = 100000,
+	 .help = "times the corpus is sent"},
+	{.name = "random", .kind = LAB_OPT_UINT, B(nrand), .arg = "N", .max = 100000,
+	 .help = "random frames per round, 14 to 1514 bytes"},
+	{.name = "gap-us", .kind = LAB_OPT_UINT, B(gap_us), .arg = "US", .max = 10000000,
+	 .help = "pause between rounds"},
+	{.name = "seed", .kind = LAB_OPT_UINT, B(seed), .arg = "N", .max = UINT32_MAX,
+	 .help = "random seed"},
+	{.name = "help", .short_name = 'h', .kind = LAB_OPT_HELP, .help = "this text"},
+	{0},
+};
+
+static void usage(FILE *f, void *arg)
+{
+	fputs("usage: lab-blast --dst-mac MAC [options]\n"
+	      "Hostile frames on an AF_PACKET socket: the malformed and not-lab frames of the canned corpus\n"
+	      "and frames of random bytes (their ethertype never IPv4, IPv6 or VLAN), all to --dst-mac.\n"
+	      "Prints {\"sent\":N,\"malformed\":M,\"not_lab\":K,\n"
+	      "\"random\":R,\"kinds\":J (broken kinds in the corpus)} when done.\n", f);
+	lab_opts_print(f, arg);
+	fputs("Exit: 0 sent, 1 a send failed, 2 usage.\n", f);
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"iface", 1, 0, 'i'}, {"dst-mac", 1, 0, 'd'}, {"rounds", 1, 0, 'r'},
-		{"random", 1, 0, 'n'}, {"gap-us", 1, 0, 'g'}, {"seed", 1, 0, 's'},
-		{"help", 0, 0, 'h'}, {0, 0, 0, 0},
-	};
-	const char *iface = LAB_GEN_IF;
+	struct blast_cli cli = {.iface = LAB_GEN_IF, .rounds = 20, .nrand = 10, .gap_us = 50000,
+				.seed = 1};
+	struct lab_opt_group g = {"Options:", opts, &cli, 0};
 	uint8_t dmac[6];
-	bool have_dmac = false;
-	uint64_t rounds = 20, nrand = 10, gap_us = 50000, seed = 1;
-	int o;
+
 	lab_log_init("lab-blast");
-	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (o) {
-		case 'i': iface = optarg; break;
-		case 'd':
-			if (parse_mac(optarg, dmac))
-				lab_die(LAB_EXIT_USAGE, "--dst-mac: '%s' is not a MAC address", optarg);
-			have_dmac = true;
-			break;
-		case 'r': rounds = lab_parse_u64("rounds", optarg, 1, 100000); break;
-		case 'n': nrand = lab_parse_u64("random", optarg, 0, 100000); break;
-		case 'g': gap_us = lab_parse_u64("gap-us", optarg, 0, 10000000); break;
-		case 's': seed = lab_parse_u64("seed", optarg, 0, UINT32_MAX); break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return LAB_EXIT_USAGE;
-		}
-	}
-	if (!have_dmac)
+	lab_opts_parse(argc, argv, &g, 1, usage, &g);
+	if (!cli.dst_mac)
 		lab_die(LAB_EXIT_USAGE, "--dst-mac is required (the DUT's MAC)");
+	if (parse_mac(cli.dst_mac, dmac))
+		lab_die(LAB_EXIT_USAGE, "--dst-mac: '%s' is not a MAC address", cli.dst_mac);
+	const char *iface = cli.iface;
+	uint64_t rounds = cli.rounds, nrand = cli.nrand, gap_us = cli.gap_us, seed = cli.seed;
 	static struct canned corpus[64];
 	size_t nc = canned_frames(corpus, 64);
 	int fd = socket(AF_PACKET, SOCK_RAW, 0); /* protocol 0: send only, receive nothing */

@@ -6,7 +6,6 @@
  * none comes back. Exit 0 when every check held, 1 when one failed, 2 on bad flags. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
@@ -20,11 +19,12 @@
 #include "lab_constants.h"
 #include "lab_wire.h"
 #include "log.h"
+#include "opt_table.h"
 #include "util.h"
 
 enum kind { K_GOOD, K_TRUNC, K_MAGIC, K_VERSION, K_FLAGS, K_STAMP_TRUNC, K_REFLECTED, K_COUNT };
-static const char *const kind_names[K_COUNT] = {"good", "trunc", "magic", "version", "flags",
-						"stamp-trunc", "reflected"};
+static const char *const kind_names[K_COUNT + 1] = {"good", "trunc", "magic", "version", "flags",
+						    "stamp-trunc", "reflected", NULL};
 
 struct opts {
 	const char *dst;
@@ -35,72 +35,54 @@ struct opts {
 	enum kind kind;
 };
 
-static void usage(FILE *f)
+#define O(field) LAB_FIELD(struct opts, field)
+
+static const struct lab_opt flags[] = {
+	{.name = "dst", .kind = LAB_OPT_STR, O(dst), .arg = "ADDR",
+	 .help = "reflector address (must be in " LAB_NET4 " or " LAB_NET6 ")"},
+	{.name = "port", .kind = LAB_OPT_UINT, O(port), .arg = "N", .min = 1, .max = 65535,
+	 .help = "reflector port"},
+	{.name = "sport", .kind = LAB_OPT_UINT, O(sport), .arg = "N", .max = 65535,
+	 .help = "our source port (0 = any)"},
+	{.name = "count", .kind = LAB_OPT_UINT, O(count), .arg = "N", .min = 1, .max = 100000000,
+	 .help = "packets"},
+	{.name = "size", .kind = LAB_OPT_UINT, O(frame), .arg = "BYTES", .min = 43, .max = 9000,
+	 .help = "frame size: UDP payload = size - 42 (IPv4) or - 62 (IPv6)"},
+	{.name = "stamp", .kind = LAB_OPT_SET, O(stamp), .value = 1,
+	 .help = "ask for DUT stamps (LAB_F_STAMP) and check them"},
+	{.name = "window", .kind = LAB_OPT_UINT, O(window), .arg = "N", .min = 1, .max = 65536,
+	 .help = "most packets unanswered at once"},
+	{.name = "timeout-ms", .kind = LAB_OPT_UINT, O(timeout_ms), .arg = "MS", .min = 1, .max = 60000,
+	 .help = "how long to wait for a reflection before failing, and with --kind other than good "
+		 "how long to watch for stray replies"},
+	{.name = "kind", .kind = LAB_OPT_ENUM, O(kind), .arg = "K", .names = kind_names,
+	 .help = "good, or what to break: trunc (lab header cut short), magic, version, flags "
+		 "(unknown flag bit), stamp-trunc (LAB_F_STAMP without room), reflected (already "
+		 "marked reflected); none of those may come back"},
+	{.name = "flood", .kind = LAB_OPT_SET, O(flood), .value = 1,
+	 .help = "send all --count at once, then count what comes back for --timeout-ms; no order "
+		 "or loss check (the reflector's drop counters are under test)"},
+	{.name = "quiet", .short_name = 'q', .kind = LAB_OPT_SET, O(quiet), .value = 1,
+	 .help = "only failures"},
+	{.name = "help", .short_name = 'h', .kind = LAB_OPT_HELP, .help = "this text"},
+	{0},
+};
+
+static void usage(FILE *f, void *arg)
 {
-	fprintf(f,
-"usage: kern_client [options]\n"
-"Sends numbered lab payloads over a UDP socket and checks the reflections (see the source).\n"
-"  --dst ADDR        reflector address (default " LAB_DUT_V4 "; must be in " LAB_NET4 " or " LAB_NET6 ")\n"
-"  --port N          reflector port (default " LAB_PORT_DUT_STR ")\n"
-"  --sport N         our source port (default " LAB_PORT_GEN_STR "; 0 = any)\n"
-"  --count N         packets (default 4096)\n"
-"  --size BYTES      frame size: UDP payload = size - 42 (IPv4) or - 62 (IPv6) (default 64)\n"
-"  --stamp           ask for DUT stamps (LAB_F_STAMP) and check them\n"
-"  --window N        most packets unanswered at once (default 32)\n"
-"  --timeout-ms MS   how long to wait for a reflection before failing, and with --kind\n"
-"                    other than good how long to watch for stray replies (default 2000)\n"
-"  --kind K          good, or what to break: trunc (lab header cut short), magic, version,\n"
-"                    flags (unknown flag bit), stamp-trunc (LAB_F_STAMP without room), reflected\n"
-"                    (already marked reflected); none of those may come back (default good)\n"
-"  --flood           send all --count at once, then count what comes back for --timeout-ms;\n"
-"                    no order or loss check (the reflector's drop counters are under test)\n"
-"  -q, --quiet       only failures\n"
-"  -h, --help        this text\n"
-"Prints one line: sent, received, stamped, RTT p50/p99 and time in the DUT p50/p99 (ns).\n"
-"Exit 0 all checks held, 1 a check failed or a runtime error, 2 bad flags.\n");
+	fputs("usage: kern_client [options]\n"
+	      "Sends numbered lab payloads over a UDP socket and checks the reflections (see the source).\n", f);
+	lab_opts_print(f, arg);
+	fputs("Prints one line: sent, received, stamped, RTT p50/p99 and time in the DUT p50/p99 (ns).\n"
+	      "Exit 0 all checks held, 1 a check failed or a runtime error, 2 bad flags.\n", f);
 }
 
 static void parse(struct opts *o, int argc, char **argv)
 {
-	enum { O_DST = 256, O_PORT, O_SPORT, O_COUNT, O_SIZE, O_STAMP, O_WINDOW, O_TIMEOUT, O_KIND, O_FLOOD };
-	static const struct option lo[] = {
-		{"dst", required_argument, 0, O_DST}, {"port", required_argument, 0, O_PORT},
-		{"sport", required_argument, 0, O_SPORT}, {"count", required_argument, 0, O_COUNT},
-		{"size", required_argument, 0, O_SIZE}, {"stamp", no_argument, 0, O_STAMP},
-		{"window", required_argument, 0, O_WINDOW}, {"timeout-ms", required_argument, 0, O_TIMEOUT},
-		{"kind", required_argument, 0, O_KIND}, {"quiet", no_argument, 0, 'q'},
-		{"flood", no_argument, 0, O_FLOOD},
-		{"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
-	};
-	int c;
+	struct lab_opt_group g = {"Options:", flags, o, 0};
 	*o = (struct opts){.dst = LAB_DUT_V4, .port = LAB_PORT_DUT, .sport = LAB_PORT_GEN,
 			   .count = 4096, .window = 32, .timeout_ms = 2000, .frame = 64};
-	while ((c = getopt_long(argc, argv, "qh", lo, NULL)) != -1) {
-		switch (c) {
-		case O_DST: o->dst = optarg; break;
-		case O_PORT: o->port = (uint16_t)lab_parse_u64("port", optarg, 1, 65535); break;
-		case O_SPORT: o->sport = (uint16_t)lab_parse_u64("sport", optarg, 0, 65535); break;
-		case O_COUNT: o->count = lab_parse_u64("count", optarg, 1, 100000000); break;
-		case O_SIZE: o->frame = (size_t)lab_parse_u64("size", optarg, 43, 9000); break;
-		case O_STAMP: o->stamp = true; break;
-		case O_WINDOW: o->window = lab_parse_u64("window", optarg, 1, 65536); break;
-		case O_TIMEOUT: o->timeout_ms = lab_parse_u64("timeout-ms", optarg, 1, 60000); break;
-		case O_KIND:
-			for (o->kind = 0; o->kind < K_COUNT; o->kind++)
-				if (!strcmp(optarg, kind_names[o->kind]))
-					break;
-			if (o->kind == K_COUNT)
-				lab_die(2, "--kind: '%s' is not good, trunc, magic, version, flags, "
-					   "stamp-trunc or reflected", optarg);
-			break;
-		case O_FLOOD: o->flood = true; break;
-		case 'q': o->quiet = true; break;
-		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); exit(2);
-		}
-	}
-	if (optind < argc)
-		lab_die(2, "unexpected argument '%s'", argv[optind]);
+	lab_opts_parse(argc, argv, &g, 1, usage, &g);
 }
 
 static uint8_t fill_byte(uint32_t seq, size_t i)

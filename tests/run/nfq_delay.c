@@ -7,7 +7,6 @@
  * of the product; stops by itself after --duration seconds, or on SIGINT/SIGTERM. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_queue.h>
@@ -22,6 +21,9 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "log.h"
+#include "opt_table.h"
 
 #define RING 65536
 #define NSAMPLE 1000000
@@ -153,28 +155,49 @@ static void serve(int fd, uint16_t queue, uint64_t delay_ns, uint64_t end)
 		accept_one(fd, queue); /* nothing held is lost on the way out */
 }
 
+/* What the flags fill; -1: not given (all three are required). */
+struct nfq_cli {
+	int queue, delay_us, duration;
+	const char *ready;
+};
+
+#define Q(field) LAB_FIELD(struct nfq_cli, field)
+
+static const struct lab_opt opts[] = {
+	{.name = "queue", .kind = LAB_OPT_INT, Q(queue), .arg = "N", .max = 65535, .range = true,
+	 .help = "the netfilter queue (required)"},
+	{.name = "delay-us", .kind = LAB_OPT_INT, Q(delay_us), .arg = "D", .max = 1000000, .range = true,
+	 .help = "hold each packet D microseconds (required)"},
+	{.name = "duration", .kind = LAB_OPT_INT, Q(duration), .arg = "S", .min = 1, .max = 3600,
+	 .range = true, .help = "stop after S seconds (required)"},
+	{.name = "ready-file", .kind = LAB_OPT_STR, Q(ready), .arg = "F",
+	 .help = "write our pid there once the queue is bound"},
+	{.name = "help", .short_name = 'h', .kind = LAB_OPT_HELP, .help = "this text"},
+	{0},
+};
+
+static void help(FILE *f, void *arg)
+{
+	fputs("usage: nfq-delay --queue 0-65535 --delay-us 0-1000000 --duration 1-3600 "
+	      "[--ready-file F]\n", f);
+	lab_opts_wrap(f, "Holds every packet that reaches netfilter queue N for D microseconds, then "
+		      "accepts it (none is dropped): a fixed delay for kernels without sch_netem. A "
+		      "test tool.", 0, 0);
+	lab_opts_print(f, arg);
+}
+
 int main(int argc, char **argv)
 {
-	long queue = -1, delay_us = -1, duration = -1;
-	const char *ready = NULL;
-	static const struct option o[] = {{"queue", 1, 0, 'q'}, {"delay-us", 1, 0, 'd'},
-					  {"duration", 1, 0, 't'}, {"ready-file", 1, 0, 'r'}, {0}};
-	for (int c; (c = getopt_long(argc, argv, "", o, NULL)) != -1;) {
-		switch (c) {
-		case 'q': queue = strtol(optarg, NULL, 10); break;
-		case 'd': delay_us = strtol(optarg, NULL, 10); break;
-		case 't': duration = strtol(optarg, NULL, 10); break;
-		case 'r': ready = optarg; break;
-		default: goto usage;
-		}
-	}
-	if (queue < 0 || queue > 65535 || delay_us < 0 || delay_us > 1000000 || duration < 1 ||
-	    duration > 3600 || optind != argc) {
-usage:
-		fprintf(stderr, "usage: nfq-delay --queue 0-65535 --delay-us 0-1000000 --duration 1-3600 "
-				"[--ready-file F]\n");
-		return 2;
-	}
+	struct nfq_cli cli = {.queue = -1, .delay_us = -1, .duration = -1};
+	struct lab_opt_group g = {"Flags:", opts, &cli, 0};
+
+	lab_log_init("nfq-delay");
+	lab_opts_parse(argc, argv, &g, 1, help, &g);
+	if (cli.queue < 0 || cli.delay_us < 0 || cli.duration < 0)
+		lab_die(LAB_EXIT_USAGE, "usage: nfq-delay --queue 0-65535 --delay-us 0-1000000 "
+			"--duration 1-3600 [--ready-file F]");
+	long queue = cli.queue, delay_us = cli.delay_us, duration = cli.duration;
+	const char *ready = cli.ready;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	prctl(PR_SET_TIMERSLACK, 1UL); /* wake on time: the default slack is 50 us */

@@ -7,6 +7,10 @@ source tree (build directories and hidden ones left out). The project's layout i
 function's opening brace alone on its line under a signature ending with ')', its closing brace
 alone at the start of a line; a function's length counts from the first line of its signature
 to that closing brace, both included.
+
+A BPF program (a function in a *.bpf.c file under a SEC(...) line) is exempt: the verifier
+bounds it, and splitting it costs the per-packet path a call or an inlining it already has;
+the helpers of a .bpf.c file are held to the limit like any other function.
 """
 import os
 import re
@@ -52,12 +56,13 @@ def functions(path):
         end = i + 1
         while end < len(lines) and lines[end] != "}":
             end += 1
-        yield start + 1, end - start + 1, lines[start].strip()
+        program = path.endswith(".bpf.c") and start > 0 and lines[start - 1].startswith("SEC(")
+        yield start + 1, end - start + 1, lines[start].strip(), program
 
 
 def main():
     if len(sys.argv) != 2 or not sys.argv[1].isdigit():
-        print("usage: fnlen.py LIMIT (lines; e.g. 150)", file=sys.stderr)
+        print("usage: fnlen.py LIMIT (lines; e.g. 100)", file=sys.stderr)
         return 2
     limit = int(sys.argv[1])
     files = c_files()
@@ -65,18 +70,21 @@ def main():
         print(f"fnlen: no C files found under {ROOT}", file=sys.stderr)
         return 2
     over = []
-    nfuncs = 0
+    nfuncs = exempt = 0
     for f in files:
-        for line, n, sig in functions(f):
+        for line, n, sig, program in functions(f):
             nfuncs += 1
-            if n > limit:
+            if program and n > limit:
+                exempt += 1
+            elif n > limit:
                 over.append((n, f, line, sig))
     for n, f, line, sig in sorted(over, reverse=True):
         print(f"{f}:{line}: {n} lines (limit {limit}): {sig[:80]}")
     if over:
         print(f"fnlen: {len(over)} function(s) over {limit} lines")
         return 1
-    print(f"fnlen: {nfuncs} functions in {len(files)} files, none over {limit} lines")
+    print(f"fnlen: {nfuncs} functions in {len(files)} files, none over {limit} lines "
+          f"({exempt} BPF program(s) over it, exempt)")
     return 0
 
 

@@ -5,7 +5,6 @@
  * (loadgen/lab-gen): its RTTs include the generator's kernel UDP stack on both ends. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include "frame.h"
 #include "lab_constants.h"
 #include "log.h"
+#include "opt_table.h"
 #include "util.h"
 #include "xsk_port.h"
 
@@ -32,46 +32,6 @@ struct opts {
 	uint64_t expired, marked; /* extra payloads with TTL 1, and already forwarded/reflected ones */
 	const char *xsk_iface;
 };
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-"usage: lab-xsend [options]\n"
-"Send --count numbered lab packets from a UDP socket to a reflector and check the reflections:\n"
-"in order, none lost or duplicated, LAB_F_REFLECTED (and LAB_F_STAMPED with --stamp) set.\n"
-"Prints one line of key=value results (RTTs from the actual send time, in ns).\n"
-"\n"
-"  -6                 IPv6 (default IPv4)\n"
-"  --src ADDR         local address (default " LAB_GEN_V4 " / " LAB_GEN_V6 ")\n"
-"  --dst ADDR         reflector address (default " LAB_DUT_V4 " / " LAB_DUT_V6 ")\n"
-"  --sport N          local UDP port (default " LAB_PORT_GEN_STR ")\n"
-"  --dport N          reflector UDP port (default " LAB_PORT_DUT_STR ")\n"
-"  --count N          packets to send, 1-10000000 (default 4096)\n"
-"  --rate PPS         open-loop send rate; 0 = as fast as the window allows (default 0)\n"
-"  --window N         most packets in flight (default 32; 0 = no limit)\n"
-"  --size BYTES       frame size on the wire, as lab_frame_build counts it (default 128)\n"
-"  --stamp            ask the reflector to stamp (LAB_F_STAMP) and report the one-way split\n"
-"  --bad N            also send N payloads with a broken lab magic (the reflector must count\n"
-"                     them malformed and not answer)\n"
-"  --forward          the forward topology: send to " LAB_GEN1_IF "'s address (default --dst " LAB_GEN1_V4 " /\n"
-"                     " LAB_GEN1_V6 ") through the DUT, receive on a socket bound to --dst:--dport\n"
-"                     (" LAB_GEN1_IF ", in this namespace) and expect LAB_F_FORWARDED instead of REFLECTED\n"
-"  --ttl N            IPv4 TTL / IPv6 hop limit of the numbered packets (default: the kernel's)\n"
-"  --expired N        also send N payloads with TTL / hop limit 1 (never to be forwarded)\n"
-"  --marked N         also send N payloads already marked (forwarded with --forward, else\n"
-"                     reflected): never to be sent on by the DUT\n"
-"                     (--bad, --expired and --marked payloads go first and carry numbers past\n"
-"                     --count: any of them coming back counts as unknown)\n"
-"  --timeout-ms MS    give up waiting for replies after MS of silence (default 1000)\n"
-"  --xsk IF           receive the reflections through an AF_XDP socket on IF (queue 0) with the\n"
-"                     lab XDP program steering reflected frames to --sport; needed to receive\n"
-"                     XDP_TX reflections on a veth (they do not reach the kernel of a peer that\n"
-"                     has no XDP program), and keeps the kernel out of the return path\n"
-"  -q                 only the result line\n"
-"  -h, --help         this text\n"
-"Addresses must be in " LAB_NET4 " or " LAB_NET6 ". Exit 0 when every packet came back in\n"
-"order and well reflected, 1 otherwise, 2 on usage errors.\n");
-}
 
 static int set_ttl(int fd, int family, int ttl)
 {
@@ -103,57 +63,76 @@ static uint64_t pct(uint64_t *v, size_t n, double p)
 	return v[i < n ? i : n - 1];
 }
 
+#define O(field) LAB_FIELD(struct opts, field)
+
+static const struct lab_opt flags[] = {
+	{.name = "ipv6", .short_name = '6', .kind = LAB_OPT_SET, O(family), .value = AF_INET6,
+	 .help = "IPv6 (default IPv4)"},
+	{.name = "src", .kind = LAB_OPT_STR, O(src), .arg = "ADDR",
+	 .unset = LAB_GEN_V4 " / " LAB_GEN_V6, .help = "local address"},
+	{.name = "dst", .kind = LAB_OPT_STR, O(dst), .arg = "ADDR",
+	 .unset = LAB_DUT_V4 " / " LAB_DUT_V6, .help = "reflector address"},
+	{.name = "sport", .kind = LAB_OPT_UINT, O(sport), .arg = "N", .min = 1, .max = 65535,
+	 .help = "local UDP port"},
+	{.name = "dport", .kind = LAB_OPT_UINT, O(dport), .arg = "N", .min = 1, .max = 65535,
+	 .help = "reflector UDP port"},
+	{.name = "count", .kind = LAB_OPT_UINT, O(count), .arg = "N", .min = 1, .max = 10000000,
+	 .range = true, .help = "packets to send"},
+	{.name = "rate", .kind = LAB_OPT_UINT, O(rate_pps), .arg = "PPS", .max = 10000000,
+	 .help = "open-loop send rate; 0 = as fast as the window allows"},
+	{.name = "window", .kind = LAB_OPT_UINT, O(window), .arg = "N", .max = 1000000,
+	 .help = "most packets in flight (0 = no limit)"},
+	{.name = "size", .kind = LAB_OPT_UINT, O(frame_len), .arg = "BYTES", .min = 62, .max = 1500,
+	 .help = "frame size on the wire, as lab_frame_build counts it"},
+	{.name = "stamp", .kind = LAB_OPT_SET, O(stamp), .value = 1,
+	 .help = "ask the reflector to stamp (LAB_F_STAMP) and report the one-way split"},
+	{.name = "bad", .kind = LAB_OPT_UINT, O(bad), .arg = "N", .max = 1000000,
+	 .help = "also send N payloads with a broken lab magic (the reflector must count them "
+		 "malformed and not answer)"},
+	{.name = "forward", .kind = LAB_OPT_SET, O(forward), .value = 1,
+	 .help = "the forward topology: send to " LAB_GEN1_IF "'s address (default --dst "
+		 LAB_GEN1_V4 " / " LAB_GEN1_V6 ") through the DUT, receive on a socket bound to "
+		 "--dst:--dport (" LAB_GEN1_IF ", in this namespace) and expect LAB_F_FORWARDED "
+		 "instead of REFLECTED"},
+	{.name = "ttl", .kind = LAB_OPT_INT, O(ttl), .arg = "N", .min = 1, .max = 255,
+	 .unset = "the kernel's", .help = "IPv4 TTL / IPv6 hop limit of the numbered packets"},
+	{.name = "expired", .kind = LAB_OPT_UINT, O(expired), .arg = "N", .max = 1000000,
+	 .help = "also send N payloads with TTL / hop limit 1 (never to be forwarded)"},
+	{.name = "marked", .kind = LAB_OPT_UINT, O(marked), .arg = "N", .max = 1000000,
+	 .help = "also send N payloads already marked (forwarded with --forward, else reflected): "
+		 "never to be sent on by the DUT\n(--bad, --expired and --marked payloads go first "
+		 "and carry numbers past --count: any of them coming back counts as unknown)"},
+	{.name = "timeout-ms", .kind = LAB_OPT_UINT, O(timeout_ms), .arg = "MS", .min = 1, .max = 600000,
+	 .help = "give up waiting for replies after MS of silence"},
+	{.name = "xsk", .kind = LAB_OPT_STR, O(xsk_iface), .arg = "IF",
+	 .help = "receive the reflections through an AF_XDP socket on IF (queue 0) with the lab XDP "
+		 "program steering reflected frames to --sport; needed to receive XDP_TX "
+		 "reflections on a veth (they do not reach the kernel of a peer that has no XDP "
+		 "program), and keeps the kernel out of the return path"},
+	{.name = "quiet", .short_name = 'q', .kind = LAB_OPT_SET, O(quiet), .value = 1,
+	 .help = "only the result line"},
+	{.name = "help", .short_name = 'h', .kind = LAB_OPT_HELP, .help = "this text"},
+	{0},
+};
+
+static void usage(FILE *f, void *arg)
+{
+	fputs("usage: lab-xsend [options]\n"
+	      "Send --count numbered lab packets from a UDP socket to a reflector and check the reflections:\n"
+	      "in order, none lost or duplicated, LAB_F_REFLECTED (and LAB_F_STAMPED with --stamp) set.\n"
+	      "Prints one line of key=value results (RTTs from the actual send time, in ns).\n"
+	      "\n", f);
+	lab_opts_print(f, arg);
+	fputs("Addresses must be in " LAB_NET4 " or " LAB_NET6 ". Exit 0 when every packet came back in\n"
+	      "order and well reflected, 1 otherwise, 2 on usage errors.\n", f);
+}
+
 static void parse(struct opts *o, int argc, char **argv)
 {
-	enum { O_SRC = 256, O_DST, O_SPORT, O_DPORT, O_COUNT, O_RATE, O_WINDOW, O_SIZE, O_STAMP,
-	       O_BAD, O_TIMEOUT, O_XSK, O_FORWARD, O_TTL, O_EXPIRED, O_MARKED };
-	static const struct option lo[] = {
-		{"src", required_argument, 0, O_SRC}, {"dst", required_argument, 0, O_DST},
-		{"sport", required_argument, 0, O_SPORT}, {"dport", required_argument, 0, O_DPORT},
-		{"count", required_argument, 0, O_COUNT}, {"rate", required_argument, 0, O_RATE},
-		{"window", required_argument, 0, O_WINDOW}, {"size", required_argument, 0, O_SIZE},
-		{"stamp", no_argument, 0, O_STAMP}, {"bad", required_argument, 0, O_BAD},
-		{"timeout-ms", required_argument, 0, O_TIMEOUT}, {"xsk", required_argument, 0, O_XSK},
-		{"forward", no_argument, 0, O_FORWARD}, {"ttl", required_argument, 0, O_TTL},
-		{"expired", required_argument, 0, O_EXPIRED}, {"marked", required_argument, 0, O_MARKED},
-		{"help", no_argument, 0, 'h'},
-		{0, 0, 0, 0}};
-	int c;
-	memset(o, 0, sizeof(*o));
-	o->family = AF_INET;
-	o->sport = LAB_PORT_GEN;
-	o->dport = LAB_PORT_DUT;
-	o->count = 4096;
-	o->window = 32;
-	o->frame_len = 128;
-	o->timeout_ms = 1000;
-	o->ttl = -1;
-	while ((c = getopt_long(argc, argv, "6qh", lo, NULL)) != -1) {
-		switch (c) {
-		case '6': o->family = AF_INET6; break;
-		case 'q': o->quiet = true; break;
-		case O_SRC: o->src = optarg; break;
-		case O_DST: o->dst = optarg; break;
-		case O_SPORT: o->sport = (uint16_t)lab_parse_u64("sport", optarg, 1, 65535); break;
-		case O_DPORT: o->dport = (uint16_t)lab_parse_u64("dport", optarg, 1, 65535); break;
-		case O_COUNT: o->count = lab_parse_u64("count", optarg, 1, 10000000); break;
-		case O_RATE: o->rate_pps = lab_parse_u64("rate", optarg, 0, 10000000); break;
-		case O_WINDOW: o->window = lab_parse_u64("window", optarg, 0, 1000000); break;
-		case O_SIZE: o->frame_len = lab_parse_u64("size", optarg, 62, 1500); break;
-		case O_STAMP: o->stamp = true; break;
-		case O_BAD: o->bad = lab_parse_u64("bad", optarg, 0, 1000000); break;
-		case O_TIMEOUT: o->timeout_ms = (unsigned)lab_parse_u64("timeout-ms", optarg, 1, 600000); break;
-		case O_XSK: o->xsk_iface = optarg; break;
-		case O_FORWARD: o->forward = true; break;
-		case O_TTL: o->ttl = (int)lab_parse_u64("ttl", optarg, 1, 255); break;
-		case O_EXPIRED: o->expired = lab_parse_u64("expired", optarg, 0, 1000000); break;
-		case O_MARKED: o->marked = lab_parse_u64("marked", optarg, 0, 1000000); break;
-		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); exit(2);
-		}
-	}
-	if (optind < argc)
-		lab_die(2, "unexpected argument '%s' (see --help)", argv[optind]);
+	struct lab_opt_group g = {"Options:", flags, o, 0};
+	*o = (struct opts){.family = AF_INET, .sport = LAB_PORT_GEN, .dport = LAB_PORT_DUT,
+			   .count = 4096, .window = 32, .frame_len = 128, .timeout_ms = 1000, .ttl = -1};
+	lab_opts_parse(argc, argv, &g, 1, usage, &g);
 	if (!o->src)
 		o->src = o->family == AF_INET ? LAB_GEN_V4 : LAB_GEN_V6;
 	if (!o->dst)
