@@ -81,7 +81,7 @@ cmd_calibrate() {
   fi
   mkdir -p "$out/run"
   out=$(cd "$out" && pwd)
-  # one core: lab-gen and the DUT share it, and xsk's user-space hop waits for lab-gen's turn
+  # one core: the generator and the DUT share it, and xsk's user-space hop waits for lab-gen's turn
   [ "$(nproc)" -ge 2 ] || echo "lab: calibrate: only one core is ours (another cpuset holds the rest): the generator and the DUT share it, xdp_vs_user is that core's sharing" >&2
   say "calibrate: xdptx and xsk, ${CAL_DURATION} s each at ${CAL_RATE} pps (log: $out/run.log)"
   # a subshell: the run's traps (down when it brought the lab up) stay the run's

@@ -47,16 +47,7 @@ iso_sysctl_set() {
 }
 
 cpus_without() { # cpu -> "LIST MASK": the online cpus but that one, e.g. "0,2,3 d"
-  python3 - "$1" <<'PY'
-import sys
-cpu = int(sys.argv[1])
-online = set()
-for part in open("/sys/devices/system/cpu/online").read().strip().split(","):
-    a, _, b = part.partition("-")
-    online.update(range(int(a), int(b or a) + 1))
-rest = sorted(online - {cpu})
-print(",".join(map(str, rest)), format(sum(1 << c for c in rest), "x"))
-PY
+  labctl cpus-without "$1"
 }
 
 iso_cpuset_kind() {

@@ -2,6 +2,9 @@
 # setup/lab, bench/lib.sh and the test libraries; needs LAB_ROOT (the source tree). A command
 # line comes back as NUL-terminated words into an array, never as shell text to evaluate.
 
+# the generator's name as messages and the notes written to files give it (labctl.gen.NAME)
+LABCTL_GEN_NAME=lab-gen
+
 # labctl VERB ARGS...: run a verb (python3 setup/labctl --help lists them)
 labctl() { python3 -B "$LAB_ROOT/setup/labctl" "$@"; }
 

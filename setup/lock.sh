@@ -10,7 +10,7 @@
 # Liveness: a prefix is
 #   running   its lock is held by a live owner;
 #   orphaned  its lock is held, but the owner is gone (a run killed with SIGKILL: its reflector,
-#             lab-gen ... carry the lock's descriptor); `down` stops them;
+#             the generator, ... carry the lock's descriptor); `down` stops them;
 #   up        no live owner, but a namespace or a process of it exists (an idle `up`, or a run
 #             another lab's code started);
 #   stale     its owner is dead or from another boot, and either nothing of it is left (no

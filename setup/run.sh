@@ -3,7 +3,7 @@
 # die, cmd_deps, cmd_build, cmd_up, cmd_down, ns_exists).
 #
 # For each path: start the softnet sampler and the reflector (in the DUT namespace), wait for its
-# ready file, run lab-gen (in the generator namespace), stop the reflector, keep its counters.
+# ready file, run the generator (lab-gen, in its namespace), stop the reflector, keep its counters.
 # Whatever happens — a failing step, Ctrl-C — everything started is stopped and, when the lab
 # was not up before, it is brought down again.
 
@@ -47,7 +47,7 @@ options:
                       DIR/latest points to it
   --dut-cpu N         core of the reflector (default: the last core)
   --gen-cpu N         core of the generator (default: core 0)
-  --gen-backend B     lab-gen backend: xsk | udp (default: lab-gen's own, xsk; the kernel path's udp with
+  --gen-backend B     lab-gen's backend: xsk | udp (default: lab-gen's own, xsk; the kernel path's udp with
                       --stamps kernel)
   --stamps S          the stamp source of the figures: user (CLOCK_MONOTONIC read in user
                       space by each program), kernel (SO_TIMESTAMPING software RX/TX
@@ -58,7 +58,7 @@ options:
                       flag (user reads, but lab-kern's dut_rx: its socket's software RX
                       stamp). The bypass paths keep their user (xdptx: XDP) stamps;
                       summary.json paths.<p>.stamps says what each leg used
-  --flows N           lab-gen sends N flows (UDP source ports $LAB_PORT_GEN..), for RSS on the DUT
+  --flows N           the generator sends N flows (UDP source ports $LAB_PORT_GEN..), for RSS on the DUT
                       (default 1; needs the xsk backend)
   --scenario LIST     also measure each path under load, comma-separated, from:
                       ${SCN_ALL// /,}: after each path's idle baseline the same schedule
@@ -346,8 +346,8 @@ run_one_path() {
   stop_pid "$refl_pid" || refl_rc=$?
   stop_pid "$samp_pid" || true
   if [ $gen_rc -ne 0 ]; then
-    echo "lab-gen failed (exit $gen_rc): $(tail -n 1 "$log/$path.gen.log")" >"$RD/failed-$path.txt"
-    echo "$PROG: run: $path: lab-gen failed (exit $gen_rc); see $log/$path.gen.log" >&2
+    echo "$LABCTL_GEN_NAME failed (exit $gen_rc): $(tail -n 1 "$log/$path.gen.log")" >"$RD/failed-$path.txt"
+    echo "$PROG: run: $path: the generator (lab-gen) failed (exit $gen_rc); see $log/$path.gen.log" >&2
   fi
   if [ $refl_rc -ne 0 ] && [ $refl_rc -ne 143 ]; then
     echo "reflector exited $refl_rc: $(tail -n 1 "$log/$path.reflector.log")" >>"$RD/failed-$path.txt"
@@ -456,7 +456,7 @@ xdp_ts_probe() {
 }
 
 # run_num VAR OPTION MIN MAX: VAR a base-10 whole number from MIN to MAX (leading zeros are
-# decimal, never octal: lab-gen would read "010" as 8), written back without them; else exit 2
+# decimal, never octal: lab-gen's parser would read "010" as 8), written back without them; else exit 2
 run_num() {
   local v=${!1}
   [[ $v =~ ^[0-9]{1,18}$ ]] && v=$((10#$v)) && [ "$v" -ge "$3" ] && [ "$v" -le "$4" ] ||

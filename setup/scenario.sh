@@ -18,10 +18,10 @@
 #   disk     dirty-page writeback: stress-ng --hdd writing MB into the run's directory, pinned to
 #            the DUT core (the flusher kworkers are the kernel's)
 # The workers sit on the DUT core so that they load the DUT, not the generator (on a 2-core
-# machine the other core is the generator's); the burst scenario's second lab-gen shares the
+# machine the other core is the generator's); the burst scenario's second generator (lab-gen) shares the
 # generator's core by necessity.
 #   irq      interrupt load on the DUT core: stress-ng --timer at HZ (hrtimer interrupts), pinned there
-#   burst    competing microbursts into the DUT port: a second, unmeasured lab-gen (udp) sending
+#   burst    competing microbursts into the DUT port: a second, unmeasured lab-gen, udp backend, sending
 #            bursts of N back to back every T us from gen0 to dut0, UDP port LAB_PORT_SCN (not lab
 #            traffic: the path counts or passes it, it shares the receive queue)
 

@@ -10,6 +10,8 @@
     sweep       `setup/lab sweep`'s trials, tables and report
     files       an output written whole or not at all
     jsonq       small JSON questions for the shell (values by key path, a step's verdict)
+    cpus        the online CPUs but one (setup/isolate.sh's cpuset and affinity mask)
+    testlog     meson's testlog.json counted (`setup/lab test`'s totals)
 
 setup/lab (bash) stays the entry for deps, build, up, down and isolation; setup/run.sh, the
 sweep, bench/* and the test libraries call this package: `python3 setup/labctl VERB ...` (see

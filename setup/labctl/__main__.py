@@ -8,7 +8,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from labctl import gen, jsonq, registry, runjson, sweep, tuning  # noqa: E402
+from labctl import cpus, gen, jsonq, registry, runjson, sweep, testlog, tuning  # noqa: E402
 
 PROG = "labctl"
 VERBS = {}
@@ -149,6 +149,32 @@ def cmd_step_why(argv):
         print(jsonq.step_why(argv[0], argv[1]))
     except (OSError, ValueError, KeyError) as e:
         print(f"no readable stats ({e})")
+    return 0
+
+
+@verb("cpus-without", "CPU: the online CPUs but CPU, as a list and a hex mask (\"0,2,3 d\"; setup/isolate.sh)")
+def cmd_cpus_without(argv):
+    if len(argv) != 1 or not argv[0].isdigit():
+        print(f"{PROG} cpus-without: CPU (a CPU number)", file=sys.stderr)
+        return 2
+    try:
+        print(*cpus.without(int(argv[0])))
+    except (OSError, ValueError) as e:
+        print(f"{PROG} cpus-without: cannot read {cpus.ONLINE}: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+@verb("testlog-totals", "TESTLOG_JSON: \"ok fail skip\", meson's results counted (setup/lab test)")
+def cmd_testlog_totals(argv):
+    if len(argv) != 1:
+        print(f"{PROG} testlog-totals: TESTLOG_JSON (meson-logs/testlog.json)", file=sys.stderr)
+        return 2
+    try:
+        print(*testlog.totals(argv[0]))
+    except (OSError, ValueError) as e:
+        print(f"{PROG} testlog-totals: cannot read {argv[0]}: {e}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -10,7 +10,8 @@ import subprocess
 from . import constants as lc
 from . import registry
 
-BINARY = os.path.join("loadgen", "lab-gen")
+NAME = "lab-gen"  # as the messages and the notes written to files name the generator
+BINARY = os.path.join("loadgen", NAME)
 
 
 def dut_mac(dut_netns):

@@ -4,7 +4,7 @@ search (NDR: no loss; PDR: loss at most --pdr-loss), then latency at fractions o
 along a log-spaced curve of offered rates. setup/sweep.sh runs it after the lab is up (and the
 DUT core isolated); it keeps one reflector up per path while that path's trials run, reads the
 reflector's counters around each trial (SIGUSR1: its --stats-json is rewritten, see common/dut.h)
-and runs lab-gen alone per trial. Each latency point is analysed by lab-analyze (exact
+and runs the generator (lab-gen) alone per trial. Each latency point is analysed by lab-analyze (exact
 percentiles from the intended send time). Writes sweep.json, sweep.md and report.html.
 
 `python3 setup/labctl sweep --check-args ARGS` validates the command line and prints the
@@ -61,7 +61,7 @@ def usage_text(names):
 
 Throughput and latency under load, per path (RFC 2544 26.1 and 26.2, as TRex ndr_bench and
 FD.io CSIT do them): for each path and frame size,
-  1. the generator's own limit first: the highest rate lab-gen sends here without falling
+  1. the generator's own limit first: the highest rate lab-gen, alone, sends here without falling
      short (achieved below offered by more than 0.1 %), measured through the floor (xdptx;
      xdpfwd in the forward topology);
      a path that still passes there is reported as ">= X, generator-bound", never as its
@@ -75,7 +75,7 @@ FD.io CSIT do them): for each path and frame size,
      to the largest PDR of all paths;
   4. the run check: a plain `setup/lab run` of the path at its PDR (--run-check-s seconds,
      the run's own settings: lab-trace, gap logs, stamps, record file, analysis), which the
-     PDR must survive within --pdr-loss (and lab-gen not short); when it does not, runs
+     PDR must survive within --pdr-loss (and lab-gen's rate not short); when it does not, runs
      step down (x0.8, then halving the interval, at most --run-check-steps more) to the
      highest rate a run keeps: "PDR for run" in the table, run_pdr_pps in sweep.json.
      The search's trials are lighter (no tracer, no stamps, no records): the two
@@ -102,7 +102,7 @@ options:
   --curve-points N    log-spaced rates on the latency curve (default 6; 0: none)
   --pattern P         const | poisson (default const)
   --seed N            schedule seed (default 1)
-  --gen-backend B     lab-gen backend: xsk | udp (default: lab-gen's own default, xsk)
+  --gen-backend B     lab-gen's backend: xsk | udp (default: lab-gen's own default, xsk)
   --validate          after each PDR: one trial at the PDR (loss must be at or below
                       --pdr-loss) and one at 1.25 x PDR (loss above it, or the generator
                       short); exit 3 when one does not hold
@@ -282,7 +282,7 @@ class Lab:
         self.topology, self.dut_cpu = a.topology, a.dut_cpu
         self.forward = a.topology == "forward"
         self.dut_mac = genmod.dut_mac(self.ns_dut) if self.forward else None
-        self.child = None          # the lab-gen running now
+        self.child = None          # the generator (lab-gen) running now
         self.stop = False
         self.refls = []            # every reflector started (stopped at the end, whatever happens)
 
@@ -333,7 +333,7 @@ class Lab:
         return out
 
     def gen(self, path, size, rate, dur, json_path, rec_path=None, accept_unmarked=False):
-        """one lab-gen run in the generator namespace, bounded; its stats JSON (or None)"""
+        """one run of the generator (lab-gen) in its namespace, bounded; its stats JSON (or None)"""
         a = self.a
         flags = ["--rate", str(int(rate)), "--duration", f"{dur:g}", "--size", str(size),
                  "--pattern", a.pattern, "--seed", str(a.seed), "--cpu", str(a.gen_cpu), "--quiet",
@@ -425,7 +425,7 @@ class Sweep:
                 tail = open(os.path.join(lab.dir, "logs", "gen.log"), errors="replace").read().splitlines()[-1]
             except (OSError, IndexError):
                 pass
-            t.update({"failed": f"lab-gen exit {rc}: {tail}", "generator_bound": False,
+            t.update({"failed": f"{genmod.NAME} exit {rc}: {tail}", "generator_bound": False,
                       "loss_ratio": None, "pass": False})
             self.note_trial(path, size, t, t0)
             return t
@@ -503,7 +503,7 @@ class Sweep:
 
     # -- the generator's limit, per size, through the floor
     def gen_limit(self, refl, size, trials):
-        """the highest rate lab-gen keeps (achieved within 0.1 % of offered), through xdptx:
+        """the highest rate the generator (lab-gen) keeps (achieved within 0.1 % of offered), through xdptx:
         the top rate first, then down from what it achieved there, then bisection. Trials of
         at least 2 s: a late last packet (one scheduling hiccup of the shared core) must not
         weigh more than 0.1 % of the span"""
@@ -525,7 +525,7 @@ class Sweep:
             if ok:
                 lo = r
             elif r <= a.min_rate:
-                return 0, trials, f"lab-gen falls short even at --min-rate {a.min_rate} pps"
+                return 0, trials, f"{genmod.NAME} falls short even at --min-rate {a.min_rate} pps"
             else:
                 hi, r = r, int(r * 0.85)
         while hi / lo - 1 > a.resolution / 100:
@@ -537,7 +537,7 @@ class Sweep:
             else:
                 hi = r
         self.cur_left = 0
-        return lo, trials, f"lab-gen fell short at {fmt_rate(hi)}"
+        return lo, trials, f"{genmod.NAME} fell short at {fmt_rate(hi)}"
 
     # -- NDR or PDR: the highest rate whose trial passes, between min_rate and top
     def search(self, refl, path, size, tol, top, top_is_gen, trials, kind, floor=0):
@@ -721,7 +721,7 @@ class Sweep:
                 g.update({"limit_pps": lim, "measured": True, "above_it": stop})
             else:
                 g = {"limit_pps": a.max_rate, "measured": False,
-                     "note": f"not measured ({why}); trials where lab-gen falls short are still marked"}
+                     "note": f"not measured ({why}); trials where {genmod.NAME} falls short are still marked"}
             self.plan_searches_left -= 1
             self.res["generator"][str(size)] = g
         if refl is not None:
@@ -884,7 +884,7 @@ class Sweep:
             lr = t.get("loss_ratio")
             what = t.get("failed") or (f"loss {lr * 100:.3f} %" if lr is not None else "nothing sent")
             if t.get("generator_short"):
-                what += f", lab-gen short ({fmt_rate(t['achieved_pps'])})"
+                what += f", {genmod.NAME} short ({fmt_rate(t['achieved_pps'])})"
             print(f"sweep: run check {path} {size}B at {fmt_rate(rate)} ({a.run_check_s} s, run's settings): "
                   f"{what}: {'kept' if t['ok'] else 'NOT kept'}", flush=True)
             if t["ok"]:
@@ -943,7 +943,7 @@ class Sweep:
         pdr = r["pdr_pps"]
         t1 = self.trial(refl, path, size, pdr, a.final_s, "validate-at-pdr")
         t2 = self.trial(refl, path, size, int(pdr * 1.25), a.final_s, "validate-above-pdr")
-        # at a generator-bound PDR lab-gen may fall short again: the loss still decides
+        # at a generator-bound PDR the generator may fall short again: the loss still decides
         ok1 = not t1.get("failed") and (not t1["generator_bound"] or r["generator_bound"]) and \
             t1["loss_ratio"] is not None and t1["loss_ratio"] <= tol
         # above a generator-bound PDR (a lower bound: "PDR >= X"), a trial the generator carries
@@ -1030,7 +1030,7 @@ def run_cell(r):
     first = runs[0]
     why = f"lost {first['loss_ratio'] * 100:.2f} %" if first.get("loss_ratio") is not None else first.get("failed", "?")
     if first.get("generator_short"):
-        why += ", lab-gen short"
+        why += f", {genmod.NAME} short"
     return f"{fmt_rate(rc['run_pdr_pps'])} (at PDR a run {why})"
 
 
@@ -1038,7 +1038,7 @@ def table(doc):
     out = ["# Throughput and latency under load", ""]
     sw = doc["sweep"]
     out.append(f"NDR: no loss; PDR: loss <= {sw['pdr_loss_pct']} %; search resolution "
-               f"{sw['resolution_pct']} %; {sw['pattern']} schedule, lab-gen {sw['gen_backend']} backend. "
+               f"{sw['resolution_pct']} %; {sw['pattern']} schedule, {genmod.NAME} {sw['gen_backend']} backend. "
                f"Latency is RTT from the intended send time (us), over {sw['point_s']:g} s per point."
                + (" INTERRUPTED: only the finished trials." if sw["interrupted"] else ""))
     if sw.get("topology", "reflect") != "reflect":
