@@ -30,18 +30,7 @@ lab_path_field() {
 
 lab_path_known() { lab_path_field "$1" binary >/dev/null 2>&1; }
 
-# lab_path_argv NAME BUILD PREFIX: LAB_PATH_ARGV=(binary args...), the DUT process of the path
-# without the shared reflector flags (--iface --cpu --ready-file --stats-json --duration, and
-# --out-iface in the forward topology)
-lab_path_argv() {
-  local bin args
-  bin=$(lab_path_field "$1" binary) || return 1
-  args=$(lab_path_field "$1" args)
-  [ "$args" != - ] || args="" # "-": no arguments of its own
-  args=${args//\{prefix\}/$3}
-  # shellcheck disable=SC2206 # the registry's args are single words by design
-  LAB_PATH_ARGV=("$2/$bin" $args)
-}
+# (a path's command line: labctl reflector-argv, setup/labctl/registry.py and reflector.py)
 
 # lab_path_unavailable NAME BUILD: prints why the path cannot run on this machine and returns 0;
 # returns 1 (printing nothing) when it can

@@ -131,12 +131,15 @@ def cmd_sweep(argv):
     return sweep.main(argv)
 
 
-@verb("jget", "FILE KEY.PATH...: the values on one line, space-separated (null when missing)")
+@verb("jget", "[--default V] FILE KEY.PATH...: the values on one line, space-separated (null, or V, when missing)")
 def cmd_jget(argv):
+    missing = "null"
+    if len(argv) >= 2 and argv[0] == "--default":
+        missing, argv = argv[1], argv[2:]
     if not argv:
-        print(f"{PROG} jget: FILE KEY.PATH...", file=sys.stderr)
+        print(f"{PROG} jget: [--default V] FILE KEY.PATH...", file=sys.stderr)
         return 2
-    print(" ".join(jsonq.get(argv[0], argv[1:])))
+    print(" ".join(jsonq.get(argv[0], argv[1:], missing)))
     return 0
 
 

@@ -3,8 +3,9 @@ whether a generator step kept its rate and its loss bound."""
 import json
 
 
-def get(path, keys):
-    """the values of the dotted keys in the JSON file at path ("null" when missing or unreadable)"""
+def get(path, keys, missing="null"):
+    """the values of the dotted keys in the JSON file at path (missing when a key is missing or
+    the file unreadable)"""
     try:
         with open(path) as f:
             d = json.load(f)
@@ -15,7 +16,7 @@ def get(path, keys):
         v = d
         for part in k.split("."):
             v = v.get(part) if isinstance(v, dict) else None
-        out.append("null" if v is None else str(v))
+        out.append(missing if v is None else str(v))
     return out
 
 
