@@ -4,22 +4,20 @@
 # that excludes 1 (exit 3); different rates are refused (2, one line), A == B and non-runs are
 # bad arguments (2), a corrupt record file is 1 (one line); neither run gains a file.
 set -u
+. "$(dirname "$0")/../lib/tap.sh"
 B=${LAB_BUILD:?LAB_BUILD not set}
 A="$B/analysis/lab-analyze"
 S="$B/tests/analysis/lab-synth-run"
 K="$B/tests/analysis/lab-rec-scale"
 T=$(mktemp -d /tmp/lab-cmp-XXXXXX)
 trap 'rm -rf "$T"' EXIT
-fail=0
-n=0
 
-. "$(dirname "$0")/../lib/tap.sh"
 
 R=$T/runs
 mkdir -p "$R"
-"$S" "$R/a" 300000 && "$S" "$R/b" 300000 || { echo "Bail out! lab-synth-run failed"; exit 1; }
+"$S" "$R/a" 300000 && "$S" "$R/b" 300000 || tap_bail "lab-synth-run failed"
 cp -r "$R/a" "$R/slow"
-"$K" "$R/a/records/kernel.rec" "$R/slow/records/kernel.rec" 1.5 || { echo "Bail out! lab-rec-scale"; exit 1; }
+"$K" "$R/a/records/kernel.rec" "$R/slow/records/kernel.rec" 1.5 || tap_bail "lab-rec-scale"
 cp -r "$R/a" "$R/rate" && sed -i 's/"rate_pps": 100000/"rate_pps": 200000/' "$R/rate/run.json"
 cp -r "$R/a" "$R/gov" && sed -i 's/"governor": "performance"/"governor": "powersave"/' "$R/gov/run.json"
 cp -r "$R/a" "$R/bad" && head -c 700 "$R/a/records/kernel.rec" >"$R/bad/records/kernel.rec"
@@ -77,5 +75,4 @@ for d in a b slow; do
   snap "$R/$d" >"$T/$d.after"
   check "run $d gained no file" cmp -s "$T/$d.before" "$T/$d.after"
 done
-echo "1..$n"
-exit $fail
+tap_done

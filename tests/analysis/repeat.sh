@@ -14,16 +14,14 @@
 #   - fewer repetitions than run.json planned are said (an empty last one left out); a corrupt repetition is exit 1 in one
 #     line naming the file; compare never writes into either run.
 set -u
+. "$(dirname "$0")/../lib/tap.sh"
 B=${LAB_BUILD:?LAB_BUILD not set}
 A="$B/analysis/lab-analyze"
 S="$B/tests/analysis/lab-synth-run"
 K="$B/tests/analysis/lab-rec-scale"
 T=$(mktemp -d /tmp/lab-rep-XXXXXX)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-fail=0
-n=0
 
-. "$(dirname "$0")/../lib/tap.sh"
 
 # scaled SRC DST FACTOR: a copy of run SRC with both paths' RTTs x FACTOR
 scaled() {
@@ -42,13 +40,13 @@ json.dump(j, open(sys.argv[2], "w"))
 PY
 }
 
-"$S" "$T/base" 200000 || { echo "Bail out! lab-synth-run failed"; exit 1; }
+"$S" "$T/base" 200000 || tap_bail "lab-synth-run failed"
 R=$T/runs
 mkdir -p "$R"
 repeated "$R/a3" 3 1.0 1.2 0.9 && repeated "$R/b3" 3 0.9 1.0 1.2 && repeated "$R/slow3" 3 1.5 1.8 1.35 &&
   repeated "$R/shift3" 3 1.08 1.296 0.972 && repeated "$R/part" 4 1.0 1.2 0.9 &&
   scaled "$T/base" "$R/one" 1.0 && scaled "$T/base" "$R/one108" 1.08 &&
-  repeated "$R/bad3" 3 1.0 1.2 0.9 || { echo "Bail out! could not build the repetitions"; exit 1; }
+  repeated "$R/bad3" 3 1.0 1.2 0.9 || tap_bail "could not build the repetitions"
 head -c 700 "$R/a3/rep2/records/kernel.rec" >"$R/bad3/rep2/records/kernel.rec"
 mkdir -p "$R/part/rep4/records" "$R/part/rep4/logs" # stopped as repetition 4 began: nothing in it
 
@@ -129,5 +127,4 @@ check "summary.md says it" grep -q "Only 3 of the 4 repetitions" "$R/part/summar
 expect 1 "a corrupt repetition" -- "$A" "$R/bad3"
 check "the line names the file" grep -q "rep2/records/kernel.rec" "$T/err"
 expect 1 "compare with a corrupt repetition" -- "$A" --compare "$R/a3" "$R/bad3" --out "$T/o-bad"
-echo "1..$n"
-exit $fail
+tap_done

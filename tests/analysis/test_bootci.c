@@ -68,7 +68,7 @@ static void test_coverage_iid(void **state)
 			cover[q] += ci.lo[q] <= tq && tq <= ci.hi[q];
 		}
 	}
-	print_message("coverage of the true quantile over %d trials: p50 %d, p90 %d, p99 %d\n",
+	print_message("# coverage of the true quantile over %d trials: p50 %d, p90 %d, p99 %d\n",
 		      TRIALS, cover[Q50], cover[Q90], cover[Q99]);
 	assert_true(cover[Q50] >= 90);
 	assert_true(cover[Q99] >= 90);
@@ -139,7 +139,7 @@ static void test_stalls_wider_than_iid(void **state)
 		int64_t nlo, nhi;
 		naive_ci(v, N, lab_bootci_ppm[q], 400, &nlo, &nhi);
 		assert_true(ci.have[q]);
-		print_message("p%g: block [%lld, %lld] width %lld; naive [%lld, %lld] width %lld\n",
+		print_message("# p%g: block [%lld, %lld] width %lld; naive [%lld, %lld] width %lld\n",
 			      lab_bootci_ppm[q] / 1e4, (long long)ci.lo[q], (long long)ci.hi[q],
 			      (long long)(ci.hi[q] - ci.lo[q]), (long long)nlo, (long long)nhi,
 			      (long long)(nhi - nlo));

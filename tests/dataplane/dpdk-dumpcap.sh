@@ -15,12 +15,12 @@
 #   dpdk-dumpcap -w WORK/NAME.pcapng, read back with tshark -Y udp.port==7777
 set -u
 . "$(dirname "$0")/lib.sh"
-command -v dpdk-dumpcap >/dev/null || { echo "skip: dpdk-dumpcap not installed (Debian package dpdk)"; exit 77; }
-command -v tshark >/dev/null || { echo "skip: tshark not installed"; exit 77; }
+command -v dpdk-dumpcap >/dev/null || tap_skip_all "dpdk-dumpcap not installed (Debian package dpdk)"
+command -v tshark >/dev/null || tap_skip_all "tshark not installed"
 COUNT=${DUMPCAP_COUNT:-1000}
 SIZE=128
 dp_setup
-dp_start cap || { echo "not ok: start"; exit 1; }
+dp_start cap || tap_bail "start"
 # the port name lab-dpdk tells the user to give dpdk-dumpcap
 PORT=$(sed -n 's/.*dpdk-dumpcap --file-prefix=[^ ]* -i \([^ ]*\).*/\1/p' "$WORK/cap.log" | head -n 1)
 [ -n "$PORT" ] && ok "lab-dpdk names the capture port: $PORT" || { nok "no dpdk-dumpcap hint in the log"; PORT=0; }
@@ -75,5 +75,4 @@ grep -E "EAL: .*(rror|fail)" "$WORK/cap.log" | head -n 3
 left=$(dpdk_leftovers)
 [ -z "$left" ] && ok "no hugepage file or runtime dir after the captures" || nok "left: $left"
 
-[ $FAILS -eq 0 ] && echo "dpdk-dumpcap: all ok" || echo "dpdk-dumpcap: $FAILS failure(s)"
-[ $FAILS -eq 0 ]
+tap_done

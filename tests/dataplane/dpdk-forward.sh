@@ -17,7 +17,7 @@
 #   +------------------------------+            +----------------------------------+
 set -u
 . "$(dirname "$0")/lib.sh"
-command -v tshark >/dev/null || { echo "skip: no tshark"; exit 77; }
+command -v tshark >/dev/null || tap_skip_all "no tshark"
 dp_setup --topology forward
 TSHARK_PIDS=""
 trap 'for p in $TSHARK_PIDS; do kill "$p" 2>/dev/null; done; "$LAB" down >/dev/null 2>&1; rm -rf "$WORK"' EXIT
@@ -43,7 +43,7 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
-dp_start fwd --forward --iface "$LAB_DUT_IF" --out-iface "$LAB_DUT1_IF" --cores 1 || { echo "not ok: start"; exit 1; }
+dp_start fwd --forward --iface "$LAB_DUT_IF" --out-iface "$LAB_DUT1_IF" --cores 1 || tap_bail "start"
 grep -m1 "forwarding" "$WORK/fwd.log"
 grep -q "from $LAB_DUT_IF via net_af_xdp0 (port 0) to $LAB_DUT1_IF via net_af_xdp1 (port 1), next hop $GEN1_MAC" "$WORK/fwd.log" \
   && ok "net_af_xdp on both ports, next hop gen1 from the neighbour table" || nok "start line"
@@ -211,5 +211,4 @@ else
   nok "--driver af_packet did not start"
 fi
 
-[ $FAILS -eq 0 ] && echo "dpdk-forward: all ok" || echo "dpdk-forward: $FAILS failure(s)"
-[ $FAILS -eq 0 ]
+tap_done

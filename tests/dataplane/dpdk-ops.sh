@@ -33,7 +33,7 @@ r=$(ls -d "/var/run/dpdk/$LLAB_PREFIX-dpdk" 2>/dev/null)
 [ -z "$r" ] && ok "nothing set up by refused EAL args" || { nok "left: $r"; rm -rf "$r"; }
 
 dp_setup
-dp_start first || { echo "not ok: start"; exit 1; }
+dp_start first || tap_bail "start"
 FIRST=$DP_PID
 msg=$(ip netns exec "$NS_DUT" "$DPDK" --prefix "$LLAB_PREFIX" --duration 1 2>&1 >/dev/null); rc=$?
 echo "second, same prefix: $msg"
@@ -60,7 +60,7 @@ dp_stop_int || true
 # lab-dpdk --help: "'setup/lab down' cleans after a crash"), so the program must be there after
 # kill -9 and gone from the kernel after down.
 command -v bpftool >/dev/null || PATH=$PATH:/usr/sbin
-dp_start killed || { echo "not ok: start"; exit 1; }
+dp_start killed || tap_bail "start"
 grep -q "via net_af_xdp" "$WORK/killed.log" && ok "killed instance: net_af_xdp port" ||
   nok "killed instance is not on net_af_xdp (no XDP program to check): $(grep reflecting "$WORK/killed.log")"
 kill -KILL "$DP_PID"; wait "$DP_PID" 2>/dev/null
@@ -84,5 +84,4 @@ if [ -n "$xdp_id" ]; then
   fi
 fi
 
-[ $FAILS -eq 0 ] && echo "dpdk-ops: all ok" || echo "dpdk-ops: $FAILS failure(s)"
-[ $FAILS -eq 0 ]
+tap_done

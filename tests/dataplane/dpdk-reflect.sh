@@ -12,7 +12,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 dp_setup
-dp_start reflect || { echo "not ok: start"; exit 1; }
+dp_start reflect || tap_bail "start"
 grep -q "via net_af_xdp" "$WORK/reflect.log" && ok "net_af_xdp port" || nok "not on net_af_xdp: $(grep reflecting "$WORK/reflect.log")"
 ip -n "$NS_DUT" link show "$LAB_DUT_IF" | grep -q "prog/xdp" && ok "XDP program on dut0 while running" || nok "no XDP program on dut0"
 
@@ -63,5 +63,4 @@ left=$(dpdk_leftovers)
 [ -z "$left" ] && ok "no hugepage file or runtime dir after SIGINT" || nok "left after SIGINT: $left"
 ip -n "$NS_DUT" link show "$LAB_DUT_IF" | grep -q "prog/xdp" && nok "XDP program left on dut0" || ok "XDP program removed"
 
-[ $FAILS -eq 0 ] && echo "dpdk-reflect: all ok" || echo "dpdk-reflect: $FAILS failure(s)"
-[ $FAILS -eq 0 ]
+tap_done

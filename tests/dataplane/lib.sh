@@ -4,19 +4,16 @@
 DPDK="$LAB_BUILD/dataplane/lab-dpdk"
 DP_SEND=${DP_SEND:-$LAB_BUILD/tests/dataplane/dp-send}
 WORK=$(mktemp -d /tmp/dpdk-test.XXXXXX)
-FAILS=0
-ok() { echo "ok: $*"; }
-nok() { echo "not ok: $*"; FAILS=$((FAILS + 1)); }
 
 # dp_setup [setup/lab up args]: e.g. --topology forward
 dp_setup() {
   netns_require_root
   trap '"$LAB" down >/dev/null 2>&1; rm -rf "$WORK"' EXIT
-  [ -x "$DPDK" ] || { echo "skip: lab-dpdk not built"; exit 77; }
-  [ -x "$DP_SEND" ] || { echo "skip: dp-send not built"; exit 77; }
-  "$LAB" up "$@" >/dev/null 2>&1 || { echo "not ok: setup/lab up $* failed"; exit 1; }
+  [ -x "$DPDK" ] || tap_skip_all "lab-dpdk not built"
+  [ -x "$DP_SEND" ] || tap_skip_all "dp-send not built"
+  "$LAB" up "$@" >/dev/null 2>&1 || tap_bail "setup/lab up $* failed"
   local free; free=$(awk '/HugePages_Free/{print $2}' /proc/meminfo)
-  [ "$free" -ge 64 ] || { echo "skip: only $free free hugepages (64 needed)"; exit 77; }
+  [ "$free" -ge 64 ] || tap_skip_all "only $free free hugepages (64 needed)"
 }
 
 # dp_start NAME [lab-dpdk flags]: start in the DUT namespace, wait for the ready file (30 s)

@@ -12,9 +12,9 @@ set -u
 . "$(dirname "$0")/lib.sh"
 faults_require_root
 netns_require_bin loadgen/lab-gen
-command -v bpftool >/dev/null || { echo "skip: no bpftool"; exit 77; }
+command -v bpftool >/dev/null || tap_skip_all "no bpftool"
 paths=($(faults_paths))
-[ ${#paths[@]} -gt 0 ] || { echo "skip: no reflector built"; exit 77; }
+[ ${#paths[@]} -gt 0 ] || tap_skip_all "no reflector built"
 N=${LAB_FAULT_CYCLES:-5}
 
 hp_free() { awk '/HugePages_Free/{print $2}' /proc/meminfo; }
@@ -25,18 +25,18 @@ python3 "$FAULTS_DIR/bpf_objs.py" snap "$T/bpf.json"
 h0=$(hp_free) f0=$(fds)
 for i in $(seq "$N"); do
   path=${paths[$(( (i - 1) % ${#paths[@]} ))]}
-  "$LAB" up >/dev/null || { fail "cycle $i: setup/lab up"; continue; }
+  "$LAB" up >/dev/null || { nok "cycle $i: setup/lab up"; continue; }
   if refl_start "$path" "c$i"; then
     gen_start "c$i" --rate 5000 --count 2000
     gen_wait
-    [ $GEN_RC -eq 0 ] || fail "cycle $i ($path): lab-gen exited $GEN_RC"
+    [ $GEN_RC -eq 0 ] || nok "cycle $i ($path): lab-gen exited $GEN_RC"
     gen_check "c$i" zero >/dev/null || echo "# cycle $i ($path): $(python3 "$FAULTS_DIR/check_gen.py" "$T/c$i.json" "$T/c$i.rec" zero)"
     refl_stop
-    [ $REFL_RC -eq 0 ] || fail "cycle $i ($path): reflector exited $REFL_RC"
+    [ $REFL_RC -eq 0 ] || nok "cycle $i ($path): reflector exited $REFL_RC"
   else
-    fail "cycle $i ($path): reflector did not start"
+    nok "cycle $i ($path): reflector did not start"
   fi
-  "$LAB" down >/dev/null 2>&1 || fail "cycle $i: setup/lab down"
+  "$LAB" down >/dev/null 2>&1 || nok "cycle $i: setup/lab down"
   lab_residue_empty "cycle $i ($path)"
   rm -f "$T"/c$i.*
 done
@@ -45,8 +45,8 @@ h1=$(hp_free) f1=$(fds)
 echo "# $N cycles over ${paths[*]}: BPF objects left held by nobody: ${leaks:-none}; hugepages free $h0 -> $h1, shell fds $f0 -> $f1"
 # BPF: programs and maps created since the start that nobody holds (another engineer's lab may
 # create live ones meanwhile, so a plain count cannot tell); hugepages are machine-wide too
-[ -z "$leaks" ] || fail "BPF objects leaked: $(echo "$leaks" | tr '\n' ';')"
-[ "$h1" -ge "$h0" ] || fail "free hugepages shrank: $h0 -> $h1"
-[ "$f1" -le "$f0" ] || fail "open fds of the test shell grew: $f0 -> $f1"
-[ $fails -eq 0 ] && echo "ok: $N up/run/down cycles, no loss, no residue, no growth"
-[ $fails -eq 0 ]
+[ -z "$leaks" ] || nok "BPF objects leaked: $(echo "$leaks" | tr '\n' ';')"
+[ "$h1" -ge "$h0" ] || nok "free hugepages shrank: $h0 -> $h1"
+[ "$f1" -le "$f0" ] || nok "open fds of the test shell grew: $f0 -> $f1"
+[ "$TAP_FAILS" -eq 0 ] && ok "$N up/run/down cycles, no loss, no residue, no growth"
+tap_done

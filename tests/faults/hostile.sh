@@ -29,8 +29,8 @@ faults_require_root
 netns_require_bin loadgen/lab-gen tests/faults/lab-blast
 BLAST="$LAB_BUILD/tests/faults/lab-blast"
 paths=$(faults_paths)
-[ -n "$paths" ] || { echo "skip: no reflector built"; exit 77; }
-faults_up >/dev/null || { echo "not ok: setup/lab up --topology $FAULTS_TOPOLOGY"; exit 1; }
+[ -n "$paths" ] || tap_skip_all "no reflector built"
+faults_up >/dev/null || tap_bail "setup/lab up --topology $FAULTS_TOPOLOGY"
 rx_of() { # NS IF: its received packets
   ip -n "$1" -s -j link show "$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])'
 }
@@ -43,22 +43,22 @@ rx_packets() { rx_of "$NS_DUT" "$LAB_DUT_IF"; }
 # malformed frames exactly as lab-blast sent them
 if [ "$FAULTS_TOPOLOGY" = forward ]; then
   for path in $paths; do
-    refl_start "$path" "$path" || { fail "$path: forwarder did not start"; continue; }
+    refl_start "$path" "$path" || { nok "$path: forwarder did not start"; continue; }
     g0=$(rx_of "$NS_GEN" "$LAB_GEN1_IF")
     gen_start "$path" --rate 2000 --duration 3
     sleep 0.5
     ip netns exec "$NS_GEN" timeout -s KILL 30 "$BLAST" --iface "$LAB_GEN_IF" --dst-mac "$LAB_DUT_MAC" \
       --rounds 20 --random 10 --gap-us 50000 --seed "$RANDOM" >"$T/$path.blast.json" 2>"$T/$path.blast.log" ||
-      fail "$path: lab-blast failed: $(cat "$T/$path.blast.log")"
+      nok "$path: lab-blast failed: $(cat "$T/$path.blast.log")"
     gen_wait
     sleep 0.2
     g1=$(rx_of "$NS_GEN" "$LAB_GEN1_IF")
-    kill -0 $REFL_PID 2>/dev/null || fail "$path: the forwarder died under hostile input: $(tail -n 3 "$T/$path.refl.log" | tr '\n' ' ')"
+    kill -0 $REFL_PID 2>/dev/null || nok "$path: the forwarder died under hostile input: $(tail -n 3 "$T/$path.refl.log" | tr '\n' ' ')"
     refl_stop
-    [ $REFL_RC -eq 0 ] || fail "$path: forwarder exited $REFL_RC: $(tail -n 2 "$T/$path.refl.log" | tr '\n' ' ')"
-    [ $GEN_RC -eq 0 ] || fail "$path: lab-gen exited $GEN_RC: $(tail -n 1 "$T/$path.gen.log")"
+    [ $REFL_RC -eq 0 ] || nok "$path: forwarder exited $REFL_RC: $(tail -n 2 "$T/$path.refl.log" | tr '\n' ' ')"
+    [ $GEN_RC -eq 0 ] || nok "$path: lab-gen exited $GEN_RC: $(tail -n 1 "$T/$path.gen.log")"
     gen_check "$path" zero
-    python3 - "$path" "$T/$path.blast.json" "$T/$path.refl.json" "$T/$path.json" "$g0" "$g1" <<'PY' || fail "$path: hostile frames forwarded or not counted"
+    python3 - "$path" "$T/$path.blast.json" "$T/$path.refl.json" "$T/$path.json" "$g0" "$g1" <<'PY' || nok "$path: hostile frames forwarded or not counted"
 import json, sys
 path, blast, refl, gen = sys.argv[1], *[json.load(open(f)) for f in sys.argv[2:5]]
 out = int(sys.argv[6]) - int(sys.argv[5])
@@ -81,10 +81,10 @@ print("# %s (forward): hostile %d (%d malformed, %d not-lab, %d random); gen1 re
 sys.exit(1 if bad else 0)
 PY
   done
-  "$LAB" down >/dev/null 2>&1 || fail "setup/lab down"
+  "$LAB" down >/dev/null 2>&1 || nok "setup/lab down"
   lab_residue_empty "hostile (forward)"
-  [ $fails -eq 0 ] && echo "ok: hostile frames at the forwarders $paths: no crash, none forwarded, lab packets all accounted for"
-  [ $fails -eq 0 ]
+  [ "$TAP_FAILS" -eq 0 ] && ok "hostile frames at the forwarders $paths: no crash, none forwarded, lab packets all accounted for"
+  tap_done
   exit
 fi
 
@@ -156,7 +156,7 @@ print(json.dumps({"sent": sum(sent.values()), "by_kind": sent,
 PY
 
 for path in $paths; do
-  refl_start "$path" "$path" || { fail "$path: reflector did not start"; continue; }
+  refl_start "$path" "$path" || { nok "$path: reflector did not start"; continue; }
   rx0=$(rx_packets)
   if [ "$path" = kernel ]; then
     rm -f "$T"/cap.*.ready
@@ -170,30 +170,30 @@ for path in $paths; do
       sleep 0.05
     done
     [ -f "$T/cap.dut0.ready" ] && [ -f "$T/cap.gen0.ready" ] ||
-      fail "kernel: the captures did not start: $(cat "$T"/cap.*.log)"
+      nok "kernel: the captures did not start: $(cat "$T"/cap.*.log)"
   fi
   gen_start "$path" --rate 2000 --duration 3
   sleep 0.5
   ip netns exec "$NS_GEN" timeout -s KILL 30 "$BLAST" --iface "$LAB_GEN_IF" --dst-mac "$LAB_DUT_MAC" \
     --rounds 20 --random 10 --gap-us 50000 --seed "$RANDOM" >"$T/$path.blast.json" 2>"$T/$path.blast.log" ||
-    fail "$path: lab-blast failed: $(cat "$T/$path.blast.log")"
+    nok "$path: lab-blast failed: $(cat "$T/$path.blast.log")"
   if [ "$path" = kernel ]; then
     ip netns exec "$NS_GEN" timeout -s KILL 30 python3 "$T/sockhostile.py" 20 >"$T/kernel.sock.json" 2>"$T/kernel.sock.log" ||
-      fail "kernel: the hostile datagrams were not sent: $(cat "$T/kernel.sock.log")"
+      nok "kernel: the hostile datagrams were not sent: $(cat "$T/kernel.sock.log")"
   fi
   gen_wait
   rx1=$(rx_packets)
-  kill -0 $REFL_PID 2>/dev/null || fail "$path: the reflector died under hostile input: $(tail -n 3 "$T/$path.refl.log" | tr '\n' ' ')"
+  kill -0 $REFL_PID 2>/dev/null || nok "$path: the reflector died under hostile input: $(tail -n 3 "$T/$path.refl.log" | tr '\n' ' ')"
   refl_stop
   if [ "$path" = kernel ]; then
     kill -TERM $CAP_DUT $CAP_GEN 2>/dev/null; wait $CAP_DUT; wait $CAP_GEN
     [ -f "$T/kernel.dut0.cap.stats" ] && [ -f "$T/kernel.gen0.cap.stats" ] ||
-      fail "kernel: a capture failed: $(cat "$T"/cap.*.log)"
+      nok "kernel: a capture failed: $(cat "$T"/cap.*.log)"
   fi
-  [ $REFL_RC -eq 0 ] || fail "$path: reflector exited $REFL_RC: $(tail -n 2 "$T/$path.refl.log" | tr '\n' ' ')"
-  [ $GEN_RC -eq 0 ] || fail "$path: lab-gen exited $GEN_RC: $(tail -n 1 "$T/$path.gen.log")"
+  [ $REFL_RC -eq 0 ] || nok "$path: reflector exited $REFL_RC: $(tail -n 2 "$T/$path.refl.log" | tr '\n' ' ')"
+  [ $GEN_RC -eq 0 ] || nok "$path: lab-gen exited $GEN_RC: $(tail -n 1 "$T/$path.gen.log")"
   gen_check "$path" zero
-  python3 - "$path" "$T/$path.blast.json" "$T/$path.refl.json" "$T/$path.json" "$rx0" "$rx1" "$T" <<'PY' || fail "$path: hostile frames not all counted"
+  python3 - "$path" "$T/$path.blast.json" "$T/$path.refl.json" "$T/$path.json" "$rx0" "$rx1" "$T" <<'PY' || nok "$path: hostile frames not all counted"
 import ipaddress, json, os, struct, sys
 sys.path.insert(0, os.path.join(os.environ["LAB_ROOT"], "setup"))
 from labctl import constants as lc
@@ -385,7 +385,7 @@ else:
     # drops the analysis subtracts from what was lost (which would make 'unaccounted' negative)
     raw = refl.get("drops_raw", {})
     if d["socket_rxq_ovfl"] != 0 or raw.get("udp_csum_errors") != csum_bad[0]:
-        bad.append("lab-kern's socket_rxq_ovfl %d (want 0), udp_csum_errors %s: %d datagrams had a bad "
+        bad.append("lab-kern's socket_rxq_ovfl %d (want 0), udp_csum_errors %s: %d datagrams had a nok "
                    "checksum (%d of them queued and dropped on read)" %
                    (d["socket_rxq_ovfl"], raw.get("udp_csum_errors"), csum_bad[0], exp["sk_drop"]))
     if refl["malformed"] != sum(exp_malformed.values()):
@@ -407,5 +407,5 @@ PY
 done
 "$LAB" down >/dev/null 2>&1
 lab_residue_empty "hostile"
-[ $fails -eq 0 ] && echo "ok: hostile frames at $paths: no crash, all counted, lab packets all accounted for"
-[ $fails -eq 0 ]
+[ "$TAP_FAILS" -eq 0 ] && ok "hostile frames at $paths: no crash, all counted, lab packets all accounted for"
+tap_done

@@ -14,8 +14,6 @@ faults_require_root() {
   trap '"$LAB" down >/dev/null 2>&1; rm -rf "$T"' EXIT
 }
 trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "not ok: $*"; fails=$((fails+1)); }
 
 # FAULTS_TOPOLOGY=forward runs the same test in the forward topology (gen0 -> dut0, dut1 ->
 # gen1): its paths, `up --topology forward`, the DUT's --out-iface, lab-gen to gen1 and back on
@@ -85,11 +83,11 @@ gen_wait() { wait $GEN_PID; GEN_RC=$?; }
 
 # gen_check NAME zero|some|any: counts whole (check_gen.py)
 gen_check() {
-  [ -f "$T/$1.json" ] && [ -f "$T/$1.rec" ] || { fail "$1: lab-gen wrote no stats/records: $(tail -n 1 "$T/$1.gen.log")"; return 1; }
-  python3 "$FAULTS_DIR/check_gen.py" "$T/$1.json" "$T/$1.rec" "$2" || { fail "$1: counts"; return 1; }
+  [ -f "$T/$1.json" ] && [ -f "$T/$1.rec" ] || { nok "$1: lab-gen wrote no stats/records: $(tail -n 1 "$T/$1.gen.log")"; return 1; }
+  python3 "$FAULTS_DIR/check_gen.py" "$T/$1.json" "$T/$1.rec" "$2" || { nok "$1: counts"; return 1; }
 }
 
 lab_residue_empty() { # what: fail when setup/lab residue prints anything
   local r; r=$("$LAB" residue 2>&1) || true
-  [ -z "$r" ] || fail "$1: residue after setup/lab down: $(echo "$r" | tr '\n' ';')"
+  [ -z "$r" ] || nok "$1: residue after setup/lab down: $(echo "$r" | tr '\n' ';')"
 }

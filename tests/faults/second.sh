@@ -11,14 +11,14 @@ set -u
 . "$(dirname "$0")/lib.sh"
 faults_require_root
 netns_require_bin loadgen/lab-gen
-"$LAB" up >/dev/null || { echo "not ok: setup/lab up"; exit 1; }
+"$LAB" up >/dev/null || tap_bail "setup/lab up"
 
 # refused WHAT PATTERN CMD...: CMD exits 1 or 2 (not 0, not a crash) with PATTERN in its one line
 refused() {
   local what=$1 pat=$2 out rc; shift 2
   out=$(timeout -s KILL 30 "$@" 2>&1); rc=$?
-  if [ $rc -ne 1 ] && [ $rc -ne 2 ]; then fail "$what: exit $rc, not refused: $(echo "$out" | tail -n 2 | tr '\n' ' ')"; return; fi
-  echo "$out" | grep -qi -- "$pat" || fail "$what: refused without a clear reason: $out"
+  if [ $rc -ne 1 ] && [ $rc -ne 2 ]; then nok "$what: exit $rc, not refused: $(echo "$out" | tail -n 2 | tr '\n' ' ')"; return; fi
+  echo "$out" | grep -qi -- "$pat" || nok "$what: refused without a clear reason: $out"
   echo "# $what: exit $rc: $(echo "$out" | grep -i -- "$pat" | head -n 1)"
 }
 
@@ -26,14 +26,14 @@ refused() {
 still_works() {
   gen_start "$1" --rate 2000 --count 500
   gen_wait
-  [ $GEN_RC -eq 0 ] || fail "$1: lab-gen exited $GEN_RC"
+  [ $GEN_RC -eq 0 ] || nok "$1: lab-gen exited $GEN_RC"
   gen_check "$1" zero
 }
 
 in_dut=(ip netns exec "$NS_DUT")
 
 if [ -x "$XSK" ]; then
-  refl_start xsk first.xsk || fail "lab-xsk did not start"
+  refl_start xsk first.xsk || nok "lab-xsk did not start"
   refused "lab-xsk twice" "another lab XDP port" "${in_dut[@]}" "$XSK" --duration 1
   refused "lab-xsk xdptx beside xsk" "another lab XDP port" "${in_dut[@]}" "$XSK" --mode xdptx --duration 1
   [ -x "$DPDK" ] && refused "lab-dpdk beside lab-xsk" "already has a lab AF_XDP port" \
@@ -42,7 +42,7 @@ if [ -x "$XSK" ]; then
   refl_stop
 fi
 if [ -x "$DPDK" ]; then
-  refl_start dpdk first.dpdk || fail "lab-dpdk did not start"
+  refl_start dpdk first.dpdk || nok "lab-dpdk did not start"
   refused "lab-dpdk twice (same prefix)" "in use" "${in_dut[@]}" "$DPDK" --prefix "$LLAB_PREFIX" --duration 1 --stats-interval 0
   refused "lab-dpdk twice (same interface, other prefix)" "already has a lab-dpdk" \
     "${in_dut[@]}" "$DPDK" --prefix "${LLAB_PREFIX}x" --duration 1 --stats-interval 0
@@ -52,23 +52,23 @@ if [ -x "$DPDK" ]; then
   rm -rf /var/run/dpdk/"${LLAB_PREFIX}x"* 2>/dev/null
 fi
 if [ -x "$KERN" ]; then
-  refl_start kernel first.kern || fail "lab-kern did not start"
+  refl_start kernel first.kern || nok "lab-kern did not start"
   refused "lab-kern twice" "in use\|already" "${in_dut[@]}" "$KERN" --duration 1
   still_works kern.after
   refl_stop
 fi
 if [ -x "$XSK" ]; then
   # two generators on gen0: the second must not steal the first one's replies
-  refl_start xdptx gen.refl || fail "lab-xsk xdptx did not start"
+  refl_start xdptx gen.refl || nok "lab-xsk xdptx did not start"
   gen_start gen.first --rate 1000 --duration 4
   sleep 1
   refused "lab-gen twice on gen0" "another lab XDP port" ip netns exec "$NS_GEN" "$GEN" --count 10 --quiet
   gen_wait
-  [ $GEN_RC -eq 0 ] || fail "first lab-gen exited $GEN_RC"
+  [ $GEN_RC -eq 0 ] || nok "first lab-gen exited $GEN_RC"
   gen_check gen.first zero
   refl_stop
 fi
 "$LAB" down >/dev/null 2>&1
 lab_residue_empty "second instances"
-[ $fails -eq 0 ] && echo "ok: second instances refused with a reason, first instances unharmed"
-[ $fails -eq 0 ]
+[ "$TAP_FAILS" -eq 0 ] && ok "second instances refused with a reason, first instances unharmed"
+tap_done

@@ -25,7 +25,7 @@ set -u
 netns_require_root
 netns_require_bin kernelpath/lab-kern kernelpath/lab-kfwd
 for t in python3 tshark dumpcap; do
-  command -v $t >/dev/null || { echo "skip: no $t"; exit 77; }
+  command -v $t >/dev/null || tap_skip_all "no $t"
 done
 KERN=$LAB_BUILD/kernelpath/lab-kern KFWD=$LAB_BUILD/kernelpath/lab-kfwd
 SEND=$LAB_ROOT/tests/kernelpath/fwd_send.py CHECK=$LAB_ROOT/tests/kernelpath/fwd_check.py
@@ -38,11 +38,8 @@ cleanup() {
   rm -rf "$TMP"
 }
 trap cleanup EXIT
-"$LAB" up --topology forward >/dev/null || { echo "not ok: setup/lab up --topology forward failed"; exit 1; }
+"$LAB" up --topology forward >/dev/null || tap_bail "setup/lab up --topology forward failed"
 
-fails=0
-ok() { echo "ok: $*"; }
-nok() { echo "not ok: $*"; fails=$((fails + 1)); }
 mac() { ip -n "$1" -j link show "$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])'; }
 DUT0_MAC=$(mac "$NS_DUT" "$LAB_DUT_IF") DUT1_MAC=$(mac "$NS_DUT" "$LAB_DUT1_IF") GEN1_MAC=$(mac "$NS_GEN" "$LAB_GEN1_IF")
 sysctls() { ip netns exec "$NS_DUT" sh -c 'echo $(cat /proc/sys/net/ipv4/ip_forward) $(cat /proc/sys/net/ipv6/conf/all/forwarding)'; }
@@ -112,7 +109,7 @@ judge() { # label args...: fwd_check.py's lines, each counted
     --dut1-mac "$DUT1_MAC" --gen1-mac "$GEN1_MAC" "$@" 2>&1)
   while IFS= read -r line; do
     case $line in
-      ok:*) echo "ok: $label: ${line#ok: }" ;;
+      ok:*) ok "$label: ${line#ok: }" ;;
       *) nok "$label: ${line#not ok: }" ;;
     esac
   done <<<"$out"
@@ -280,5 +277,4 @@ n=$(bpftool prog show 2>/dev/null | grep -c "kfwd_" || true)
 [ "$n" -eq 0 ] && ok "no tc program of lab-kfwd loaded" || nok "$n kfwd_ programs still loaded"
 pgrep -f "$TMP/" >/dev/null && nok "processes of the test left: $(pgrep -af "$TMP/")" || ok "no process of the test left"
 
-[ $fails -eq 0 ] || { echo "$fails check(s) failed"; exit 1; }
-echo "all checks passed"
+tap_done

@@ -13,15 +13,12 @@ set -u
 . "$(dirname "$0")/../lib/netns.sh"
 netns_require_root
 netns_require_bin kernelpath/lab-kern tests/kernelpath/kern_client
-command -v python3 >/dev/null || { echo "skip: no python3 (reads the stats JSON)"; exit 77; }
+command -v python3 >/dev/null || tap_skip_all "no python3 (reads the stats JSON)"
 KERN=$LAB_BUILD/kernelpath/lab-kern CLIENT=$LAB_BUILD/tests/kernelpath/kern_client
 TMP=$(mktemp -d)
 trap '[ -n "${KPID:-}" ] && kill -KILL "$KPID" 2>/dev/null; "$LAB" down >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-"$LAB" up >/dev/null || { echo "not ok: setup/lab up failed"; exit 1; }
+"$LAB" up >/dev/null || tap_bail "setup/lab up failed"
 
-fails=0
-ok() { echo "ok: $*"; }
-nok() { echo "not ok: $*"; fails=$((fails + 1)); }
 
 start_kern() { # name args...: lab-kern in the DUT namespace, waited for until its socket is bound
   local name=$1; shift
@@ -142,5 +139,4 @@ if start_kern busy --mode blocking; then
 fi
 "$KERN" --help | grep -q -- "--stats-interval" && ok "--help" || nok "--help lacks flags"
 
-[ $fails -eq 0 ] || { echo "$fails check(s) failed"; exit 1; }
-echo "all checks passed"
+tap_done

@@ -1,7 +1,9 @@
-# netns.sh — sourced by the netns tests: a fresh random prefix, root check (exit 77 = skip),
+# netns.sh — sourced by the netns tests: the TAP helpers (tap.sh), a fresh random prefix, root
+# check (tap_skip_all when missing),
 # and a trap that always brings the lab down; the lab's addresses, MACs, interface names and
 # ports (LAB_GEN_V4, LAB_DUT_IF, LAB_PORT_DUT, ...: setup/constants.sh, common/constants.tsv).
 # (exported: the tests' Python reads the table too, setup/labctl/constants.py, labctl under $LAB_ROOT/setup)
+. "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
 export LAB_ROOT=${LAB_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 . "$LAB_ROOT/setup/constants.sh"
 LAB_BUILD=${LAB_BUILD:-$LAB_ROOT/build}
@@ -14,18 +16,18 @@ NS_GEN="$LLAB_PREFIX-gen"
 NS_DUT="$LLAB_PREFIX-dut"
 
 netns_require_root() {
-  if [ "$(id -u)" -ne 0 ]; then echo "skip: needs root"; exit 77; fi
-  command -v ip >/dev/null || { echo "skip: no iproute2"; exit 77; }
-  ip netns add "${LLAB_PREFIX}probe" 2>/dev/null || { echo "skip: cannot create network namespaces"; exit 77; }
+  if [ "$(id -u)" -ne 0 ]; then tap_skip_all "needs root"; fi
+  command -v ip >/dev/null || tap_skip_all "no iproute2"
+  ip netns add "${LLAB_PREFIX}probe" 2>/dev/null || tap_skip_all "cannot create network namespaces"
   ip netns del "${LLAB_PREFIX}probe"
   trap '"$LAB" down >/dev/null 2>&1' EXIT
 }
 
-# netns_require_bin NAME...: skip (77) when a binary was not built (its feature was left out)
+# netns_require_bin NAME...: skip the test when a binary was not built (its feature was left out)
 netns_require_bin() {
   local b
   for b in "$@"; do
-    [ -x "$LAB_BUILD/$b" ] || { echo "skip: $b not built"; exit 77; }
+    [ -x "$LAB_BUILD/$b" ] || tap_skip_all "$b not built"
   done
 }
 

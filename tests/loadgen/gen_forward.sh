@@ -13,21 +13,18 @@ set -u
 . "$(dirname "$0")/../lib/netns.sh"
 netns_require_root
 netns_require_bin loadgen/lab-gen
-command -v tshark >/dev/null || { echo "skip: no tshark"; exit 77; }
+command -v tshark >/dev/null || tap_skip_all "no tshark"
 GEN="$LAB_BUILD/loadgen/lab-gen"
 T=$(mktemp -d /tmp/lab-gen-fwd.XXXXXX)
 trap '"$LAB" down >/dev/null 2>&1; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-fails=0
-ok() { echo "ok: $*"; }
-bad() { echo "not ok: $*"; fails=$((fails+1)); }
 jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
 for k in sys.argv[2].split("."): d=d[k]
 print(d)' "$1" "$2"; }
-"$LAB" up --topology forward || { echo "not ok: lab up --topology forward"; exit 1; }
+"$LAB" up --topology forward || tap_bail "lab up --topology forward"
 ip -n "$NS_GEN" link show "$LAB_GEN1_IF" >/dev/null 2>&1 && ip -n "$NS_DUT" link show "$LAB_DUT1_IF" >/dev/null 2>&1 &&
-  ok "gen1 and dut1 exist" || bad "the second link is missing"
+  ok "gen1 and dut1 exist" || nok "the second link is missing"
 [ "$(ip netns exec "$NS_DUT" sysctl -n net.ipv4.ip_forward)" = 0 ] && ok "IP forwarding off in the DUT namespace after up" ||
-  bad "ip_forward is on after up"
+  nok "ip_forward is on after up"
 ip netns exec "$NS_DUT" sysctl -q -w net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 DMAC=$(ip netns exec "$NS_DUT" cat "/sys/class/net/$LAB_DUT_IF/address")
 
@@ -49,12 +46,12 @@ for be in xsk udp; do
       --stats-json "$T/s.json" --out "$T/r.rec" --quiet 2>"$T/gen.log"
     rc=$?
     cap_stop
-    if [ $rc -ne 0 ]; then bad "$be $dst: lab-gen exited $rc: $(tail -n1 "$T/gen.log")"; continue; fi
+    if [ $rc -ne 0 ]; then nok "$be $dst: lab-gen exited $rc: $(tail -n1 "$T/gen.log")"; continue; fi
     got="sent=$(jget "$T/s.json" sent) received=$(jget "$T/s.json" received) lost=$(jget "$T/s.json" lost) malformed=$(jget "$T/s.json" malformed)"
-    [ "$got" = "sent=$N received=$N lost=0 malformed=0" ] && ok "$be $dst: $got" || bad "$be $dst: $got"
+    [ "$got" = "sent=$N received=$N lost=0 malformed=0" ] && ok "$be $dst: $got" || nok "$be $dst: $got"
     # on gen0 only what went out: nothing forwarded comes back there (frames to gen0's MAC)
     back=$(tshark -r "$T/g0.pcap" -Y "eth.dst == $(ip netns exec "$NS_GEN" cat "/sys/class/net/$LAB_GEN_IF/address")" 2>/dev/null | wc -l)
-    [ "$back" = 0 ] && ok "$be $dst: nothing came back on gen0" || bad "$be $dst: $back frames came back on gen0"
+    [ "$back" = 0 ] && ok "$be $dst: nothing came back on gen0" || nok "$be $dst: $back frames came back on gen0"
   done
 done
 
@@ -87,26 +84,25 @@ print(n, wrong, len(seen), ttl)
 PY
 )
 [ "$res" = "1000 0 5 0" ] && ok "--flows 5: 1000 packets to gen1, source port 7778 + seq mod 5 for each, 5 ports, TTL 63 (one router hop)" ||
-  bad "--flows 5: packets / wrong port / ports / wrong TTL = $res"
+  nok "--flows 5: packets / wrong port / ports / wrong TTL = $res"
 
 # unmarked frames are not taken without --accept-unmarked (the kernel does not mark what it forwards)
 ip netns exec "$NS_GEN" timeout -s INT -k 5 60 "$GEN" --iface "$LAB_GEN_IF" --rx-iface "$LAB_GEN1_IF" --dst "$LAB_GEN1_V4" \
   --dst-mac "$DMAC" --rate 5000 --count 500 --tail-ms 300 --stats-json "$T/u.json" --quiet 2>/dev/null
 [ "$(jget "$T/u.json" received)" = 0 ] && ok "without --accept-unmarked: 0 of 500 unmarked frames taken" ||
-  bad "unmarked frames were taken: $(jget "$T/u.json" received)"
+  nok "unmarked frames were taken: $(jget "$T/u.json" received)"
 
 # usage errors: exit 2 before anything is sent
 ip netns exec "$NS_GEN" "$GEN" --iface "$LAB_GEN_IF" --rx-iface "$LAB_GEN_IF" --dst "$LAB_GEN1_V4" --count 1 2>"$T/e.txt"; rc=$?
-[ $rc = 2 ] && grep -q "rx-iface" "$T/e.txt" && ok "--rx-iface = --iface: exit 2" || bad "--rx-iface = --iface: exit $rc: $(cat "$T/e.txt")"
+[ $rc = 2 ] && grep -q "rx-iface" "$T/e.txt" && ok "--rx-iface = --iface: exit 2" || nok "--rx-iface = --iface: exit $rc: $(cat "$T/e.txt")"
 ip netns exec "$NS_GEN" "$GEN" --iface "$LAB_GEN_IF" --rx-iface nosuch0 --dst "$LAB_GEN1_V4" --count 1 2>"$T/e.txt"; rc=$?
-[ $rc = 2 ] && ok "--rx-iface nosuch0: exit 2 ($(cat "$T/e.txt"))" || bad "--rx-iface nosuch0: exit $rc"
+[ $rc = 2 ] && ok "--rx-iface nosuch0: exit 2 ($(cat "$T/e.txt"))" || nok "--rx-iface nosuch0: exit $rc"
 ip netns exec "$NS_GEN" "$GEN" --backend udp --flows 2 --dst "$LAB_DUT_V4" --count 1 2>"$T/e.txt"; rc=$?
-[ $rc = 2 ] && ok "--flows 2 with udp: exit 2" || bad "--flows 2 with udp: exit $rc"
+[ $rc = 2 ] && ok "--flows 2 with udp: exit 2" || nok "--flows 2 with udp: exit $rc"
 ip netns exec "$NS_GEN" "$GEN" --flows 65 --dst "$LAB_DUT_V4" --count 1 2>"$T/e.txt"; rc=$?
-[ $rc = 2 ] && ok "--flows 65: exit 2" || bad "--flows 65: exit $rc"
+[ $rc = 2 ] && ok "--flows 65: exit 2" || nok "--flows 65: exit $rc"
 
 "$LAB" down >/dev/null 2>&1
-r=$("$LAB" residue 2>&1); [ -z "$r" ] && ok "down: nothing left" || bad "left after down: $r"
-ip -o link | grep -q "${LLAB_PREFIX}f" && bad "a host-side veth of the second pair is left" || true
-echo "$fails failure(s)"
-[ $fails -eq 0 ]
+r=$("$LAB" residue 2>&1); [ -z "$r" ] && ok "down: nothing left" || nok "left after down: $r"
+ip -o link | grep -q "${LLAB_PREFIX}f" && nok "a host-side veth of the second pair is left" || true
+tap_done

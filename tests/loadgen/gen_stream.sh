@@ -15,16 +15,13 @@ set -u
 . "$(dirname "$0")/../lib/netns.sh"
 netns_require_root
 netns_require_bin loadgen/lab-gen analysis/lab-analyze tests/loadgen/mini_reflect
-command -v python3 >/dev/null || { echo "skip: no python3"; exit 77; }
+command -v python3 >/dev/null || tap_skip_all "no python3"
 GEN="$LAB_BUILD/loadgen/lab-gen"
 ANA="$LAB_BUILD/analysis/lab-analyze"
 REFL="$LAB_BUILD/tests/loadgen/mini_reflect"
 T=$(mktemp -d /tmp/lab-gen-stream.XXXXXX)
 trap 'umount "$T/small" 2>/dev/null; "$LAB" down >/dev/null 2>&1; rm -rf "$T"' EXIT
-fails=0
-ok() { echo "ok: $*"; }
-bad() { echo "not ok: $*"; fails=$((fails+1)); }
-"$LAB" up >/dev/null || { echo "not ok: lab up"; exit 1; }
+"$LAB" up >/dev/null || tap_bail "lab up"
 
 # reader FILE: "complete n partial received span_s" of a record file (header: magic 8, version 4,
 # hdr_len 4, rec_len 4, flags 4, count 8; records of 48 bytes from byte 512: intended, sent,
@@ -63,34 +60,34 @@ sleep 5
 kill -KILL $gpid; wait $gpid 2>/dev/null
 grc=$?
 kill -INT $rpid; wait $rpid
-[ $grc -eq 137 ] || bad "lab-gen was not killed by the kill -9 (exit $grc): the run ended first?"
+[ $grc -eq 137 ] || nok "lab-gen was not killed by the kill -9 (exit $grc): the run ended first?"
 if ! r=$(reader "$T/run/records/kernel.rec" 2>&1); then
-  bad "the killed run's record file does not read: $r"
+  nok "the killed run's record file does not read: $r"
 else
   read -r complete n part recv span <<<"$r"
   echo "# killed at 5 s: complete=$complete records=$n partial=$part received=$recv span=${span}s"
-  [ "$complete" = 0 ] && ok "the file is not marked complete" || bad "the killed run's file says complete"
+  [ "$complete" = 0 ] && ok "the file is not marked complete" || nok "the killed run's file says complete"
   python3 -c "import sys; sys.exit(not (float('$span') >= 4.0 and $n >= 8000))" \
-    && ok "$n records, ${span} s of the run kept (>= 4 s)" || bad "only $n records, ${span} s of the run kept"
+    && ok "$n records, ${span} s of the run kept (>= 4 s)" || nok "only $n records, ${span} s of the run kept"
   [ "$recv" -ge $((n * 95 / 100)) ] && ok "$recv of $n received in the streamed records" \
-    || bad "$recv of $n received: the stream wrote records before their reply"
+    || nok "$recv of $n received: the stream wrote records before their reply"
   if "$ANA" --no-pcap "$T/run" >"$T/ana.out" 2>"$T/ana.err"; then
     grep -q "cut after $n records" "$T/ana.err" && ok "lab-analyze says: $(grep -o "cut after $n records" "$T/ana.err")" \
-      || bad "lab-analyze does not say 'cut after $n records': $(cat "$T/ana.err")"
+      || nok "lab-analyze does not say 'cut after $n records': $(cat "$T/ana.err")"
     m=$(json_mismatch "$T/run/summary.json" paths.kernel.cut_after=$n paths.kernel.complete=False \
       paths.kernel.sent=$n paths.kernel.received=$recv paths.kernel.cut_partial_bytes=0)
-    [ -z "$m" ] && ok "summary.json: cut_after $n, sent $n, received $recv" || bad "summary.json: $m"
+    [ -z "$m" ] && ok "summary.json: cut_after $n, sent $n, received $recv" || nok "summary.json: $m"
   else
-    bad "lab-analyze failed on the cut file: $(tail -n 1 "$T/ana.err")"
+    nok "lab-analyze failed on the cut file: $(tail -n 1 "$T/ana.err")"
   fi
   # 2. cut inside a record
   truncate -s -20 "$T/run/records/kernel.rec"
   if "$ANA" --no-pcap "$T/run" >"$T/ana.out" 2>"$T/ana.err"; then
     m=$(json_mismatch "$T/run/summary.json" paths.kernel.cut_after=$((n - 1)) paths.kernel.cut_partial_bytes=28)
     [ -z "$m" ] && grep -q "cut after $((n - 1)) records and 28 bytes" "$T/ana.err" \
-      && ok "cut inside a record: $((n - 1)) records read, the 28 bytes said" || bad "cut inside a record: $m $(cat "$T/ana.err")"
+      && ok "cut inside a record: $((n - 1)) records read, the 28 bytes said" || nok "cut inside a record: $m $(cat "$T/ana.err")"
   else
-    bad "lab-analyze failed on a file cut inside a record: $(tail -n 1 "$T/ana.err")"
+    nok "lab-analyze failed on a file cut inside a record: $(tail -n 1 "$T/ana.err")"
   fi
 fi
 
@@ -105,13 +102,13 @@ if mount -t tmpfs -o size=64k tmpfs "$T/small"; then
   if [ $rc -eq 2 ] && [ $rc2 -eq 2 ] && [ "$(grep -c . "$T/full.err")" -eq 1 ] && grep -q "No space left" "$T/full.err"; then
     ok "a disk too small refused before the run: $(cat "$T/full.err")"
   else
-    bad "a disk too small: exit $rc/$rc2: $(cat "$T/full.err" "$T/full2.err")"
+    nok "a disk too small: exit $rc/$rc2: $(cat "$T/full.err" "$T/full2.err")"
   fi
   [ ! -e "$T/small/new.rec" ] && [ "$(cat "$T/small/old.rec")" = planted ] && [ "$(ls "$T/small" | wc -l)" -eq 1 ] \
-    && ok "no record file put in place, the old one as it was, no temporary" || bad "on the full disk: $(ls -l "$T/small")"
-  umount "$T/small" || bad "umount $T/small"
+    && ok "no record file put in place, the old one as it was, no temporary" || nok "on the full disk: $(ls -l "$T/small")"
+  umount "$T/small" || nok "umount $T/small"
 else
-  bad "cannot mount a tmpfs"
+  nok "cannot mount a tmpfs"
 fi
 
 # 4. more records than memory: 10 Mpps for a week (300 TB of records)
@@ -122,8 +119,8 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 if [ $rc -eq 2 ] && [ "$(grep -c . "$T/huge.err")" -eq 1 ] && grep -q "more than the" "$T/huge.err" && [ ! -e "$T/huge.rec" ] && [ $ms -lt 5000 ]; then
   ok "a run too large for memory refused in $ms ms: $(cat "$T/huge.err")"
 else
-  bad "a run too large for memory: exit $rc after $ms ms: $(cat "$T/huge.err")"
+  nok "a run too large for memory: exit $rc after $ms ms: $(cat "$T/huge.err")"
 fi
 
-[ $fails -eq 0 ] && echo "ok: lab-gen streams its records, the cut is read and said, too large is refused"
-[ $fails -eq 0 ]
+[ "$TAP_FAILS" -eq 0 ] && ok "lab-gen streams its records, the cut is read and said, too large is refused"
+tap_done

@@ -16,18 +16,15 @@ set -u
 . "$(dirname "$0")/../lib/netns.sh"
 netns_require_root
 netns_require_bin loadgen/lab-gen kernelpath/lab-kern
-command -v python3 >/dev/null || { echo "skip: no python3"; exit 77; }
+command -v python3 >/dev/null || tap_skip_all "no python3"
 GEN="$LAB_BUILD/loadgen/lab-gen"
 KERN="$LAB_BUILD/kernelpath/lab-kern"
 T=$(mktemp -d /tmp/lab-gen-timing.XXXXXX)
 KPID=""
 trap '[ -n "$KPID" ] && kill -KILL "$KPID" 2>/dev/null; "$LAB" down >/dev/null 2>&1; rm -rf "$T"' EXIT
-fails=0
-ok() { echo "ok: $*"; }
-bad() { echo "not ok: $*"; fails=$((fails+1)); }
 jget() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 
-"$LAB" up || { echo "not ok: lab up"; exit 1; }
+"$LAB" up || tap_bail "lab up"
 # 1. usage errors, in the generator's namespace (where the run would otherwise start): exit 2,
 # exactly one line on stderr, and that line is about --timing
 for args in "--timing user --backend xsk" "--timing user" "--timing wall --backend udp"; do
@@ -38,29 +35,29 @@ for args in "--timing user --backend xsk" "--timing user" "--timing wall --backe
   lines=$(wc -l <"$T/usage.err")
   if [ $rc -eq 2 ] && [ "$lines" -eq 1 ] && grep -q -- "--timing" "$T/usage.err"; then
     ok "usage: $args -> exit 2: $(cat "$T/usage.err")"
-  else bad "usage: $args -> exit $rc, $lines line(s): $(head -c 200 "$T/usage.err")"; fi
+  else nok "usage: $args -> exit $rc, $lines line(s): $(head -c 200 "$T/usage.err")"; fi
 done
-"$GEN" --help | grep -q -- "--timing T" && ok "--help names --timing" || bad "--help does not name --timing"
+"$GEN" --help | grep -q -- "--timing T" && ok "--help names --timing" || nok "--help does not name --timing"
 
 rm -f "$T/ready"
 ip netns exec "$NS_DUT" "$KERN" --mode blocking --iface "$LAB_DUT_IF" --ready-file "$T/ready" --duration 120 \
   >"$T/kern.out" 2>"$T/kern.err" &
 KPID=$!
 for _ in $(seq 100); do [ -s "$T/ready" ] && break; sleep 0.05; done
-[ -s "$T/ready" ] || { echo "not ok: lab-kern did not get ready: $(cat "$T/kern.err")"; exit 1; }
+[ -s "$T/ready" ] || tap_bail "lab-kern did not get ready: $(cat "$T/kern.err")"
 
 # 2. the same schedule in each timing, stamped by the reflector
 for t in kernel user; do
   ip netns exec "$NS_GEN" timeout -s INT -k 5 60 "$GEN" --backend udp --timing $t --rate 2000 --count 2000 \
     --size 106 --stamp --path kernel --out "$T/$t.rec" --stats-json "$T/$t.json" 2>"$T/$t.log"
   rc=$?
-  [ $rc -eq 0 ] && ok "$t timing: exit 0" || bad "$t timing: exit $rc: $(tail -n1 "$T/$t.log")"
+  [ $rc -eq 0 ] && ok "$t timing: exit 0" || nok "$t timing: exit $rc: $(tail -n1 "$T/$t.log")"
   [ "$(jget "$T/$t.json" timing 2>/dev/null)" = $t ] && ok "$t timing: stats say timing $t" \
-    || bad "$t timing: stats timing '$(jget "$T/$t.json" timing 2>/dev/null)'"
+    || nok "$t timing: stats timing '$(jget "$T/$t.json" timing 2>/dev/null)'"
 done
 if grep -q "tx=user rx=user" "$T/user.log" && [ "$(jget "$T/user.json" tx_timestamps)" = 0 ]; then
   ok "user timing: mode '$(jget "$T/user.json" mode)', no kernel TX stamp used"
-else bad "user timing: mode '$(jget "$T/user.json" mode)', tx_timestamps $(jget "$T/user.json" tx_timestamps)"; fi
+else nok "user timing: mode '$(jget "$T/user.json" mode)', tx_timestamps $(jget "$T/user.json" tx_timestamps)"; fi
 
 # every record ordered; the same intended times; p50 of user timing >= p50 of kernel timing
 if out=$(python3 - "$T/kernel.rec" "$T/user.rec" "$T/kernel.json" "$T/user.json" <<'PY'
@@ -96,7 +93,7 @@ assert p50['user'] >= p50['kernel'], 'user p50 %d below kernel p50 %d' % (p50['u
 print('records ordered in both, same schedule; RTT p50 from the actual send: kernel %.1f us, user %.1f us'
       % (p50['kernel'] / 1e3, p50['user'] / 1e3))
 PY
-); then ok "$out"; else bad "records: $(echo "$out" | tail -n1)"; fi
+); then ok "$out"; else nok "records: $(echo "$out" | tail -n1)"; fi
 kill -TERM "$KPID"; wait "$KPID"; KPID=""
 
 # 3. open loop in user timing: with nothing to reply, every packet is still sent and the run ends
@@ -105,7 +102,6 @@ ip netns exec "$NS_GEN" timeout -s KILL 30 "$GEN" --backend udp --timing user --
 rc=$?
 if [ $rc -eq 0 ] && [ "$(jget "$T/gone.json" sent)" = 2000 ] && [ "$(jget "$T/gone.json" received)" = 0 ]; then
   ok "user timing, no reflector: 2000 sent, 0 received, exit 0"
-else bad "user timing, no reflector: exit $rc, $(tr -d '\n ' <"$T/gone.json" 2>/dev/null | head -c 200)"; fi
+else nok "user timing, no reflector: exit $rc, $(tr -d '\n ' <"$T/gone.json" 2>/dev/null | head -c 200)"; fi
 
-[ $fails -eq 0 ] && echo "gen_timing: all ok" || echo "gen_timing: $fails failure(s)"
-[ $fails -eq 0 ]
+tap_done

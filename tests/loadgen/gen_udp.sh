@@ -10,15 +10,12 @@ set -u
 . "$(dirname "$0")/../lib/netns.sh"
 netns_require_root
 netns_require_bin loadgen/lab-gen tests/loadgen/mini_reflect
-command -v python3 >/dev/null || { echo "skip: no python3"; exit 77; }
+command -v python3 >/dev/null || tap_skip_all "no python3"
 GEN="$LAB_BUILD/loadgen/lab-gen"
 REFL="$LAB_BUILD/tests/loadgen/mini_reflect"
 T=$(mktemp -d /tmp/lab-gen-test.XXXXXX)
 trap '"$LAB" down >/dev/null 2>&1; rm -rf "$T"' EXIT
-fails=0
-ok() { echo "ok: $*"; }
-bad() { echo "not ok: $*"; fails=$((fails+1)); }
-"$LAB" up || { echo "not ok: lab up"; exit 1; }
+"$LAB" up || tap_bail "lab up"
 
 jget() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 kv() { tr ' ' '\n' <"$1" | sed -n "s/^$2=//p"; }
@@ -67,19 +64,19 @@ for fam in 4 6; do
   rc=$?
   kill -INT $rpid; wait $rpid
   e1=$(rcvbuf_errors "$NS_GEN"); d1=$(rcvbuf_errors "$NS_DUT")
-  if [ $rc -ne 0 ]; then bad "IPv$fam: lab-gen exited $rc: $(tail -n1 "$T/gen$fam.log")"; continue; fi
+  if [ $rc -ne 0 ]; then nok "IPv$fam: lab-gen exited $rc: $(tail -n1 "$T/gen$fam.log")"; continue; fi
   if [ "$e0" != "$e1" ] || [ "$d0" != "$d1" ]; then
-    bad "IPv$fam: the kernel dropped at a socket (gen $e0->$e1, dut $d0->$d1): counts not exact"
+    nok "IPv$fam: the kernel dropped at a socket (gen $e0->$e1, dut $d0->$d1): counts not exact"
     continue
   fi
   S="$T/v$fam.json"
   got="sent=$(jget $S sent) received=$(jget $S received) lost=$(jget $S lost) duplicated=$(jget $S duplicated) malformed=$(jget $S malformed) foreign=$(jget $S foreign) send_failed=$(jget $S send_failed)"
   # 10000 sent; the reflector drops n%100==0 (100) and doubles n%50==0 but not dropped (100)
   want="sent=10000 received=9900 lost=100 duplicated=100 malformed=0 foreign=0 send_failed=0"
-  [ "$got" = "$want" ] && ok "IPv$fam: $got" || bad "IPv$fam: got $got, want $want"
-  [ "$(kv "$T/refl$fam.txt" received)" = 10000 ] || bad "IPv$fam: reflector saw $(cat "$T/refl$fam.txt")"
+  [ "$got" = "$want" ] && ok "IPv$fam: $got" || nok "IPv$fam: got $got, want $want"
+  [ "$(kv "$T/refl$fam.txt" received)" = 10000 ] || nok "IPv$fam: reflector saw $(cat "$T/refl$fam.txt")"
   if err=$(rec_check "$T/v$fam.rec" 10000 "$S" 2>&1); then ok "IPv$fam: record file matches the stats"
-  else bad "IPv$fam: record file: $(echo "$err" | tail -n1)"; fi
+  else nok "IPv$fam: record file: $(echo "$err" | tail -n1)"; fi
 done
 
 # 2. no reflector: the run still ends by itself, everything counted lost
@@ -88,7 +85,7 @@ ip netns exec "$NS_GEN" timeout -s KILL 30 "$GEN" --backend udp --rate 10000 --c
 rc=$?
 if [ $rc -eq 0 ] && [ "$(jget "$T/gone.json" lost)" = 2000 ] && [ "$(jget "$T/gone.json" received)" = 0 ]; then
   ok "vanished reflector: 2000 sent, 2000 lost"
-else bad "vanished reflector: exit $rc, $(cat "$T/gone.json" 2>/dev/null | tr -d '\n ' | head -c 200)"; fi
+else nok "vanished reflector: exit $rc, $(cat "$T/gone.json" 2>/dev/null | tr -d '\n ' | head -c 200)"; fi
 
 # 3. SIGINT mid-run: exit 0, a complete record file with what was sent
 ip netns exec "$NS_DUT" "$REFL" -d 30 >/dev/null &
@@ -105,24 +102,23 @@ sent=$(jget "$T/int.json" sent 2>/dev/null)
 if [ $rc -eq 0 ] && [ "$(jget "$T/int.json" interrupted)" = True ] && [ -n "$sent" ] && [ "$sent" -gt 0 ] &&
    rec_check "$T/int.rec" "$sent" "$T/int.json"; then
   ok "SIGINT: exit 0 after $(( (t1 - t0) / 1000000 )) ms, $sent records, file complete"
-else bad "SIGINT: exit $rc, sent '$sent'"; fi
+else nok "SIGINT: exit $rc, sent '$sent'"; fi
 
 # 4. the guard: a non-benchmark destination is refused before anything is sent
 before=$(tx_packets)
 for args in "--dst 10.1.2.3" "--dst 2001:db8::1" "--dst 8.8.8.8 --allow-dst" "--dst 192.0.2.1 --allow-dst --hw"; do
   ip netns exec "$NS_GEN" "$GEN" --backend udp --count 10 $args 2>"$T/guard.log"
   rc=$?
-  [ $rc -eq 2 ] && ok "guard: $args -> exit 2 ($(head -c 90 "$T/guard.log"))" || bad "guard: $args -> exit $rc"
+  [ $rc -eq 2 ] && ok "guard: $args -> exit 2 ($(head -c 90 "$T/guard.log"))" || nok "guard: $args -> exit $rc"
 done
 after=$(tx_packets)
 [ "$before" = "$after" ] && ok "guard: gen0 sent nothing ($before tx packets before and after)" \
-  || bad "guard: gen0 tx_packets $before -> $after"
+  || nok "guard: gen0 tx_packets $before -> $after"
 
 # 5. usage errors exit 2
 for args in "--size 70 --stamp" "--size 81 --dst $LAB_DUT_V6" "--pattern zigzag" "--count 5 --duration 1" "--rate 0"; do
   ip netns exec "$NS_GEN" "$GEN" --backend udp $args 2>/dev/null
-  rc=$?; [ $rc -eq 2 ] && ok "usage: $args -> 2" || bad "usage: $args -> $rc"
+  rc=$?; [ $rc -eq 2 ] && ok "usage: $args -> 2" || nok "usage: $args -> $rc"
 done
 
-[ $fails -eq 0 ] && echo "gen_udp: all ok" || echo "gen_udp: $fails failure(s)"
-[ $fails -eq 0 ]
+tap_done

@@ -11,16 +11,13 @@ set -u
 . "$(dirname "$0")/../lib/netns.sh"
 netns_require_root
 netns_require_bin loadgen/lab-gen tests/loadgen/mini_reflect
-command -v python3 >/dev/null || { echo "skip: no python3"; exit 77; }
+command -v python3 >/dev/null || tap_skip_all "no python3"
 GEN="$LAB_BUILD/loadgen/lab-gen"
 REFL="$LAB_BUILD/tests/loadgen/mini_reflect"
-"$GEN" --version | grep -q "xsk" || { echo "skip: lab-gen built without AF_XDP"; exit 77; }
+"$GEN" --version | grep -q "xsk" || tap_skip_all "lab-gen built without AF_XDP"
 T=$(mktemp -d /tmp/lab-gen-test.XXXXXX)
 trap '"$LAB" down >/dev/null 2>&1; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-fails=0
-ok() { echo "ok: $*"; }
-bad() { echo "not ok: $*"; fails=$((fails+1)); }
-"$LAB" up || { echo "not ok: lab up"; exit 1; }
+"$LAB" up || tap_bail "lab up"
 jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
 for k in sys.argv[2].split("."): d=d[k]
 print(d)' "$1" "$2"; }
@@ -41,14 +38,14 @@ for dst in "$LAB_DUT_V4" "$LAB_DUT_V6"; do
     --count 10000 --stamp --tail-ms 500 --stats-json "$T/x.json" 2>"$T/gen.log"
   rc=$?
   stop_refl
-  if [ $rc -ne 0 ]; then bad "$dst: lab-gen exited $rc: $(tail -n1 "$T/gen.log")"; continue; fi
+  if [ $rc -ne 0 ]; then nok "$dst: lab-gen exited $rc: $(tail -n1 "$T/gen.log")"; continue; fi
   S="$T/x.json"
   got="sent=$(jget $S sent) received=$(jget $S received) lost=$(jget $S lost) duplicated=$(jget $S duplicated) malformed=$(jget $S malformed) foreign=$(jget $S foreign) send_failed=$(jget $S send_failed)"
   want="sent=10000 received=9900 lost=100 duplicated=100 malformed=0 foreign=0 send_failed=0"
   drops="$(jget $S backend_counters.xsk_rx_dropped)"
   if [ "$got" = "$want" ]; then ok "xsk $dst: $got ($(jget $S mode))"
-  else bad "xsk $dst: got $got (xsk_rx_dropped $drops), want $want"; fi
-  no_xdp && ok "xsk $dst: XDP program detached at the end" || bad "xsk $dst: XDP program left on gen0"
+  else nok "xsk $dst: got $got (xsk_rx_dropped $drops), want $want"; fi
+  no_xdp && ok "xsk $dst: XDP program detached at the end" || nok "xsk $dst: XDP program left on gen0"
 done
 
 # 2. SIGINT: exit 0, program detached
@@ -57,11 +54,11 @@ ip netns exec "$NS_GEN" "$GEN" --backend xsk --rate 5000 --duration 20 --quiet -
 gpid=$!
 sleep 1.5
 ip -n "$NS_GEN" link show "$LAB_GEN_IF" | grep -q "prog/xdp" && ok "xsk: XDP program attached while running" \
-  || bad "xsk: no XDP program on gen0 while running"
+  || nok "xsk: no XDP program on gen0 while running"
 kill -INT $gpid; wait $gpid; rc=$?
 stop_refl
-[ $rc -eq 0 ] && [ "$(jget "$T/int.json" interrupted)" = True ] && ok "xsk SIGINT: exit 0" || bad "xsk SIGINT: exit $rc"
-no_xdp && ok "xsk SIGINT: XDP program detached" || bad "xsk SIGINT: XDP program left on gen0"
+[ $rc -eq 0 ] && [ "$(jget "$T/int.json" interrupted)" = True ] && ok "xsk SIGINT: exit 0" || nok "xsk SIGINT: exit $rc"
+no_xdp && ok "xsk SIGINT: XDP program detached" || nok "xsk SIGINT: XDP program left on gen0"
 
 # 2b. replies without the reflected mark (as dpdk-testpmd 5tswap sends them): the XDP program
 #     does not steer them by default; --accept-unmarked takes every one
@@ -77,9 +74,9 @@ if [ $rc0 -eq 0 ] && [ $rc1 -eq 0 ] && [ "$(jget "$T/um0.json" received)" = 0 ] 
    [ "$(jget "$T/um1.json" received)" = 2000 ] && [ "$(jget "$T/um1.json" lost)" = 0 ]; then
   ok "xsk unmarked replies: 0 taken by default, 2000 of 2000 with --accept-unmarked"
 else
-  bad "xsk unmarked replies: exits $rc0/$rc1, received $(jget "$T/um0.json" received 2>/dev/null) by default, $(jget "$T/um1.json" received 2>/dev/null) with --accept-unmarked (want 0 and 2000)"
+  nok "xsk unmarked replies: exits $rc0/$rc1, received $(jget "$T/um0.json" received 2>/dev/null) by default, $(jget "$T/um1.json" received 2>/dev/null) with --accept-unmarked (want 0 and 2000)"
 fi
-no_xdp && ok "xsk unmarked: XDP program detached" || bad "xsk unmarked: XDP program left on gen0"
+no_xdp && ok "xsk unmarked: XDP program detached" || nok "xsk unmarked: XDP program left on gen0"
 
 # 3. burst capture: bursts of 64 every 20 ms at 20 kpps over 1 ms (21 arrivals): only the bursts cross it; the pcap
 #    holds whole, valid lab frames with the events' packets (both backends)
@@ -92,17 +89,16 @@ for be in xsk udp; do
   stop_refl
   ev=$(jget "$T/c.json" capture.events 2>/dev/null); fr=$(jget "$T/c.json" capture.frames 2>/dev/null)
   if [ $rc -ne 0 ] || [ "$ev" != 3 ] || [ -z "$fr" ] || [ "$fr" -lt 3 ]; then
-    bad "capture $be: exit $rc, events '$ev', frames '$fr'"; continue
+    nok "capture $be: exit $rc, events '$ev', frames '$fr'"; continue
   fi
   if command -v tshark >/dev/null; then
     n=$(tshark -r "$T/$be.pcap" -o udp.check_checksum:TRUE -Y "udp.srcport == $LAB_PORT_DUT && udp.dstport == $LAB_PORT_GEN && udp.checksum.status == 1" 2>/dev/null | wc -l)
     tot=$(tshark -r "$T/$be.pcap" 2>/dev/null | wc -l)
     [ "$tot" = "$fr" ] && [ "$n" = "$fr" ] && ok "capture $be: $ev events, $fr frames, all reflected lab frames with good UDP checksums" \
-      || bad "capture $be: tshark reads $tot frames ($n good lab reflections), stats say $fr"
+      || nok "capture $be: tshark reads $tot frames ($n good lab reflections), stats say $fr"
   else
     ok "capture $be: $ev events, $fr frames (tshark not installed: frames not inspected)"
   fi
 done
 
-[ $fails -eq 0 ] && echo "gen_xsk: all ok" || echo "gen_xsk: $fails failure(s)"
-[ $fails -eq 0 ]
+tap_done

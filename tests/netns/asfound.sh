@@ -17,14 +17,11 @@
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 netns_require_root
-[ "$(nproc)" -ge 2 ] || { echo "skip: isolation needs 2 or more cores"; exit 77; }
+[ "$(nproc)" -ge 2 ] || tap_skip_all "isolation needs 2 or more cores"
 netns_require_bin loadgen/lab-gen analysis/lab-analyze
 export LAB_SKIP_DEPS=1 LAB_SKIP_BUILD=1 LAB_BUILD_DIR="$LAB_BUILD"
 T=$(mktemp -d /tmp/lab-asfound-XXXXXX)
 ISO_CPU=$(( $(nproc) - 1 ))
-fails=0
-nok() { echo "not ok: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
 
 # an IRQ of our own setting, put back on exit
 IRQ="" IRQ_ORIG=""
@@ -222,5 +219,4 @@ else
   nok "run E never reached the xsk path: $(tail -n3 "$T/runE.log")"; kill -KILL "$RUN_PID" 2>/dev/null
 fi
 
-[ $fails -eq 0 ] && echo "asfound: all as found" || echo "asfound: $fails failure(s)"
-[ $fails -eq 0 ]
+tap_done

@@ -7,12 +7,12 @@
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 netns_require_root
-[ "$(nproc)" -ge 2 ] || { echo "skip: isolation needs 2 or more cores"; exit 77; }
+[ "$(nproc)" -ge 2 ] || tap_skip_all "isolation needs 2 or more cores"
 A=$LLAB_PREFIX B=${LLAB_PREFIX}1 CPU=$(( $(nproc --all) - 1 ))
 # another lab isolating the machine now (its record, or one of an older lab's code): "as found"
 # would be its isolated state, and its undo would race ours
 if [ -e /run/llab-iso ] || ls -d /run/llab-state/*/iso >/dev/null 2>&1; then
-  echo "skip: another lab isolates this machine now ($(ls -d /run/llab-iso /run/llab-state/*/iso 2>/dev/null | paste -sd' '))"; exit 77
+  tap_skip_all "another lab isolates this machine now ($(ls -d /run/llab-iso /run/llab-state/*/iso 2>/dev/null | paste -sd' '))"
 fi
 T=$(mktemp -d /tmp/lab-iso2-XXXXXX)
 IRQ="" IRQ_ORIG=""
@@ -26,9 +26,6 @@ finish() {
   rm -rf "$T"
 }
 trap finish EXIT
-fails=0
-nok() { echo "not ok: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
 snap() {
   {
     for f in /proc/irq/[0-9]*/smp_affinity_list; do echo "irq $f $(cat "$f")"; done
@@ -58,5 +55,4 @@ LLAB_PREFIX=$B "$LAB" down >/dev/null 2>&1 || nok "down of $B"
 snap "$T/s5"; same "$B's isolate then down: as found" "$T/s0" "$T/s5"
 [ -e /run/llab-iso ] && nok "the isolation record is left"
 [ -e /run/lock/llab-iso.lock ] && nok "the isolation lock file is left"
-[ $fails -eq 0 ] && echo "iso2: all as found" || echo "iso2: $fails failure(s)"
-[ $fails -eq 0 ]
+tap_done

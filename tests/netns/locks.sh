@@ -12,9 +12,6 @@ netns_require_bin loadgen/lab-gen analysis/lab-analyze kernelpath/lab-kern
 export LAB_SKIP_DEPS=1 LAB_SKIP_BUILD=1 LAB_BUILD_DIR="$LAB_BUILD" LAB_CHECK_ISOLATED=0
 T=$(mktemp -d /tmp/lab-locks-XXXXXX)
 trap '"$LAB" down >/dev/null 2>&1; rm -rf "$T"' EXIT
-fails=0
-nok() { echo "not ok: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
 
 "$LAB" run --paths kernel --no-isolate --no-trace --duration 6 --out "$T/first" >"$T/first.log" 2>&1 &
 FIRST=$!
@@ -67,5 +64,4 @@ echo "$st" | grep -Eq "^$LLAB_PREFIX +up .*netns $NS_DUT" && ok "status --all: $
 "$LAB" down >/dev/null 2>&1 || nok "down"
 r=$("$LAB" residue); [ -z "$r" ] && ok "no residue" || nok "residue: $r"
 [ -e "/run/lock/llab-$LLAB_PREFIX.lock" ] && nok "the lock file is left"
-[ $fails -eq 0 ] && echo "locks: all ok" || echo "locks: $fails failure(s)"
-[ $fails -eq 0 ]
+tap_done

@@ -21,9 +21,6 @@ A=$LLAB_PREFIX B=${LLAB_PREFIX}1 C=${LLAB_PREFIX}2
 T=$(mktemp -d /tmp/lab-stale-XXXXXX)
 H=""
 trap '"$LAB" down >/dev/null 2>&1; LLAB_PREFIX=$B "$LAB" down >/dev/null 2>&1; LLAB_PREFIX=$C "$LAB" down >/dev/null 2>&1; [ -z "$H" ] || kill "$H" 2>/dev/null; rm -rf "$T"' EXIT
-fails=0
-nok() { echo "not ok: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
 state_of() { "$LAB" status --all 2>/dev/null | awk -v p="$1" '$1 == p {print $2}'; }
 owned() { grep -lsxzF "LLAB_OWNER=$1" /proc/[0-9]*/environ | sed 's,/proc/\([0-9]*\)/environ,\1,'; }
 HP0=$(cat /proc/sys/vm/nr_hugepages)
@@ -91,5 +88,4 @@ r=$("$LAB" residue); [ -z "$r" ] && ok "nothing of the orphan left" || nok "resi
 
 LLAB_PREFIX=$B "$LAB" down >/dev/null 2>&1
 r=$(LLAB_PREFIX=$B "$LAB" residue); [ -z "$r" ] || nok "residue of $B: $r"
-[ $fails -eq 0 ] && echo "stale: all ok" || echo "stale: $fails failure(s)"
-[ $fails -eq 0 ]
+tap_done

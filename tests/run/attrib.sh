@@ -12,20 +12,19 @@ set -u
 . "$(dirname "$0")/../lib/netns.sh"
 netns_require_root
 netns_require_bin loadgen/lab-gen analysis/lab-analyze xdp/lab-xsk trace/lab-trace tests/run/lt-noise
-[ "$(nproc)" -ge 2 ] || { echo "skip: needs 2 cores"; exit 77; }
+[ "$(nproc)" -ge 2 ] || tap_skip_all "needs 2 cores"
 export LAB_SKIP_DEPS=1 LAB_SKIP_BUILD=1 LAB_BUILD_DIR="$LAB_BUILD"
 T=$(mktemp -d /tmp/lab-attrib-XXXXXX)
 trap '"$LAB" down >/dev/null 2>&1; rm -rf "$T"' EXIT
-fails=0
 GEN_CPU=0
 DUT_CPU=$(( $(nproc) - 1 ))
 
 # lab-trace must work on this machine, or the test proves nothing: skip with the reason
 if ! timeout 20 "$LAB_BUILD/trace/lab-trace" --cpus 0 --out "$T/probe.evt" --duration 1 >"$T/probe.log" 2>&1; then
-  echo "skip: lab-trace cannot run here: $(tail -n 1 "$T/probe.log")"; exit 77
+  tap_skip_all "lab-trace cannot run here: $(tail -n 1 "$T/probe.log")"
 fi
 
-check() { # CASE CPU RESULTS: the ground truth against tail/xsk.csv
+truth_check() { # CASE CPU RESULTS: the ground truth against tail/xsk.csv
   python3 - "$T/$1.noise" "$3/records/xsk.rec" "$3/tail/xsk.csv" "$2" "$1" <<'PY'
 import csv, struct, sys
 noise_f, rec_f, csv_f, cpu, case = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
@@ -84,15 +83,14 @@ for case in dut gen; do
     --log "$T/$case.noise" &
   noise=$!
   LAB_QUIET= "$LAB" run --paths xsk --no-isolate --rate 10000 --duration 5 --out "$T/$case" \
-    >"$T/$case.log" 2>&1 || { echo "not ok: $case: run failed: $(tail -n 3 "$T/$case.log")"; fails=$((fails+1)); }
+    >"$T/$case.log" 2>&1 || nok "$case: run failed: $(tail -n 3 "$T/$case.log")"
   kill "$noise" 2>/dev/null; wait "$noise" 2>/dev/null
   R="$T/$case/latest"
   if [ ! -f "$R/tail/xsk.csv" ]; then
-    echo "not ok: $case: no tail/xsk.csv: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["paths"]["xsk"]["tail"])' "$R/summary.json" 2>&1)"
-    fails=$((fails+1)); continue
+    nok "$case: no tail/xsk.csv: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["paths"]["xsk"]["tail"])' "$R/summary.json" 2>&1)"
+    continue
   fi
-  check "$case" "$cpu" "$R" || fails=$((fails+1))
+  check_lines "$case: ground truth" truth_check "$case" "$cpu" "$R"
 done
-r=$("$LAB" residue); [ -z "$r" ] || { echo "not ok: residue: $r"; fails=$((fails+1)); }
-[ $fails -eq 0 ] && echo "attrib: all ok" || echo "attrib: $fails failure(s)"
-[ $fails -eq 0 ]
+r=$("$LAB" residue); [ -z "$r" ] || { nok "residue: $r"; }
+tap_done

@@ -10,14 +10,11 @@ netns_require_bin loadgen/lab-gen analysis/lab-analyze analysis/lab-calib xdp/la
 export LAB_BUILD_DIR="$LAB_BUILD" LAB_SKIP_DEPS=1 LAB_SKIP_BUILD=1
 T=$(mktemp -d /tmp/lab-calib-test.XXXXXX)
 trap '"$LAB" down >/dev/null 2>&1; rm -rf "$T"' EXIT
-fails=0
-ok() { echo "ok: $*"; }
-nok() { echo "not ok: $*"; fails=$((fails + 1)); }
 owned() { grep -lsz "^LLAB_OWNER=$LLAB_PREFIX\$" /proc/[0-9]*/environ 2>/dev/null | wc -l; }
 
 export LAB_CALIBRATION="$T/known/calibration.json"
 if "$LAB" calibrate --duration 2 --out "$T/c" >"$T/log" 2>&1; then ok "calibrate --duration 2"
-else cat "$T/log"; nok "calibrate failed"; exit 1; fi
+else cat "$T/log"; tap_bail "calibrate failed"; fi
 cmp -s "$T/c/calibration.json" "$LAB_CALIBRATION" && ok "copied to LAB_CALIBRATION" || nok "no copy at $LAB_CALIBRATION"
 python3 - "$T/c/calibration.json" <<'PY' && ok "calibration.json: keys and sanity" || nok "calibration.json check"
 import json, sys
@@ -69,5 +66,4 @@ for args in "--bogus" "--rate 0" "--rate" "--duration 0" "--cpus 999" "--cpus 0,
   [ ! -e "$T/known" ] || nok "'$args' wrote a calibration"
 done
 r=$("$LAB" residue 2>&1); [ -z "$r" ] && ok "no residue after the refusals" || nok "residue: $r"
-[ "$fails" = 0 ] && echo "calibrate: all ok" || echo "calibrate: $fails failed"
-[ "$fails" = 0 ]
+tap_done

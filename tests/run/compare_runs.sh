@@ -25,22 +25,20 @@ set -u
 . "$(dirname "$0")/../lib/netns.sh"
 netns_require_root
 netns_require_bin loadgen/lab-gen analysis/lab-analyze kernelpath/lab-kern xdp/lab-xsk
-command -v tc >/dev/null || { echo "skip: tc (iproute2) is missing"; exit 77; }
+command -v tc >/dev/null || tap_skip_all "tc (iproute2) is missing"
 netns_require_bin tests/run/nfq-delay
 export LAB_BUILD_DIR="$LAB_BUILD" LAB_SKIP_DEPS=1 LAB_SKIP_BUILD=1 LAB_QUIET=1
 OUT=$(mktemp -d /tmp/lab-cmp-runs.XXXXXX)
 nfq=""
 trap '[ -z "$nfq" ] || kill "$nfq" 2>/dev/null; "$LAB" down >/dev/null 2>&1; rm -rf "$OUT"' EXIT
-fails=0
-nok() { echo "not ok: $*"; fails=$((fails + 1)); }
 
-"$LAB" up >"$OUT/up.log" 2>&1 || { cat "$OUT/up.log"; echo "Bail out! setup/lab up failed"; exit 1; }
+"$LAB" up >"$OUT/up.log" 2>&1 || { cat "$OUT/up.log"; tap_bail "setup/lab up failed"; }
 # two paths, the kernel's and one bypass path (xsk: past netfilter and the qdisc as the others):
 # compare treats every path alike, and four paths made this the suite's longest test (393 s)
 CMP_PATHS=${LAB_CMP_PATHS:-kernel,xsk}
 run3() { # NAME: a quick run, 3 repetitions, into OUT/NAME
   "$LAB" run --quick --repeat 3 --no-isolate --no-trace --paths "$CMP_PATHS" --out "$OUT/$1" >"$OUT/$1.log" 2>&1 ||
-    { tail -n 5 "$OUT/$1.log"; echo "Bail out! run $1 failed"; exit 1; }
+    { tail -n 5 "$OUT/$1.log"; tap_bail "run $1 failed"; }
   readlink -f "$OUT/$1/latest"
 }
 A=$(run3 a)
@@ -53,16 +51,16 @@ delayed_run() { # NAME: a run3 with the kernel path's replies delayed 50 us, its
   else
     echo "delay: no sch_netem here ($(head -n 1 "$OUT/netem.err")): NFQUEUE + nfq-delay 50 us instead"
     ipt=$(command -v iptables-legacy || command -v iptables) ||
-      { echo "Bail out! neither netem nor iptables (setup/lab test installs iptables)"; exit 1; }
+      tap_bail "neither netem nor iptables (setup/lab test installs iptables)"
     # the namespace's netfilter is its own: nfq-delay binds the queue inside it
     # on the DUT core (the reflector blocks there between packets), away from the spinning generator
     ip netns exec "$NS_DUT" taskset -c "$(( $(nproc) - 1 ))" "$LAB_BUILD/tests/run/nfq-delay" --queue 7 --delay-us 50 --duration 600 \
       --ready-file "$OUT/nfq.ready" 2>"$OUT/nfq.log" &
     nfq=$!
     for _ in $(seq 50); do [ -s "$OUT/nfq.ready" ] && break; sleep 0.1; done
-    [ -s "$OUT/nfq.ready" ] || { cat "$OUT/nfq.log"; echo "Bail out! nfq-delay did not start"; exit 1; }
+    [ -s "$OUT/nfq.ready" ] || { cat "$OUT/nfq.log"; tap_bail "nfq-delay did not start"; }
     ip netns exec "$NS_DUT" "$ipt" -A OUTPUT -p udp --sport "$LAB_PORT_DUT" -j NFQUEUE --queue-num 7 --queue-bypass ||
-      { kill "$nfq"; echo "Bail out! the NFQUEUE rule could not be added"; exit 1; }
+      { kill "$nfq"; tap_bail "the NFQUEUE rule could not be added"; }
     C=$(run3 "$1")
     ip netns exec "$NS_DUT" "$ipt" -D OUTPUT -p udp --sport "$LAB_PORT_DUT" -j NFQUEUE --queue-num 7 --queue-bypass
     kill "$nfq"; wait "$nfq" 2>/dev/null; nfq=""
@@ -142,5 +140,4 @@ if ! delayed_pair "$A" "$C" netem; then
 fi
 "$LAB" down >/dev/null 2>&1 || nok "setup/lab down failed"
 r=$("$LAB" residue); [ -z "$r" ] || nok "residue: $r"
-[ $fails -eq 0 ] && echo "compare-runs: all ok" || echo "compare-runs: $fails failure(s)"
-[ $fails -eq 0 ]
+tap_done

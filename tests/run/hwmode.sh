@@ -24,10 +24,8 @@ cleanup() {
   rm -rf "$OUT"
 }
 trap cleanup EXIT
-fails=0
-nok() { echo "not ok: $*"; fails=$((fails + 1)); }
 
-ip link add "$A" mtu 1400 type veth peer name "$B" mtu 1400 || { echo "skip: cannot create a veth pair"; exit 77; }
+ip link add "$A" mtu 1400 type veth peer name "$B" mtu 1400 || tap_skip_all "cannot create a veth pair"
 ethtool -K "$A" tx on >/dev/null 2>&1; ethtool -K "$B" tx on >/dev/null 2>&1
 ip link set "$A" up; ip link set "$B" up # administratively up: down must leave them up
 ip link add "$C" type veth peer name "${C}p"
@@ -113,5 +111,5 @@ for x in "$A" "$B" "$D" "$E"; do
 done
 ip link del "$D" 2>/dev/null
 r=$("$LAB" residue 2>&1) || nok "residue after the forward down: $r"
-[ $fails -eq 0 ] && echo "ok: hardware mode takes the ports, runs, refuses what it must, gives them back"
-[ $fails -eq 0 ]
+[ "$TAP_FAILS" -eq 0 ] && ok "hardware mode takes the ports, runs, refuses what it must, gives them back"
+tap_done

@@ -18,9 +18,6 @@ netns_require_bin loadgen/lab-gen analysis/lab-analyze
 export LAB_SKIP_DEPS=1 LAB_SKIP_BUILD=1 LAB_BUILD_DIR="$LAB_BUILD" LAB_CHECK_ISOLATED=0
 T=$(mktemp -d /tmp/lab-runfail-XXXXXX)
 trap '"$LAB" down >/dev/null 2>&1; rm -rf "$T"' EXIT
-fails=0
-nok() { echo "not ok: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
 
 for args in "--rate 0" "--size 20" "--gen-backend bogus" "--dut-cpu 99" "--duration 0" "--rate 08x"; do
   # shellcheck disable=SC2086
@@ -78,5 +75,4 @@ else
   nok "run with SUDO_UID=65534: exit $rc: $(tail -n 3 "$T/u.log")"
 fi
 r=$("$LAB" residue); [ -z "$r" ] && ok "no residue" || nok "residue: $r"
-[ $fails -eq 0 ] && echo "run_fail: all ok" || echo "run_fail: $fails failure(s)"
-[ $fails -eq 0 ]
+tap_done

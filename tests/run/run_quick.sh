@@ -13,13 +13,11 @@ netns_require_bin loadgen/lab-gen analysis/lab-analyze
 export LAB_BUILD_DIR="$LAB_BUILD" LAB_SKIP_DEPS=1 LAB_SKIP_BUILD=1
 OUT=$(mktemp -d /tmp/lab-run-test.XXXXXX)
 trap '"$LAB" down >/dev/null 2>&1; rm -rf "$OUT"' EXIT
-fails=0
-nok() { echo "not ok: $*"; fails=$((fails + 1)); }
 
 # isolation moves every task of the machine: the test leaves it to the user's runs
-"$LAB" run --quick --no-isolate --out "$OUT" >"$OUT/run.log" 2>&1 || { cat "$OUT/run.log"; nok "run --quick failed"; exit 1; }
+"$LAB" run --quick --no-isolate --out "$OUT" >"$OUT/run.log" 2>&1 || { cat "$OUT/run.log"; tap_bail "run --quick failed"; }
 R="$OUT/latest"
-[ -d "$R" ] || { nok "no $OUT/latest"; exit 1; }
+[ -d "$R" ] || tap_bail "no $OUT/latest"
 for f in summary.json summary.md report.html softnet.csv run.json; do
   [ -s "$R/$f" ] || nok "missing $f"
 done
@@ -91,5 +89,4 @@ echo "SIGINT: run exited $rc after $ms ms"
 r=$("$LAB" residue); [ -z "$r" ] || nok "residue after SIGINT: $r"
 pgrep -f "lab-(gen|xsk|dpdk|kern|analyze) .*$OUT" >/dev/null && nok "processes left after SIGINT"
 
-[ $fails -eq 0 ] && echo "run_quick: ok (paths:$expect)" || echo "run_quick: $fails failure(s)"
-[ $fails -eq 0 ]
+tap_done

@@ -14,16 +14,13 @@
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 netns_require_root
-[ "$(nproc)" -ge 2 ] || { echo "skip: needs 2 or more cores"; exit 77; }
+[ "$(nproc)" -ge 2 ] || tap_skip_all "needs 2 or more cores"
 netns_require_bin loadgen/lab-gen analysis/lab-analyze xdp/lab-xsk
-for t in stress-ng iperf3; do command -v $t >/dev/null || { echo "skip: no $t (setup/lab deps installs it)"; exit 77; }; done
+for t in stress-ng iperf3; do command -v $t >/dev/null || tap_skip_all "no $t (setup/lab deps installs it)"; done
 export LAB_SKIP_DEPS=1 LAB_SKIP_BUILD=1 LAB_BUILD_DIR="$LAB_BUILD"
 T=$(mktemp -d /tmp/lab-scn-test.XXXXXX)
 trap '"$LAB" down >/dev/null 2>&1; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 DUT_CPU=$(( $(nproc) - 1 ))
-fails=0
-ok() { echo "ok: $*"; }
-nok() { echo "not ok: $*"; fails=$((fails + 1)); }
 
 # 1. an unknown scenario: exit 2, nothing made
 "$LAB" run --quick --paths xdptx --scenario cpu,bogus --out "$T/bad" >"$T/bad.log" 2>&1; rc=$?
@@ -177,5 +174,4 @@ kill -KILL $RPID; wait $RPID 2>/dev/null
 for _ in $(seq 30); do [ -z "$(live)" ] && break; sleep 0.1; done
 [ -n "$(live)" ] && nok "kill -9 + down: left $(live | head -n 3)" || ok "kill -9 + down: no stress-ng or iperf3 left"
 r=$("$LAB" residue 2>&1); [ -z "$r" ] && ok "kill -9 + down: no residue" || nok "kill -9 + down: residue: $r"
-echo "$fails failure(s)"
-[ $fails -eq 0 ]
+tap_done

@@ -31,15 +31,12 @@ export LAB_BUILD_DIR="$LAB_BUILD" LAB_SKIP_DEPS=1 LAB_SKIP_BUILD=1 LAB_QUIET=1
 OUT=$(mktemp -d /tmp/lab-sweep.XXXXXX)
 trap '"$LAB" down >/dev/null 2>&1; [ -n "${LAB_TEST_KEEP:-}" ] && echo "kept $OUT" || rm -rf "$OUT"' EXIT
 ipt=$(command -v iptables-legacy || command -v iptables) ||
-  { echo "Bail out! iptables is missing (setup/lab test installs it)"; exit 1; }
-fails=0
-nok() { echo "not ok: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
+  tap_bail "iptables is missing (setup/lab test installs it)"
 
-"$LAB" up >"$OUT/up.log" 2>&1 || { cat "$OUT/up.log"; echo "Bail out! setup/lab up failed"; exit 1; }
+"$LAB" up >"$OUT/up.log" 2>&1 || { cat "$OUT/up.log"; tap_bail "setup/lab up failed"; }
 ip netns exec "$NS_DUT" "$ipt" -A INPUT -p udp --dport "$LAB_PORT_DUT" -m limit --limit 5000/sec --limit-burst 200 -j ACCEPT &&
   ip netns exec "$NS_DUT" "$ipt" -A INPUT -p udp --dport "$LAB_PORT_DUT" -j DROP ||
-  { echo "Bail out! the limit rule could not be added"; exit 1; }
+  tap_bail "the limit rule could not be added"
 
 # the bottleneck's real capacity, measured by the test: its own reflector, 3 s at 10 kpps
 ip netns exec "$NS_DUT" "$LAB_BUILD/kernelpath/lab-kern" --iface "$LAB_DUT_IF" --duration 30 \
@@ -50,7 +47,7 @@ ip netns exec "$NS_GEN" timeout 30 "$LAB_BUILD/loadgen/lab-gen" --iface "$LAB_GE
   --size 64 --quiet --stats-json "$OUT/cap.json" >/dev/null 2>&1
 kill "$kp"; wait "$kp" 2>/dev/null
 CAP=$(python3 -c 'import json,sys; d = json.load(open(sys.argv[1])); print(round(d["received"] * d["achieved_pps"] / d["sent"]))' "$OUT/cap.json") ||
-  { echo "Bail out! the capacity run failed"; exit 1; }
+  tap_bail "the capacity run failed"
 echo "the limit rule's capacity, measured: $CAP pps"
 ip netns exec "$NS_DUT" "$ipt" -Z INPUT
 
@@ -62,11 +59,11 @@ grep -E "^sweep: (validate|[a-z]+ 64B: )" "$OUT/sweep.log"
 [ $rc -eq 0 ] || { tail -n 20 "$OUT/sweep.log"; nok "sweep --validate exit $rc, expected 0"; }
 D=$(readlink -f "$OUT/sw/latest")
 [ -s "$D/sweep.json" ] && [ -s "$D/sweep.md" ] && grep -q "<svg" "$D/report.html" ||
-  { echo "Bail out! no sweep.json, sweep.md or report.html plots in $D"; exit 1; }
+  tap_bail "no sweep.json, sweep.md or report.html plots in $D"
 DROPPED=$(ip netns exec "$NS_DUT" "$ipt" -L INPUT -v -x -n | awk '$3 == "DROP" {print $1}')
 echo "the rule dropped $DROPPED packets during the sweep"
 
-python3 - "$D" "$CAP" "$DROPPED" <<'PY'
+check_lines "sweep.json" python3 - "$D" "$CAP" "$DROPPED" <<'PY'
 import json, math, os, struct, sys
 sys.path.insert(0, os.path.join(os.environ["LAB_ROOT"], "setup"))
 from labctl import constants as lc
@@ -146,7 +143,6 @@ for p in k["points"] + x["points"]:
 check(n_checked == len(k["points"]) + len(x["points"]), f"{n_checked} points' p50/p99/max equal the brute force")
 sys.exit(1 if fails else 0)
 PY
-[ $? -eq 0 ] || nok "sweep.json checks (above)"
 
 # 4b: the run check behind the same rule: the PDR through plain `setup/lab run`s (the run's own
 # settings), each run's loss counted again from its record file (a record never answered: rx 0)
@@ -214,4 +210,4 @@ left=$(grep -lsxzF "LLAB_SWEEP=$I" /proc/[0-9]*/environ 2>/dev/null | wc -l)
 [ "$(cat /proc/irq/default_smp_affinity)" = "$aff0" ] && [ ! -e "/sys/fs/cgroup/$LLAB_PREFIX-dut" ] &&
   ok "isolation put back (default IRQ affinity $aff0, no cpuset left)" || nok "isolation not put back"
 
-[ $fails -eq 0 ] && echo "all ok" || { echo "$fails failed"; exit 1; }
+tap_done

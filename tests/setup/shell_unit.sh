@@ -9,12 +9,10 @@
 #  - the constants table (common/constants.tsv) reads the same in the shell, Python and C.
 set -euo pipefail
 LAB_ROOT=${LAB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$LAB_ROOT/tests/lib/tap.sh"
 . "$LAB_ROOT/setup/lib.sh"
 T=$(mktemp -d /tmp/lab-shell-XXXXXX)
 trap 'rm -rf "$T"' EXIT
-fails=0
-ok() { echo "ok: $*"; }
-nok() { echo "not ok: $*"; fails=$((fails + 1)); }
 
 # ---- pipefail: a namespace listed first, then far more output than a pipe holds
 # (the stand-ins write with awk: a `yes | head` inside them would itself die of SIGPIPE)
@@ -105,5 +103,4 @@ if sys.argv[3] and os.path.exists(h):
     assert c == want, (c, want)
 PY
 
-[ $fails -eq 0 ] && echo "shell_unit: all ok" || echo "shell_unit: $fails failure(s)"
-[ $fails -eq 0 ]
+tap_done

@@ -16,9 +16,6 @@ netns_require_bin loadgen/lab-gen kernelpath/lab-kern analysis/lab-analyze
 export LAB_BUILD_DIR="$LAB_BUILD" LAB_SKIP_DEPS=1 LAB_SKIP_BUILD=1
 OUT=$(mktemp -d /tmp/lab-stamps-test.XXXXXX)
 trap '"$LAB" down >/dev/null 2>&1; rm -rf "$OUT"' EXIT
-fails=0
-ok() { echo "ok: $*"; }
-nok() { echo "not ok: $*"; fails=$((fails + 1)); }
 
 if "$LAB" run --paths kernel --stamps kernel --duration 1 --rate 5000 --no-isolate --no-trace \
      --out "$OUT/res" >"$OUT/run.log" 2>&1; then
@@ -58,5 +55,4 @@ grep -q 'PTP hardware clock' "$OUT/e" || nok "the hw refusal does not say why (n
 "$LAB" down >/dev/null 2>&1
 r=$("$LAB" residue 2>&1); [ -z "$r" ] && ok "no residue at the end" || nok "residue: $r"
 
-[ "$fails" = 0 ] && echo "stamps: all ok" || echo "stamps: $fails failed"
-[ "$fails" = 0 ]
+tap_done

@@ -16,20 +16,19 @@
 #  8. --prog-stats: the programs' runs against /proc/softirqs and the events recorded.
 # Cases 1 and 5 record everything (--min-event-ns 0 --keep-idle): what they count is the
 # tracer's raw view, as before the filter existed.
-# Exit 77 (skipped) when not root, fewer than 2 cpus, or BPF unavailable here.
+# Skipped (tap_skip_all) when not root, fewer than 2 cpus, or BPF unavailable here.
 set -u
+. "$(dirname "$0")/../lib/tap.sh"
 LAB_TRACE=${1:?lab-trace}
 LT_SPIN=${2:?lt-spin}
 CHECK="$(dirname "$0")/check_trace.py"
-[ "$(id -u)" -eq 0 ] || { echo "skip: needs root"; exit 77; }
-[ "$(nproc --all)" -ge 2 ] || { echo "skip: needs cpus 0 and 1"; exit 77; }
+[ "$(id -u)" -eq 0 ] || tap_skip_all "needs root"
+[ "$(nproc --all)" -ge 2 ] || tap_skip_all "needs cpus 0 and 1"
 command -v bpftool >/dev/null || PATH=$PATH:/usr/sbin:/sbin
 TMP=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$TMP"; }
 trap cleanup EXIT
-fails=0
-fail() { echo "not ok: $*"; fails=$((fails+1)); }
 
 start() { # name [flags]: start lab-trace on cpus 0-1 into $TMP/name.evt, wait until attached
   local name=$1; shift
@@ -44,8 +43,8 @@ start() { # name [flags]: start lab-trace on cpus 0-1 into $TMP/name.evt, wait u
     sleep 0.05
   done
   wait "$pid"; local rc=$?
-  if [ $rc -eq 3 ]; then echo "skip: BPF unavailable here: $(cat "$TMP/$name.log")"; exit 77; fi
-  fail "lab-trace ($name) did not get ready (exit $rc): $(cat "$TMP/$name.log")"
+  if [ $rc -eq 3 ]; then tap_skip_all "BPF unavailable here: $(cat "$TMP/$name.log")"; fi
+  nok "lab-trace ($name) did not get ready (exit $rc): $(cat "$TMP/$name.log")"
   return 1
 }
 
@@ -55,9 +54,9 @@ stop() { # signal: stop $pid, which must end within 1 s with exit 0
   kill -"$1" "$pid"
   wait "$pid"; rc=$?
   t1=$(date +%s%N)
-  [ $rc -eq 0 ] || fail "SIG$1: exit $rc: $(cat "$TMP/$name.log")"
-  [ $(( (t1 - t0) / 1000000 )) -le 1000 ] || fail "SIG$1: took $(( (t1 - t0) / 1000000 )) ms to stop"
-  [ $rc -eq 0 ] && echo "ok: SIG$1 stopped it in $(( (t1 - t0) / 1000000 )) ms, exit 0"
+  [ $rc -eq 0 ] || nok "SIG$1: exit $rc: $(cat "$TMP/$name.log")"
+  [ $(( (t1 - t0) / 1000000 )) -le 1000 ] || nok "SIG$1: took $(( (t1 - t0) / 1000000 )) ms to stop"
+  [ $rc -eq 0 ] && ok "SIG$1 stopped it in $(( (t1 - t0) / 1000000 )) ms, exit 0"
 }
 
 # 1. known noise on cpu 1
@@ -65,13 +64,13 @@ comm="lt-noise-$RANDOM"
 name=run
 if start run --min-event-ns 0 --keep-idle; then
   taskset -c 1 "$LT_SPIN" --comm "$comm" --cpu 1 --spin-us 300 --period-ms 10 \
-    --duration-ms 1500 >"$TMP/spin.json" || fail "lt-spin failed"
+    --duration-ms 1500 >"$TMP/spin.json" || nok "lt-spin failed"
   sleep 0.3
   stop INT
   cat "$TMP/run.log"
   echo "# helper: $(cat "$TMP/spin.json")"
-  python3 "$CHECK" "$TMP/run.evt" "$TMP/spin.json" "$comm" 0,1 || fails=$((fails+1))
-  python3 - "$TMP/run.json" <<'EOF' || fails=$((fails+1))
+  check_lines "known noise" python3 "$CHECK" "$TMP/run.evt" "$TMP/spin.json" "$comm" 0,1
+  check_lines "run stats" python3 - "$TMP/run.json" <<'EOF'
 import json, sys
 s = json.load(open(sys.argv[1]))
 ok = s['events']['total'] > 0 and 'sched' in s['attached'] and s['lost'] == 0
@@ -90,7 +89,7 @@ if start term; then
 import struct,sys
 h=open('$TMP/term.evt','rb').read(64)
 sys.exit(0 if h[:8]==b'LABEVT\r\n' and struct.unpack_from('<I',h,20)[0]&1 else 1)" \
-    && echo "ok: SIGTERM: complete file" || fail "SIGTERM: the file is not complete"
+    && ok "SIGTERM: complete file" || nok "SIGTERM: the file is not complete"
 fi
 
 # 3. kill -9 leaves nothing
@@ -105,17 +104,17 @@ name=kill9
 if start kill9; then
   progs=$(ids_of prog) links=$(ids_of link) maps=$(ids_of map)
   nprog=$(echo $progs | wc -w) nlink=$(echo $links | wc -w)
-  [ "$nprog" -gt 0 ] && [ "$nlink" -gt 0 ] || fail "kill -9: no program or link found in /proc/$pid/fdinfo"
+  [ "$nprog" -gt 0 ] && [ "$nlink" -gt 0 ] || nok "kill -9: no program or link found in /proc/$pid/fdinfo"
   kill -9 "$pid"; wait "$pid" 2>/dev/null
   left=""
   for id in $progs; do gone prog "$id" || left="$left prog:$id"; done
   for id in $links; do gone link "$id" || left="$left link:$id"; done
   for id in $maps; do gone map "$id" || left="$left map:$id"; done
-  [ -z "$left" ] || fail "kill -9 left:$left"
+  [ -z "$left" ] || nok "kill -9 left:$left"
   named=$(bpftool prog show 2>/dev/null | grep -cE ' name lt_(irq|sirq|nmi|switch|sv_)' || true)
-  [ "$named" -eq 0 ] || fail "kill -9: bpftool still lists $named lab-trace programs"
+  [ "$named" -eq 0 ] || nok "kill -9: bpftool still lists $named lab-trace programs"
   [ -z "$left" ] && [ "$named" -eq 0 ] &&
-    echo "ok: kill -9: its $nprog programs, $nlink links and $(echo $maps | wc -w) maps are gone"
+    ok "kill -9: its $nprog programs, $nlink links and $(echo $maps | wc -w) maps are gone"
 fi
 
 # 4. no privilege: exit 3, one line
@@ -125,9 +124,9 @@ if command -v setpriv >/dev/null; then
   rc=$?
   lines=$(wc -l <"$TMP/unpriv.out")
   if [ $rc -eq 3 ] && [ "$lines" -eq 1 ] && [ ! -e "$TMP/unpriv.evt" ]; then
-    echo "ok: unprivileged: exit 3: $(cat "$TMP/unpriv.out")"
+    ok "unprivileged: exit 3: $(cat "$TMP/unpriv.out")"
   else
-    fail "unprivileged: exit $rc, $lines lines: $(cat "$TMP/unpriv.out")"
+    nok "unprivileged: exit $rc, $lines lines: $(cat "$TMP/unpriv.out")"
   fi
 fi
 
@@ -139,7 +138,7 @@ if command -v ping >/dev/null && start lost --ring-mb 1 --duration 3 --min-event
   sleep 0.3
   kill -STOP "$pid"; sleep 1; kill -CONT "$pid"
   wait "$ping_pid"; wait "$pid"; rc=$?
-  python3 - "$TMP/lost.evt" "$TMP/lost.json" "$rc" <<'EOF' || fails=$((fails+1))
+  check_lines "stalled reader" python3 - "$TMP/lost.evt" "$TMP/lost.json" "$rc" <<'EOF'
 import json, struct, sys
 hdr = open(sys.argv[1], 'rb').read(64)
 lost_hdr, flags = struct.unpack_from('<Q', hdr, 56)[0], struct.unpack_from('<I', hdr, 20)[0]
@@ -155,18 +154,17 @@ fi
 spin_case() { # name: run the spinner under the lab-trace started as name, stop it, check
   comm="lt-noise-$RANDOM"
   taskset -c 1 "$LT_SPIN" --comm "$comm" --cpu 1 --spin-us 300 --period-ms 10 \
-    --duration-ms 1500 >"$TMP/$1.spin.json" || fail "$1: lt-spin failed"
+    --duration-ms 1500 >"$TMP/$1.spin.json" || nok "$1: lt-spin failed"
   sleep 0.3
   stop INT
-  python3 "$CHECK" --filtered "$TMP/$1.json" "$TMP/$1.evt" "$TMP/$1.spin.json" "$comm" 0,1 ||
-    fails=$((fails+1))
+  check_lines "$1" python3 "$CHECK" --filtered "$TMP/$1.json" "$TMP/$1.evt" "$TMP/$1.spin.json" "$comm" 0,1
 }
 name=filtered
 start filtered && spin_case filtered
 name=after
 if start after --drain after --ring-mb 64; then
   spin_case after
-  python3 - "$TMP/after.json" <<'EOF' || fails=$((fails+1))
+  check_lines "drain after" python3 - "$TMP/after.json" <<'EOF'
 import json, sys
 s = json.load(open(sys.argv[1]))
 ok = s.get('drain') == 'after' and s['drains'] == 1 and s['drains_early'] == 0 and s['lost'] == 0
@@ -181,7 +179,7 @@ name=valve
 if command -v ping >/dev/null && start valve --drain after --ring-mb 1 --duration 2 --min-event-ns 0; then
   timeout 1.5 ping -f -q 127.0.0.1 >/dev/null 2>&1
   wait "$pid"
-  python3 - "$TMP/valve.json" <<'EOF' || fails=$((fails+1))
+  check_lines "small ring" python3 - "$TMP/valve.json" <<'EOF'
 import json, sys
 s = json.load(open(sys.argv[1]))
 ok = s['events']['total'] > 30000 and (s['drains_early'] > 0 or s['lost'] > 0)
@@ -203,7 +201,7 @@ if command -v ping >/dev/null && start progstats --prog-stats --min-event-ns 0 -
   timeout 1 ping -f -q 127.0.0.1 >/dev/null 2>&1
   wait "$pid"
   sq1=$(softirqs01)
-  python3 - "$TMP/progstats.json" "$((sq1 - sq0))" "$TMP/filtered.json" <<'EOF' || fails=$((fails+1))
+  check_lines "prog-stats" python3 - "$TMP/progstats.json" "$((sq1 - sq0))" "$TMP/filtered.json" <<'EOF'
 import json, sys
 s, dsq = json.load(open(sys.argv[1])), int(sys.argv[2])
 pr = s.get("programs") or {}
@@ -216,8 +214,7 @@ print(('ok' if ok else 'not ok') + f": --prog-stats: softirq entry {sin.get('run
 sys.exit(0 if ok else 1)
 EOF
 fi
-[ "$(cat /proc/sys/kernel/bpf_stats_enabled)" = "$st0" ] && echo "ok: bpf_stats_enabled $st0 as found" ||
-  fail "bpf_stats_enabled $(cat /proc/sys/kernel/bpf_stats_enabled), found $st0"
+[ "$(cat /proc/sys/kernel/bpf_stats_enabled)" = "$st0" ] && ok "bpf_stats_enabled $st0 as found" ||
+  nok "bpf_stats_enabled $(cat /proc/sys/kernel/bpf_stats_enabled), found $st0"
 
-[ $fails -eq 0 ] && echo "all ok" || echo "$fails failed"
-[ $fails -eq 0 ]
+tap_done

@@ -47,7 +47,7 @@ mkdir -p "$T/logs" "$T/o"
 gen() { # name args...
   local name=$1; shift
   python3 "$GEN" --out "$T/$name.pcap" --truth "$T/$name.json" --src-mac $TX_MAC --dst-mac $RX_MAC "$@" ||
-    { nok "gen_bursts.py $name"; exit 1; }
+    tap_bail "gen_bursts.py $name"
 }
 # pc F: tshark's reading of F ('packets N clean|damaged...' then 'dport count' lines)
 pc() { # one tshark per file: its reading kept beside the logs
@@ -317,7 +317,7 @@ timeout 20 ip netns exec "$NS_RX" "$WATCH" rcv0 --out "$T/o/old" --duration 1 --
 # ---- bad input: exit code, one line naming the problem, nothing left ----
 ip -n "$NS_RX" link add down0 type veth peer down1 || nok "down0"
 echo x >"$T/o/afile"
-bad() { # name codes word args...
+bad_input() { # name codes word args...
   local name=$1 codes=$2 word=$3; shift 3
   local before after rc
   before=$(find "$T/o" /proc/lwtest 2>/dev/null | sort | md5sum)
@@ -330,16 +330,15 @@ bad() { # name codes word args...
   ok "$name: exit $rc, nothing left: $(cat "$T/logs/$name.err")"
 }
 mkdir -p "$T/o/ro" "$T/o/rodir" && chmod 555 "$T/o/ro" "$T/o/rodir" # root, but lab-watch gives up CAP_DAC_OVERRIDE
-bad bad-filter 2 "udp dst port" rcv0 --filter 'udp dst port' --out "$T/o/n1/deeper"
-bad no-iface 2 nosuch0 nosuch0 --out "$T/o/n2"
-bad iface-down 1 down0 down0 --out "$T/o/n3"
-bad out-proc "1 2" /proc/lwtest rcv0 --out /proc/lwtest/w
-bad out-file "1 2" "$T/o/afile" rcv0 --out "$T/o/afile"
-bad out-under-file "1 2" "$T/o/afile" rcv0 --out "$T/o/afile/w"
-bad bad-window 2 window rcv0 --window-us abc --out "$T/o/n4"
-bad out-readonly-parent "1 2" "$T/o/ro" rcv0 --out "$T/o/ro/w"
-bad out-readonly-dir "1 2" "$T/o/rodir" rcv0 --out "$T/o/rodir"
+bad_input bad-filter 2 "udp dst port" rcv0 --filter 'udp dst port' --out "$T/o/n1/deeper"
+bad_input no-iface 2 nosuch0 nosuch0 --out "$T/o/n2"
+bad_input iface-down 1 down0 down0 --out "$T/o/n3"
+bad_input out-proc "1 2" /proc/lwtest rcv0 --out /proc/lwtest/w
+bad_input out-file "1 2" "$T/o/afile" rcv0 --out "$T/o/afile"
+bad_input out-under-file "1 2" "$T/o/afile" rcv0 --out "$T/o/afile/w"
+bad_input bad-window 2 window rcv0 --window-us abc --out "$T/o/n4"
+bad_input out-readonly-parent "1 2" "$T/o/ro" rcv0 --out "$T/o/ro/w"
+bad_input out-readonly-dir "1 2" "$T/o/rodir" rcv0 --out "$T/o/rodir"
 [ "$(cat "$T/o/afile")" = x ] || nok "out-file: the file in the way was changed"
 
-echo "$([ $fails = 0 ] && echo PASS || echo "FAIL ($fails)")"
-[ $fails = 0 ]
+tap_done

@@ -1,4 +1,4 @@
-# lib.sh — sourced by tests/watch/*.sh: requirements (exit 77 = skip), two fresh namespaces joined
+# lib.sh — sourced by tests/watch/*.sh: requirements (tap_skip_all when missing), two fresh namespaces joined
 # by a veth, lab-watch / tcpdump / tcpreplay started in them, and a trap that stops what was
 # started (by pid) and removes the namespaces and the temporary directory.
 #
@@ -10,6 +10,7 @@
 #   frames on the link are the generated ones.
 LAB_ROOT=${LAB_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 LAB_BUILD=${LAB_BUILD:-$LAB_ROOT/build}
+. "$LAB_ROOT/tests/lib/tap.sh"
 WATCH=$LAB_BUILD/analysis/lab-watch
 ANALYZE=$LAB_BUILD/analysis/lab-analyze
 HERE=$LAB_ROOT/tests/watch
@@ -23,18 +24,15 @@ RX_MAC=02:4c:57:00:00:02
 LW_PIDS=
 T=
 
-fails=0
-ok() { echo "ok: $*"; }
-nok() { echo "not ok: $*"; fails=$((fails + 1)); }
 
 lw_require() {
-  if [ "$(id -u)" -ne 0 ]; then echo "skip: needs root"; exit 77; fi
+  if [ "$(id -u)" -ne 0 ]; then tap_skip_all "needs root"; fi
   local t
   for t in ip ethtool python3 tcpreplay tcpdump tshark; do
-    command -v $t >/dev/null || { echo "skip: no $t (setup/lab deps installs it)"; exit 77; }
+    command -v $t >/dev/null || tap_skip_all "no $t (setup/lab deps installs it)"
   done
-  [ -x "$WATCH" ] || { echo "skip: $WATCH not built"; exit 77; }
-  ip netns add "${LW_PREFIX}probe" 2>/dev/null || { echo "skip: cannot create network namespaces"; exit 77; }
+  [ -x "$WATCH" ] || tap_skip_all "$WATCH not built"
+  ip netns add "${LW_PREFIX}probe" 2>/dev/null || tap_skip_all "cannot create network namespaces"
   ip netns del "${LW_PREFIX}probe"
 }
 
@@ -53,14 +51,14 @@ lw_setup() {
   trap lw_cleanup EXIT
   local n
   for n in "$NS_TX" "$NS_RX"; do
-    ip netns add "$n" || { echo "not ok: ip netns add $n"; exit 1; }
+    ip netns add "$n" || tap_bail "ip netns add $n"
     ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
   done
   ip link add snd0 netns "$NS_TX" address $TX_MAC type veth peer rcv0 netns "$NS_RX" address $RX_MAC ||
-    { echo "not ok: veth"; exit 1; }
+    tap_bail "veth"
   ip netns exec "$NS_TX" ethtool -K snd0 tx off gro off >/dev/null 2>&1
   ip netns exec "$NS_RX" ethtool -K rcv0 tx off gro off >/dev/null 2>&1
-  ip -n "$NS_TX" link set snd0 up && ip -n "$NS_RX" link set rcv0 up || { echo "not ok: link up"; exit 1; }
+  ip -n "$NS_TX" link set snd0 up && ip -n "$NS_RX" link set rcv0 up || tap_bail "link up"
 }
 
 # lw_wait_file F PID SECONDS: until F is non-empty; 1 when PID died or time ran out

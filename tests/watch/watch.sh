@@ -36,7 +36,7 @@ lw_setup
 
 WIN_US=20000 THR_PPS=10000 BEFORE_MS=20 AFTER_MS=20
 python3 "$GEN" --seed "${SEED:-20}" --bursts 4 --sizes 600,2000 --out "$T/gen.pcap" --truth "$T/truth.json" \
-  --src-mac $TX_MAC --dst-mac $RX_MAC || { echo "not ok: gen_bursts.py"; exit 1; }
+  --src-mac $TX_MAC --dst-mac $RX_MAC || tap_bail "gen_bursts.py"
 echo "generated: $(lw_json "$T/truth.json" '", ".join("burst %d: %d pkts %d B" % (b["burst"], b["count"], b["bytes"]) for b in j["bursts"])'), $(lw_json "$T/truth.json" 'j["background"]["count"]') background"
 
 # one replay, watched by two lab-watch side by side: TPACKET_V3 blocks (the default) and --immediate
@@ -44,12 +44,12 @@ echo "generated: $(lw_json "$T/truth.json" '", ".join("burst %d: %d pkts %d B" %
 attempt() {
   local a=$1 w
   rm -rf "$T/w" "$T/wi" "$T/ref.pcap"
-  lw_ref ref || { nok "tcpdump did not start: $(cat "$T/ref.err")"; exit 1; }
+  lw_ref ref || tap_bail "tcpdump did not start: $(cat "$T/ref.err")"
   lw_watch w --window-us $WIN_US --threshold-pps $THR_PPS --before-ms $BEFORE_MS --after-ms $AFTER_MS ||
-    { nok "lab-watch did not get ready: $(cat "$T/w.err")"; exit 1; }
+    tap_bail "lab-watch did not get ready: $(cat "$T/w.err")"
   W1=$WPID
   lw_watch wi --immediate --window-us $WIN_US --threshold-pps $THR_PPS --before-ms $BEFORE_MS --after-ms $AFTER_MS ||
-    { nok "lab-watch --immediate did not get ready: $(cat "$T/wi.err")"; exit 1; }
+    tap_bail "lab-watch --immediate did not get ready: $(cat "$T/wi.err")"
   W2=$WPID
   lw_replay "$T/gen.pcap" || nok "tcpreplay failed: $(cat "$T/replay.log")"
   echo "tcpreplay ($a): $(grep -E 'Actual|Successful|Failed' "$T/replay.log" | tr -s ' \t' ' ' | paste -sd';')"
@@ -85,8 +85,7 @@ for w in w wi; do
   python3 "$CHECK" events --dir "$T/$w" --ref "$T/ref.pcap" --truth "$T/truth.json" --iface rcv0 --stderr "$T/$w.err" \
     --window-us $WIN_US --threshold-pps $THR_PPS --before-ms $BEFORE_MS --after-ms $AFTER_MS >"$T/check-$w.log" 2>&1
   crc=$?
-  sed "s/^\(not \)\{0,1\}ok: /&$w: /" "$T/check-$w.log"
-  fails=$((fails + $(grep -c '^not ok' "$T/check-$w.log")))
+  tap_lines "$w" <"$T/check-$w.log"
   [ $crc = 0 ] || grep -q '^not ok' "$T/check-$w.log" || nok "$w: watch_check.py failed: exit $crc"
 done
 [ "$(lw_json "$T/wi/watch.json" 'j["config"]["immediate"]')" = True ] && ok "wi: watch.json config.immediate true" ||
@@ -107,5 +106,4 @@ fi
 
 ip netns exec "$NS_RX" true 2>/dev/null && ! pgrep -f "$T/w" >/dev/null && ok "nothing of lab-watch left running" ||
   nok "a lab-watch process is still running"
-echo "$([ $fails = 0 ] && echo PASS || echo "FAIL ($fails)")"
-[ $fails = 0 ]
+tap_done

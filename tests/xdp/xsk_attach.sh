@@ -15,9 +15,7 @@ command -v bpftool >/dev/null || PATH=$PATH:/usr/sbin
 XSK="$LAB_BUILD/xdp/lab-xsk"
 TMP=$(mktemp -d)
 trap '"$LAB" down >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-"$LAB" up || { echo "not ok: setup/lab up failed"; exit 1; }
-fails=0 skipped=0
-fail() { echo "not ok: $*"; fails=$((fails+1)); }
+"$LAB" up || tap_bail "setup/lab up failed"
 xdp_id() { ip -n "$NS_DUT" link show "$LAB_DUT_IF" | sed -n 's/.*prog\/xdp[a-z]* id \([0-9]*\).*/\1/p'; }
 
 start() { # mode [extra flags]: start lab-xsk in the background, wait until it is ready
@@ -27,7 +25,7 @@ start() { # mode [extra flags]: start lab-xsk in the background, wait until it i
     >"$TMP/out" 2>&1 &
   pid=$!
   for _ in $(seq 100); do [ -f "$TMP/ready" ] && return 0; kill -0 $pid 2>/dev/null || break; sleep 0.05; done
-  fail "lab-xsk --mode $mode did not get ready: $(cat "$TMP/out")"
+  nok "lab-xsk --mode $mode did not get ready: $(cat "$TMP/out")"
   return 1
 }
 
@@ -42,50 +40,50 @@ for i in $(seq 1 20); do
   sig=INT; [ $((i % 4)) -ge 2 ] && sig=TERM
   start $mode || continue
   id=$(xdp_id)
-  [ -n "$id" ] || fail "cycle $i: nothing attached while running"
+  [ -n "$id" ] || nok "cycle $i: nothing attached while running"
   kill -$sig $pid; wait $pid; rc=$?
-  [ $rc -eq 0 ] || fail "cycle $i ($mode, SIG$sig): exit $rc: $(cat "$TMP/out")"
-  [ -z "$(xdp_id)" ] || fail "cycle $i ($mode): XDP program left on dut0"
-  [ -n "$id" ] && { prog_gone "$id" || fail "cycle $i ($mode): program id $id still loaded"; }
+  [ $rc -eq 0 ] || nok "cycle $i ($mode, SIG$sig): exit $rc: $(cat "$TMP/out")"
+  [ -z "$(xdp_id)" ] || nok "cycle $i ($mode): XDP program left on dut0"
+  [ -n "$id" ] && { prog_gone "$id" || nok "cycle $i ($mode): program id $id still loaded"; }
 done
-[ $fails -eq 0 ] && echo "ok: 20 attach/detach cycles, nothing left"
+[ "$TAP_FAILS" -eq 0 ] && ok "20 attach/detach cycles, nothing left"
 
 # a second instance on the same interface is refused, and does not disturb the first
 start xsk && {
   id=$(xdp_id)
   ip netns exec "$NS_DUT" "$XSK" --mode xdptx --duration 1 >"$TMP/second" 2>&1; rc=$?
-  [ $rc -eq 2 ] || fail "second instance: exit $rc, want 2: $(cat "$TMP/second")"
-  grep -q "another lab XDP port" "$TMP/second" || fail "second instance: unclear message: $(cat "$TMP/second")"
-  [ "$(xdp_id)" = "$id" ] || fail "second instance replaced the first's program"
+  [ $rc -eq 2 ] || nok "second instance: exit $rc, want 2: $(cat "$TMP/second")"
+  grep -q "another lab XDP port" "$TMP/second" || nok "second instance: unclear message: $(cat "$TMP/second")"
+  [ "$(xdp_id)" = "$id" ] || nok "second instance replaced the first's program"
 
   # ARP and ND through the attached program: flush the static neighbours so the kernel asks
   ip -n "$NS_GEN" neigh del "$LAB_DUT_V4" dev "$LAB_GEN_IF"
   ip -n "$NS_GEN" neigh del "$LAB_DUT_V6" dev "$LAB_GEN_IF"
-  ip netns exec "$NS_GEN" ping -c1 -W2 "$LAB_DUT_V4" >/dev/null || fail "IPv4 ping (ARP) with the program attached"
-  ip netns exec "$NS_GEN" ping -6 -c1 -W2 "$LAB_DUT_V6" >/dev/null || fail "IPv6 ping (ND) with the program attached"
-  ip -n "$NS_GEN" neigh show "$LAB_DUT_V4" dev "$LAB_GEN_IF" | grep -q "$LAB_DUT_MAC" || fail "ARP did not resolve"
-  ip -n "$NS_GEN" neigh show "$LAB_DUT_V6" dev "$LAB_GEN_IF" | grep -q "$LAB_DUT_MAC" || fail "ND did not resolve"
+  ip netns exec "$NS_GEN" ping -c1 -W2 "$LAB_DUT_V4" >/dev/null || nok "IPv4 ping (ARP) with the program attached"
+  ip netns exec "$NS_GEN" ping -6 -c1 -W2 "$LAB_DUT_V6" >/dev/null || nok "IPv6 ping (ND) with the program attached"
+  ip -n "$NS_GEN" neigh show "$LAB_DUT_V4" dev "$LAB_GEN_IF" | grep -q "$LAB_DUT_MAC" || nok "ARP did not resolve"
+  ip -n "$NS_GEN" neigh show "$LAB_DUT_V6" dev "$LAB_GEN_IF" | grep -q "$LAB_DUT_MAC" || nok "ND did not resolve"
   ip -n "$NS_GEN" neigh replace "$LAB_DUT_V4" lladdr "$LAB_DUT_MAC" dev "$LAB_GEN_IF" nud permanent
   ip -n "$NS_GEN" neigh replace "$LAB_DUT_V6" lladdr "$LAB_DUT_MAC" dev "$LAB_GEN_IF" nud permanent
   kill -INT $pid; wait $pid
-  grep -Eq 'passed [1-9]' "$TMP/out" || fail "the program counted no passed frames: $(cat "$TMP/out")"
-  echo "ok: second instance refused; ARP and ND reach the DUT kernel while attached"
+  grep -Eq 'passed [1-9]' "$TMP/out" || nok "the program counted no passed frames: $(cat "$TMP/out")"
+  ok "second instance refused; ARP and ND reach the DUT kernel while attached"
 }
 
 # kill -9 leaves the program attached; the next run replaces it, setup/lab down removes it
 start xdptx && {
   kill -9 $pid; wait $pid 2>/dev/null
-  [ -n "$(xdp_id)" ] || fail "kill -9: expected the program to stay attached"
+  [ -n "$(xdp_id)" ] || nok "kill -9: expected the program to stay attached"
   start xsk && {
-    grep -q "leftover" "$TMP/out" || fail "leftover not reported: $(cat "$TMP/out")"
-    kill -INT $pid; wait $pid || fail "run after kill -9 failed: $(cat "$TMP/out")"
+    grep -q "leftover" "$TMP/out" || nok "leftover not reported: $(cat "$TMP/out")"
+    kill -INT $pid; wait $pid || nok "run after kill -9 failed: $(cat "$TMP/out")"
   }
-  [ -z "$(xdp_id)" ] || fail "after replacing a leftover: program left on dut0"
+  [ -z "$(xdp_id)" ] || nok "after replacing a leftover: program left on dut0"
   start xdptx && kill -9 $pid && wait $pid 2>/dev/null
-  "$LAB" down >/dev/null 2>&1 || fail "setup/lab down after kill -9"
-  r=$("$LAB" residue 2>&1); [ -z "$r" ] || fail "residue after kill -9 and down: $r"
-  "$LAB" up >/dev/null || fail "setup/lab up again"
-  echo "ok: kill -9 leftover replaced by the next run, removed by setup/lab down"
+  "$LAB" down >/dev/null 2>&1 || nok "setup/lab down after kill -9"
+  r=$("$LAB" residue 2>&1); [ -z "$r" ] || nok "residue after kill -9 and down: $r"
+  "$LAB" up >/dev/null || nok "setup/lab up again"
+  ok "kill -9 leftover replaced by the next run, removed by setup/lab down"
 }
 
 # a foreign XDP program is never replaced. The program: libxdp's default AF_XDP program from
@@ -120,19 +118,15 @@ if [ -z "$foreign" ]; then
 fi
 if [ -n "$foreign" ]; then
   id=$(xdp_id)
-  [ -n "$id" ] || fail "foreign program: attached, but no program on dut0"
+  [ -n "$id" ] || nok "foreign program: attached, but no program on dut0"
   ip netns exec "$NS_DUT" "$XSK" --duration 1 >"$TMP/foreign" 2>&1; rc=$?
-  [ $rc -eq 2 ] || fail "foreign program: exit $rc, want 2: $(cat "$TMP/foreign")"
-  grep -q "not the lab's" "$TMP/foreign" || fail "foreign program: unclear message: $(cat "$TMP/foreign")"
-  [ "$(xdp_id)" = "$id" ] || fail "foreign program was replaced or removed"
+  [ $rc -eq 2 ] || nok "foreign program: exit $rc, want 2: $(cat "$TMP/foreign")"
+  grep -q "not the lab's" "$TMP/foreign" || nok "foreign program: unclear message: $(cat "$TMP/foreign")"
+  [ "$(xdp_id)" = "$id" ] || nok "foreign program was replaced or removed"
   ip -n "$NS_DUT" link set dev "$LAB_DUT_IF" xdp off
-  echo "ok: a foreign XDP program ($foreign) is refused (exit 2) and left in place"
+  ok "a foreign XDP program ($foreign) is refused (exit 2) and left in place"
 else
-  echo "skip: the foreign-program check: no foreign XDP program could be attached (multiarch '${multiarch:-unknown}'):$why"
-  skipped=$((skipped+1))
+  tap_skip 1 "a foreign XDP program is refused" "no foreign XDP program could be attached (multiarch '${multiarch:-unknown}'):${why//$'\n'/ }"
 fi
 
-if [ $fails -ne 0 ]; then echo "xsk_attach: $fails failure(s), $skipped check(s) skipped"
-elif [ $skipped -ne 0 ]; then echo "xsk_attach: ok, but $skipped check(s) skipped (see skip: above)"
-else echo "xsk_attach: all ok"; fi
-[ $fails -eq 0 ]
+tap_done

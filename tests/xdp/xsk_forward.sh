@@ -19,16 +19,14 @@ set -u
 . "$(dirname "$0")/../lib/netns.sh"
 netns_require_root
 netns_require_bin xdp/lab-xsk tests/xdp/lab-xsend
-command -v tshark >/dev/null || { echo "skip: no tshark"; exit 77; }
+command -v tshark >/dev/null || tap_skip_all "no tshark"
 command -v bpftool >/dev/null || PATH=$PATH:/usr/sbin
 XSK="$LAB_BUILD/xdp/lab-xsk"
 SEND="$LAB_BUILD/tests/xdp/lab-xsend"
 TMP=$(mktemp -d)
 chmod 755 "$TMP" # dumpcap may run as another user
 trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; "$LAB" down >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-"$LAB" up --topology forward >/dev/null || { echo "not ok: setup/lab up --topology forward failed"; exit 1; }
-fails=0
-fail() { echo "not ok: $*"; fails=$((fails+1)); }
+"$LAB" up --topology forward >/dev/null || tap_bail "setup/lab up --topology forward failed"
 xdp_on() { ip -n "$NS_DUT" link show "$1" | grep -q 'prog/xdp'; }
 xdp_id() { ip -n "$NS_DUT" link show "$LAB_DUT_IF" | sed -n 's/.*prog\/xdp[a-z]* id \([0-9]*\).*/\1/p'; }
 
@@ -40,7 +38,7 @@ capture() { # iface file: tshark in the gen namespace, until it says it captures
   ip netns exec "$NS_GEN" tshark -i "$1" -w "$2" -f udp >"$2.log" 2>&1 &
   local p=$!
   for _ in $(seq 100); do grep -q "Capturing on" "$2.log" 2>/dev/null && break; sleep 0.1; done
-  grep -q "Capturing on" "$2.log" || fail "tshark on $1 did not start: $(cat "$2.log")"
+  grep -q "Capturing on" "$2.log" || nok "tshark on $1 did not start: $(cat "$2.log")"
   echo $p
 }
 
@@ -58,23 +56,23 @@ for mode in xdpfwd xsk; do
   pid=$!
   for _ in $(seq 100); do [ -f "$TMP/ready" ] && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done
   if [ ! -f "$TMP/ready" ]; then
-    fail "$mode: lab-xsk not ready: $(cat "$TMP/$mode.out")"
+    nok "$mode: lab-xsk not ready: $(cat "$TMP/$mode.out")"
     kill -INT $pid $t0 $t1 2>/dev/null; wait
     continue
   fi
-  xdp_on "$LAB_DUT_IF" || fail "$mode: no XDP program on dut0"
+  xdp_on "$LAB_DUT_IF" || nok "$mode: no XDP program on dut0"
   id=$(xdp_id)
 
   # IPv4 stamped, TTL 17, with the bad ones first; IPv6 stamped, hop limit 9; IPv4 unstamped,
   # TTL 2 (forwarded with 1)
   o=$(ip netns exec "$NS_GEN" "$SEND" --forward --sport 7778 --count $N4 --ttl 17 --stamp --window 64 \
-        --bad $BAD --marked $MARKED --expired $EXP4 -q) || fail "$mode: IPv4: $o"
+        --bad $BAD --marked $MARKED --expired $EXP4 -q) || nok "$mode: IPv4: $o"
   echo "# $mode v4 stamped: $o"
   o=$(ip netns exec "$NS_GEN" "$SEND" -6 --forward --sport 7779 --count $N6 --ttl 9 --size 160 --stamp \
-        --window 64 --expired $EXP6 -q) || fail "$mode: IPv6: $o"
+        --window 64 --expired $EXP6 -q) || nok "$mode: IPv6: $o"
   echo "# $mode v6 stamped: $o"
   o=$(ip netns exec "$NS_GEN" "$SEND" --forward --sport 7780 --count $N4B --ttl 2 --size 64 --window 64 -q) ||
-    fail "$mode: IPv4 TTL 2: $o"
+    nok "$mode: IPv4 TTL 2: $o"
   echo "# $mode v4 TTL 2: $o"
   sleep 0.5 # let the captures take the last packets in
 
@@ -82,15 +80,15 @@ for mode in xdpfwd xsk; do
   kill -INT $pid; wait $pid; rc=$?
   dt_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
   kill -INT $t0 $t1; wait $t0 $t1 2>/dev/null
-  [ $rc -eq 0 ] || fail "$mode: lab-xsk exited $rc: $(cat "$TMP/$mode.out")"
-  [ $dt_ms -le 2000 ] || fail "$mode: SIGINT took $dt_ms ms to stop lab-xsk"
-  grep -q 'totals' "$TMP/$mode.out" || fail "$mode: no totals printed on SIGINT"
-  grep -q 'warning' "$TMP/$mode.out" && fail "$mode: warnings: $(grep warning "$TMP/$mode.out")"
-  xdp_on "$LAB_DUT_IF" && fail "$mode: XDP program left on dut0 after SIGINT"
-  xdp_on "$LAB_DUT1_IF" && fail "$mode: XDP program on dut1 after SIGINT"
+  [ $rc -eq 0 ] || nok "$mode: lab-xsk exited $rc: $(cat "$TMP/$mode.out")"
+  [ $dt_ms -le 2000 ] || nok "$mode: SIGINT took $dt_ms ms to stop lab-xsk"
+  grep -q 'totals' "$TMP/$mode.out" || nok "$mode: no totals printed on SIGINT"
+  grep -q 'warning' "$TMP/$mode.out" && nok "$mode: warnings: $(grep warning "$TMP/$mode.out")"
+  xdp_on "$LAB_DUT_IF" && nok "$mode: XDP program left on dut0 after SIGINT"
+  xdp_on "$LAB_DUT1_IF" && nok "$mode: XDP program on dut1 after SIGINT"
   if [ -n "$id" ]; then
     for _ in $(seq 40); do bpftool prog show id "$id" >/dev/null 2>&1 || break; sleep 0.05; done
-    bpftool prog show id "$id" >/dev/null 2>&1 && fail "$mode: program id $id still loaded"
+    bpftool prog show id "$id" >/dev/null 2>&1 && nok "$mode: program id $id still loaded"
   fi
 
   # what gen1 and gen0 saw (tshark's own checksum verdicts: 1 = good), and the counters
@@ -98,9 +96,9 @@ for mode in xdpfwd xsk; do
     tshark -r "$TMP/$mode.$i.pcap" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -T fields \
       -E separator=, -e eth.src -e eth.dst -e udp.srcport -e udp.dstport -e ip.ttl -e ipv6.hlim \
       -e ip.checksum.status -e udp.checksum.status -e udp.payload >"$TMP/$mode.$i.txt" 2>"$TMP/$mode.$i.err" ||
-      fail "$mode: tshark -r $i: $(cat "$TMP/$mode.$i.err")"
+      nok "$mode: tshark -r $i: $(cat "$TMP/$mode.$i.err")"
   done
-  python3 - "$mode" "$TMP/$mode.gen1.txt" "$TMP/$mode.gen0.txt" "$TMP/$mode.json" <<PY || fail "$mode: see above"
+  python3 - "$mode" "$TMP/$mode.gen1.txt" "$TMP/$mode.gen0.txt" "$TMP/$mode.json" <<PY || nok "$mode: see above"
 import json, sys
 mode, gen1, gen0, js = sys.argv[1:5]
 runs = {7778: ("v4 stamped", $N4, 17, True), 7779: ("v6 stamped", $N6, 9, True), 7780: ("v4 TTL 2", $N4B, 2, False)}
@@ -177,16 +175,16 @@ ip netns exec "$NS_DUT" "$XSK" --mode xdpfwd --ready-file "$TMP/ready" --stats-j
 pid=$!
 for _ in $(seq 100); do [ -f "$TMP/ready" ] && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done
 ip netns exec "$NS_GEN" "$SEND" --forward --count $NF --window 0 --timeout-ms 300 -q >/dev/null
-kill -INT $pid; wait $pid || fail "xdpfwd, gen1 without GRO: exit $?: $(cat "$TMP/refused.out")"
+kill -INT $pid; wait $pid || nok "xdpfwd, gen1 without GRO: exit $?: $(cat "$TMP/refused.out")"
 ip netns exec "$NS_GEN" ethtool -K "$LAB_GEN1_IF" gro on >/dev/null
-python3 - "$TMP/refused.json" $NF <<'PY' || fail "xdpfwd: refused redirects not counted as xdp_errors"
+python3 - "$TMP/refused.json" $NF <<'PY' || nok "xdpfwd: refused redirects not counted as xdp_errors"
 import json, sys
 s, n = json.load(open(sys.argv[1])), int(sys.argv[2])
 got = (s["received"], s["forwarded"], s["drops"]["xdp_errors"], s["drops"]["ttl_expired"])
 print("# xdpfwd, gen1 without GRO: received %d forwarded %d xdp_errors %d ttl_expired %d" % got)
 sys.exit(0 if got == (n, 0, n, 0) else 1)
 PY
-grep -q "failed $NF redirects" "$TMP/refused.out" || fail "xdpfwd: no warning about the refused redirects: $(cat "$TMP/refused.out")"
+grep -q "failed $NF redirects" "$TMP/refused.out" || nok "xdpfwd: no warning about the refused redirects: $(cat "$TMP/refused.out")"
 
 # generic (SKB) mode: a redirect the kernel fails there raises no driver counter (only the
 # xdp_redirect_map_err tracepoint): the out port's MTU below the frames (128 B > 100 + 14 + 4)
@@ -197,26 +195,26 @@ ip netns exec "$NS_DUT" "$XSK" --mode xdpfwd --xdp-mode generic --ready-file "$T
 pid=$!
 for _ in $(seq 100); do [ -f "$TMP/ready" ] && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done
 ip netns exec "$NS_GEN" "$SEND" --forward --count $NF --window 0 --timeout-ms 300 -q >/dev/null
-kill -INT $pid; wait $pid || fail "xdpfwd generic, out port MTU 100: exit $?: $(cat "$TMP/generic.out")"
+kill -INT $pid; wait $pid || nok "xdpfwd generic, out port MTU 100: exit $?: $(cat "$TMP/generic.out")"
 ip -n "$NS_DUT" link set dev "$LAB_DUT1_IF" mtu 1500
-python3 - "$TMP/generic.json" $NF <<'PY' || fail "xdpfwd generic: failed redirects not counted as xdp_errors"
+python3 - "$TMP/generic.json" $NF <<'PY' || nok "xdpfwd generic: failed redirects not counted as xdp_errors"
 import json, sys
 s, n = json.load(open(sys.argv[1])), int(sys.argv[2])
 got = (s["received"], s["forwarded"], s["drops"]["xdp_errors"], s["drops"]["ttl_expired"])
 print("# xdpfwd generic, out port MTU 100: mode %s received %d forwarded %d xdp_errors %d ttl_expired %d" % ((s.get("mode"),) + got))
 sys.exit(0 if got == (n, 0, n, 0) else 1)
 PY
-grep -q "failed $NF redirects.*generic XDP" "$TMP/generic.out" || fail "xdpfwd generic: no warning about the failed redirects: $(cat "$TMP/generic.out")"
+grep -q "failed $NF redirects.*generic XDP" "$TMP/generic.out" || nok "xdpfwd generic: no warning about the failed redirects: $(cat "$TMP/generic.out")"
 
 # configuration errors: one line, exit 2, nothing attached. Back out of its own port; no next hop
 # in dut1's neighbour table (the entries put back after)
 cfg_err() { # want-text args...: exit 2 with want-text, no program on dut0
   local want=$1 out rc; shift
   out=$(ip netns exec "$NS_DUT" "$XSK" "$@" --duration 5 2>&1); rc=$?
-  [ $rc -eq 2 ] || fail "lab-xsk $*: exit $rc, want 2: $out"
-  echo "$out" | grep -q -- "$want" || fail "lab-xsk $*: unclear message: $out"
-  [ "$(echo "$out" | wc -l)" -eq 1 ] || fail "lab-xsk $*: more than one line: $out"
-  xdp_on "$LAB_DUT_IF" && fail "lab-xsk $*: left a program on dut0"
+  [ $rc -eq 2 ] || nok "lab-xsk $*: exit $rc, want 2: $out"
+  echo "$out" | grep -q -- "$want" || nok "lab-xsk $*: unclear message: $out"
+  [ "$(echo "$out" | wc -l)" -eq 1 ] || nok "lab-xsk $*: more than one line: $out"
+  xdp_on "$LAB_DUT_IF" && nok "lab-xsk $*: left a program on dut0"
 }
 cfg_err "never back out" --mode xdpfwd --out-iface "$LAB_DUT_IF"
 cfg_err "never back out" --mode xsk --forward --out-iface "$LAB_DUT_IF"
@@ -226,11 +224,11 @@ cfg_err "no neighbour entry" --mode xdpfwd
 cfg_err "no neighbour entry" --mode xsk --busy-poll --forward
 ip -n "$NS_DUT" neigh replace "$LAB_GEN1_V4" lladdr "$GEN1_MAC" dev "$LAB_DUT1_IF" nud permanent
 ip -n "$NS_DUT" neigh replace "$LAB_GEN1_V6" lladdr "$GEN1_MAC" dev "$LAB_DUT1_IF" nud permanent
-[ $fails -eq 0 ] && echo "ok: forwarding back out of dut0, or without a next hop: one line, exit 2"
+[ "$TAP_FAILS" -eq 0 ] && ok "forwarding back out of dut0, or without a next hop: one line, exit 2"
 
 # the lab comes down clean
-"$LAB" down >/dev/null 2>&1 || fail "setup/lab down"
-r=$("$LAB" residue 2>&1); [ -z "$r" ] || fail "residue after down: $r"
+"$LAB" down >/dev/null 2>&1 || nok "setup/lab down"
+r=$("$LAB" residue 2>&1); [ -z "$r" ] || nok "residue after down: $r"
 
-[ $fails -eq 0 ] && echo "ok: xdpfwd and xsk --forward: $N4 + $N6 + $N4B numbered packets reach gen1 in order, TTL - 1, checksums good, none back on gen0; TTL 1, malformed, already forwarded counted and not forwarded; nothing left"
-[ $fails -eq 0 ]
+[ "$TAP_FAILS" -eq 0 ] && ok "xdpfwd and xsk --forward: $N4 + $N6 + $N4B numbered packets reach gen1 in order, TTL - 1, checksums good, none back on gen0; TTL 1, malformed, already forwarded counted and not forwarded; nothing left"
+tap_done

@@ -15,9 +15,7 @@ XSK="$LAB_BUILD/xdp/lab-xsk"
 SEND="$LAB_BUILD/tests/xdp/lab-xsend"
 TMP=$(mktemp -d)
 trap '"$LAB" down >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-"$LAB" up || { echo "not ok: setup/lab up failed"; exit 1; }
-fails=0
-fail() { echo "not ok: $*"; fails=$((fails+1)); }
+"$LAB" up || tap_bail "setup/lab up failed"
 
 N4=4096 N6=512 BAD=7
 for mode in xsk xdptx; do
@@ -27,27 +25,27 @@ for mode in xsk xdptx; do
     --stats-json "$TMP/$mode.json" --duration 60 >"$TMP/$mode.out" 2>&1 &
   pid=$!
   for _ in $(seq 100); do [ -f "$TMP/ready" ] && break; sleep 0.1; done
-  [ -f "$TMP/ready" ] || { fail "$mode: lab-xsk not ready: $(cat "$TMP/$mode.out")"; kill -INT $pid; wait $pid; continue; }
-  ip -n "$NS_DUT" link show "$LAB_DUT_IF" | grep -q 'prog/xdp' || fail "$mode: no XDP program on dut0"
+  [ -f "$TMP/ready" ] || { nok "$mode: lab-xsk not ready: $(cat "$TMP/$mode.out")"; kill -INT $pid; wait $pid; continue; }
+  ip -n "$NS_DUT" link show "$LAB_DUT_IF" | grep -q 'prog/xdp' || nok "$mode: no XDP program on dut0"
 
   out4=$(ip netns exec "$NS_GEN" "$SEND" --xsk "$LAB_GEN_IF" --count $N4 --stamp --window 64 --bad $BAD -q) ||
-    fail "$mode: IPv4: $out4"
+    nok "$mode: IPv4: $out4"
   echo "# $mode v4: $out4"
   out6=$(ip netns exec "$NS_GEN" "$SEND" -6 --xsk "$LAB_GEN_IF" --count $N6 --size 160 --stamp --window 64 -q) ||
-    fail "$mode: IPv6: $out6"
+    nok "$mode: IPv6: $out6"
   echo "# $mode v6: $out6"
 
   t0=$(date +%s%N)
   kill -INT $pid
   wait $pid; rc=$?
   dt_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-  [ $rc -eq 0 ] || fail "$mode: lab-xsk exited $rc: $(cat "$TMP/$mode.out")"
-  [ $dt_ms -le 2000 ] || fail "$mode: SIGINT took $dt_ms ms to stop lab-xsk"
-  grep -q 'totals' "$TMP/$mode.out" || fail "$mode: no totals printed on SIGINT"
-  ip -n "$NS_DUT" link show "$LAB_DUT_IF" | grep -q 'prog/xdp' && fail "$mode: XDP program left on dut0"
+  [ $rc -eq 0 ] || nok "$mode: lab-xsk exited $rc: $(cat "$TMP/$mode.out")"
+  [ $dt_ms -le 2000 ] || nok "$mode: SIGINT took $dt_ms ms to stop lab-xsk"
+  grep -q 'totals' "$TMP/$mode.out" || nok "$mode: no totals printed on SIGINT"
+  ip -n "$NS_DUT" link show "$LAB_DUT_IF" | grep -q 'prog/xdp' && nok "$mode: XDP program left on dut0"
 
   # exact counters: every lab packet of ours, the broken ones counted malformed by the program
-  python3 - "$TMP/$mode.json" "$mode" $((N4 + N6)) $BAD <<'PY' || fail "$mode: counters"
+  python3 - "$TMP/$mode.json" "$mode" $((N4 + N6)) $BAD <<'PY' || nok "$mode: counters"
 import json, sys
 s = json.load(open(sys.argv[1])); mode = sys.argv[2]; n = int(sys.argv[3]); bad = int(sys.argv[4])
 b, d = s["bpf"], s["drops"]
@@ -68,5 +66,5 @@ sys.exit(0 if ok else 1)
 PY
 done
 
-[ $fails -eq 0 ] && echo "ok: $N4 + $N6 numbered packets through xsk and xdptx, in order, counters exact"
-[ $fails -eq 0 ]
+[ "$TAP_FAILS" -eq 0 ] && ok "$N4 + $N6 numbered packets through xsk and xdptx, in order, counters exact"
+tap_done
