@@ -29,8 +29,8 @@ const uint32_t lab_bootci_ppm[LAB_BOOTCI_NPCT] = {500000, 900000, 990000, 999000
 int64_t lab_bootci_block_ns(int64_t span_ns)
 {
 	int64_t blk = LAB_BOOTCI_BLOCK_NS;
-	if (span_ns > blk * LAB_BOOTCI_MAX_BLOCKS)
-		blk = (span_ns + LAB_BOOTCI_MAX_BLOCKS - 1) / LAB_BOOTCI_MAX_BLOCKS;
+	if (span_ns > blk * LAB_BOOTCI_MAX_BLOCKS) /* ceil(span / max), without span + max overflowing */
+		blk = span_ns / LAB_BOOTCI_MAX_BLOCKS + (span_ns % LAB_BOOTCI_MAX_BLOCKS != 0);
 	return blk;
 }
 
@@ -59,7 +59,7 @@ struct lab_bootci *lab_bootci_new(int64_t t0_ns, int64_t span_ns, int64_t block_
 	b->t0_ns = t0_ns;
 	b->block_ns = block_ns;
 	b->cur_lo = 1, b->cur_hi = 0; /* empty: the first add computes its block */
-	b->nblocks = (size_t)((span_ns + block_ns - 1) / block_ns);
+	b->nblocks = (size_t)(span_ns / block_ns + (span_ns % block_ns != 0)); /* no overflow near 2^63 */
 	b->kmin = lab_hdr_index(&b->h, clamp_v(b, vmin));
 	b->nk = lab_hdr_index(&b->h, clamp_v(b, vmax)) - b->kmin + 1;
 	b->counts = calloc(b->nblocks * b->nk, sizeof(*b->counts));
@@ -74,11 +74,13 @@ void lab_bootci_add(struct lab_bootci *b, int64_t t_ns, int64_t v)
 {
 	size_t blk = b->cur_blk;
 	if (t_ns < b->cur_lo || t_ns >= b->cur_hi) {
-		blk = (size_t)((t_ns - b->t0_ns) / b->block_ns);
+		/* before t0: the first block; the difference taken unsigned (it can pass INT64_MAX) */
+		blk = t_ns < b->t0_ns ? 0 : (size_t)(((uint64_t)t_ns - (uint64_t)b->t0_ns) / (uint64_t)b->block_ns);
 		if (t_ns >= b->t0_ns && blk < b->nblocks) { /* a block of its own: remembered */
 			b->cur_blk = blk;
 			b->cur_lo = b->t0_ns + (int64_t)blk * b->block_ns;
-			b->cur_hi = b->cur_lo + b->block_ns;
+			if (__builtin_add_overflow(b->cur_lo, b->block_ns, &b->cur_hi))
+				b->cur_hi = INT64_MAX; /* the last block of a span ending near 2^63 */
 		} else if (blk >= b->nblocks) {
 			blk = b->nblocks - 1; /* clamped, as the header says: not remembered */
 		}

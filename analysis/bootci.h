@@ -15,7 +15,9 @@
 #define LAB_BOOTCI_BLOCK_NS 100000000LL
 #define LAB_BOOTCI_MIN_BLOCKS 10   /* fewer: no interval at all (null) */
 #define LAB_BOOTCI_WANT_BLOCKS 30  /* fewer: the intervals are rough (noted) */
-#define LAB_BOOTCI_MAX_BLOCKS 500  /* more: blocks lengthened (memory: blocks x buckets) */
+#ifndef LAB_BOOTCI_MAX_BLOCKS /* the fuzzers take fewer (tests/analysis/fuzz): memory is blocks x buckets */
+#define LAB_BOOTCI_MAX_BLOCKS 500  /* more: blocks lengthened */
+#endif
 #ifndef LAB_BOOTCI_REPLICATES /* the fuzzers take fewer (tests/analysis/fuzz) */
 #define LAB_BOOTCI_REPLICATES 1000
 #endif

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -471,7 +472,11 @@ bool jv_dbl(const struct jv *v, double *out)
 {
 	if (!v || v->type != JV_NUM)
 		return false;
-	*out = strtod(v->s, NULL);
+	/* a number past double's range (1e999) is no value: inf would run a plot's axis loop forever */
+	double d = strtod(v->s, NULL);
+	if (!isfinite(d))
+		return false;
+	*out = d;
 	return true;
 }
 
@@ -491,6 +496,8 @@ void jv_emit(struct lab_json *j, const char *key, const struct jv *v)
 			lab_json_i64(j, key, i);
 		else if (jv_dbl(v, &d))
 			lab_json_dbl(j, key, d);
+		else
+			lab_json_null(j, key);
 		break;
 	case JV_ARR:
 		lab_json_arr(j, key);
