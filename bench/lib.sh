@@ -39,6 +39,34 @@ bench_wait_ready() {
   return 1
 }
 
+# bench_dut_start NAME NETNS WAIT_S READY ARGS...: a DUT-side process (a path's reflector or a
+# peer) started in NETNS and waited for by the orchestrator (labctl dut-start, setup/labctl/dut.py);
+# READY is a file it makes non-empty or text:REGEX its log matches; ARGS are dut-start's: --path
+# P ... (its reflector; more reflector flags after --) or -- CMD...; the log is $WORK/NAME.log;
+# BENCH_PID is its supervisor (stopped with it). 1, the reason noted, when it did not start.
+bench_dut_start() {
+  local name=$1 ns=$2 s=$3 ready=$4 r
+  shift 4
+  if [[ $ready == text:* ]]; then r=(--ready-text "${ready#text:}"); else r=(--ready-file "$ready"); fi
+  if ! labctl dut-start --netns "$ns" --log "$WORK/$name.log" --pid-file "$WORK/$name.dut.pid" \
+       --start-s "$s" --stop-signal INT "${r[@]}" "$@" 2>"$WORK/$name.dut.err"; then
+    bench_note "$name $(sed -n 's/^labctl dut-start: //p' "$WORK/$name.dut.err" | tail -n 1)"
+    return 1
+  fi
+  BENCH_PID=$(cat "$WORK/$name.dut.pid")
+  BENCH_PIDS+=("$BENCH_PID")
+}
+# bench_dut_stop NAME: what bench_dut_start NAME started, stopped (labctl dut-stop); its exit status
+bench_dut_stop() {
+  local rc=0 pid p n=()
+  pid=$(cat "$WORK/$1.dut.pid" 2>/dev/null) || return 0
+  labctl dut-stop --pid-file "$WORK/$1.dut.pid" || rc=$?
+  for p in "${BENCH_PIDS[@]}"; do [ "$p" = "$pid" ] || n+=("$p"); done
+  BENCH_PIDS=("${n[@]}")
+  rm -f "$WORK/$1.dut.pid"
+  return $rc
+}
+
 # bench_stop PID: SIGINT, up to 5 s, then SIGKILL; forgets the pid
 bench_stop() {
   local pid=$1 p n=()

@@ -5,8 +5,15 @@
 # the generator's name as messages and the notes written to files give it (labctl.gen.NAME)
 LABCTL_GEN_NAME=lab-gen
 
+# Debian's interpreter (the python3 package setup/lab installs) when it is there: a python3 found
+# first on PATH may be a wrapper (pyenv's shim costs 0.3 s a call, the interpreter 0.03 s) and
+# the orchestrator is called a dozen times a path
+if [ -z "${LAB_PYTHON:-}" ]; then
+  if [ -x /usr/bin/python3 ]; then LAB_PYTHON=/usr/bin/python3; else LAB_PYTHON=python3; fi
+fi
+
 # labctl VERB ARGS...: run a verb (python3 setup/labctl --help lists them)
-labctl() { python3 -B "$LAB_ROOT/setup/labctl" "$@"; }
+labctl() { "$LAB_PYTHON" -B "$LAB_ROOT/setup/labctl" "$@"; }
 
 # labctl_words ARRAY VERB ARGS...: ARRAY=(the verb's words); 1 (the verb's one-line error on
 # stderr) when it failed, ARRAY then empty

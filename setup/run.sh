@@ -195,17 +195,28 @@ forget_pid() {
   RUN_PIDS=("${n[@]}")
 }
 
-# The DUT command of a path: REFL_ARGV, the registry's (common/paths.tsv) with the shared
-# reflector flags (labctl.registry: lab-kern's --stamps too; the bypass reflectors have user
-# (xdptx: XDP) stamps only, and their legs say so); an array, so that a results dir with a space
-# in its name stays one word.
-reflector_argv() {
+# A path's reflector: the registry's command line (common/paths.tsv) with the shared reflector
+# flags (labctl.registry: lab-kern's --stamps too; the bypass reflectors have user (xdptx: XDP)
+# stamps only, and their legs say so), started in the DUT namespace and cpuset, waited for and
+# stopped by labctl.dut (dut-start returns once it is ready; dut-stop gives its exit status).
+refl_start() { # PATH: 0 when ready (REFL_SUP: its supervisor), 1 with the reason on stderr
   local path=$1 d=$RD
-  local extra=(--path "$path" --topology "${RUN_TOPOLOGY:-reflect}" --cpu "$DUT_CPU"
+  local flags=(--path "$path" --topology "${RUN_TOPOLOGY:-reflect}" --cpu "$DUT_CPU"
     --ready-file "$d/tmp/$path.ready" --stats-json "$d/counters/$path.json" --duration "$REFL_BOUND")
-  [ -z "$RUN_STAMPS" ] || extra+=(--stamps "$RUN_STAMPS" --stamps-file "$d/stamps/$path.dut.stp")
-  [ "$RUN_TRACE" != 1 ] || extra+=(--gap-log "$d/gaps/$path.dut.gap")
-  labctl_words REFL_ARGV reflector-argv --build "$BUILD" --prefix "$P" "${extra[@]}"
+  [ -z "$RUN_STAMPS" ] || flags+=(--stamps "$RUN_STAMPS" --stamps-file "$d/stamps/$path.dut.stp")
+  [ "$RUN_TRACE" != 1 ] || flags+=(--gap-log "$d/gaps/$path.dut.gap")
+  REFL_SUP=""
+  labctl dut-start --build "$BUILD" --prefix "$P" "${flags[@]}" --netns "$NS_DUT" \
+    --cpuset-procs "$(iso_procs)" --log "$d/logs/$path.reflector.log" --pid-file "$d/tmp/$path.dut.pid" \
+    --start-s 30 || return 1
+  REFL_SUP=$(cat "$d/tmp/$path.dut.pid"); RUN_PIDS+=("$REFL_SUP")
+}
+refl_stop() { # the reflector's exit status
+  local rc=0
+  [ -n "$REFL_SUP" ] || return 0
+  labctl dut-stop --pid-file "$RD/tmp/${1}.dut.pid" || rc=$?
+  forget_pid "$REFL_SUP"; REFL_SUP=""
+  return $rc
 }
 
 # Nothing of the lab's own runs on the measured cores while the packets flow: its helpers
@@ -273,7 +284,7 @@ skip_path() { # path reason
 }
 
 run_one_path() {
-  local path=$1 why refl_pid samp_pid gen_rc=0 refl_rc=0 log="$RD/logs"
+  local path=$1 why samp_pid gen_rc=0 refl_rc=0 log="$RD/logs"
   if ! lab_path_field "$path" binary >/dev/null 2>&1; then
     skip_path "$path" "a path of the $(lab_path_topologies "$path") topology, not of $RUN_TOPOLOGY (run --topology $(lab_path_topologies "$path"))"
     return 0
@@ -292,14 +303,10 @@ run_one_path() {
     --interval-ms "$([ -n "$HELPER_SPARE" ] && echo 100 || echo 0)" \
     --duration "$REFL_BOUND" >"$log/$path.softnet.log" 2>&1 &
   samp_pid=$!; RUN_PIDS+=("$samp_pid")
-  reflector_argv "$path"
-  ( iso_exec_replace ip netns exec "$NS_DUT" "${REFL_ARGV[@]}" ) >"$log/$path.reflector.log" 2>&1 &
-  refl_pid=$!; RUN_PIDS+=("$refl_pid")
-  if ! wait_ready "$RD/tmp/$path.ready" "$refl_pid" 30; then
-    stop_pid "$refl_pid" || true
+  if ! refl_start "$path" 2>"$RD/tmp/$path.dut.err"; then
     stop_pid "$samp_pid" || true
     # a failure, not a path this machine lacks: the run says so in its exit status
-    echo "reflector did not start: $(grep -v '^\s*$' "$log/$path.reflector.log" | tail -n 1)" >"$RD/failed-$path.txt"
+    echo "reflector $(sed -n 's/^labctl dut-start: //p' "$RD/tmp/$path.dut.err" | tail -n 1)" >"$RD/failed-$path.txt"
     echo "$PROG: run: $path: failed: $(cat "$RD/failed-$path.txt")" >&2
     return 0
   fi
@@ -317,7 +324,7 @@ run_one_path() {
   if ! labctl_words gen_argv gen-argv --build "$BUILD" --topology "${RUN_TOPOLOGY:-reflect}" --path "$path" \
        --netns "$NS_GEN" --dut-netns "$NS_DUT" --pin "$GEN_CPU" --bound "$GEN_BOUND" --kill-after 10 \
        --backend "$RUN_GEN_BACKEND" --flows "$RUN_FLOWS" "${own[@]}" -- "${flags[@]}" 2>"$log/$path.gen.log"; then
-    stop_pid "$refl_pid" || true
+    refl_stop "$path" || true
     stop_pid "$samp_pid" || true
     echo "the generator's command line: $(tail -n 1 "$log/$path.gen.log")" >"$RD/failed-$path.txt"
     echo "$PROG: run: $path: failed: $(cat "$RD/failed-$path.txt")" >&2
@@ -343,7 +350,7 @@ run_one_path() {
     scn_kill_all # what a tool left behind, now that the schedule is over
   fi
   trace_stop
-  stop_pid "$refl_pid" || refl_rc=$?
+  refl_stop "$path" || refl_rc=$?
   stop_pid "$samp_pid" || true
   if [ $gen_rc -ne 0 ]; then
     echo "$LABCTL_GEN_NAME failed (exit $gen_rc): $(tail -n 1 "$log/$path.gen.log")" >"$RD/failed-$path.txt"

@@ -4,11 +4,12 @@ NUL-terminated (read with `mapfile -d ''`), never as shell text to evaluate. Usa
 line, exit 2."""
 import argparse
 import os
+import signal
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from labctl import cpus, gen, jsonq, registry, runjson, sweep, testlog, tuning  # noqa: E402
+from labctl import cpus, dut, gen, jsonq, registry, runjson, sweep, testlog, tuning  # noqa: E402
 
 PROG = "labctl"
 VERBS = {}
@@ -73,27 +74,89 @@ def cmd_gen_argv(argv):
         return 2
 
 
+REFL_FLAGS = ("--cpu", "--ready-file", "--stats-json", "--duration", "--stamps", "--stamps-file",
+              "--gap-log")
+
+
+def reflector_parser(prog, build_required=True):
+    p = Parser(prog=prog)
+    p.add_argument("--build", required=build_required)
+    p.add_argument("--prefix", required=build_required)
+    p.add_argument("--path", required=build_required)
+    p.add_argument("--topology", default=registry.default_topology(), choices=registry.TOPOLOGIES)
+    for f in REFL_FLAGS:
+        p.add_argument(f)
+    return p
+
+
+def reflector_words(o, extra):
+    """the registry's reflector command line for o (KeyError: an unknown path)"""
+    pa = registry.path(o.path, o.topology)
+    return registry.reflector_argv(
+        pa, o.build, o.prefix, topology=o.topology, cpu=o.cpu, ready_file=o.ready_file,
+        stats_json=o.stats_json, duration=o.duration, stamps=o.stamps or None,
+        stamps_file=o.stamps_file, gap_log=o.gap_log, extra=extra)
+
+
 @verb("reflector-argv", "a path's reflector command line (NUL-terminated words); more flags after --")
 def cmd_reflector_argv(argv):
     own, extra = split_dashdash(argv)
-    p = Parser(prog=f"{PROG} reflector-argv")
-    p.add_argument("--build", required=True)
-    p.add_argument("--prefix", required=True)
-    p.add_argument("--path", required=True)
-    p.add_argument("--topology", default=registry.default_topology(), choices=registry.TOPOLOGIES)
-    for f in ("--cpu", "--ready-file", "--stats-json", "--duration", "--stamps", "--stamps-file",
-              "--gap-log"):
-        p.add_argument(f)
-    o = p.parse_args(own)
+    o = reflector_parser(f"{PROG} reflector-argv").parse_args(own)
     try:
-        pa = registry.path(o.path, o.topology)
+        return words(reflector_words(o, extra))
     except KeyError as e:
         print(f"{PROG} reflector-argv: {e.args[0]}", file=sys.stderr)
         return 2
-    return words(registry.reflector_argv(
-        pa, o.build, o.prefix, topology=o.topology, cpu=o.cpu, ready_file=o.ready_file,
-        stats_json=o.stats_json, duration=o.duration, stamps=o.stamps or None,
-        stamps_file=o.stamps_file, gap_log=o.gap_log, extra=extra))
+
+
+@verb("dut-start", "start a path's reflector (--path ..., more flags after --) or the command after -- and "
+      "return once it is ready (labctl/dut.py)")
+def cmd_dut_start(argv):
+    own, rest = split_dashdash(argv)
+    p = reflector_parser(f"{PROG} dut-start", build_required=False)
+    p.add_argument("--pid-file", required=True, help="the supervisor's pid (and, in FILE.rc, the exit status)")
+    p.add_argument("--log", required=True, help="the process's stdout and stderr, appended")
+    p.add_argument("--netns", help="the namespace to run it in (ip netns exec)")
+    p.add_argument("--cpuset-procs", default="", help="a cpuset's cgroup.procs to start it in (the DUT's)")
+    p.add_argument("--start-s", type=float, default=30, help="seconds it has to become ready")
+    p.add_argument("--ready-text", default="", help="ready when its log matches this regular expression (else --ready-file)")
+    p.add_argument("--stop-signal", default="TERM", choices=("TERM", "INT"))
+    o = p.parse_args(own)
+    if o.path:
+        if not (o.build and o.prefix):
+            p.error("--path needs --build and --prefix")
+        try:
+            cmd = reflector_words(o, rest)
+        except KeyError as e:
+            p.error(e.args[0])
+    elif rest:
+        cmd = rest
+    else:
+        p.error("--path P (a registry path) or a command after --")
+    if not (o.ready_file or o.ready_text):
+        p.error("--ready-file or --ready-text: how to tell it is ready")
+    if o.netns:
+        cmd = ["ip", "netns", "exec", o.netns] + cmd
+    if o.cpuset_procs:
+        cmd = ["sh", "-c", 'echo $$ >"$0" 2>/dev/null || true; exec "$@"', o.cpuset_procs] + cmd
+    o.stop_signal = getattr(signal, "SIG" + o.stop_signal)
+    why = dut.start(cmd, o)
+    if why:
+        print(f"{PROG} dut-start: {why}", file=sys.stderr)
+        return 1
+    return 0
+
+
+@verb("dut-stop", "--pid-file F: stop what dut-start started; exit with its exit status (143: SIGTERM)")
+def cmd_dut_stop(argv):
+    p = Parser(prog=f"{PROG} dut-stop")
+    p.add_argument("--pid-file", required=True)
+    o = p.parse_args(argv)
+    rc, why = dut.stop(o.pid_file)
+    if why:
+        print(f"{PROG} dut-stop: {why}", file=sys.stderr)
+        return 1
+    return rc
 
 
 @verb("run-json", "write FILE: run.json's `run` object (the machine, the schedule, the placement)")
