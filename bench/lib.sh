@@ -17,28 +17,6 @@ bench_num() { [[ ${2:-} =~ ^[0-9]+$ ]] || EXIT=2 bench_die "$1: '${2:-}' is not 
 # bench_jget FILE KEY.PATH...: the values on one line, space-separated ("null" when missing)
 bench_jget() { labctl jget "$@"; }
 
-# bench_start NAME NETNS CMD...: CMD in the background in NETNS, output to $WORK/NAME.log;
-# BENCH_PID is its pid (ip netns exec execs the command: the same process)
-bench_start() {
-  local name=$1 ns=$2; shift 2
-  ip netns exec "$ns" "$@" >"$WORK/$name.log" 2>&1 &
-  BENCH_PID=$!
-  BENCH_PIDS+=("$BENCH_PID")
-}
-
-# bench_wait_ready PID SECONDS FILE [PATTERN]: FILE exists (or holds PATTERN); 1 when PID died
-# or time ran out
-bench_wait_ready() {
-  local pid=$1 t=$(( $2 * 10 )) f=$3 pat=${4:-}
-  while [ "$t" -gt 0 ]; do
-    if [ -z "$pat" ]; then [ -s "$f" ] && return 0
-    else grep -aq -- "$pat" "$f" 2>/dev/null && return 0; fi
-    kill -0 "$pid" 2>/dev/null || return 1
-    sleep 0.1; t=$((t - 1))
-  done
-  return 1
-}
-
 # bench_dut_start NAME NETNS WAIT_S READY ARGS...: a DUT-side process (a path's reflector or a
 # peer) started in NETNS and waited for by the orchestrator (labctl dut-start, setup/labctl/dut.py);
 # READY is a file it makes non-empty or text:REGEX its log matches; ARGS are dut-start's: --path
@@ -67,18 +45,7 @@ bench_dut_stop() {
   return $rc
 }
 
-# bench_stop PID: SIGINT, up to 5 s, then SIGKILL; forgets the pid
-bench_stop() {
-  local pid=$1 p n=()
-  kill -INT "$pid" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  for p in "${BENCH_PIDS[@]}"; do [ "$p" = "$pid" ] || n+=("$p"); done
-  BENCH_PIDS=("${n[@]}")
-}
-
-# bench_stop_all: everything bench_start started (for the EXIT trap)
+# bench_stop_all: every supervisor bench_dut_start started, so its process (for the EXIT trap)
 bench_stop_all() {
   local p
   for p in "${BENCH_PIDS[@]}"; do kill -INT "$p" 2>/dev/null || true; done
