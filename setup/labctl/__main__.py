@@ -5,11 +5,12 @@ line, exit 2."""
 import argparse
 import os
 import signal
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from labctl import cpus, dut, gen, jsonq, registry, runjson, sweep, testlog, tuning  # noqa: E402
+from labctl import cpus, dut, gen, jsonq, registry, remote, runjson, sweep, testlog, tuning  # noqa: E402
 
 PROG = "labctl"
 VERBS = {}
@@ -157,6 +158,70 @@ def cmd_dut_stop(argv):
         print(f"{PROG} dut-stop: {why}", file=sys.stderr)
         return 1
     return rc
+
+
+def remote_parser(prog):
+    p = Parser(prog=prog)
+    p.add_argument("--dut-host", required=True, help="[user@]host, or a name in ~/.ssh/config")
+    p.add_argument("--ssh-opt", action="append", default=[], help="more ssh options (repeatable)")
+    p.add_argument("--control-dir", help="where the multiplexed connection's socket lives")
+    return p
+
+
+def remote_of(o):
+    return remote.Remote(o.dut_host, o.ssh_opt, o.control_dir)
+
+
+@verb("remote-check", "--dut-host DEST: reachable, root, Debian-like? its facts (key=value), or one line and exit 2")
+def cmd_remote_check(argv):
+    o = remote_parser(f"{PROG} remote-check").parse_args(argv)
+    try:
+        for k, v in remote_of(o).preflight().items():
+            print(f"{k}={v}")
+    except remote.Refused as e:
+        print(f"{PROG}: {e}", file=sys.stderr)
+        return 2
+    except subprocess.TimeoutExpired:
+        print(f"{PROG}: {o.dut_host} did not answer in time", file=sys.stderr)
+        return 2
+    return 0
+
+
+@verb("remote-ship", "--dut-host DEST --root DIR: this commit's tree there (once); prints its directory")
+def cmd_remote_ship(argv):
+    p = remote_parser(f"{PROG} remote-ship")
+    p.add_argument("--root", required=True)
+    o = p.parse_args(argv)
+    try:
+        print(remote_of(o).ship(o.root))
+    except remote.Refused as e:
+        print(f"{PROG}: {e}", file=sys.stderr)
+        return 2
+    except RuntimeError as e:
+        print(f"{PROG}: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+@verb("remote-run", "--dut-host DEST -- CMD...: CMD there; its exit status (255: the connection)")
+def cmd_remote_run(argv):
+    own, cmd = split_dashdash(argv)
+    o = remote_parser(f"{PROG} remote-run").parse_args(own)
+    if not cmd:
+        print(f"{PROG} remote-run: a command after --", file=sys.stderr)
+        return 2
+    try:
+        return remote_of(o).run(cmd).returncode
+    except remote.Refused as e:
+        print(f"{PROG}: {e}", file=sys.stderr)
+        return 2
+
+
+@verb("remote-close", "--dut-host DEST: close the multiplexed connection (--control-dir's)")
+def cmd_remote_close(argv):
+    o = remote_parser(f"{PROG} remote-close").parse_args(argv)
+    remote_of(o).close()
+    return 0
 
 
 @verb("run-json", "write FILE: run.json's `run` object (the machine, the schedule, the placement)")
