@@ -822,6 +822,7 @@ int lab_analyze_path(const char *run_dir, const char *name, const struct lab_ana
 
 	if (series_passes(p, recs, n, buf, file, err, errlen) < 0)
 		goto out;
+	lab_clock_estimate_recs(recs, n, &p->clock);
 	path_rates(p, recs, n);
 	if (find_path_bursts(p, o, recs, n, buf, file, err, errlen) < 0)
 		goto out;

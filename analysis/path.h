@@ -15,6 +15,7 @@
 #include "rec.h"
 #include "select.h"
 #include "softnet.h"
+#include "clocksync.h"
 #include "stamps.h"
 
 #define LAB_MAX_DROPS 64
@@ -79,6 +80,8 @@ struct lab_path {
 
 	/* the stamp sources of each point and the stack's cost (stamps.c) */
 	struct lab_stamps stamps;
+	/* the DUT's clock against the generator's from the path's four stamps (clocksync.h) */
+	struct lab_clock clock;
 
 	char notes[8][256];
 	int nnotes;

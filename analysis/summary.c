@@ -52,6 +52,31 @@ static void emit_run(struct lab_json *j, const struct lab_run *r, const struct l
 	lab_json_obj_end(j);
 }
 
+/* paths.<p>.clock: the clocks the one-way legs were taken on. One host: one clock (offset 0,
+ * exact); the estimate from the path's own stamps (clocksync.h) beside it, the method's check:
+ * 0 must lie within its error. */
+static void emit_clock(struct lab_json *j, const struct lab_clock *c)
+{
+	lab_json_obj(j, "clock");
+	lab_json_str(j, "source", "one host");
+	lab_json_i64(j, "offset_ns", 0);
+	lab_json_i64(j, "offset_error_ns", 0);
+	lab_json_dbl(j, "drift_ppm", 0);
+	if (c->have) {
+		lab_json_obj(j, "stamps");
+		lab_json_i64(j, "offset_ns", c->offset_ns);
+		lab_json_i64(j, "offset_error_ns", c->offset_error_ns);
+		lab_json_dbl(j, "drift_ppm", c->drift_ppm);
+		lab_json_i64(j, "rtt_floor_ns", c->rtt_floor_ns);
+		lab_json_u64(j, "windows", c->windows);
+		lab_json_u64(j, "packets", c->packets);
+		lab_json_obj_end(j);
+	} else {
+		lab_json_null(j, "stamps");
+	}
+	lab_json_obj_end(j);
+}
+
 static void emit_pct(struct lab_json *j, const char *key, const struct lab_pct *p, bool full)
 {
 	lab_json_obj(j, key);
@@ -182,6 +207,7 @@ static void emit_path(struct lab_json *j, const char *dir, const struct lab_path
 	lab_json_obj_end(j);
 	lab_json_i64(j, "unaccounted", p->unaccounted);
 	lab_stamps_json(j, p);
+	emit_clock(j, &p->clock);
 	if (p->in_flight >= 0)
 		lab_json_i64(j, "in_flight_at_stop", p->in_flight);
 	else

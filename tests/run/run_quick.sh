@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # run_quick.sh — `setup/lab run --quick` end to end, as a user runs it, in a lab of its own:
 # every built path runs, every packet is accounted for, summary.json has every docs/spec.md key,
+# each path's clock offset estimated from its own stamps holds the truth (0: one host) within its bound,
 # the burst pcaps open in tshark, report.html holds its plots; then a run interrupted with
 # SIGINT stops quickly and leaves no residue.
 #
@@ -54,6 +55,14 @@ for p in want:
     if q.get("unaccounted") != 0: bad.append(f"{p}: unaccounted {q.get('unaccounted')}")
     if q.get("sent") != q.get("received", 0) + q.get("lost", -1): bad.append(f"{p}: sent != received + lost")
     if not isinstance(q.get("microbursts", {}).get("count"), int): bad.append(f"{p}.microbursts.count")
+    # one host, one clock: the offset its own stamps give must hold the truth, 0, within its bound
+    c = q.get("clock") or {}
+    e = c.get("stamps")
+    if c.get("source") != "one host" or c.get("offset_ns") != 0: bad.append(f"{p}.clock: {c}")
+    elif e is None: bad.append(f"{p}.clock.stamps: no estimate from a stamped run")
+    elif abs(e["offset_ns"]) > e["offset_error_ns"] or e["offset_error_ns"] > 20000:
+        bad.append(f"{p}.clock.stamps: offset {e['offset_ns']} ns, error bound {e['offset_error_ns']} ns: 0 not within it, or the bound over 20 us")
+    else: print(f"# {p}: clock offset from its stamps {e['offset_ns']} +- {e['offset_error_ns']} ns (truth 0), drift {e['drift_ppm']:.3f} ppm")
 for b in bad: print("  " + b)
 sys.exit(1 if bad else 0)
 PY
