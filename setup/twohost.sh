@@ -33,19 +33,27 @@ remote_end() {
   RCTL_DIR=""
 }
 
-# remote_begin: DEST checked (exit 2 with its one line when it cannot be the DUT host), the
-# connection opened, the tree there and built (RDIR); the connection is closed at exit
-remote_begin() {
+# remote_connect: DEST checked and the connection opened (closed at exit); 1 with the one-line
+# reason in DH_WHY when DEST cannot be the DUT host
+remote_connect() {
   local o facts
   RCTL_DIR=$(mktemp -d /tmp/lab-ssh.XXXXXX)
   RCTL=(--dut-host "$DUT_HOST" --control-dir "$RCTL_DIR")
-  for o in "${SSH_OPTS[@]}"; do RCTL+=(--ssh-opt "$o"); done
+  for o in ${SSH_OPTS[@]+"${SSH_OPTS[@]}"}; do RCTL+=(--ssh-opt "$o"); done
   trap 'remote_end; lock_release' EXIT # (lock.sh's trap kept)
   say "dut-host: $DUT_HOST: connecting"
-  facts=$(labctl remote-check "${RCTL[@]}" 2>"$RCTL_DIR/err") ||
-    { local why; why=$(sed 's/^labctl: //' "$RCTL_DIR/err" | tail -n 1); remote_end; EXIT=2 die "$why"; }
+  if ! facts=$(labctl remote-check "${RCTL[@]}" 2>"$RCTL_DIR/err"); then
+    DH_WHY=$(sed 's/^labctl: //' "$RCTL_DIR/err" | tail -n 1)
+    remote_end
+    return 1
+  fi
   DH_HOSTNAME=$(sed -n 's/^host=//p' <<<"$facts")
   say "dut-host: $DUT_HOST is $DH_HOSTNAME: $(sed -n 's/^pretty=//p' <<<"$facts"), kernel $(sed -n 's/^kernel=//p' <<<"$facts"), $(sed -n 's/^cpus=//p' <<<"$facts") CPUs"
+}
+
+# remote_begin: remote_connect (exit 2 with its reason), then the tree there and built (RDIR)
+remote_begin() {
+  [ -n "$RCTL_DIR" ] || remote_connect || EXIT=2 die "$DH_WHY"
   RDIR=$(labctl remote-ship "${RCTL[@]}" --root "$LAB_ROOT" 2>"$RCTL_DIR/err") ||
     die "dut-host: $(sed 's/^labctl: //' "$RCTL_DIR/err" | tail -n 1)"
   say "dut-host: the tree is in $RDIR there; installing what is missing and building"
@@ -59,6 +67,8 @@ remote_begin() {
 remote_lab() {
   local env=(env "LLAB_PREFIX=${P}d")
   [ -z "${LAB_SKIP_DEPS:-}" ] || env+=(LAB_SKIP_DEPS=1)
+  [ -z "${LAB_HW_ALLOW_VIRTUAL:-}" ] || env+=(LAB_HW_ALLOW_VIRTUAL=1) # a simulated host's ports are veths
+  [ -z "${LAB_QUIET:-}" ] || env+=(LAB_QUIET=1)
   if [ "$1" = build ]; then
     labctl remote-run "${RCTL[@]}" -- "${env[@]}" "$RDIR/setup/lab" deps || return $?
   fi
@@ -69,8 +79,68 @@ remote_lab() {
 dut_host_only() {
   [ -z "$DUT_HOST" ] && return 0
   case $1 in
-    check|status) return 0 ;;
-    up|down|run|sweep) EXIT=2 die "$1 --dut-host: not yet (check and status reach the DUT host; up, down, run and sweep are to come)" ;;
+    check|status|up|down) return 0 ;;
+    run|sweep) EXIT=2 die "$1 --dut-host: not yet (up, down, status and check reach the DUT host; run and sweep are to come)" ;;
     *) usage_die "--dut-host is for up, down, status, check, run and sweep (not $1)" ;;
   esac
+}
+
+# the DUT host a two-host lab was brought up with ($STATE/dut_host: DEST, then one ssh option a
+# line), so that a later verb without --dut-host still reaches it
+dh_record() {
+  { echo "$DUT_HOST"; printf '%s\n' ${SSH_OPTS[@]+"${SSH_OPTS[@]}"}; } >"$STATE/dut_host"
+}
+dh_recall() {
+  [ -z "$DUT_HOST" ] && [ -f "$STATE/dut_host" ] || return 0
+  local l first=1
+  while IFS= read -r l; do
+    if [ $first = 1 ]; then DUT_HOST=$l; first=0; else SSH_OPTS+=("$l"); fi
+  done <"$STATE/dut_host"
+  say "the DUT side of '$P' is on $DUT_HOST (recorded at up)"
+}
+
+# port_mac IF NS NAME: IF's MAC here, or NAME's in NS when up took it already
+port_mac() {
+  cat "/sys/class/net/$1/address" 2>/dev/null || ip netns exec "$2" cat "/sys/class/net/$3/address" 2>/dev/null
+}
+
+# up --dut-host DEST --gen-if G --dut-if D: the generator's side here on port G, the DUT's side
+# on DEST on its port D (each host's `up --side`), each with the other's MAC as its neighbour's
+dh_up() {
+  local gmac dmac probe
+  hw_parse "$@"
+  [ ${#HW_REST[@]} -eq 0 ] || usage_die "up: unknown argument '${HW_REST[0]}'"
+  [ "$UP_SIDE" = both ] || usage_die "up --dut-host: --side is its own business"
+  [ -n "$HW_GEN" ] && [ -n "$HW_DUT" ] ||
+    usage_die "up --dut-host: --gen-if PORT (here) and --dut-if PORT (on $DUT_HOST), cabled to each other"
+  [ "$TOPOLOGY" = reflect ] || usage_die "up --dut-host: the reflect topology only, for now"
+  gmac=$(port_mac "$HW_GEN" "$NS_GEN" "$GEN_IF") || EXIT=2 die "up: no port '$HW_GEN' here ('ip -br link' lists them)"
+  lock_take up
+  remote_begin
+  probe="cat /sys/class/net/$HW_DUT/address 2>/dev/null || ip netns exec ${P}d-dut cat /sys/class/net/$DUT_IF/address"
+  dmac=$(labctl remote-run "${RCTL[@]}" -- sh -c "$probe" 2>/dev/null) ||
+    EXIT=2 die "up: no port '$HW_DUT' on $DUT_HOST"
+  remote_lab up --side dut --dut-if "$HW_DUT" --peer-mac "$gmac" || die "up: the DUT side on $DUT_HOST failed (above)"
+  UP_SIDE=gen PEER_MAC=$dmac HW_DUT=""
+  cmd_up_side
+  dh_record
+  say "up: two hosts: $NS_GEN/$GEN_IF here <-> ${P}d-dut/$DUT_IF on $DUT_HOST ($DH_HOSTNAME)"
+}
+
+# down --dut-host DEST (or the DEST recorded at up): this host's side, then DEST's; a DEST that
+# cannot be reached leaves its side as it is, and says so (exit 1)
+dh_down() {
+  local rc=0
+  dh_recall
+  [ -n "$DUT_HOST" ] || { cmd_down "$@"; return; }
+  lock_take down
+  cmd_down "$@" || rc=$?
+  if remote_connect; then
+    remote_begin
+    remote_lab down || rc=$?
+  else
+    echo "$PROG: down: $DH_WHY: the DUT side of '$P' is still up on $DUT_HOST ('down --dut-host $DUT_HOST' when it answers)" >&2
+    rc=1
+  fi
+  return $rc
 }

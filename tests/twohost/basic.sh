@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # basic.sh — the simulated second host (tests/twohost/sim.sh) and `--dut-host` as far as it
-# reaches (status and check; up, down, run and sweep refuse it, one line):
+# reaches (status, check, up, down; run and sweep refuse it, one line):
 #  - sim.sh up --clock-offset-ns N (N random, several seconds): its sshd answers with the
 #    throwaway key, its links are there, and a CLOCK_MONOTONIC read there lies N ns after one
 #    here (bracketed by reads here before and after the ssh call: ground truth N is injected);
@@ -8,6 +8,10 @@
 #    there, its status printed; the connection closed after (no ssh master left);
 #  - DEST unreachable, DEST refusing the key, --ssh-opt without --dut-host, up --dut-host: exit
 #    2, one line, nothing changed here (namespaces, the lab's state, /var/tmp/lab-dut);
+#  - up --dut-host: a ping crosses from the generator's namespace here to the DUT's there; status
+#    (DEST recorded at up) shows both; with the management link cut, down takes this side down
+#    and says the other is still up (exit 1); down --dut-host then leaves the DUT host as found
+#    and both ports where they were;
 #  - sim.sh down: no namespace, link, key or sshd left; down twice is fine.
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
@@ -82,8 +86,35 @@ refuse "unreachable DEST" "cannot reach root@198.19.254.6" status --dut-host roo
 ssh-keygen -q -t ed25519 -N "" -f "$T/other_key"
 refuse "a key DEST refuses" "refused the login: .*Permission denied" status --dut-host "$DUT_HOST" --ssh-opt \
   "-i $T/other_key -o IdentitiesOnly=yes -o IdentityAgent=none -o UserKnownHostsFile=/run/lab-sim/$NAME/known_hosts"
-refuse "up --dut-host (not yet)" "not yet" up --dut-host "$DUT_HOST"
+refuse "run --dut-host (not yet)" "not yet" run --dut-host "$DUT_HOST"
 refuse "--ssh-opt alone" "--ssh-opt is for --dut-host" status --ssh-opt "-p 22"
+
+# ---- up --dut-host: the generator's side here, the DUT's there, one link between them
+export LAB_HW_ALLOW_VIRTUAL=1 # the simulated host's ports are veths
+rlab() { ssh_sim env LLAB_PREFIX="${LLAB_PREFIX}d" "$rdir/setup/lab" "$@"; }
+ports_home() { ip link show "$GEN_IF" >/dev/null 2>&1 && ssh_sim ip link show "$DUT_IF" >/dev/null 2>&1; }
+"$LAB" up --dut-host "$DUT_HOST" --ssh-opt "$SSH_OPT" --gen-if "$GEN_IF" --dut-if "$DUT_IF" >"$T/up.out" 2>&1; rc=$?
+[ $rc -eq 0 ] && ok "up --dut-host: exit 0" || nok "up --dut-host: exit $rc: $(tail -n 3 "$T/up.out")"
+ip netns exec "$NS_GEN" ping -c 3 -i 0.2 -W 1 "$LAB_DUT_V4" >"$T/ping" 2>&1 &&
+  ok "the generator's namespace reaches the DUT's address on the other host ($(tail -n 1 "$T/ping" | cut -d= -f2))" ||
+  nok "no ping across: $(tail -n 2 "$T/ping")"
+ip link show "$GEN_IF" >/dev/null 2>&1 && nok "$GEN_IF still in the host's namespace" || ok "$GEN_IF is the generator's port now"
+rlab residue >/dev/null 2>&1 && nok "the DUT host shows nothing of the lab while it is up" || ok "the DUT host holds its side (${LLAB_PREFIX}d)"
+"$LAB" status >"$T/st2.out" 2>&1
+grep -q "^DUT host $DUT_HOST" "$T/st2.out" && grep -q "namespace ${LLAB_PREFIX}d-dut: up" "$T/st2.out" &&
+  ok "status (no --dut-host: the one recorded at up) shows both sides" || nok "status: $(cat "$T/st2.out")"
+# the connection lost: down takes this side down, says the other is still up, exit 1
+ip link set "$NAME-m" down
+"$LAB" down >"$T/dn.out" 2>&1; rc=$?
+[ $rc -eq 1 ] && grep -q "still up on $DUT_HOST" "$T/dn.out" && ok "down with the DUT host unreachable: exit 1, said so" ||
+  nok "down, DUT host unreachable: exit $rc: $(cat "$T/dn.out")"
+r=$("$LAB" residue); [ -z "$r" ] && ok "and this host is as found" || nok "residue here: $r"
+ip link set "$NAME-m" up
+"$LAB" down --dut-host "$DUT_HOST" --ssh-opt "$SSH_OPT" >"$T/dn2.out" 2>&1; rc=$?
+[ $rc -eq 0 ] && ok "down --dut-host once it answers: exit 0" || nok "down --dut-host: exit $rc: $(tail -n 3 "$T/dn2.out")"
+rlab residue >"$T/rres" 2>&1 && ok "the DUT host is as found" || nok "residue there: $(cat "$T/rres")"
+ports_home && ok "both ports back where they were" || nok "a port is not back"
+r=$("$LAB" residue); [ -z "$r" ] && ok "nothing here either" || nok "residue here: $r"
 
 # ---- down: nothing left
 "$SIM" down --name "$NAME"; rc=$?
