@@ -136,10 +136,7 @@ def cmd_dut_start(argv):
         p.error("--path P (a registry path) or a command after --")
     if not (o.ready_file or o.ready_text):
         p.error("--ready-file or --ready-text: how to tell it is ready")
-    if o.netns:
-        cmd = ["ip", "netns", "exec", o.netns] + cmd
-    if o.cpuset_procs:
-        cmd = ["sh", "-c", 'echo $$ >"$0" 2>/dev/null || true; exec "$@"', o.cpuset_procs] + cmd
+    cmd = dut.command(cmd, o.netns, o.cpuset_procs)
     o.stop_signal = getattr(signal, "SIG" + o.stop_signal)
     why = dut.start(cmd, o)
     if why:

@@ -15,6 +15,7 @@ with -9 leaves nothing. Later (two hosts) the same two verbs run on the DUT host
 import ctypes
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -128,8 +129,30 @@ def _supervise(argv, o, report):
     return 0
 
 
-def start(argv, o):
-    """fork the supervisor; None once argv is ready, else the one-line reason"""
+def command(argv, netns=None, cpuset_procs=""):
+    """argv in the namespace (ip netns exec) and the cpuset (its cgroup.procs) it is to run in"""
+    if netns:
+        argv = ["ip", "netns", "exec", netns] + argv
+    if cpuset_procs:
+        argv = ["sh", "-c", 'echo $$ >"$0" 2>/dev/null || true; exec "$@"', cpuset_procs] + argv
+    return argv
+
+
+def child_pid(pid_file):
+    """the process itself (not its supervisor), or None"""
+    try:
+        return int(open(f"{pid_file}.child").read())
+    except (OSError, ValueError):
+        return None
+
+
+def alive(pid):
+    return pid is not None and _alive(pid)
+
+
+def start(argv, o, interrupted=None):
+    """fork the supervisor; None once argv is ready, else the one-line reason. interrupted():
+    polled while it starts (True: the supervisor is stopped, and so is argv)"""
     for f in (o.pid_file, f"{o.pid_file}.rc", f"{o.pid_file}.child") + ((o.ready_file,) if o.ready_file else ()):
         try:
             os.unlink(f)
@@ -153,6 +176,14 @@ def start(argv, o):
     os.close(w)
     msg = b""
     while True:
+        if interrupted is not None:
+            if interrupted():
+                os.kill(pid, signal.SIGTERM)
+                os.waitpid(pid, 0)
+                os.close(r)
+                return "did not start: interrupted"
+            if not select.select([r], [], [], 0.1)[0]:
+                continue
         b = os.read(r, 4096)
         if not b:
             break

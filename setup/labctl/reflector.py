@@ -1,19 +1,20 @@
 """labctl.reflector — a path's reflector (its DUT process, or dpdk-testpmd for the sweep's
-cross-check) in the DUT namespace: started with the registry's command line, waited for (its
-ready file: the reflector contract, docs/spec.md), read while it runs (SIGUSR1 rewrites its
---stats-json) and stopped (SIGTERM, testpmd SIGINT; SIGKILL after 8 s).
+cross-check) in the DUT namespace, for the sweep's trials: started with the registry's command
+line and waited for (its ready file: the reflector contract, docs/spec.md) by labctl.dut (the
+same supervisor as `labctl dut-start`), read while it runs (SIGUSR1 rewrites its --stats-json)
+and stopped (labctl.dut.stop: SIGTERM, testpmd SIGINT; SIGKILL after 8 s).
 
 `lab` is the caller's view of the lab: build, prefix, ns_dut, dir (logs/ and tmp/ below it),
 dut_cpu, topology, stop (set when interrupted), refls (every reflector started, for the final
-cleanup) and in_dut_cpuset(argv) (the isolated core's cpuset, or argv unchanged)."""
+cleanup) and iso_procs (the isolated core's cpuset's cgroup.procs, or "")."""
 import json
 import os
 import signal
-import subprocess
 import time
+import types
 
 from . import constants as lc
-from . import registry
+from . import dut, registry
 
 START_S = 40  # a reflector that is not ready by then failed to start
 
@@ -41,53 +42,46 @@ class Reflector:
         self.stats = os.path.join(d, "tmp", f"{name}.stats.json")
         self.ready = os.path.join(d, "tmp", f"{name}.ready")
         self.log = os.path.join(d, "logs", f"{name}.reflector.log")
-        self.proc = None
+        self.pid_file = os.path.join(d, "tmp", f"{name}.dut.pid")
+        self.started = False
+        self.child = None
         self.snaps = 0
 
     def start(self):
         lab = self.lab
-        for f in (self.stats, self.ready):
-            try:
-                os.unlink(f)
-            except FileNotFoundError:
-                pass
-        if self.name == "testpmd":
+        tp = self.name == "testpmd"
+        if tp:
             argv = testpmd_argv(lab.dut_cpu, lab.prefix)
         else:
             p = registry.path(self.name, lab.topology)
             argv = registry.reflector_argv(p, lab.build, lab.prefix, topology=lab.topology,
                                            cpu=lab.dut_cpu, ready_file=self.ready,
                                            stats_json=self.stats, duration=14400)
-        argv = lab.in_dut_cpuset(["ip", "netns", "exec", lab.ns_dut] + argv)
-        self.logf = open(self.log, "a")
-        self.proc = subprocess.Popen(argv, stdout=self.logf, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        for f in (self.stats, self.ready):
+            try:
+                os.unlink(f)
+            except FileNotFoundError:
+                pass
+        o = types.SimpleNamespace(
+            log=self.log, pid_file=self.pid_file, netns=lab.ns_dut, start_s=START_S,
+            ready_file=None if tp else self.ready, ready_text="packet forwarding - ports=" if tp else "",
+            stop_signal=signal.SIGINT if tp else signal.SIGTERM)
         lab.refls.append(self)
-        t_end = now() + START_S
-        while now() < t_end:
-            if self.proc.poll() is not None:
-                break
-            if self.name == "testpmd":
-                if "packet forwarding - ports=" in open(self.log, errors="replace").read():
-                    time.sleep(0.2)
-                    return None
-            elif os.path.exists(self.ready) and os.path.getsize(self.ready) > 0:
-                time.sleep(0.2)
-                return None
-            if lab.stop:
-                break
-            time.sleep(0.1)
-        self.stop_it()
-        lines = [l for l in open(self.log, errors="replace").read().splitlines() if l.strip()]
-        return "did not start: " + (lines[-1] if lines else "no output")
+        why = dut.start(dut.command(argv, lab.ns_dut, lab.iso_procs), o, interrupted=lambda: lab.stop)
+        if why:
+            return why
+        self.started = True
+        self.child = dut.child_pid(self.pid_file)
+        time.sleep(0.2)
+        return None
 
     def counters(self):
         """the reflector's counters now (SIGUSR1, then its --stats-json); {} for testpmd"""
-        if self.name == "testpmd" or self.proc is None or self.proc.poll() is not None:
+        if self.name == "testpmd" or not self.alive():
             return {}
         self.snaps += 1
         want = self.snaps
-        self.proc.send_signal(signal.SIGUSR1)
+        os.kill(self.child, signal.SIGUSR1)
         t_end = now() + 3
         while now() < t_end:
             try:
@@ -101,20 +95,10 @@ class Reflector:
         return {}
 
     def alive(self):
-        return self.proc is not None and self.proc.poll() is None
+        return self.started and dut.alive(self.child)
 
     def stop_it(self):
-        if self.proc is None:
+        if not self.started:
             return
-        try:
-            self.proc.send_signal(signal.SIGINT if self.name == "testpmd" else signal.SIGTERM)
-            self.proc.wait(timeout=8)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        except OSError:
-            pass
-        self.proc = None
-        self.logf.close()
-
-
+        dut.stop(self.pid_file)
+        self.started = False

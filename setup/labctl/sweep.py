@@ -287,11 +287,6 @@ class Lab:
         self.refls = []            # every reflector started (stopped at the end, whatever happens)
 
     # the DUT cpuset (when the core is isolated), as setup/isolate.sh's iso_exec_replace
-    def in_dut_cpuset(self, argv):
-        if self.iso_procs:
-            return ["sh", "-c", 'echo $$ >"$0" 2>/dev/null || true; exec "$@"', self.iso_procs] + argv
-        return argv
-
     def path_unavailable(self, name):
         r = subprocess.run(["bash", "-c", 'LAB_ROOT=$1; . "$1/setup/paths.sh"; lab_path_unavailable "$2" "$3"',
                             "x", self.root, name, self.build], capture_output=True, text=True)
