@@ -44,13 +44,19 @@ class Remote:
         a += ["-T"] if not tty else ["-t"]
         return a + [self.dest, "--", remote_cmd]
 
+    def _run(self, argv, **kw):
+        try:
+            return subprocess.run(argv, **kw)
+        except FileNotFoundError:
+            raise Refused("ssh is not installed here (apt-get install openssh-client)") from None
+
     def run(self, words, **kw):
         """words run there (quoted for its shell); subprocess.run's result"""
-        return subprocess.run(self.ssh_argv(shlex.join(words)), **kw)
+        return self._run(self.ssh_argv(shlex.join(words)), **kw)
 
     def sh(self, script, **kw):
         """a shell script run there (sh -c), as given"""
-        return subprocess.run(self.ssh_argv("sh -c " + shlex.quote(script)), **kw)
+        return self._run(self.ssh_argv("sh -c " + shlex.quote(script)), **kw)
 
     def close(self):
         if self.control:
@@ -96,8 +102,8 @@ class Remote:
         unpack = (f"set -e; rm -rf {shlex.quote(rdir)}.part; mkdir -p {shlex.quote(rdir)}.part; "
                   f"tar -x -C {shlex.quote(rdir)}.part; touch {shlex.quote(rdir)}.part/.lab-shipped; "
                   f"rm -rf {shlex.quote(rdir)}; mv {shlex.quote(rdir)}.part {shlex.quote(rdir)}")
-        r = subprocess.run(self.ssh_argv("sh -c " + shlex.quote(unpack)), stdin=arch.stdout,
-                           capture_output=True)
+        r = self._run(self.ssh_argv("sh -c " + shlex.quote(unpack)), stdin=arch.stdout,
+                      capture_output=True)
         arch.stdout.close()
         arch.wait()
         if arch.returncode != 0:
