@@ -120,10 +120,12 @@ dh_up() {
   probe="cat /sys/class/net/$HW_DUT/address 2>/dev/null || ip netns exec ${P}d-dut cat /sys/class/net/$DUT_IF/address"
   dmac=$(labctl remote-run "${RCTL[@]}" -- sh -c "$probe" 2>/dev/null) ||
     EXIT=2 die "up: no port '$HW_DUT' on $DUT_HOST"
+  # recorded before the DUT side is made: an up interrupted there leaves a lab `down` reaches
+  { [ -f "$STATE/owner" ] && ! owner_transient_gone "$P"; } || owner_mark up
+  dh_record
   remote_lab up --side dut --dut-if "$HW_DUT" --peer-mac "$gmac" || die "up: the DUT side on $DUT_HOST failed (above)"
   UP_SIDE=gen PEER_MAC=$dmac HW_DUT=""
   cmd_up_side
-  dh_record
   say "up: two hosts: $NS_GEN/$GEN_IF here <-> ${P}d-dut/$DUT_IF on $DUT_HOST ($DH_HOSTNAME)"
 }
 
